@@ -1,0 +1,41 @@
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod openapi;
+pub mod state;
+pub mod telemetry;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use state::AppState;
+
+/// Request bodies larger than this answer 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(health::router())
+        .split_for_parts()
+}
+
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    api_router().1
+}
+
+pub fn app(state: AppState) -> Router {
+    let (router, api) = api_router();
+    router
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(telemetry::request_trace_layer())
+        .fallback(|| async {
+            error::AppError::not_found("Такого адреса нет; список эндпоинтов — /docs")
+        })
+        .with_state(state)
+}

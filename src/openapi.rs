@@ -1,0 +1,41 @@
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+pub const BEARER: &str = "bearer";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Недвижимость 4.0 API",
+        description = "REST API маркетплейса новостроек «Недвижимость 4.0»: каталог ЖК и квартир, \
+            онлайн-бронирование, кабинет застройщика, модерация и динамическое ценообразование, \
+            которое раз в минуту двигает цену каждой квартиры вслед за спросом.\n\n\
+            Ошибки возвращаются в формате `application/problem+json` (RFC 9457). \
+            Неизвестные поля в теле запроса отклоняются.",
+    ),
+    modifiers(&BearerSecurity),
+    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    tags(
+        (name = "service", description = "Служебные эндпоинты: живость и готовность"),
+        (name = "pricing", description = "Динамическое ценообразование: настройки, проходы, история цен, откат"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerSecurity;
+
+impl Modify for BearerSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("Access-токен (JWT, 15 минут) из POST /auth/login"))
+                    .build(),
+            ),
+        );
+    }
+}

@@ -1,0 +1,9 @@
+use deadpool_postgres::Pool;
+
+use crate::config::PricingSettings;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub pricing: PricingSettings,
+}

@@ -1,0 +1,39 @@
+use axum::extract::MatchedPath;
+use axum::http::Request;
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::{Level, Span};
+use tracing_subscriber::EnvFilter;
+
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,tokio_postgres=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+type MakeRequestSpan = fn(&Request<axum::body::Body>) -> Span;
+
+/// One span per request carrying method and matched route; the response line adds status and latency.
+pub fn request_trace_layer(
+) -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, MakeRequestSpan, (), DefaultOnResponse> {
+    TraceLayer::new_for_http()
+        .make_span_with(request_span as MakeRequestSpan)
+        .on_request(())
+        .on_response(
+            DefaultOnResponse::new()
+                .level(Level::INFO)
+                .latency_unit(tower_http::LatencyUnit::Millis),
+        )
+}
+
+fn request_span(request: &Request<axum::body::Body>) -> Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str)
+        .unwrap_or("unmatched");
+    tracing::info_span!("request", method = %request.method(), route)
+}
