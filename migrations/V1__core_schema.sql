@@ -374,7 +374,7 @@ COMMENT ON COLUMN views_log.user_id IS 'Пользователь, если во�
 COMMENT ON COLUMN views_log.visitor_id IS 'Анонимный идентификатор посетителя от фронтенда';
 COMMENT ON COLUMN views_log.event IS 'Тип события';
 COMMENT ON COLUMN views_log.occurred_at IS 'Когда произошло событие';
-COMMENT ON COLUMN views_log.recorded_xid IS 'Транзакция записи: водяной знак инкрементального пересчёта apartment_stats не теряет поздно закоммиченные события';
+COMMENT ON COLUMN views_log.recorded_xid IS 'Транзакция записи: по ней инкрементальный пересчёт apartment_stats находит события, закоммиченные после прошлого пересчёта';
 
 -- 8. Агрегаты спроса -----------------------------------------------------------------------------
 CREATE TABLE apartment_stats (

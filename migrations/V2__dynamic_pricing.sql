@@ -140,23 +140,23 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION views_log_clamp_occurred_at() IS
-    'События из будущего записываются текущим временем: инкрементальный пересчёт apartment_stats полагается на occurred_at <= now() вставки';
+    'События из будущего записываются текущим временем: иначе они держались бы в 24-часовом окне спроса дольше суток';
 CREATE TRIGGER views_log_clamp_occurred_at BEFORE INSERT ON views_log FOR EACH ROW EXECUTE FUNCTION views_log_clamp_occurred_at();
 
 CREATE INDEX apartment_stats_leads_bookings_idx ON apartment_stats (apartment_id) WHERE leads_24h > 0 OR bookings_24h > 0;
 
 CREATE TABLE demand_aggregation_state (
-    singleton            boolean     NOT NULL DEFAULT true CONSTRAINT demand_aggregation_state_pkey PRIMARY KEY
-                                     CONSTRAINT demand_aggregation_state_singleton_check CHECK (singleton),
-    folded_before_xid    xid8        NOT NULL,
-    window_end           timestamptz NOT NULL,
-    refreshed_at         timestamptz NOT NULL
+    singleton       boolean     NOT NULL DEFAULT true CONSTRAINT demand_aggregation_state_pkey PRIMARY KEY
+                                CONSTRAINT demand_aggregation_state_singleton_check CHECK (singleton),
+    folded_snapshot pg_snapshot,
+    window_end      timestamptz,
+    refreshed_at    timestamptz
 );
-INSERT INTO demand_aggregation_state (folded_before_xid, window_end, refreshed_at)
-VALUES ('3'::xid8, '-infinity', '-infinity');
+INSERT INTO demand_aggregation_state DEFAULT VALUES;
 COMMENT ON TABLE demand_aggregation_state IS 'Водяной знак инкрементального пересчёта apartment_stats (одна строка)';
 COMMENT ON COLUMN demand_aggregation_state.singleton IS 'Всегда true: таблица из одной строки';
-COMMENT ON COLUMN demand_aggregation_state.folded_before_xid IS 'События views_log с recorded_xid меньше этого уже учтены';
+COMMENT ON COLUMN demand_aggregation_state.folded_snapshot IS
+    'Снимок последнего пересчёта: события views_log, видимые в нём, уже учтены; пусто — нужен полный пересчёт';
 COMMENT ON COLUMN demand_aggregation_state.window_end IS 'Конец 24-часового окна последнего пересчёта';
 COMMENT ON COLUMN demand_aggregation_state.refreshed_at IS 'Когда завершён последний пересчёт (время часов)';
 
@@ -225,62 +225,73 @@ COMMENT ON COLUMN cluster_demand.max_price IS 'Максимальная теку
 COMMENT ON COLUMN cluster_demand.refreshed_at IS 'Когда представление обновлено';
 
 -- Пересчёт агрегатов ------------------------------------------------------------------------------
+-- Какие события уже учтены, определяет снимок (pg_snapshot) того же оператора, который их учёл: событие,
+-- закоммиченное позже (долгая транзакция вставки), будет учтено следующим пересчётом, а не потеряно.
+-- Верхней границы у окна нет: всё, что видно в снимке, уже произошло.
+
 CREATE FUNCTION rebuild_apartment_stats(p_now timestamptz DEFAULT now()) RETURNS void
 LANGUAGE plpgsql AS $$
-DECLARE
-    v_xmin xid8 := pg_snapshot_xmin(pg_current_snapshot());
 BEGIN
     PERFORM 1 FROM demand_aggregation_state FOR UPDATE;
     TRUNCATE apartment_stats;
-    INSERT INTO apartment_stats (apartment_id, views_24h, favourites_24h, leads_24h, bookings_24h, updated_at)
-    SELECT apartment_id, sum(views), sum(favourites), sum(leads), sum(bookings), p_now
-    FROM (
-        SELECT apartment_id,
-               count(*) FILTER (WHERE event = 'view')      AS views,
-               count(*) FILTER (WHERE event = 'favourite') AS favourites,
-               0 AS leads, 0 AS bookings
-        FROM views_log
-        WHERE occurred_at > p_now - interval '24 hours' AND occurred_at <= p_now AND recorded_xid < v_xmin
+    WITH snapshot AS MATERIALIZED (
+        SELECT pg_current_snapshot() AS taken
+    ),
+    counts AS (
+        SELECT apartment_id, sum(views) AS views, sum(favourites) AS favourites,
+               sum(leads) AS leads, sum(bookings) AS bookings
+        FROM (
+            SELECT apartment_id,
+                   count(*) FILTER (WHERE event = 'view')      AS views,
+                   count(*) FILTER (WHERE event = 'favourite') AS favourites,
+                   0 AS leads, 0 AS bookings
+            FROM views_log
+            WHERE occurred_at > p_now - interval '24 hours'
+            GROUP BY apartment_id
+            UNION ALL
+            SELECT apartment_id, 0, 0, count(*), 0 FROM leads
+            WHERE created_at > p_now - interval '24 hours' AND created_at <= p_now GROUP BY apartment_id
+            UNION ALL
+            SELECT apartment_id, 0, 0, 0, count(*) FROM bookings
+            WHERE booked_at > p_now - interval '24 hours' AND booked_at <= p_now GROUP BY apartment_id
+        ) per_source
         GROUP BY apartment_id
-        UNION ALL
-        SELECT apartment_id, 0, 0, count(*), 0 FROM leads
-        WHERE created_at > p_now - interval '24 hours' AND created_at <= p_now GROUP BY apartment_id
-        UNION ALL
-        SELECT apartment_id, 0, 0, 0, count(*) FROM bookings
-        WHERE booked_at > p_now - interval '24 hours' AND booked_at <= p_now GROUP BY apartment_id
-    ) counts
-    GROUP BY apartment_id;
+    ),
+    inserted AS (
+        INSERT INTO apartment_stats (apartment_id, views_24h, favourites_24h, leads_24h, bookings_24h, updated_at)
+        SELECT apartment_id, views, favourites, leads, bookings, p_now FROM counts
+    )
     UPDATE demand_aggregation_state
-    SET folded_before_xid = v_xmin, window_end = p_now, refreshed_at = clock_timestamp();
+    SET folded_snapshot = (SELECT taken FROM snapshot), window_end = p_now, refreshed_at = clock_timestamp();
 END;
 $$;
 COMMENT ON FUNCTION rebuild_apartment_stats(timestamptz) IS
-    'Полный пересчёт apartment_stats с нуля (сверка, восстановление). Дорого: читает все события за 24 ч';
+    'Полный пересчёт apartment_stats с нуля (первый запуск, сверка, восстановление). Дорого: читает все события за 24 ч';
 
 CREATE FUNCTION refresh_apartment_stats(p_now timestamptz DEFAULT now()) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_state       demand_aggregation_state;
-    v_xmin        xid8        := pg_snapshot_xmin(pg_current_snapshot());
-    v_start       timestamptz := p_now - interval '24 hours';
+    v_state demand_aggregation_state;
+    v_start timestamptz := p_now - interval '24 hours';
 BEGIN
     SELECT * INTO v_state FROM demand_aggregation_state FOR UPDATE;
-    IF p_now < v_state.window_end OR v_state.window_end = '-infinity' THEN
+    IF v_state.folded_snapshot IS NULL OR p_now < v_state.window_end THEN
         PERFORM rebuild_apartment_stats(p_now);
         RETURN;
     END IF;
 
-    -- Просмотры и избранное: + события, закоммиченные после прошлого водяного знака и попавшие в окно;
-    -- − ранее учтённые события, вышедшие из окна с прошлого раза.
-    INSERT INTO apartment_stats AS s (apartment_id, views_24h, favourites_24h, updated_at)
-    SELECT apartment_id, sum(views_delta), sum(favourites_delta), p_now
-    FROM (
+    -- Просмотры и избранное: + события, которых не было в прошлом снимке; − учтённые, что вышли из окна.
+    WITH snapshot AS MATERIALIZED (
+        SELECT pg_current_snapshot() AS taken
+    ),
+    deltas AS (
         SELECT apartment_id,
                count(*) FILTER (WHERE event = 'view')      AS views_delta,
                count(*) FILTER (WHERE event = 'favourite') AS favourites_delta
         FROM views_log
-        WHERE recorded_xid >= v_state.folded_before_xid AND recorded_xid < v_xmin
-          AND occurred_at > v_start AND occurred_at <= p_now
+        WHERE recorded_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
+          AND NOT pg_visible_in_snapshot(recorded_xid, v_state.folded_snapshot)
+          AND occurred_at > v_start
         GROUP BY apartment_id
         UNION ALL
         SELECT apartment_id,
@@ -288,15 +299,22 @@ BEGIN
                -count(*) FILTER (WHERE event = 'favourite')
         FROM views_log
         WHERE occurred_at > v_state.window_end - interval '24 hours' AND occurred_at <= v_start
-          AND recorded_xid < v_state.folded_before_xid
+          AND pg_visible_in_snapshot(recorded_xid, v_state.folded_snapshot)
         GROUP BY apartment_id
-    ) deltas
-    GROUP BY apartment_id
-    HAVING sum(views_delta) <> 0 OR sum(favourites_delta) <> 0
-    ON CONFLICT (apartment_id) DO UPDATE
-    SET views_24h      = s.views_24h + EXCLUDED.views_24h,
-        favourites_24h = s.favourites_24h + EXCLUDED.favourites_24h,
-        updated_at     = EXCLUDED.updated_at;
+    ),
+    applied AS (
+        INSERT INTO apartment_stats AS s (apartment_id, views_24h, favourites_24h, updated_at)
+        SELECT apartment_id, sum(views_delta), sum(favourites_delta), p_now
+        FROM deltas
+        GROUP BY apartment_id
+        HAVING sum(views_delta) <> 0 OR sum(favourites_delta) <> 0
+        ON CONFLICT (apartment_id) DO UPDATE
+        SET views_24h      = s.views_24h + EXCLUDED.views_24h,
+            favourites_24h = s.favourites_24h + EXCLUDED.favourites_24h,
+            updated_at     = EXCLUDED.updated_at
+    )
+    UPDATE demand_aggregation_state
+    SET folded_snapshot = (SELECT taken FROM snapshot), window_end = p_now, refreshed_at = clock_timestamp();
 
     -- Заявки и брони: за 24 ч их немного, поэтому точный пересчёт по индексу created_at / booked_at.
     INSERT INTO apartment_stats AS s (apartment_id, leads_24h, bookings_24h, updated_at)
@@ -317,14 +335,11 @@ BEGIN
           IS DISTINCT FROM (coalesce(stale.leads_24h, 0), coalesce(stale.bookings_24h, 0))
     ON CONFLICT (apartment_id) DO UPDATE
     SET leads_24h = EXCLUDED.leads_24h, bookings_24h = EXCLUDED.bookings_24h, updated_at = EXCLUDED.updated_at;
-
-    UPDATE demand_aggregation_state
-    SET folded_before_xid = v_xmin, window_end = p_now, refreshed_at = clock_timestamp();
 END;
 $$;
 COMMENT ON FUNCTION refresh_apartment_stats(timestamptz) IS
-    'Инкрементально сдвигает 24-часовое окно apartment_stats к p_now. Водяной знак — xmin снимка, поэтому события '
-    'транзакций, закоммиченных позже, не теряются. Если p_now раньше прошлого окна — полный пересчёт';
+    'Инкрементально сдвигает 24-часовое окно apartment_stats к p_now: стоимость зависит от числа новых и '
+    'выходящих из окна событий, а не от объёма за 24 ч. Если p_now раньше прошлого окна — полный пересчёт';
 
 CREATE FUNCTION refresh_demand_aggregates(p_now timestamptz DEFAULT now()) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -400,6 +415,12 @@ END;
 COMMENT ON FUNCTION pricing_explanation(pricing_decision, numeric, numeric, integer, integer, integer, integer, integer, numeric, smallint, integer) IS
     'Понятное объяснение решения на русском с правильными формами слов и фактическим изменением от старой цены';
 
+CREATE FUNCTION pricing_pass_lock_key() RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN 7310593858020254578;
+COMMENT ON FUNCTION pricing_pass_lock_key() IS
+    'Ключ транзакционной advisory-блокировки прохода ценообразования: одновременно идёт только один проход или откат';
+
 CREATE FUNCTION reprice_apartments(
     p_now                timestamptz     DEFAULT now(),
     p_dry_run            boolean         DEFAULT false,
@@ -431,12 +452,11 @@ LANGUAGE plpgsql
 SET work_mem = '256MB'
 AS $$
 DECLARE
-    c_pass_lock_key CONSTANT bigint := 7310593858020254578;
-    v_run_id        bigint;
-    v_skip_reason   text;
+    v_run_id      bigint;
+    v_skip_reason text;
 BEGIN
     IF NOT p_dry_run THEN
-        IF NOT pg_try_advisory_xact_lock(c_pass_lock_key) THEN
+        IF NOT pg_try_advisory_xact_lock(pricing_pass_lock_key()) THEN
             v_skip_reason := 'Проход пропущен: другой проход ценообразования ещё выполняется';
         ELSIF p_scheduled_for IS NOT NULL
               AND EXISTS (SELECT 1 FROM pricing_runs r WHERE r.scheduled_for = p_scheduled_for) THEN
@@ -596,8 +616,7 @@ CREATE FUNCTION rollback_pricing_run(p_run_id bigint, p_user_id bigint DEFAULT N
 RETURNS TABLE (apartment_id bigint, restored_price numeric(14, 2), replaced_price numeric(14, 2))
 LANGUAGE plpgsql AS $$
 DECLARE
-    c_pass_lock_key CONSTANT bigint := 7310593858020254578;
-    v_run           pricing_runs;
+    v_run pricing_runs;
 BEGIN
     SELECT * INTO v_run FROM pricing_runs r WHERE r.id = p_run_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -606,7 +625,7 @@ BEGIN
     IF v_run.rolled_back_at IS NOT NULL THEN
         RETURN;
     END IF;
-    PERFORM pg_advisory_xact_lock(c_pass_lock_key);
+    PERFORM pg_advisory_xact_lock(pricing_pass_lock_key());
 
     RETURN QUERY
     WITH still_current AS (

@@ -4,6 +4,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod openapi;
+pub mod pricing;
 pub mod state;
 pub mod telemetry;
 

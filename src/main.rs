@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use nedvizhimost::config::{Settings, SettingsReader};
+use nedvizhimost::pricing::{self, CycleRequest, Trigger};
 use nedvizhimost::{app, db, telemetry, AppState};
 
 #[derive(Parser)]
@@ -22,6 +23,12 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit
     Migrate,
+    /// Run one pricing cycle now (refresh 24 h aggregates + one pass) and print every price change
+    Reprice {
+        /// Show what would change and why, without writing anything
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[tokio::main]
@@ -31,6 +38,7 @@ async fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,
         Command::Migrate => migrate_only().await,
+        Command::Reprice { dry_run } => reprice_once(dry_run).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -63,6 +71,36 @@ async fn run_migrations(pg_config: &tokio_postgres::Config) -> Result<(), String
     Ok(())
 }
 
+async fn reprice_once(dry_run: bool) -> Result<(), String> {
+    let reader = SettingsReader::from_env();
+    let pricing_settings = reader.pricing().map_err(|error| error.to_string())?;
+    let pg_config = reader
+        .database()
+        .and_then(|database| database.to_pg_config())
+        .map_err(|error| error.to_string())?;
+    run_migrations(&pg_config).await?;
+    let pool = db::create_pool(pg_config, 1);
+    let mut client = pool
+        .get()
+        .await
+        .map_err(|error| format!("cannot connect to the database: {error}"))?;
+    let request = CycleRequest {
+        dry_run,
+        ..CycleRequest::new(Trigger::Cli)
+    };
+    let report = pricing::run_cycle(&mut client, &pricing_settings, &request)
+        .await
+        .map_err(|error| format!("pricing cycle failed: {error}"))?;
+    for change in &report.changes {
+        println!(
+            "квартира {}: {} → {} ₽. {}",
+            change.apartment_id, change.old_price, change.new_price, change.explanation
+        );
+    }
+    println!("{}", report.summary_line());
+    Ok(())
+}
+
 async fn serve() -> Result<(), String> {
     let settings: Settings = SettingsReader::from_env()
         .settings()
@@ -79,6 +117,11 @@ async fn serve() -> Result<(), String> {
             .map_err(|error| format!("cannot connect to the database: {error}"))?,
     );
 
+    if settings.pricing.scheduler_enabled {
+        pricing::scheduler::spawn(pool.clone(), settings.pricing.clone());
+    } else {
+        tracing::warn!("pricing scheduler disabled by PRICING_SCHEDULER_ENABLED=false");
+    }
     let state = AppState {
         pool,
         pricing: settings.pricing.clone(),

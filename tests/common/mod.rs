@@ -2,6 +2,8 @@
 //! served over loopback HTTP.
 #![allow(dead_code)]
 
+pub mod fixtures;
+
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
@@ -64,12 +66,12 @@ async fn template_database() -> &'static str {
                 .is_some();
             if !exists {
                 let building = format!("{template}_building");
-                admin
-                    .batch_execute(&format!(
-                        "DROP DATABASE IF EXISTS {building}; CREATE DATABASE {building};"
-                    ))
-                    .await
-                    .unwrap();
+                for statement in [
+                    format!("DROP DATABASE IF EXISTS {building}"),
+                    format!("CREATE DATABASE {building}"),
+                ] {
+                    admin.batch_execute(&statement).await.unwrap();
+                }
                 let mut config = admin_config();
                 config.dbname(&building);
                 db::migrate(&config).await.expect("migrate the template database");
