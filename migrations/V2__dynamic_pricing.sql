@@ -302,16 +302,26 @@ BEGIN
           AND pg_visible_in_snapshot(recorded_xid, v_state.folded_snapshot)
         GROUP BY apartment_id
     ),
-    applied AS (
-        INSERT INTO apartment_stats AS s (apartment_id, views_24h, favourites_24h, updated_at)
-        SELECT apartment_id, sum(views_delta), sum(favourites_delta), p_now
+    net AS (
+        SELECT apartment_id, sum(views_delta) AS views_delta, sum(favourites_delta) AS favourites_delta
         FROM deltas
         GROUP BY apartment_id
         HAVING sum(views_delta) <> 0 OR sum(favourites_delta) <> 0
-        ON CONFLICT (apartment_id) DO UPDATE
-        SET views_24h      = s.views_24h + EXCLUDED.views_24h,
-            favourites_24h = s.favourites_24h + EXCLUDED.favourites_24h,
-            updated_at     = EXCLUDED.updated_at
+    ),
+    updated AS (
+        UPDATE apartment_stats s
+        SET views_24h      = s.views_24h + net.views_delta,
+            favourites_24h = s.favourites_24h + net.favourites_delta,
+            updated_at     = p_now
+        FROM net
+        WHERE s.apartment_id = net.apartment_id
+        RETURNING s.apartment_id
+    ),
+    inserted AS (
+        INSERT INTO apartment_stats (apartment_id, views_24h, favourites_24h, updated_at)
+        SELECT net.apartment_id, net.views_delta, net.favourites_delta, p_now
+        FROM net
+        WHERE net.apartment_id NOT IN (SELECT apartment_id FROM updated)
     )
     UPDATE demand_aggregation_state
     SET folded_snapshot = (SELECT taken FROM snapshot), window_end = p_now, refreshed_at = clock_timestamp();
