@@ -121,6 +121,46 @@ COMMENT ON COLUMN project_pricing_config.cooldown IS 'Пауза после лю
 COMMENT ON COLUMN project_pricing_config.booking_freeze IS 'Пауза после брони';
 COMMENT ON COLUMN project_pricing_config.min_days_on_site IS 'Минимум дней на сайте для снижения';
 
+-- Ограничители прохода: время последнего изменения цены и последней брони хранится в самой квартире,
+-- чтобы проходу по миллиону квартир не агрегировать price_history и bookings каждую минуту.
+ALTER TABLE apartments
+    ADD COLUMN price_changed_at timestamptz,
+    ADD COLUMN last_booked_at   timestamptz;
+COMMENT ON COLUMN apartments.price_changed_at IS 'Последнее изменение цены по любой причине = max(price_history.changed_at); ведёт триггер';
+COMMENT ON COLUMN apartments.last_booked_at IS 'Последняя бронь любого статуса = max(bookings.booked_at); ведёт триггер';
+
+CREATE FUNCTION apartments_track_price_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE apartments a
+    SET price_changed_at = greatest(a.price_changed_at, latest.changed_at)
+    FROM (SELECT apartment_id, max(changed_at) AS changed_at FROM inserted_history GROUP BY apartment_id) latest
+    WHERE a.id = latest.apartment_id
+      AND a.price_changed_at IS DISTINCT FROM greatest(a.price_changed_at, latest.changed_at);
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION apartments_track_price_change() IS 'Переносит max(changed_at) новых строк price_history в apartments.price_changed_at (одним UPDATE на оператор)';
+CREATE TRIGGER price_history_track_price_change AFTER INSERT ON price_history
+    REFERENCING NEW TABLE AS inserted_history
+    FOR EACH STATEMENT EXECUTE FUNCTION apartments_track_price_change();
+
+CREATE FUNCTION apartments_track_booking() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE apartments a
+    SET last_booked_at = greatest(a.last_booked_at, latest.booked_at)
+    FROM (SELECT apartment_id, max(booked_at) AS booked_at FROM inserted_bookings GROUP BY apartment_id) latest
+    WHERE a.id = latest.apartment_id
+      AND a.last_booked_at IS DISTINCT FROM greatest(a.last_booked_at, latest.booked_at);
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION apartments_track_booking() IS 'Переносит max(booked_at) новых броней в apartments.last_booked_at (одним UPDATE на оператор)';
+CREATE TRIGGER bookings_track_booking AFTER INSERT ON bookings
+    REFERENCING NEW TABLE AS inserted_bookings
+    FOR EACH STATEMENT EXECUTE FUNCTION apartments_track_booking();
+
 -- Спрос -------------------------------------------------------------------------------------------
 CREATE FUNCTION pricing_demand(
     p_views integer, p_favourites integer, p_leads integer, p_bookings integer,
@@ -366,6 +406,8 @@ COMMENT ON FUNCTION refresh_demand_aggregates(timestamptz) IS
     'Шаг 1 поминутного цикла: apartment_stats к моменту p_now и медианы кластеров cluster_demand (без блокировки читателей)';
 
 -- Проход ценообразования --------------------------------------------------------------------------
+-- Функции текста объявлены STABLE (как format и ||): тогда планировщик встраивает их в запрос прохода,
+-- и объяснение для миллиона квартир не стоит миллиона вызовов функций.
 CREATE TYPE pricing_decision AS ENUM (
     'raise', 'lower', 'hold', 'cooldown', 'recent_booking', 'at_limit', 'no_median', 'disabled', 'skipped'
 );
@@ -374,7 +416,7 @@ COMMENT ON TYPE pricing_decision IS
     'упёрлись в коридор ±max_shift, нет медианы для сравнения, ценообразование выключено, проход пропущен';
 
 CREATE FUNCTION ru_plural(p_count bigint, p_one text, p_few text, p_many text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 RETURN p_count || ' ' || CASE
     WHEN abs(p_count) % 100 BETWEEN 11 AND 14 THEN p_many
     WHEN abs(p_count) % 10 = 1 THEN p_one
@@ -383,7 +425,7 @@ RETURN p_count || ' ' || CASE
 COMMENT ON FUNCTION ru_plural(bigint, text, text, text) IS 'Число с существительным в нужной форме: 1 просмотр, 2 просмотра, 5 просмотров, 21 просмотр';
 
 CREATE FUNCTION format_percent_change(p_old numeric, p_new numeric) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 RETURN CASE WHEN p_new > p_old THEN '+' WHEN p_new < p_old THEN '−' ELSE '' END
     || replace(trim_scale(abs(round((p_new - p_old) / p_old * 100, 1)))::text, '.', ',') || ' %';
 COMMENT ON FUNCTION format_percent_change(numeric, numeric) IS 'Изменение цены в процентах для людей: +3 %, −2,5 % (знак минус U+2212, десятичная запятая)';
@@ -393,7 +435,7 @@ CREATE FUNCTION pricing_explanation(
     p_views integer, p_leads integer, p_bookings integer, p_days_on_site integer,
     p_min_days_on_site integer, p_max_shift numeric, p_rooms smallint, p_direction integer
 ) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 RETURN CASE p_decision
     WHEN 'raise' THEN format('Цена изменилась %s из-за высокого спроса (%s за 24 ч)',
         format_percent_change(p_old_price, p_new_price),
@@ -439,7 +481,8 @@ CREATE FUNCTION reprice_apartments(
     p_max_shift_ceiling  numeric         DEFAULT NULL,
     p_scheduled_for      timestamptz     DEFAULT NULL,
     p_started_by         bigint          DEFAULT NULL,
-    p_apartment_id       bigint          DEFAULT NULL
+    p_apartment_id       bigint          DEFAULT NULL,
+    p_changes_only       boolean         DEFAULT false
 ) RETURNS TABLE (
     run_id          bigint,
     apartment_id    bigint,
@@ -460,6 +503,7 @@ CREATE FUNCTION reprice_apartments(
 )
 LANGUAGE plpgsql
 SET work_mem = '256MB'
+SET jit = off
 AS $$
 DECLARE
     v_run_id      bigint;
@@ -482,24 +526,11 @@ BEGIN
         INSERT INTO pricing_runs (trigger, scheduled_for, started_by)
         VALUES (p_trigger, p_scheduled_for, p_started_by)
         RETURNING id INTO v_run_id;
+        PERFORM set_config('pricing.run_id', v_run_id::text, true);
     END IF;
 
     RETURN QUERY
-    WITH recent_price_changes AS (
-        SELECT h.apartment_id, max(h.changed_at) AS last_changed_at
-        FROM price_history h
-        WHERE h.changed_at > p_now - (SELECT max(c.cooldown) FROM dynamic_pricing_config_current c)
-          AND h.changed_at <= p_now
-        GROUP BY h.apartment_id
-    ),
-    recent_bookings AS (
-        SELECT b.apartment_id, max(b.booked_at) AS last_booked_at
-        FROM bookings b
-        WHERE b.booked_at > p_now - (SELECT max(c.booking_freeze) FROM dynamic_pricing_config_current c)
-          AND b.booked_at <= p_now
-        GROUP BY b.apartment_id
-    ),
-    inputs AS (
+    WITH inputs AS (
         SELECT a.id, a.project_id, a.rooms, a.base_price, a.current_price,
                coalesce(s.views_24h, 0)      AS views_24h,
                coalesce(s.favourites_24h, 0) AS favourites_24h,
@@ -513,16 +544,15 @@ BEGIN
                cfg.config_id, cfg.enabled, cfg.k1, cfg.k2, cfg.min_days_on_site,
                least(cfg.step, cfg.elasticity_cap, coalesce(p_elasticity_ceiling, cfg.elasticity_cap)) AS delta,
                least(cfg.max_shift, coalesce(p_max_shift_ceiling, cfg.max_shift))                     AS max_shift,
-               rc.last_changed_at > p_now - cfg.cooldown     AS in_cooldown,
-               rb.last_booked_at > p_now - cfg.booking_freeze AS recently_booked
+               coalesce(a.price_changed_at > p_now - cfg.cooldown, false)    AS in_cooldown,
+               coalesce(a.last_booked_at > p_now - cfg.booking_freeze, false) AS recently_booked
         FROM apartments a
         JOIN project_pricing_config cfg ON cfg.project_id = a.project_id
         LEFT JOIN apartment_stats s ON s.apartment_id = a.id
         LEFT JOIN cluster_demand cd ON cd.project_id = a.project_id AND cd.rooms = a.rooms
-        LEFT JOIN recent_price_changes rc ON rc.apartment_id = a.id
-        LEFT JOIN recent_bookings rb ON rb.apartment_id = a.id
         WHERE a.status = 'available' AND a.moderation_status = 'published'
           AND (p_apartment_id IS NULL OR a.id = p_apartment_id)
+        OFFSET 0  -- each step is computed once per row: without it the planner inlines and re-evaluates them
     ),
     directed AS (
         SELECT i.*,
@@ -534,6 +564,7 @@ BEGIN
                round(i.base_price * (1 + i.max_shift), 2) AS upper_price,
                round(i.base_price * (1 - i.max_shift), 2) AS lower_price
         FROM inputs i
+        OFFSET 0
     ),
     candidates AS (
         SELECT d.*,
@@ -542,8 +573,9 @@ BEGIN
                    WHEN -1 THEN greatest(round(d.current_price * (1 - d.delta), 2), d.lower_price)
                    ELSE d.current_price END AS candidate_price
         FROM directed d
+        OFFSET 0
     ),
-    decided AS (
+    decided AS MATERIALIZED (
         SELECT c.*,
                CASE
                    WHEN NOT c.enabled                                   THEN 'disabled'
@@ -557,14 +589,18 @@ BEGIN
                END::pricing_decision AS decision
         FROM candidates c
     ),
-    explained AS (
+    priced AS MATERIALIZED (  -- plain columns, so that pricing_explanation is inlined, not called per row
         SELECT d.*,
-               CASE WHEN d.decision IN ('raise', 'lower') THEN d.candidate_price ELSE d.current_price END AS final_price,
-               pricing_explanation(d.decision, d.current_price,
-                                   CASE WHEN d.decision IN ('raise', 'lower') THEN d.candidate_price ELSE d.current_price END,
-                                   d.views_24h, d.leads_24h, d.bookings_24h, d.days_on_site, d.min_days_on_site,
-                                   d.max_shift, d.rooms, d.direction) AS readable
+               CASE WHEN d.decision IN ('raise', 'lower') THEN d.candidate_price ELSE d.current_price END AS final_price
         FROM decided d
+        WHERE NOT p_changes_only OR d.decision IN ('raise', 'lower')
+    ),
+    explained AS (
+        SELECT p.*,
+               pricing_explanation(p.decision, p.current_price, p.final_price, p.views_24h, p.leads_24h,
+                                   p.bookings_24h, p.days_on_site, p.min_days_on_site, p.max_shift, p.rooms,
+                                   p.direction) AS readable
+        FROM priced p
     ),
     locked AS (
         SELECT a.id
@@ -576,7 +612,7 @@ BEGIN
     ),
     changed AS (
         UPDATE apartments a
-        SET current_price = e.final_price
+        SET current_price = e.final_price, price_changed_at = p_now
         FROM explained e
         JOIN locked l ON l.id = e.id
         WHERE a.id = e.id AND a.current_price = e.current_price AND a.status = 'available'
@@ -597,9 +633,9 @@ BEGIN
     run_summary AS (
         UPDATE pricing_runs r
         SET finished_at = clock_timestamp(),
-            evaluated   = (SELECT count(*) FROM explained),
+            evaluated   = (SELECT count(*) FROM decided),
             decisions   = coalesce((SELECT jsonb_object_agg(counted.decision, counted.total)
-                                    FROM (SELECT e.decision, count(*) AS total FROM explained e GROUP BY e.decision) counted),
+                                    FROM (SELECT d.decision, count(*) AS total FROM decided d GROUP BY d.decision) counted),
                                    '{}'),
             raised      = (SELECT count(*) FROM explained e JOIN changed c ON c.id = e.id WHERE e.decision = 'raise'),
             lowered     = (SELECT count(*) FROM explained e JOIN changed c ON c.id = e.id WHERE e.decision = 'lower')
@@ -613,14 +649,15 @@ BEGIN
     ORDER BY e.id;
 END;
 $$;
-COMMENT ON FUNCTION reprice_apartments(timestamptz, boolean, pricing_trigger, numeric, numeric, timestamptz, bigint, bigint) IS
+COMMENT ON FUNCTION reprice_apartments(timestamptz, boolean, pricing_trigger, numeric, numeric, timestamptz, bigint, bigint, boolean) IS
     'Шаг 2 поминутного цикла: один set-based проход по квартирам в продаже (status = available, published). '
     'demand_norm = demand / медиана кластера (cluster_demand); > k1 — +Δ, < k2 и дней на сайте > min_days_on_site — −Δ; '
     'Δ = min(step, elasticity_cap, p_elasticity_ceiling); цена округляется до копеек и ограничивается коридором '
     'round(base × (1 ± min(max_shift, p_max_shift_ceiling)), 2). Не трогает цену, менявшуюся за cooldown или с бронью за booking_freeze. '
     'Пишет price_history (reason = dynamic) и pricing_runs; p_dry_run — только показать решения. '
     'Одновременно идёт только один проход (pg_try_advisory_xact_lock): второй сразу возвращает строку decision = skipped. '
-    'p_scheduled_for не даёт двум репликам провести один слот расписания дважды. Возвращает строку на каждую квартиру в продаже';
+    'p_scheduled_for не даёт двум репликам провести один слот расписания дважды. Возвращает строку на каждую квартиру в продаже '
+    '(p_changes_only — только изменённые; итоги прохода в pricing_runs, его id — в current_setting(''pricing.run_id'') до конца транзакции)';
 
 CREATE FUNCTION rollback_pricing_run(p_run_id bigint, p_user_id bigint DEFAULT NULL, p_now timestamptz DEFAULT now())
 RETURNS TABLE (apartment_id bigint, restored_price numeric(14, 2), replaced_price numeric(14, 2))
@@ -650,7 +687,7 @@ BEGIN
         FOR UPDATE OF a
     ),
     restored AS (
-        UPDATE apartments a SET current_price = sc.old_price
+        UPDATE apartments a SET current_price = sc.old_price, price_changed_at = p_now
         FROM still_current sc
         WHERE a.id = sc.apartment_id
         RETURNING a.id, sc.old_price, sc.new_price

@@ -63,3 +63,20 @@ pub enum MigrationError {
     #[error("migration: {0}")]
     Refinery(#[from] refinery::Error),
 }
+
+/// tokio-postgres prints only "db error"; operators need the server's message and where it came from.
+pub fn describe_error(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db_error) => {
+            let mut text = format!("{}: {}", db_error.code().code(), db_error.message());
+            if let Some(detail) = db_error.detail() {
+                text.push_str(&format!(" ({detail})"));
+            }
+            if let Some(context) = db_error.where_() {
+                text.push_str(&format!(" [{}]", context.lines().last().unwrap_or(context)));
+            }
+            text
+        }
+        None => error.to_string(),
+    }
+}

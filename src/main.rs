@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use nedvizhimost::config::{Settings, SettingsReader};
+use nedvizhimost::pricing::bench::{self, BenchOptions};
 use nedvizhimost::pricing::{self, CycleRequest, Trigger};
 use nedvizhimost::{app, db, telemetry, AppState};
 
@@ -29,18 +30,27 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Benchmark the pricing cycle on synthetic catalogs, each in its own scratch database next to DATABASE_*
+    BenchPricing {
+        /// Catalog sizes to measure, comma-separated
+        #[arg(long, value_delimiter = ',', default_values_t = [10_000, 100_000, 1_000_000])]
+        apartments: Vec<u32>,
+        /// Interest events in the last 24 h per apartment (10 → 10 M events at 1 M apartments)
+        #[arg(long, default_value_t = 10)]
+        events_per_apartment: u32,
+        /// Steady-state minutes to simulate after the first cycle
+        #[arg(long, default_value_t = 5)]
+        steady_cycles: u32,
+        /// Keep the benchmark databases for inspection
+        #[arg(long)]
+        keep: bool,
+    },
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     telemetry::init();
-    let cli = Cli::parse();
-    let outcome = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve().await,
-        Command::Migrate => migrate_only().await,
-        Command::Reprice { dry_run } => reprice_once(dry_run).await,
-    };
-    match outcome {
+    match run(Cli::parse().command.unwrap_or(Command::Serve)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             tracing::error!("{message}");
@@ -50,12 +60,35 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn migrate_only() -> Result<(), String> {
-    let database = SettingsReader::from_env()
+async fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Serve => serve().await,
+        Command::Migrate => run_migrations(&database_config()?).await,
+        Command::Reprice { dry_run } => reprice_once(dry_run).await,
+        Command::BenchPricing {
+            apartments,
+            events_per_apartment,
+            steady_cycles,
+            keep,
+        } => {
+            let options = BenchOptions {
+                sizes: apartments,
+                events_per_apartment,
+                steady_cycles,
+                admin: database_config()?,
+                keep_databases: keep,
+            };
+            println!("{}", bench::TABLE_HEADER);
+            bench::run(&options).await.map(|_| ())
+        }
+    }
+}
+
+fn database_config() -> Result<tokio_postgres::Config, String> {
+    SettingsReader::from_env()
         .database()
-        .map_err(|error| error.to_string())?;
-    let pg_config = database.to_pg_config().map_err(|error| error.to_string())?;
-    run_migrations(&pg_config).await
+        .and_then(|database| database.to_pg_config())
+        .map_err(|error| error.to_string())
 }
 
 async fn run_migrations(pg_config: &tokio_postgres::Config) -> Result<(), String> {
@@ -72,12 +105,8 @@ async fn run_migrations(pg_config: &tokio_postgres::Config) -> Result<(), String
 }
 
 async fn reprice_once(dry_run: bool) -> Result<(), String> {
-    let reader = SettingsReader::from_env();
-    let pricing_settings = reader.pricing().map_err(|error| error.to_string())?;
-    let pg_config = reader
-        .database()
-        .and_then(|database| database.to_pg_config())
-        .map_err(|error| error.to_string())?;
+    let pricing_settings = SettingsReader::from_env().pricing().map_err(|error| error.to_string())?;
+    let pg_config = database_config()?;
     run_migrations(&pg_config).await?;
     let pool = db::create_pool(pg_config, 1);
     let mut client = pool

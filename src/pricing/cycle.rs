@@ -167,39 +167,41 @@ pub async fn run_pass(
             ],
         )
         .await?;
-    let pass_took = started.elapsed();
-    let first = rows.first().expect("pass.sql always answers at least the summary row");
-    let decisions: serde_json::Value = first.get("decisions");
-    let decisions = decisions
-        .as_object()
-        .map(|counts| {
-            counts
-                .iter()
-                .map(|(decision, count)| (decision.clone(), count.as_i64().unwrap_or(0)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let changes = rows
-        .iter()
-        .filter_map(|row| {
-            Some(PriceChange {
-                apartment_id: row.get::<_, Option<i64>>("apartment_id")?,
-                decision: row.get("decision"),
+    let mut report = CycleReport {
+        run_id: None,
+        dry_run: request.dry_run,
+        skipped_reason: None,
+        decisions: BTreeMap::new(),
+        changes: Vec::new(),
+        aggregates_took,
+        pass_took: Duration::ZERO,
+    };
+    for row in &rows {
+        let decision: String = row.get("decision");
+        if decision == "skipped" {
+            report.skipped_reason = row.get("explanation");
+            continue;
+        }
+        *report.decisions.entry(decision.clone()).or_default() += 1;
+        if decision == "raise" || decision == "lower" {
+            report.changes.push(PriceChange {
+                apartment_id: row.get("apartment_id"),
+                decision,
                 old_price: row.get("old_price"),
                 new_price: row.get("new_price"),
                 explanation: row.get("explanation"),
-            })
-        })
-        .collect();
-    Ok(CycleReport {
-        run_id: first.get("run_id"),
-        dry_run: request.dry_run,
-        skipped_reason: first.get("skipped_reason"),
-        decisions,
-        changes,
-        aggregates_took,
-        pass_took,
-    })
+            });
+        }
+    }
+    if !request.dry_run && report.skipped_reason.is_none() {
+        if let Some(run) = client.query_opt(include_str!("run.sql"), &[]).await? {
+            report.run_id = Some(run.get("id"));
+            let decisions: serde_json::Value = run.get("decisions");
+            report.decisions = serde_json::from_value(decisions).unwrap_or_default();
+        }
+    }
+    report.pass_took = started.elapsed();
+    Ok(report)
 }
 
 /// One tracing line per change and one summary line per run.

@@ -3,3 +3,4 @@ pub mod cycle;
 pub mod scheduler;
 
 pub use cycle::{log_report, run_cycle, CycleReport, CycleRequest, PriceChange, Trigger};
+pub mod bench;

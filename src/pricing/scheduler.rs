@@ -54,7 +54,7 @@ async fn tick(pool: &Pool, settings: &PricingSettings, slot: DateTime<Utc>) -> R
     };
     run_cycle(&mut client, settings, &request)
         .await
-        .map_err(|error| format!("{error} ({:?})", error.as_db_error().map(|db| db.message())))
+        .map_err(|error| crate::db::describe_error(&error))
 }
 
 #[cfg(test)]
