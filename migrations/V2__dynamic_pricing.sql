@@ -614,21 +614,21 @@ BEGIN
         UPDATE apartments a
         SET current_price = e.final_price, price_changed_at = p_now
         FROM explained e
-        JOIN locked l ON l.id = e.id
-        WHERE a.id = e.id AND a.current_price = e.current_price AND a.status = 'available'
-        RETURNING a.id
+        WHERE a.id = e.id
+          AND a.id IN (SELECT l.id FROM locked l)
+          AND a.current_price = e.current_price AND a.status = 'available'
+        RETURNING e.*
     ),
     history AS (
         INSERT INTO price_history (apartment_id, changed_at, old_price, new_price, reason, pricing_run_id, inputs, explanation)
-        SELECT e.id, p_now, e.current_price, e.final_price, 'dynamic', v_run_id,
+        SELECT c.id, p_now, c.current_price, c.final_price, 'dynamic', v_run_id,
                jsonb_build_object(
-                   'views_24h', e.views_24h, 'favourites_24h', e.favourites_24h, 'leads_24h', e.leads_24h,
-                   'bookings_24h', e.bookings_24h, 'days_on_site', e.days_on_site, 'demand', e.demand,
-                   'cluster_median', e.median_demand, 'demand_norm', round(e.demand / e.median_demand, 4),
-                   'delta', e.delta, 'max_shift', e.max_shift, 'k1', e.k1, 'k2', e.k2, 'config_id', e.config_id),
-               e.readable
-        FROM explained e
-        JOIN changed c ON c.id = e.id
+                   'views_24h', c.views_24h, 'favourites_24h', c.favourites_24h, 'leads_24h', c.leads_24h,
+                   'bookings_24h', c.bookings_24h, 'days_on_site', c.days_on_site, 'demand', c.demand,
+                   'cluster_median', c.median_demand, 'demand_norm', round(c.demand / c.median_demand, 4),
+                   'delta', c.delta, 'max_shift', c.max_shift, 'k1', c.k1, 'k2', c.k2, 'config_id', c.config_id),
+               c.readable
+        FROM changed c
     ),
     run_summary AS (
         UPDATE pricing_runs r
@@ -637,8 +637,8 @@ BEGIN
             decisions   = coalesce((SELECT jsonb_object_agg(counted.decision, counted.total)
                                     FROM (SELECT d.decision, count(*) AS total FROM decided d GROUP BY d.decision) counted),
                                    '{}'),
-            raised      = (SELECT count(*) FROM explained e JOIN changed c ON c.id = e.id WHERE e.decision = 'raise'),
-            lowered     = (SELECT count(*) FROM explained e JOIN changed c ON c.id = e.id WHERE e.decision = 'lower')
+            raised      = (SELECT count(*) FROM changed c WHERE c.decision = 'raise'),
+            lowered     = (SELECT count(*) FROM changed c WHERE c.decision = 'lower')
         WHERE r.id = v_run_id
     )
     SELECT v_run_id, e.id, e.project_id, e.rooms, e.views_24h, e.favourites_24h, e.leads_24h, e.bookings_24h,
