@@ -6,6 +6,7 @@ pub mod health;
 pub mod openapi;
 pub mod state;
 pub mod telemetry;
+pub mod validation;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;

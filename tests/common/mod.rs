@@ -64,10 +64,14 @@ async fn template_database() -> &'static str {
                 .is_some();
             if !exists {
                 let building = format!("{template}_building");
+                // Two statements: in one query string they would share a transaction block,
+                // where DROP/CREATE DATABASE are not allowed.
                 admin
-                    .batch_execute(&format!(
-                        "DROP DATABASE IF EXISTS {building}; CREATE DATABASE {building};"
-                    ))
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {building}"))
+                    .await
+                    .unwrap();
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {building}"))
                     .await
                     .unwrap();
                 let mut config = admin_config();
