@@ -104,15 +104,47 @@ impl Default for PricingSettings {
     }
 }
 
+/// Tokens and the brute-force limits of `POST /auth/login`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthSettings {
+    pub issuer: String,
+    pub audience: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub login_failures_per_email: u32,
+    pub login_failures_per_ip: u32,
+    pub login_failure_window: Duration,
+    /// Take the client address from the first `X-Forwarded-For` hop (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            issuer: "nedvizhimost".into(),
+            audience: "nedvizhimost-api".into(),
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            login_failures_per_email: 5,
+            login_failures_per_ip: 20,
+            login_failure_window: Duration::from_secs(15 * 60),
+            trust_forwarded_for: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub http_port: u16,
     pub database: DatabaseSettings,
     pub jwt_secret: Secret,
     pub pricing: PricingSettings,
+    pub auth: AuthSettings,
 }
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
+/// A secret of 32+ bytes made of fewer distinct bytes ("aaaa…", "0101…") is a placeholder, not a key.
+pub const MIN_JWT_SECRET_DISTINCT_BYTES: usize = 10;
 
 /// Reads settings through `lookup` (the process environment in production, a map in tests).
 pub struct SettingsReader<F: Fn(&str) -> Option<String>> {
@@ -207,7 +239,86 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
                 reason: format!("must be at least {MIN_JWT_SECRET_BYTES} bytes"),
             });
         }
+        let distinct_bytes = secret
+            .expose()
+            .bytes()
+            .collect::<std::collections::HashSet<u8>>()
+            .len();
+        if distinct_bytes < MIN_JWT_SECRET_DISTINCT_BYTES {
+            return Err(ConfigError::Invalid {
+                name: "JWT_SECRET",
+                reason: format!(
+                    "too weak: only {distinct_bytes} distinct bytes; generate one with `openssl rand -base64 48`"
+                ),
+            });
+        }
         Ok(secret)
+    }
+
+    pub fn auth(&self) -> Result<AuthSettings, ConfigError> {
+        let defaults = AuthSettings::default();
+        let positive = |name: &'static str, value: u64| {
+            if value == 0 {
+                Err(ConfigError::Invalid {
+                    name,
+                    reason: "must be a positive number".into(),
+                })
+            } else {
+                Ok(value)
+            }
+        };
+        let access_seconds = positive(
+            "ACCESS_TOKEN_TTL_SECONDS",
+            self.parsed(
+                "ACCESS_TOKEN_TTL_SECONDS",
+                defaults.access_token_ttl.as_secs(),
+            )?,
+        )?;
+        let refresh_days = positive(
+            "REFRESH_TOKEN_TTL_DAYS",
+            self.parsed("REFRESH_TOKEN_TTL_DAYS", 30)?,
+        )?;
+        let window_seconds = positive(
+            "LOGIN_FAILURE_WINDOW_SECONDS",
+            self.parsed(
+                "LOGIN_FAILURE_WINDOW_SECONDS",
+                defaults.login_failure_window.as_secs(),
+            )?,
+        )?;
+        let per_email = positive(
+            "LOGIN_MAX_FAILURES_PER_EMAIL",
+            self.parsed(
+                "LOGIN_MAX_FAILURES_PER_EMAIL",
+                u64::from(defaults.login_failures_per_email),
+            )?,
+        )?;
+        let per_ip = positive(
+            "LOGIN_MAX_FAILURES_PER_IP",
+            self.parsed(
+                "LOGIN_MAX_FAILURES_PER_IP",
+                u64::from(defaults.login_failures_per_ip),
+            )?,
+        )?;
+        let too_big = |name: &'static str| ConfigError::Invalid {
+            name,
+            reason: "is too large".into(),
+        };
+        Ok(AuthSettings {
+            issuer: self.optional("JWT_ISSUER").unwrap_or(defaults.issuer),
+            audience: self.optional("JWT_AUDIENCE").unwrap_or(defaults.audience),
+            access_token_ttl: Duration::from_secs(access_seconds),
+            refresh_token_ttl: Duration::from_secs(
+                refresh_days
+                    .checked_mul(24 * 3600)
+                    .ok_or_else(|| too_big("REFRESH_TOKEN_TTL_DAYS"))?,
+            ),
+            login_failures_per_email: u32::try_from(per_email)
+                .map_err(|_| too_big("LOGIN_MAX_FAILURES_PER_EMAIL"))?,
+            login_failures_per_ip: u32::try_from(per_ip)
+                .map_err(|_| too_big("LOGIN_MAX_FAILURES_PER_IP"))?,
+            login_failure_window: Duration::from_secs(window_seconds),
+            trust_forwarded_for: self.parsed("TRUST_FORWARDED_FOR", false)?,
+        })
     }
 
     pub fn pricing(&self) -> Result<PricingSettings, ConfigError> {
@@ -246,6 +357,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             database: self.database()?,
             jwt_secret: self.jwt_secret()?,
             pricing: self.pricing()?,
+            auth: self.auth()?,
         })
     }
 }

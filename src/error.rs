@@ -255,6 +255,12 @@ impl IntoResponse for AppError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"nedvizhimost\""),
+            );
+        }
         if let AppError::TooManyRequests {
             retry_after_seconds,
             ..

@@ -1,5 +1,8 @@
+pub mod apartments;
+pub mod auth;
 pub mod config;
 pub mod db;
+pub mod developers;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -7,6 +10,7 @@ pub mod openapi;
 pub mod pricing;
 pub mod state;
 pub mod telemetry;
+pub mod validation;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -22,6 +26,9 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(health::router())
+        .merge(auth::router())
+        .merge(developers::router())
+        .merge(apartments::router())
         .split_for_parts()
 }
 

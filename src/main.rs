@@ -1,7 +1,9 @@
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use nedvizhimost::auth::{create_or_promote_moderator, AuthKeys};
 use nedvizhimost::config::{Settings, SettingsReader};
 use nedvizhimost::pricing::bench::{self, BenchOptions};
 use nedvizhimost::pricing::{self, CycleRequest, Trigger};
@@ -45,6 +47,15 @@ enum Command {
         #[arg(long)]
         keep: bool,
     },
+    /// Create the first moderator, or promote an existing account and set its password
+    CreateModerator {
+        /// Email of the moderator account
+        #[arg(long)]
+        email: String,
+        /// File holding the password (first line); keeps it out of the shell history
+        #[arg(long)]
+        password_file: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -81,6 +92,10 @@ async fn run(command: Command) -> Result<(), String> {
             println!("{}", bench::TABLE_HEADER);
             bench::run(&options).await.map(|_| ())
         }
+        Command::CreateModerator {
+            email,
+            password_file,
+        } => create_moderator(&email, &password_file).await,
     }
 }
 
@@ -89,6 +104,46 @@ fn database_config() -> Result<tokio_postgres::Config, String> {
         .database()
         .and_then(|database| database.to_pg_config())
         .map_err(|error| error.to_string())
+}
+
+async fn create_moderator(email: &str, password_file: &std::path::Path) -> Result<(), String> {
+    let password = std::fs::read_to_string(password_file)
+        .map_err(|error| format!("cannot read {}: {error}", password_file.display()))?;
+    let password = password.lines().next().unwrap_or_default();
+    let client = db::create_pool(database_config()?, 1)
+        .get()
+        .await
+        .map_err(|error| format!("cannot connect to the database: {error}"))?;
+    let schema_version: Option<i32> = client
+        .query_one("SELECT max(version) FROM refinery_schema_history", &[])
+        .await
+        .map(|row| row.get(0))
+        .unwrap_or(None);
+    if schema_version.unwrap_or(0) < db::latest_embedded_migration() {
+        return Err(
+            "the database schema is not up to date: run `nedvizhimost migrate` first".into(),
+        );
+    }
+    let account = create_or_promote_moderator(&client, email, password)
+        .await
+        .map_err(|error| match error {
+            nedvizhimost::error::AppError::Validation(errors) => errors
+                .iter()
+                .map(|error| format!("{}: {}", error.field, error.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        })?;
+    let verb = if account.created {
+        "created"
+    } else {
+        "promoted, password set"
+    };
+    println!(
+        "moderator {} (id {}) {verb}",
+        account.email, account.user_id
+    );
+    Ok(())
 }
 
 async fn run_migrations(pg_config: &tokio_postgres::Config) -> Result<(), String> {
@@ -105,7 +160,9 @@ async fn run_migrations(pg_config: &tokio_postgres::Config) -> Result<(), String
 }
 
 async fn reprice_once(dry_run: bool) -> Result<(), String> {
-    let pricing_settings = SettingsReader::from_env().pricing().map_err(|error| error.to_string())?;
+    let pricing_settings = SettingsReader::from_env()
+        .pricing()
+        .map_err(|error| error.to_string())?;
     let pg_config = database_config()?;
     run_migrations(&pg_config).await?;
     let pool = db::create_pool(pg_config, 1);
@@ -154,16 +211,20 @@ async fn serve() -> Result<(), String> {
     let state = AppState {
         pool,
         pricing: settings.pricing.clone(),
+        auth: AuthKeys::new(&settings.jwt_secret, settings.auth.clone()),
     };
     let address = SocketAddr::from(([0, 0, 0, 0], settings.http_port));
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .map_err(|error| format!("cannot listen on {address}: {error}"))?;
     tracing::info!(%address, "listening; Swagger UI at /docs");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|error| format!("server error: {error}"))
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|error| format!("server error: {error}"))
 }
 
 async fn shutdown_signal() {

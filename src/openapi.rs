@@ -18,6 +18,9 @@ pub const BEARER: &str = "bearer";
     tags(
         (name = "service", description = "Служебные эндпоинты: живость и готовность"),
         (name = "pricing", description = "Динамическое ценообразование: настройки, проходы, история цен, откат"),
+        (name = "auth", description = "Аккаунты и вход: регистрация покупателя, access- и refresh-токены, профиль, модераторы"),
+        (name = "developers", description = "Компании-застройщики: регистрация, карточка, сотрудники, проверка модератором"),
+        (name = "apartments", description = "Квартиры в кабинете застройщика: ручная смена цены"),
     )
 )]
 pub struct ApiDoc;

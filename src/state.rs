@@ -6,4 +6,5 @@ use crate::config::PricingSettings;
 pub struct AppState {
     pub pool: Pool,
     pub pricing: PricingSettings,
+    pub auth: crate::auth::AuthKeys,
 }

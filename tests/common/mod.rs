@@ -11,10 +11,17 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use deadpool_postgres::Pool;
-use nedvizhimost::config::PricingSettings;
+use nedvizhimost::auth::AuthKeys;
+use nedvizhimost::config::{AuthSettings, PricingSettings, Secret};
 use nedvizhimost::{app, db, AppState};
+use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 use tokio_postgres::{Client, NoTls};
+
+/// The JWT secret of every `TestApp`; sign with anything else to forge a token.
+pub const TEST_JWT_SECRET: &str = "nedvizhimost-test-jwt-secret-0123456789-abcdef";
+/// Password of the accounts made by the helpers below.
+pub const TEST_PASSWORD: &str = "Тестовый-пароль-2025";
 
 const TEMPLATE_LOCK_KEY: i64 = 0x7465_7374_746d_706c;
 const STALE_TEST_DATABASE_SECONDS: u64 = 3 * 3600;
@@ -27,7 +34,10 @@ pub fn admin_config() -> tokio_postgres::Config {
 }
 
 pub async fn connect(config: &tokio_postgres::Config) -> Client {
-    let (client, connection) = config.connect(NoTls).await.expect("connect to the test PostgreSQL");
+    let (client, connection) = config
+        .connect(NoTls)
+        .await
+        .expect("connect to the test PostgreSQL");
     tokio::spawn(connection);
     client
 }
@@ -42,7 +52,9 @@ fn migrations_fingerprint() -> String {
     let mut hasher = DefaultHasher::new();
     for file in files {
         file.file_name().hash(&mut hasher);
-        std::fs::read(&file).expect("read migration").hash(&mut hasher);
+        std::fs::read(&file)
+            .expect("read migration")
+            .hash(&mut hasher);
     }
     format!("{:016x}", hasher.finish())
 }
@@ -74,7 +86,9 @@ async fn template_database() -> &'static str {
                 }
                 let mut config = admin_config();
                 config.dbname(&building);
-                db::migrate(&config).await.expect("migrate the template database");
+                db::migrate(&config)
+                    .await
+                    .expect("migrate the template database");
                 admin
                     .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {template}"))
                     .await
@@ -91,12 +105,18 @@ async fn template_database() -> &'static str {
 }
 
 fn unix_seconds() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 async fn drop_stale_test_databases(admin: &Client) {
     let rows = admin
-        .query("SELECT datname FROM pg_database WHERE datname LIKE 'nedv_test_%'", &[])
+        .query(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'nedv_test_%'",
+            &[],
+        )
         .await
         .unwrap();
     for row in rows {
@@ -153,14 +173,37 @@ impl TestApp {
     }
 
     pub async fn spawn_with(pricing: PricingSettings) -> Self {
+        Self::spawn_with_settings(pricing, AuthSettings::default()).await
+    }
+
+    /// Default pricing (scheduler off) with custom token lifetimes or login limits.
+    pub async fn spawn_with_auth(auth: AuthSettings) -> Self {
+        Self::spawn_with_settings(
+            PricingSettings {
+                scheduler_enabled: false,
+                ..PricingSettings::default()
+            },
+            auth,
+        )
+        .await
+    }
+
+    pub async fn spawn_with_settings(pricing: PricingSettings, auth: AuthSettings) -> Self {
         let db = TestDb::new().await;
         let state = AppState {
             pool: db.pool.clone(),
             pricing,
+            auth: AuthKeys::new(&Secret::new(TEST_JWT_SECRET), auth),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app(state)).await });
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app(state).into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+        });
         Self {
             db,
             address,
@@ -174,5 +217,200 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http.get(self.url(path)).send().await.unwrap()
+    }
+}
+
+/// Rows of a minimal catalog made directly in SQL: one project, building and apartment.
+#[derive(Debug, Clone, Copy)]
+pub struct CatalogRows {
+    pub project_id: i64,
+    pub building_id: i64,
+    pub apartment_id: i64,
+}
+
+/// A random ИНН (10 digits) with a valid check digit, found with the service's own validator.
+pub fn random_inn() -> String {
+    loop {
+        let body = format!("77{:07}", rand::random::<u32>() % 10_000_000);
+        if let Some(inn) = (0..10)
+            .map(|digit| format!("{body}{digit}"))
+            .find(|inn| nedvizhimost::validation::validate_inn(inn).is_ok())
+        {
+            return inn;
+        }
+    }
+}
+
+/// A random ОГРН (13 digits) with a valid check digit.
+pub fn random_ogrn() -> String {
+    let body = format!("10277{:07}", rand::random::<u32>() % 10_000_000);
+    (0..10)
+        .map(|digit| format!("{body}{digit}"))
+        .find(|ogrn| nedvizhimost::validation::validate_ogrn(ogrn).is_ok())
+        .expect("one of ten check digits fits")
+}
+
+impl TestApp {
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let builder = self.http.request(method, self.url(path));
+        match token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> reqwest::Response {
+        self.request(reqwest::Method::POST, path, token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn patch_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> reqwest::Response {
+        self.request(reqwest::Method::PATCH, path, token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_with(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        self.request(reqwest::Method::GET, path, token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete_with(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        self.request(reqwest::Method::DELETE, path, token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `POST /auth/register`; the token response as JSON (status asserted 201).
+    pub async fn register(&self, email: &str, password: &str) -> Value {
+        let response = self
+            .post_json(
+                "/auth/register",
+                None,
+                &json!({"email": email, "password": password, "display_name": "Тестовый покупатель"}),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "register {email}");
+        response.json().await.unwrap()
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_json(
+            "/auth/login",
+            None,
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// A new buyer with [`TEST_PASSWORD`]; returns an access token.
+    pub async fn register_buyer(&self, email: &str) -> String {
+        self.register(email, TEST_PASSWORD).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// A moderator made like the `create-moderator` CLI does; returns an access token.
+    pub async fn create_moderator(&self, email: &str) -> String {
+        let client = self.db.client().await;
+        nedvizhimost::auth::create_or_promote_moderator(&client, email, TEST_PASSWORD)
+            .await
+            .expect("create a moderator");
+        self.access_token(email).await
+    }
+
+    /// Logs in with [`TEST_PASSWORD`]; returns an access token.
+    pub async fn access_token(&self, email: &str) -> String {
+        let response = self.login(email, TEST_PASSWORD).await;
+        assert_eq!(response.status(), 200, "login {email}");
+        let body: Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A developer user owning a new (unverified) company; returns an access token and the company id.
+    pub async fn developer_with_company(&self, email: &str, company_name: &str) -> (String, i64) {
+        let buyer_token = self.register_buyer(email).await;
+        let response = self
+            .post_json(
+                "/developers",
+                Some(&buyer_token),
+                &json!({
+                    "name": company_name,
+                    "legal_name": format!("ООО «{company_name}»"),
+                    "inn": random_inn(),
+                    "ogrn": random_ogrn(),
+                }),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "register company {company_name}");
+        let company: Value = response.json().await.unwrap();
+        (
+            self.access_token(email).await,
+            company["id"].as_i64().unwrap(),
+        )
+    }
+
+    /// One project, building and apartment of `developer_id`, inserted directly (the catalog API
+    /// belongs to another module).
+    pub async fn insert_catalog(&self, developer_id: i64) -> CatalogRows {
+        let client = self.db.client().await;
+        let project_id: i64 = client
+            .query_one(
+                "INSERT INTO projects (developer_id, name, city, region_code, address, geo, class, commissioning_date)
+                 VALUES ($1, 'ЖК Тестовый', 'Москва', 'RU-MOW', 'ул. Тестовая, 1',
+                         ST_SetSRID(ST_MakePoint(37.62, 55.75), 4326)::geography, 'comfort', '2027-12-31')
+                 RETURNING id",
+                &[&developer_id],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        let building_id: i64 = client
+            .query_one(
+                "INSERT INTO buildings (project_id, name, floors) VALUES ($1, 'Корпус 1', 17) RETURNING id",
+                &[&project_id],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        let apartment_id: i64 = client
+            .query_one(
+                "INSERT INTO apartments (building_id, code, floor, rooms, area_total, base_price, current_price)
+                 VALUES ($1, 'A-' || floor(random() * 1e9)::bigint::text, 5, 2, 54.3, 9300000, 9300000)
+                 RETURNING id",
+                &[&building_id],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        CatalogRows {
+            project_id,
+            building_id,
+            apartment_id,
+        }
     }
 }
