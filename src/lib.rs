@@ -4,8 +4,10 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod openapi;
+pub mod seed;
 pub mod state;
 pub mod telemetry;
+pub mod validation;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use nedvizhimost::config::{Settings, SettingsReader};
-use nedvizhimost::{app, db, telemetry, AppState};
+use nedvizhimost::{app, db, seed, telemetry, AppState};
 
 #[derive(Parser)]
 #[command(
@@ -22,6 +22,8 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit
     Migrate,
+    /// Apply migrations and fill the database with demo developers, projects, apartments and demand (idempotent)
+    SeedDemo,
 }
 
 #[tokio::main]
@@ -31,6 +33,7 @@ async fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,
         Command::Migrate => migrate_only().await,
+        Command::SeedDemo => seed_demo().await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -48,6 +51,19 @@ async fn migrate_only() -> Result<(), String> {
         .map_err(|error| error.to_string())?;
     let pg_config = database.to_pg_config().map_err(|error| error.to_string())?;
     run_migrations(&pg_config).await
+}
+
+async fn seed_demo() -> Result<(), String> {
+    let database = SettingsReader::from_env()
+        .database()
+        .map_err(|error| error.to_string())?;
+    let pg_config = database.to_pg_config().map_err(|error| error.to_string())?;
+    run_migrations(&pg_config).await?;
+    let outcome = seed::run(&pg_config)
+        .await
+        .map_err(|error| format!("seed-demo failed: {error}"))?;
+    println!("{outcome}");
+    Ok(())
 }
 
 async fn run_migrations(pg_config: &tokio_postgres::Config) -> Result<(), String> {
