@@ -27,7 +27,7 @@ RUN apt-get update \
     && useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin nedvizhimost
 COPY --from=builder /app/target/release/nedvizhimost /usr/local/bin/nedvizhimost
 USER nedvizhimost
-ENV PORT=8080
+ENV PORT=8080 NO_COLOR=1
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=5 \
     CMD curl -fsS "http://localhost:${PORT}/health" || exit 1

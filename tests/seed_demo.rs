@@ -15,10 +15,17 @@ const DEMO_CITIES: [(&str, &str, f64, f64); 7] = [
     ("Нижний Новгород", "RU-NIZ", 56.3269, 44.0059),
 ];
 
+/// One seed at a time: while one test's seed transaction is open, the xid watermark of
+/// `rebuild_apartment_stats` would leave out the events another test has just committed.
+static ONE_SEED_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn seeded() -> (TestDb, TableCounts) {
     let db = TestDb::new().await;
     let mut client = db.client().await;
-    let SeedOutcome::Inserted(counts) = seed_demo(&mut client).await.expect("seed-demo") else {
+    let seeding = ONE_SEED_AT_A_TIME.lock().await;
+    let outcome = seed_demo(&mut client).await.expect("seed-demo");
+    drop(seeding);
+    let SeedOutcome::Inserted(counts) = outcome else {
         panic!("a fresh database has no demo data yet");
     };
     drop(client);

@@ -1,7 +1,6 @@
 //! `nedvizhimost seed-demo`: demo developers, projects, apartments and a day of demand, from `demo.sql`.
 
 use std::fmt;
-use std::time::Duration;
 
 use tokio_postgres::{Client, NoTls};
 
@@ -21,8 +20,6 @@ const DEMO_PASSWORD_HASH: &str =
 
 /// Two concurrent `seed-demo` runs: the second waits, then finds the marker.
 const SEED_LOCK_KEY: i64 = 0x6e65_6476_7365_6564;
-
-const AGGREGATION_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableCounts {
@@ -113,45 +110,11 @@ pub async fn seed_demo(client: &mut Client) -> Result<SeedOutcome, tokio_postgre
         )
         .await?;
     transaction.batch_execute(DEMO_SQL).await?;
-    let seed_xid: String = transaction
-        .query_one("SELECT pg_current_xact_id()::text", &[])
-        .await?
-        .get(0);
     transaction.commit().await?;
-
-    wait_until_aggregatable(client, &seed_xid).await?;
     client
         .batch_execute("SELECT rebuild_apartment_stats(); SELECT refresh_demand_aggregates();")
         .await?;
     Ok(SeedOutcome::Inserted(count_rows(client).await?))
-}
-
-/// `rebuild_apartment_stats` counts only events of transactions older than every running one (its xid
-/// watermark); a transaction still open elsewhere in the cluster briefly holds the demo events back.
-async fn wait_until_aggregatable(
-    client: &Client,
-    seed_xid: &str,
-) -> Result<(), tokio_postgres::Error> {
-    let started = tokio::time::Instant::now();
-    loop {
-        let visible: bool = client
-            .query_one(
-                "SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::text::xid8",
-                &[&seed_xid],
-            )
-            .await?
-            .get(0);
-        if visible {
-            return Ok(());
-        }
-        if started.elapsed() > AGGREGATION_WAIT {
-            tracing::warn!(
-                "an older transaction is still open: the demo views reach apartment_stats on the next refresh"
-            );
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 pub async fn count_rows(client: &Client) -> Result<TableCounts, tokio_postgres::Error> {
