@@ -8,6 +8,7 @@ pub mod extract;
 pub mod health;
 pub mod openapi;
 pub mod pricing;
+pub mod seed;
 pub mod state;
 pub mod telemetry;
 pub mod validation;

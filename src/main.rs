@@ -7,7 +7,7 @@ use nedvizhimost::auth::{create_or_promote_moderator, AuthKeys};
 use nedvizhimost::config::{Settings, SettingsReader};
 use nedvizhimost::pricing::bench::{self, BenchOptions};
 use nedvizhimost::pricing::{self, CycleRequest, Trigger};
-use nedvizhimost::{app, db, telemetry, AppState};
+use nedvizhimost::{app, db, seed, telemetry, AppState};
 
 #[derive(Parser)]
 #[command(
@@ -56,6 +56,8 @@ enum Command {
         #[arg(long)]
         password_file: PathBuf,
     },
+    /// Apply migrations and fill the database with demo developers, projects, apartments and demand (idempotent)
+    SeedDemo,
 }
 
 #[tokio::main]
@@ -96,6 +98,7 @@ async fn run(command: Command) -> Result<(), String> {
             email,
             password_file,
         } => create_moderator(&email, &password_file).await,
+        Command::SeedDemo => seed_demo().await,
     }
 }
 
@@ -143,6 +146,16 @@ async fn create_moderator(email: &str, password_file: &std::path::Path) -> Resul
         "moderator {} (id {}) {verb}",
         account.email, account.user_id
     );
+    Ok(())
+}
+
+async fn seed_demo() -> Result<(), String> {
+    let pg_config = database_config()?;
+    run_migrations(&pg_config).await?;
+    let outcome = seed::run(&pg_config)
+        .await
+        .map_err(|error| format!("seed-demo failed: {error}"))?;
+    println!("{outcome}");
     Ok(())
 }
 
