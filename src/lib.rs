@@ -30,6 +30,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(auth::router())
         .merge(developers::router())
         .merge(apartments::router())
+        .merge(pricing::router())
         .split_for_parts()
 }
 

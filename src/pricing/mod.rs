@@ -3,4 +3,8 @@ pub mod cycle;
 pub mod scheduler;
 
 pub use cycle::{log_report, run_cycle, CycleReport, CycleRequest, PriceChange, Trigger};
+pub mod api;
 pub mod bench;
+pub mod types;
+
+pub use api::router;
