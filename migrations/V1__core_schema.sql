@@ -246,6 +246,11 @@ CREATE FUNCTION apartments_fill_project_id() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     SELECT b.project_id INTO NEW.project_id FROM buildings b WHERE b.id = NEW.building_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'building % does not exist', NEW.building_id
+            USING ERRCODE = 'foreign_key_violation', TABLE = 'apartments', COLUMN = 'building_id',
+                  CONSTRAINT = 'apartments_building_project_fkey';
+    END IF;
     RETURN NEW;
 END;
 $$;

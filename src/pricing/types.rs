@@ -262,7 +262,7 @@ pub struct PricingRun {
     pub evaluated: i32,
     /// Число решений каждого вида
     #[schema(example = json!({"raise": 12, "lower": 4, "hold": 3000, "cooldown": 104}))]
-    pub decisions: serde_json::Value,
+    pub decisions: BTreeMap<String, i64>,
     /// Повышено цен
     #[schema(example = 12)]
     pub raised: i32,
@@ -287,7 +287,7 @@ impl PricingRun {
             started_at: row.get("started_at"),
             finished_at: row.get("finished_at"),
             evaluated: row.get("evaluated"),
-            decisions: row.get("decisions"),
+            decisions: serde_json::from_value(row.get("decisions")).unwrap_or_default(),
             raised: row.get("raised"),
             lowered: row.get("lowered"),
             rolled_back_at: row.get("rolled_back_at"),
