@@ -1,0 +1,46 @@
+-- Готовые запросы для аналитиков и DBA «Недвижимость 4.0». Только чтение; запускать в psql.
+-- Схема описана в миграциях (migrations/V1…V3) и в комментариях: \d+ apartments, \df+ reprice_apartments.
+
+-- 1. Самые «горячие» кластеры (ЖК × комнатность) за 24 ч: медиана спроса и просмотры.
+SELECT p.name AS project, cd.rooms, cd.apartments_on_sale, cd.median_demand, cd.views_24h, cd.leads_24h,
+       cd.bookings_24h, cd.min_price, cd.max_price, cd.refreshed_at
+FROM cluster_demand cd
+JOIN projects p ON p.id = cd.project_id
+ORDER BY cd.median_demand DESC
+LIMIT 20;
+
+-- 2. Что сделает следующий проход (ничего не записывает): решения по видам.
+SELECT decision, count(*) AS apartments
+FROM reprice_apartments(p_dry_run => true)
+GROUP BY decision
+ORDER BY apartments DESC;
+
+-- 3. Последние проходы ценообразования и их итоги.
+SELECT id, trigger, scheduled_for, started_at, finished_at - started_at AS took, evaluated, raised, lowered,
+       decisions, rolled_back_at
+FROM pricing_runs
+ORDER BY id DESC
+LIMIT 20;
+
+-- 4. Изменения цен за сутки с объяснениями и входными данными решения.
+SELECT h.changed_at, h.apartment_id, h.old_price, h.new_price, h.reason, h.explanation,
+       h.inputs ->> 'demand_norm' AS demand_norm, h.pricing_run_id
+FROM price_history h
+WHERE h.changed_at > now() - interval '24 hours'
+ORDER BY h.changed_at DESC
+LIMIT 100;
+
+-- 5. Действующие настройки по ЖК (какая версия применяется и откуда).
+SELECT p.name AS project, c.scope, c.config_id, c.enabled, c.k1, c.k2, c.step, c.elasticity_cap, c.max_shift
+FROM project_pricing_config c
+JOIN projects p ON p.id = c.project_id
+ORDER BY p.name;
+
+-- 6. Отклонение текущих цен от базовых по регионам.
+SELECT pr.region_code, count(*) AS apartments_on_sale,
+       round(avg((a.current_price - a.base_price) / a.base_price * 100), 2) AS avg_shift_percent
+FROM apartments a
+JOIN projects pr ON pr.id = a.project_id
+WHERE a.status = 'available' AND a.moderation_status = 'published'
+GROUP BY pr.region_code
+ORDER BY apartments_on_sale DESC;
