@@ -362,6 +362,28 @@ async fn the_apartment_pricing_preview_explains_the_next_pass_to_its_company() {
     assert_eq!(preview["next_price"], "10300000.00");
     assert_eq!(preview["demand_norm"], "4.0000");
 
+    let manual = app
+        .patch_json(
+            &format!("/apartments/{}/price", market.hot),
+            Some(&market.developer),
+            &json!({"price": "10100000.00"}),
+        )
+        .await;
+    assert_eq!(manual.status(), 200);
+    let preview: Value = app
+        .get_with(
+            &format!("/apartments/{}/pricing", market.hot),
+            Some(&market.developer),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        preview["next_decision"], "cooldown",
+        "a manual change pauses dynamic pricing for 24 h"
+    );
+
     let foreign = app
         .get_with(
             &format!("/apartments/{}/pricing", market.other_apartment),
