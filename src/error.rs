@@ -122,9 +122,15 @@ impl AppError {
             return self;
         };
         let Some(db_error) = error.as_db_error() else {
-            return AppError::ServiceUnavailable(
-                "база данных недоступна, повторите запрос позже".into(),
-            );
+            let connection_lost = error.is_closed()
+                || std::error::Error::source(error)
+                    .is_some_and(|source| source.is::<std::io::Error>());
+            if connection_lost {
+                return AppError::ServiceUnavailable(
+                    "база данных недоступна, повторите запрос позже".into(),
+                );
+            }
+            return self;
         };
         let field = db_error
             .constraint()
