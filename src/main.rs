@@ -105,7 +105,9 @@ async fn run_migrations(pg_config: &tokio_postgres::Config) -> Result<(), String
 }
 
 async fn reprice_once(dry_run: bool) -> Result<(), String> {
-    let pricing_settings = SettingsReader::from_env().pricing().map_err(|error| error.to_string())?;
+    let pricing_settings = SettingsReader::from_env()
+        .pricing()
+        .map_err(|error| error.to_string())?;
     let pg_config = database_config()?;
     run_migrations(&pg_config).await?;
     let pool = db::create_pool(pg_config, 1);

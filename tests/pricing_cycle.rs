@@ -49,7 +49,10 @@ async fn incremental_aggregates_match_a_full_rebuild_including_late_commits() {
     let db = TestDb::new().await;
     let ids = catalog(&db).await;
     let client = db.client().await;
-    client.execute("SELECT refresh_apartment_stats()", &[]).await.unwrap();
+    client
+        .execute("SELECT refresh_apartment_stats()", &[])
+        .await
+        .unwrap();
 
     // A transaction that inserts views before the next refresh but commits after it.
     let mut late_connection = db.pool.get().await.unwrap();
@@ -74,17 +77,32 @@ async fn incremental_aggregates_match_a_full_rebuild_including_late_commits() {
         ))
         .await
         .unwrap();
-    client.execute("SELECT refresh_apartment_stats()", &[]).await.unwrap();
+    client
+        .execute("SELECT refresh_apartment_stats()", &[])
+        .await
+        .unwrap();
     late.commit().await.unwrap();
     tokio::time::sleep(Duration::from_secs(3)).await;
-    client.execute("SELECT refresh_apartment_stats()", &[]).await.unwrap();
+    client
+        .execute("SELECT refresh_apartment_stats()", &[])
+        .await
+        .unwrap();
     let incremental = stats(&db).await;
 
-    assert_eq!(incremental[&ids[3]].0, 17, "the late commit is counted once");
-    assert_eq!(incremental[&ids[4]].0, 10, "the four old views left the window");
+    assert_eq!(
+        incremental[&ids[3]].0, 17,
+        "the late commit is counted once"
+    );
+    assert_eq!(
+        incremental[&ids[4]].0, 10,
+        "the four old views left the window"
+    );
     assert_eq!(incremental[&ids[2]], (10, 3, 1, 0));
 
-    client.execute("SELECT rebuild_apartment_stats()", &[]).await.unwrap();
+    client
+        .execute("SELECT rebuild_apartment_stats()", &[])
+        .await
+        .unwrap();
     assert_eq!(stats(&db).await, incremental);
 }
 
@@ -120,7 +138,10 @@ async fn two_passes_started_together_change_each_price_at_most_once() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert!(changes_per_apartment.iter().all(|count| *count == 1), "{changes_per_apartment:?}");
+    assert!(
+        changes_per_apartment.iter().all(|count| *count == 1),
+        "{changes_per_apartment:?}"
+    );
     assert_eq!(changes_per_apartment.len(), 2, "hot raised, cold lowered");
     assert!(skipped <= 1);
 
@@ -142,11 +163,19 @@ async fn one_schedule_slot_runs_once_across_replicas() {
         ..CycleRequest::new(Trigger::Schedule)
     };
     let mut client = db.pool.get().await.unwrap();
-    let first = pricing::run_cycle(&mut client, &settings, &request).await.unwrap();
-    let second = pricing::run_cycle(&mut client, &settings, &request).await.unwrap();
+    let first = pricing::run_cycle(&mut client, &settings, &request)
+        .await
+        .unwrap();
+    let second = pricing::run_cycle(&mut client, &settings, &request)
+        .await
+        .unwrap();
     assert!(first.skipped_reason.is_none());
     assert!(first.run_id.is_some());
-    assert!(second.skipped_reason.as_deref().unwrap().contains("уже обработан"));
+    assert!(second
+        .skipped_reason
+        .as_deref()
+        .unwrap()
+        .contains("уже обработан"));
     let runs: i64 = client
         .query_one("SELECT count(*) FROM pricing_runs", &[])
         .await
@@ -173,7 +202,12 @@ async fn a_dry_run_writes_nothing_and_reports_what_a_real_run_does() {
                 )
                 .await
                 .unwrap();
-            (row.get::<_, String>(0), row.get::<_, i64>(1), row.get::<_, i64>(2), row.get::<_, i64>(3))
+            (
+                row.get::<_, String>(0),
+                row.get::<_, i64>(1),
+                row.get::<_, i64>(2),
+                row.get::<_, i64>(3),
+            )
         }
     };
     let before = snapshot(&db).await;
@@ -203,12 +237,22 @@ async fn rollback_restores_exactly_the_still_current_prices_and_twice_is_a_no_op
     let db = TestDb::new().await;
     let ids = catalog(&db).await;
     let mut client = db.pool.get().await.unwrap();
-    let report = pricing::run_cycle(&mut client, &PricingSettings::default(), &CycleRequest::new(Trigger::Manual))
-        .await
-        .unwrap();
+    let report = pricing::run_cycle(
+        &mut client,
+        &PricingSettings::default(),
+        &CycleRequest::new(Trigger::Manual),
+    )
+    .await
+    .unwrap();
     let run_id = report.run_id.unwrap();
-    assert_eq!(fixtures::current_price(&**client, ids[0]).await, rub("10300000.00"));
-    assert_eq!(fixtures::current_price(&**client, ids[1]).await, rub("9700000.00"));
+    assert_eq!(
+        fixtures::current_price(&**client, ids[0]).await,
+        rub("10300000.00")
+    );
+    assert_eq!(
+        fixtures::current_price(&**client, ids[1]).await,
+        rub("9700000.00")
+    );
 
     // The developer changes the cold apartment's price by hand: rollback must leave that one alone.
     client
@@ -220,15 +264,24 @@ async fn rollback_restores_exactly_the_still_current_prices_and_twice_is_a_no_op
         .await
         .unwrap();
     let restored: Vec<(i64, Decimal)> = client
-        .query("SELECT apartment_id, restored_price FROM rollback_pricing_run($1)", &[&run_id])
+        .query(
+            "SELECT apartment_id, restored_price FROM rollback_pricing_run($1)",
+            &[&run_id],
+        )
         .await
         .unwrap()
         .iter()
         .map(|row| (row.get(0), row.get(1)))
         .collect();
     assert_eq!(restored, vec![(ids[0], rub("10000000.00"))]);
-    assert_eq!(fixtures::current_price(&**client, ids[0]).await, rub("10000000.00"));
-    assert_eq!(fixtures::current_price(&**client, ids[1]).await, rub("9650000"));
+    assert_eq!(
+        fixtures::current_price(&**client, ids[0]).await,
+        rub("10000000.00")
+    );
+    assert_eq!(
+        fixtures::current_price(&**client, ids[1]).await,
+        rub("9650000")
+    );
     let link: (String, Option<i64>) = client
         .query_one(
             "SELECT reason::text, rollback_of_run_id FROM price_history WHERE apartment_id = $1 ORDER BY id DESC LIMIT 1",
@@ -273,7 +326,10 @@ async fn the_scheduler_survives_the_database_going_away_and_coming_back() {
     };
     let scheduler = pricing::scheduler::spawn(pool.clone(), settings);
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    assert!(!scheduler.is_finished(), "a failed tick must not stop the scheduler");
+    assert!(
+        !scheduler.is_finished(),
+        "a failed tick must not stop the scheduler"
+    );
 
     admin.batch_execute(&unblock).await.unwrap();
     let mut runs = 0_i64;
@@ -281,7 +337,10 @@ async fn the_scheduler_survives_the_database_going_away_and_coming_back() {
         tokio::time::sleep(Duration::from_millis(250)).await;
         if let Ok(client) = pool.get().await {
             runs = client
-                .query_one("SELECT count(*) FROM pricing_runs WHERE trigger = 'schedule'", &[])
+                .query_one(
+                    "SELECT count(*) FROM pricing_runs WHERE trigger = 'schedule'",
+                    &[],
+                )
                 .await
                 .unwrap()
                 .get(0);
@@ -291,5 +350,8 @@ async fn the_scheduler_survives_the_database_going_away_and_coming_back() {
         }
     }
     scheduler.abort();
-    assert!(runs > 0, "the scheduler resumed once the database came back");
+    assert!(
+        runs > 0,
+        "the scheduler resumed once the database came back"
+    );
 }

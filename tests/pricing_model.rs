@@ -80,7 +80,12 @@ fn median(mut demands: Vec<Decimal>) -> Decimal {
 }
 
 /// The reference decision and the price after the pass.
-fn decide(apartment: &Apartment, rules: &Rules, cluster_median: Decimal, ceilings: (Decimal, Decimal)) -> (&'static str, Decimal) {
+fn decide(
+    apartment: &Apartment,
+    rules: &Rules,
+    cluster_median: Decimal,
+    ceilings: (Decimal, Decimal),
+) -> (&'static str, Decimal) {
     let current = apartment.current_price;
     if !rules.enabled {
         return ("disabled", current);
@@ -101,11 +106,19 @@ fn decide(apartment: &Apartment, rules: &Rules, cluster_median: Decimal, ceiling
     let demand = demand(apartment, rules);
     if demand > rules.k1 * cluster_median {
         let raised = kopecks(current * (Decimal::ONE + delta)).min(upper);
-        return if raised > current { ("raise", raised) } else { ("at_limit", current) };
+        return if raised > current {
+            ("raise", raised)
+        } else {
+            ("at_limit", current)
+        };
     }
     if demand < rules.k2 * cluster_median && apartment.days_on_site > rules.min_days_on_site {
         let lowered = kopecks(current * (Decimal::ONE - delta)).max(lower);
-        return if lowered < current { ("lower", lowered) } else { ("at_limit", current) };
+        return if lowered < current {
+            ("lower", lowered)
+        } else {
+            ("at_limit", current)
+        };
     }
     ("hold", current)
 }
@@ -129,7 +142,10 @@ async fn random_world(seed: u64) -> World {
         .await
         .unwrap()
         .get(0);
-    let developers = [("7707083893", "1027700132195"), ("7736050003", "1027700070518")];
+    let developers = [
+        ("7707083893", "1027700132195"),
+        ("7736050003", "1027700070518"),
+    ];
     let mut developer_ids = Vec::new();
     for (inn, ogrn) in developers {
         developer_ids.push(common::fixtures::developer(&**client, inn, ogrn).await);
@@ -137,8 +153,12 @@ async fn random_world(seed: u64) -> World {
     let mut buildings = Vec::new();
     let mut project_ids = Vec::new();
     for (index, developer_index) in [0usize, 0, 1].iter().enumerate() {
-        let (project_id, building_id) =
-            common::fixtures::project(&**client, developer_ids[*developer_index], &format!("ЖК {index}")).await;
+        let (project_id, building_id) = common::fixtures::project(
+            &**client,
+            developer_ids[*developer_index],
+            &format!("ЖК {index}"),
+        )
+        .await;
         project_ids.push(project_id);
         buildings.push(building_id);
     }
@@ -211,10 +231,18 @@ async fn random_world(seed: u64) -> World {
             .unwrap()
             .get(0);
         let popularity = rng.random_range(0..4);
-        let views = if popularity == 0 { 0 } else { rng.random_range(0..(popularity * 12)) };
+        let views = if popularity == 0 {
+            0
+        } else {
+            rng.random_range(0..(popularity * 12))
+        };
         let favourites = rng.random_range(0..4);
         let old_views = rng.random_range(0..5);
-        let leads = if rng.random_bool(0.2) { rng.random_range(1..3) } else { 0 };
+        let leads = if rng.random_bool(0.2) {
+            rng.random_range(1..3)
+        } else {
+            0
+        };
         client
             .execute(
                 "INSERT INTO views_log (apartment_id, event, occurred_at)
@@ -287,9 +315,16 @@ async fn random_world(seed: u64) -> World {
     }
 }
 
-fn expected_decisions(world: &World, ceilings: (Decimal, Decimal)) -> HashMap<i64, (&'static str, Decimal)> {
+fn expected_decisions(
+    world: &World,
+    ceilings: (Decimal, Decimal),
+) -> HashMap<i64, (&'static str, Decimal)> {
     let mut clusters: HashMap<(usize, i16), Vec<Decimal>> = HashMap::new();
-    for apartment in world.apartments.iter().filter(|apartment| apartment.on_sale) {
+    for apartment in world
+        .apartments
+        .iter()
+        .filter(|apartment| apartment.on_sale)
+    {
         clusters
             .entry((apartment.project, apartment.rooms))
             .or_default()
@@ -302,7 +337,10 @@ fn expected_decisions(world: &World, ceilings: (Decimal, Decimal)) -> HashMap<i6
         .map(|apartment| {
             let cluster_median = median(clusters[&(apartment.project, apartment.rooms)].clone());
             let rules = &world.project_rules[apartment.project];
-            (apartment.id, decide(apartment, rules, cluster_median, ceilings))
+            (
+                apartment.id,
+                decide(apartment, rules, cluster_median, ceilings),
+            )
         })
         .collect()
 }
@@ -312,7 +350,10 @@ async fn compare(seed: u64, ceilings: (&str, &str)) {
     let ceilings = (dec(ceilings.0), dec(ceilings.1));
     let expected = expected_decisions(&world, ceilings);
     let client = world.db.client().await;
-    client.execute("SELECT refresh_demand_aggregates()", &[]).await.unwrap();
+    client
+        .execute("SELECT refresh_demand_aggregates()", &[])
+        .await
+        .unwrap();
     let actual: HashMap<i64, (String, Decimal)> = client
         .query(
             "SELECT apartment_id, decision::text, new_price
@@ -324,7 +365,11 @@ async fn compare(seed: u64, ceilings: (&str, &str)) {
         .iter()
         .map(|row| (row.get(0), (row.get(1), row.get(2))))
         .collect();
-    assert_eq!(actual.len(), expected.len(), "seed {seed}: apartments on sale");
+    assert_eq!(
+        actual.len(),
+        expected.len(),
+        "seed {seed}: apartments on sale"
+    );
     let mut raised_or_lowered = 0;
     for (id, (decision, price)) in &expected {
         let (actual_decision, actual_price) = &actual[id];
@@ -332,7 +377,10 @@ async fn compare(seed: u64, ceilings: (&str, &str)) {
             (actual_decision.as_str(), actual_price),
             (*decision, price),
             "seed {seed}, apartment {id}: {:?}",
-            world.apartments.iter().find(|apartment| apartment.id == *id)
+            world
+                .apartments
+                .iter()
+                .find(|apartment| apartment.id == *id)
         );
         let stored: Decimal = client
             .query_one("SELECT current_price FROM apartments WHERE id = $1", &[id])
@@ -342,7 +390,10 @@ async fn compare(seed: u64, ceilings: (&str, &str)) {
         assert_eq!(&stored, price, "seed {seed}, apartment {id}: stored price");
         raised_or_lowered += usize::from(matches!(*decision, "raise" | "lower"));
     }
-    assert!(raised_or_lowered > 0, "seed {seed}: the catalog should produce some changes");
+    assert!(
+        raised_or_lowered > 0,
+        "seed {seed}: the catalog should produce some changes"
+    );
 }
 
 #[tokio::test]

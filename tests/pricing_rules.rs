@@ -61,9 +61,16 @@ impl Scenario {
         self.run_with_ceilings(None, None).await
     }
 
-    async fn run_with_ceilings(&self, elasticity: Option<&str>, max_shift: Option<&str>) -> Outcome {
+    async fn run_with_ceilings(
+        &self,
+        elasticity: Option<&str>,
+        max_shift: Option<&str>,
+    ) -> Outcome {
         let client = self.db.client().await;
-        client.execute("SELECT refresh_demand_aggregates()", &[]).await.unwrap();
+        client
+            .execute("SELECT refresh_demand_aggregates()", &[])
+            .await
+            .unwrap();
         let elasticity: Option<Decimal> = elasticity.map(rub);
         let max_shift: Option<Decimal> = max_shift.map(rub);
         let row = client
@@ -94,13 +101,22 @@ fn priced(current: &str) -> ApartmentSpec {
 
 #[tokio::test]
 async fn demand_norm_exactly_at_k1_holds_and_just_above_raises() {
-    let at_threshold = Scenario::new(ApartmentSpec::default(), 13).await.run().await;
+    let at_threshold = Scenario::new(ApartmentSpec::default(), 13)
+        .await
+        .run()
+        .await;
     assert_eq!(at_threshold.decision, "hold", "{at_threshold:?}");
     assert_eq!(at_threshold.stored_price, rub("10000000"));
 
-    let above = Scenario::new(ApartmentSpec::default(), 14).await.run().await;
+    let above = Scenario::new(ApartmentSpec::default(), 14)
+        .await
+        .run()
+        .await;
     assert_eq!(above.decision, "raise", "{above:?}");
-    assert_eq!((above.old_price, above.new_price), (rub("10000000"), rub("10300000.00")));
+    assert_eq!(
+        (above.old_price, above.new_price),
+        (rub("10000000"), rub("10300000.00"))
+    );
     assert_eq!(above.stored_price, rub("10300000.00"));
     assert_eq!(
         above.explanation,
@@ -130,7 +146,11 @@ async fn low_demand_lowers_only_after_more_than_fourteen_days() {
     };
     let outcome = Scenario::new(fourteen, 2).await.run().await;
     assert_eq!(outcome.decision, "hold", "{outcome:?}");
-    assert!(outcome.explanation.contains("всего 14 дней"), "{}", outcome.explanation);
+    assert!(
+        outcome.explanation.contains("всего 14 дней"),
+        "{}",
+        outcome.explanation
+    );
 
     let fifteen = ApartmentSpec {
         days_on_site: 15,
@@ -152,9 +172,19 @@ async fn any_booking_within_24_hours_blocks_even_cancelled_ones() {
         ("cancelled", "24 hours 1 minute", "raise"),
     ] {
         let scenario = Scenario::new(ApartmentSpec::default(), 30).await;
-        fixtures::booking(&**scenario.db.client().await, scenario.target, scenario.buyer_id, status, ago).await;
+        fixtures::booking(
+            &**scenario.db.client().await,
+            scenario.target,
+            scenario.buyer_id,
+            status,
+            ago,
+        )
+        .await;
         let outcome = scenario.run().await;
-        assert_eq!(outcome.decision, expected, "{status} booking {ago} ago: {outcome:?}");
+        assert_eq!(
+            outcome.decision, expected,
+            "{status} booking {ago} ago: {outcome:?}"
+        );
         if expected == "recent_booking" {
             assert_eq!(outcome.stored_price, rub("10000000"));
         }
@@ -198,7 +228,11 @@ async fn the_corridor_clamps_a_partial_move_and_stops_at_the_edge() {
 
     let at_bottom = Scenario::new(priced("9300000"), 0).await.run().await;
     assert_eq!(at_bottom.decision, "at_limit", "{at_bottom:?}");
-    assert!(at_bottom.explanation.contains("−7 %"), "{}", at_bottom.explanation);
+    assert!(
+        at_bottom.explanation.contains("−7 %"),
+        "{}",
+        at_bottom.explanation
+    );
 }
 
 #[tokio::test]
@@ -237,7 +271,10 @@ async fn a_zero_median_gives_no_decision() {
     )
     .await;
     fixtures::views(&**client, lone_studio, 40).await;
-    client.execute("SELECT refresh_demand_aggregates()", &[]).await.unwrap();
+    client
+        .execute("SELECT refresh_demand_aggregates()", &[])
+        .await
+        .unwrap();
     let decision_of = |id: i64| {
         let client = &client;
         async move {
@@ -258,7 +295,10 @@ async fn a_zero_median_gives_no_decision() {
         "Цена без изменений: в кластере (1-комнатные этого ЖК) нет спроса для сравнения"
     );
     let (decision, _) = decision_of(lone_studio).await;
-    assert_eq!(decision, "hold", "a one-apartment cluster is its own median");
+    assert_eq!(
+        decision, "hold",
+        "a one-apartment cluster is its own median"
+    );
 }
 
 #[tokio::test]
@@ -283,9 +323,13 @@ async fn booked_sold_and_unpublished_apartments_are_not_priced() {
         },
     )
     .await;
-    let draft = fixtures::apartment(&**client, scenario.building_id, &ApartmentSpec::default()).await;
+    let draft =
+        fixtures::apartment(&**client, scenario.building_id, &ApartmentSpec::default()).await;
     client
-        .execute("UPDATE apartments SET moderation_status = 'draft' WHERE id = $1", &[&draft])
+        .execute(
+            "UPDATE apartments SET moderation_status = 'draft' WHERE id = $1",
+            &[&draft],
+        )
         .await
         .unwrap();
     for id in [booked, sold, draft] {
@@ -293,15 +337,24 @@ async fn booked_sold_and_unpublished_apartments_are_not_priced() {
     }
     scenario.run().await;
     let evaluated: Vec<i64> = client
-        .query("SELECT apartment_id FROM reprice_apartments(p_dry_run => true)", &[])
+        .query(
+            "SELECT apartment_id FROM reprice_apartments(p_dry_run => true)",
+            &[],
+        )
         .await
         .unwrap()
         .iter()
         .map(|row| row.get(0))
         .collect();
     for id in [booked, sold, draft] {
-        assert!(!evaluated.contains(&id), "apartment {id} must not be on sale");
-        assert_eq!(fixtures::current_price(&**client, id).await, rub("10000000"));
+        assert!(
+            !evaluated.contains(&id),
+            "apartment {id} must not be on sale"
+        );
+        assert_eq!(
+            fixtures::current_price(&**client, id).await,
+            rub("10000000")
+        );
     }
 }
 
@@ -312,7 +365,10 @@ async fn a_disabled_global_config_changes_nothing() {
         .db
         .client()
         .await
-        .execute("INSERT INTO dynamic_pricing_config (enabled, comment) VALUES (false, 'стоп')", &[])
+        .execute(
+            "INSERT INTO dynamic_pricing_config (enabled, comment) VALUES (false, 'стоп')",
+            &[],
+        )
         .await
         .unwrap();
     let outcome = scenario.run().await;
@@ -410,7 +466,14 @@ async fn plural_forms_and_signs_read_correctly() {
             )
             .await
             .unwrap();
-        assert_eq!((row.get::<_, String>(0), row.get::<_, String>(1), row.get::<_, String>(2)), (day.into(), lead.into(), booking.into()));
+        assert_eq!(
+            (
+                row.get::<_, String>(0),
+                row.get::<_, String>(1),
+                row.get::<_, String>(2)
+            ),
+            (day.into(), lead.into(), booking.into())
+        );
     }
     for (old, new, expected) in [
         ("100", "102", "+2 %"),
@@ -419,7 +482,10 @@ async fn plural_forms_and_signs_read_correctly() {
         ("10300000", "10000000", "−2,9 %"),
     ] {
         let text: String = client
-            .query_one("SELECT format_percent_change($1, $2)", &[&rub(old), &rub(new)])
+            .query_one(
+                "SELECT format_percent_change($1, $2)",
+                &[&rub(old), &rub(new)],
+            )
             .await
             .unwrap()
             .get(0);
@@ -433,7 +499,10 @@ async fn plural_forms_and_signs_read_correctly() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(text, "Цена изменилась +2 % из-за высокого спроса (34 просмотра, 2 лида, 1 бронь за 24 ч)");
+    assert_eq!(
+        text,
+        "Цена изменилась +2 % из-за высокого спроса (34 просмотра, 2 лида, 1 бронь за 24 ч)"
+    );
     let text: String = client
         .query_one(
             "SELECT pricing_explanation('lower', 100, 97, 2, 0, 0, 21, 14, 0.07, 1::smallint, -1)",
@@ -442,5 +511,8 @@ async fn plural_forms_and_signs_read_correctly() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(text, "Цена изменилась −3 % из-за низкого спроса (2 просмотра за 24 ч, 21 день на сайте)");
+    assert_eq!(
+        text,
+        "Цена изменилась −3 % из-за низкого спроса (2 просмотра за 24 ч, 21 день на сайте)"
+    );
 }

@@ -35,7 +35,12 @@ impl BenchResult {
     pub fn table_row(&self) -> String {
         let steady_aggregates = self.steady_median(|report| report.aggregates_took);
         let steady_pass = self.steady_median(|report| report.pass_took);
-        let steady_changes: usize = self.steady.iter().map(|report| report.changes.len()).max().unwrap_or(0);
+        let steady_changes: usize = self
+            .steady
+            .iter()
+            .map(|report| report.changes.len())
+            .max()
+            .unwrap_or(0);
         format!(
             "| {apartments} | {events} | {first_aggregates} | {first_pass} | {first_changes} | {steady_aggregates} | {steady_pass} | **{steady_total}** | {steady_changes} |",
             apartments = self.apartments,
@@ -75,11 +80,16 @@ async fn bench_one(options: &BenchOptions, apartments: u32) -> Result<BenchResul
         format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
         format!("CREATE DATABASE {name}"),
     ] {
-        admin.batch_execute(&statement).await.map_err(|error| db::describe_error(&error))?;
+        admin
+            .batch_execute(&statement)
+            .await
+            .map_err(|error| db::describe_error(&error))?;
     }
     let mut config = options.admin.clone();
     config.dbname(&name);
-    db::migrate(&config).await.map_err(|error| error.to_string())?;
+    db::migrate(&config)
+        .await
+        .map_err(|error| error.to_string())?;
     let pool = db::create_pool(config, 2);
     let mut client = pool.get().await.map_err(|error| error.to_string())?;
 
@@ -91,7 +101,10 @@ async fn bench_one(options: &BenchOptions, apartments: u32) -> Result<BenchResul
         .replace("{apartments}", &apartments.to_string())
         .replace("{events}", &events.to_string())
         .replace("{now}", &format!("'{}'", base.to_rfc3339()));
-    client.batch_execute(&script).await.map_err(|error| db::describe_error(&error))?;
+    client
+        .batch_execute(&script)
+        .await
+        .map_err(|error| db::describe_error(&error))?;
     let catalog_build = started.elapsed();
 
     let settings = PricingSettings::default();
@@ -102,7 +115,9 @@ async fn bench_one(options: &BenchOptions, apartments: u32) -> Result<BenchResul
         }
     };
     eprintln!("[{apartments}] first cycle (full rebuild of the 24 h aggregates, many changes)…");
-    let first = run_cycle(&mut client, &settings, &at(0)).await.map_err(|error| db::describe_error(&error))?;
+    let first = run_cycle(&mut client, &settings, &at(0))
+        .await
+        .map_err(|error| db::describe_error(&error))?;
     let events_per_minute = (events / 1440).max(1);
     let mut steady = Vec::new();
     for minute in 1..=i64::from(options.steady_cycles) {

@@ -2,8 +2,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use deadpool_postgres::GenericClient;
+use rust_decimal::Decimal;
 
 use crate::config::PricingSettings;
 
@@ -118,7 +118,10 @@ pub async fn run_cycle(
     let transaction = client.transaction().await?;
     if !request.dry_run {
         let locked: bool = transaction
-            .query_one("SELECT pg_try_advisory_xact_lock(pricing_pass_lock_key())", &[])
+            .query_one(
+                "SELECT pg_try_advisory_xact_lock(pricing_pass_lock_key())",
+                &[],
+            )
             .await?
             .get(0);
         if !locked {

@@ -27,7 +27,10 @@ pub fn spawn(pool: Pool, settings: PricingSettings) -> JoinHandle<()> {
         let first_tick = Instant::now() + until_next_slot(Utc::now(), settings.interval);
         let mut ticker = tokio::time::interval_at(first_tick, settings.interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
-        tracing::info!(interval_seconds = settings.interval.as_secs(), "pricing scheduler started");
+        tracing::info!(
+            interval_seconds = settings.interval.as_secs(),
+            "pricing scheduler started"
+        );
         loop {
             ticker.tick().await;
             let slot = slot_of(Utc::now(), settings.interval);
@@ -43,7 +46,11 @@ pub fn spawn(pool: Pool, settings: PricingSettings) -> JoinHandle<()> {
     })
 }
 
-async fn tick(pool: &Pool, settings: &PricingSettings, slot: DateTime<Utc>) -> Result<CycleReport, String> {
+async fn tick(
+    pool: &Pool,
+    settings: &PricingSettings,
+    slot: DateTime<Utc>,
+) -> Result<CycleReport, String> {
     let mut client = pool
         .get()
         .await
@@ -65,7 +72,10 @@ mod tests {
     fn slots_are_wall_clock_aligned() {
         let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 34, 56).unwrap();
         let minute = Duration::from_secs(60);
-        assert_eq!(slot_of(now, minute), Utc.with_ymd_and_hms(2026, 11, 23, 12, 34, 0).unwrap());
+        assert_eq!(
+            slot_of(now, minute),
+            Utc.with_ymd_and_hms(2026, 11, 23, 12, 34, 0).unwrap()
+        );
         assert_eq!(until_next_slot(now, minute), Duration::from_secs(4));
     }
 }

@@ -109,7 +109,13 @@ pub async fn views(client: &impl GenericClient, apartment_id: i64, count: i32) {
         .unwrap();
 }
 
-pub async fn booking(client: &impl GenericClient, apartment_id: i64, user_id: i64, status: &str, ago: &str) {
+pub async fn booking(
+    client: &impl GenericClient,
+    apartment_id: i64,
+    user_id: i64,
+    status: &str,
+    ago: &str,
+) {
     client
         .execute(
             "INSERT INTO bookings (apartment_id, user_id, status, price, booked_at, expires_at)
@@ -135,7 +141,10 @@ pub async fn manual_price_change(client: &impl GenericClient, apartment_id: i64,
 
 pub async fn current_price(client: &impl GenericClient, apartment_id: i64) -> Decimal {
     client
-        .query_one("SELECT current_price FROM apartments WHERE id = $1", &[&apartment_id])
+        .query_one(
+            "SELECT current_price FROM apartments WHERE id = $1",
+            &[&apartment_id],
+        )
         .await
         .unwrap()
         .get(0)

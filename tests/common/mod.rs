@@ -27,7 +27,10 @@ pub fn admin_config() -> tokio_postgres::Config {
 }
 
 pub async fn connect(config: &tokio_postgres::Config) -> Client {
-    let (client, connection) = config.connect(NoTls).await.expect("connect to the test PostgreSQL");
+    let (client, connection) = config
+        .connect(NoTls)
+        .await
+        .expect("connect to the test PostgreSQL");
     tokio::spawn(connection);
     client
 }
@@ -42,7 +45,9 @@ fn migrations_fingerprint() -> String {
     let mut hasher = DefaultHasher::new();
     for file in files {
         file.file_name().hash(&mut hasher);
-        std::fs::read(&file).expect("read migration").hash(&mut hasher);
+        std::fs::read(&file)
+            .expect("read migration")
+            .hash(&mut hasher);
     }
     format!("{:016x}", hasher.finish())
 }
@@ -74,7 +79,9 @@ async fn template_database() -> &'static str {
                 }
                 let mut config = admin_config();
                 config.dbname(&building);
-                db::migrate(&config).await.expect("migrate the template database");
+                db::migrate(&config)
+                    .await
+                    .expect("migrate the template database");
                 admin
                     .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {template}"))
                     .await
@@ -91,12 +98,18 @@ async fn template_database() -> &'static str {
 }
 
 fn unix_seconds() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 async fn drop_stale_test_databases(admin: &Client) {
     let rows = admin
-        .query("SELECT datname FROM pg_database WHERE datname LIKE 'nedv_test_%'", &[])
+        .query(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'nedv_test_%'",
+            &[],
+        )
         .await
         .unwrap();
     for row in rows {
