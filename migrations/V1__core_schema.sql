@@ -231,13 +231,16 @@ CREATE TABLE apartments (
         REFERENCES buildings (id, project_id) ON DELETE RESTRICT,
     CONSTRAINT apartments_project_code_key UNIQUE (project_id, code),
     CONSTRAINT apartments_published_at_check CHECK (moderation_status <> 'published' OR published_at IS NOT NULL)
-);
+) WITH (fillfactor = 70);  -- место на странице для HOT-обновлений цены: первый проход меняет больше половины квартир
 CREATE INDEX apartments_building_id_idx ON apartments (building_id);
 CREATE INDEX apartments_moderated_by_idx ON apartments (moderated_by);
 CREATE INDEX apartments_on_sale_cluster_idx ON apartments (project_id, rooms)
     WHERE status = 'available' AND moderation_status = 'published';
 CREATE INDEX apartments_rooms_idx ON apartments (rooms);
-CREATE INDEX apartments_current_price_idx ON apartments (current_price);
+-- Индекса по current_price нет намеренно: цену меняет поминутный проход ценообразования, а индекс по ней запретил бы
+-- HOT-обновления (каждое изменение цены вставляло бы записи во все индексы таблицы и раздувало WAL). Фильтр по цене
+-- в каталоге идёт вместе с регионом, ЖК и комнатностью (apartments_on_sale_cluster_idx) и проверяется по строкам;
+-- диапазон цен ЖК для карты — cluster_demand.min_price / max_price.
 CREATE INDEX apartments_area_total_idx ON apartments (area_total);
 CREATE INDEX apartments_status_idx ON apartments (status);
 CREATE INDEX apartments_moderation_status_idx ON apartments (moderation_status) WHERE moderation_status <> 'published';
@@ -343,8 +346,10 @@ CREATE TABLE price_history (
 CREATE INDEX price_history_apartment_changed_at_idx ON price_history (apartment_id, changed_at DESC);
 CREATE INDEX price_history_changed_at_idx ON price_history (changed_at);
 CREATE INDEX price_history_pricing_run_id_idx ON price_history (pricing_run_id);
-CREATE INDEX price_history_rollback_of_run_id_idx ON price_history (rollback_of_run_id);
-CREATE INDEX price_history_changed_by_idx ON price_history (changed_by);
+-- Почти у всех строк (каждое изменение цены проходом) эти ссылки пусты: частичные индексы не тратят запись на NULL
+-- и по-прежнему обслуживают проверки внешних ключей (поиск по равенству).
+CREATE INDEX price_history_rollback_of_run_id_idx ON price_history (rollback_of_run_id) WHERE rollback_of_run_id IS NOT NULL;
+CREATE INDEX price_history_changed_by_idx ON price_history (changed_by) WHERE changed_by IS NOT NULL;
 COMMENT ON TABLE price_history IS 'Все изменения цены квартиры — для отката, объяснения покупателю и аналитики';
 COMMENT ON COLUMN price_history.id IS 'Идентификатор записи';
 COMMENT ON COLUMN price_history.apartment_id IS 'Квартира';
@@ -410,11 +415,13 @@ CREATE TABLE bookings (
     expires_at      timestamptz    NOT NULL,
     crm_external_id text           CONSTRAINT bookings_crm_external_id_check CHECK (length(crm_external_id) BETWEEN 1 AND 128),
     updated_at      timestamptz    NOT NULL DEFAULT now(),
+    recorded_xid    xid8           NOT NULL DEFAULT pg_current_xact_id(),
     CONSTRAINT bookings_expires_at_check CHECK (expires_at > booked_at)
 );
 CREATE UNIQUE INDEX bookings_one_active_per_apartment_key ON bookings (apartment_id) WHERE status IN ('pending', 'confirmed');
 CREATE INDEX bookings_apartment_booked_at_idx ON bookings (apartment_id, booked_at);
 CREATE INDEX bookings_booked_at_idx ON bookings (booked_at);
+CREATE INDEX bookings_recorded_xid_idx ON bookings (recorded_xid);
 CREATE INDEX bookings_user_id_idx ON bookings (user_id);
 CREATE INDEX bookings_pending_expires_at_idx ON bookings (expires_at) WHERE status = 'pending';
 CREATE TRIGGER bookings_set_updated_at BEFORE UPDATE ON bookings FOR EACH ROW EXECUTE FUNCTION set_updated_at();
@@ -428,6 +435,7 @@ COMMENT ON COLUMN bookings.booked_at IS 'Когда создана бронь';
 COMMENT ON COLUMN bookings.expires_at IS 'Когда истекает неподтверждённая бронь';
 COMMENT ON COLUMN bookings.crm_external_id IS 'Идентификатор сделки в amoCRM / Битрикс24';
 COMMENT ON COLUMN bookings.updated_at IS 'Когда изменена (триггер)';
+COMMENT ON COLUMN bookings.recorded_xid IS 'Транзакция записи: по ней инкрементальный пересчёт apartment_stats находит брони, закоммиченные после прошлого пересчёта';
 
 -- Заявки на обратный звонок ----------------------------------------------------------------------
 CREATE TABLE leads (
@@ -438,10 +446,12 @@ CREATE TABLE leads (
     name         text        NOT NULL CONSTRAINT leads_name_check CHECK (length(btrim(name)) BETWEEN 1 AND 200),
     phone        text        NOT NULL CONSTRAINT leads_phone_check CHECK (phone ~ '^\+[1-9][0-9]{6,14}$'),
     comment      text        CONSTRAINT leads_comment_check CHECK (length(comment) <= 2000),
-    created_at   timestamptz NOT NULL DEFAULT now()
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    recorded_xid xid8        NOT NULL DEFAULT pg_current_xact_id()
 );
 CREATE INDEX leads_apartment_created_at_idx ON leads (apartment_id, created_at);
 CREATE INDEX leads_created_at_idx ON leads (created_at);
+CREATE INDEX leads_recorded_xid_idx ON leads (recorded_xid);
 CREATE INDEX leads_user_id_idx ON leads (user_id) WHERE user_id IS NOT NULL;
 COMMENT ON TABLE leads IS 'Заявки покупателей на обратный звонок по квартире; входят в спрос как leads_24h';
 COMMENT ON COLUMN leads.id IS 'Идентификатор заявки';
@@ -452,6 +462,7 @@ COMMENT ON COLUMN leads.name IS 'Как обращаться';
 COMMENT ON COLUMN leads.phone IS 'Телефон в E.164';
 COMMENT ON COLUMN leads.comment IS 'Комментарий покупателя';
 COMMENT ON COLUMN leads.created_at IS 'Когда оставлена заявка';
+COMMENT ON COLUMN leads.recorded_xid IS 'Транзакция записи: по ней инкрементальный пересчёт apartment_stats находит заявки, закоммиченные после прошлого пересчёта';
 
 -- 10. Акции и скидки -----------------------------------------------------------------------------
 CREATE TABLE promotions (

@@ -2,14 +2,20 @@
 --
 -- Конвейер одной минуты (его запускает сервис, см. src/pricing/cycle.rs):
 --   1. refresh_demand_aggregates(now) — инкрементально обновляет apartment_stats (просмотры/избранное за 24 ч:
---      добавляет события новее водяного знака и вычитает вышедшие из окна; заявки и брони — пересчёт по индексу
---      за 24 ч, их мало) и обновляет материализованное представление cluster_demand (медианы кластеров)
+--      добавляет события новее водяного знака и вычитает вышедшие из окна; заявки и брони — точный пересчёт только
+--      у задетых квартир) и обновляет материализованное представление cluster_demand (медианы кластеров)
 --      CONCURRENTLY, не блокируя читателей;
 --   2. reprice_apartments(now) — один set-based проход по всем квартирам в продаже со всеми ограничителями.
 --
 -- Почему так: на 1 млн квартир и 10 млн событий за 24 ч материализованное представление поверх сырых событий
 -- обновляется ~9 с (~15 с CONCURRENTLY), а поминутная дельта — это ~7 тыс. событий. Медианы по ~10 тыс.
 -- кластеров — маленький результат, его дёшево держать в материализованном представлении для аналитиков.
+--
+-- Рабочий набор прохода — apartment_stats: кроме счётчиков за 24 ч в ней лежит копия всего, что проход читает
+-- у квартиры (ЖК, комнатность, «в продаже», цены, время публикации, последнего изменения цены и брони; копию
+-- ведут триггеры apartments). Соединение двух таблиц по миллиону строк стоит здесь ~1 с, а и медианам, и проходу
+-- нужна каждая квартира в продаже: поэтому оба читают одну узкую таблицу, а apartments проход трогает только
+-- для изменённых цен. Спрос в горячем цикле считается в целых тысячных (веса numeric(8, 3)) — без numeric на строку.
 
 -- 12. Конфигурация -------------------------------------------------------------------------------
 CREATE TABLE dynamic_pricing_config (
@@ -110,7 +116,11 @@ SELECT p.id                                 AS project_id,
        chosen.k1, chosen.k2,
        chosen.weight_views, chosen.weight_favourites, chosen.weight_leads, chosen.weight_bookings,
        chosen.step, chosen.elasticity_cap, chosen.max_shift,
-       chosen.cooldown, chosen.booking_freeze, chosen.min_days_on_site
+       chosen.cooldown, chosen.booking_freeze, chosen.min_days_on_site,
+       (chosen.weight_views * 1000)::bigint      AS views_weight_milli,
+       (chosen.weight_favourites * 1000)::bigint AS favourites_weight_milli,
+       (chosen.weight_leads * 1000)::bigint      AS leads_weight_milli,
+       (chosen.weight_bookings * 1000)::bigint   AS bookings_weight_milli
 FROM projects p
 CROSS JOIN (SELECT * FROM dynamic_pricing_config_current WHERE developer_id IS NULL AND project_id IS NULL) global_row
 CROSS JOIN LATERAL (
@@ -139,6 +149,10 @@ COMMENT ON COLUMN project_pricing_config.max_shift IS 'Коридор от ба�
 COMMENT ON COLUMN project_pricing_config.cooldown IS 'Пауза после любого изменения цены';
 COMMENT ON COLUMN project_pricing_config.booking_freeze IS 'Пауза после брони';
 COMMENT ON COLUMN project_pricing_config.min_days_on_site IS 'Минимум дней на сайте для снижения';
+COMMENT ON COLUMN project_pricing_config.views_weight_milli IS 'Вес просмотра в тысячных (целое): спрос в тысячных считается без numeric';
+COMMENT ON COLUMN project_pricing_config.favourites_weight_milli IS 'Вес избранного в тысячных (целое)';
+COMMENT ON COLUMN project_pricing_config.leads_weight_milli IS 'Вес заявки в тысячных (целое)';
+COMMENT ON COLUMN project_pricing_config.bookings_weight_milli IS 'Вес брони в тысячных (целое)';
 
 -- Ограничители прохода: время последнего изменения цены и последней брони хранится в самой квартире,
 -- чтобы проходу по миллиону квартир не агрегировать price_history и bookings каждую минуту.
@@ -148,14 +162,22 @@ ALTER TABLE apartments
 COMMENT ON COLUMN apartments.price_changed_at IS 'Последнее изменение цены по любой причине = max(price_history.changed_at); ведёт триггер';
 COMMENT ON COLUMN apartments.last_booked_at IS 'Последняя бронь любого статуса = max(bookings.booked_at); ведёт триггер';
 
+-- Запросы триггеров с transition table выполняются через EXECUTE: план строится под фактический размер таблицы
+-- (одна строка из API или полмиллиона из первого прохода), а не берётся из кеша первого вызова в сеансе.
+-- Последняя строка квартиры выбирается NOT EXISTS, а не GROUP BY: оценку числа групп у transition table
+-- планировщик не знает (берёт 200) и на большом операторе выбирает вложенный цикл по индексу.
 CREATE FUNCTION apartments_track_price_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE apartments a
-    SET price_changed_at = greatest(a.price_changed_at, latest.changed_at)
-    FROM (SELECT apartment_id, max(changed_at) AS changed_at FROM inserted_history GROUP BY apartment_id) latest
-    WHERE a.id = latest.apartment_id
-      AND a.price_changed_at IS DISTINCT FROM greatest(a.price_changed_at, latest.changed_at);
+    EXECUTE $sql$
+        UPDATE apartments a
+        SET price_changed_at = latest.changed_at
+        FROM inserted_history latest
+        WHERE a.id = latest.apartment_id
+          AND NOT EXISTS (SELECT 1 FROM inserted_history later
+                          WHERE later.apartment_id = latest.apartment_id AND later.changed_at > latest.changed_at)
+          AND (a.price_changed_at IS NULL OR a.price_changed_at < latest.changed_at)
+    $sql$;
     RETURN NULL;
 END;
 $$;
@@ -167,11 +189,15 @@ CREATE TRIGGER price_history_track_price_change AFTER INSERT ON price_history
 CREATE FUNCTION apartments_track_booking() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE apartments a
-    SET last_booked_at = greatest(a.last_booked_at, latest.booked_at)
-    FROM (SELECT apartment_id, max(booked_at) AS booked_at FROM inserted_bookings GROUP BY apartment_id) latest
-    WHERE a.id = latest.apartment_id
-      AND a.last_booked_at IS DISTINCT FROM greatest(a.last_booked_at, latest.booked_at);
+    EXECUTE $sql$
+        UPDATE apartments a
+        SET last_booked_at = latest.booked_at
+        FROM inserted_bookings latest
+        WHERE a.id = latest.apartment_id
+          AND NOT EXISTS (SELECT 1 FROM inserted_bookings later
+                          WHERE later.apartment_id = latest.apartment_id AND later.booked_at > latest.booked_at)
+          AND (a.last_booked_at IS NULL OR a.last_booked_at < latest.booked_at)
+    $sql$;
     RETURN NULL;
 END;
 $$;
@@ -179,6 +205,83 @@ COMMENT ON FUNCTION apartments_track_booking() IS 'Переносит max(booked
 CREATE TRIGGER bookings_track_booking AFTER INSERT ON bookings
     REFERENCING NEW TABLE AS inserted_bookings
     FOR EACH STATEMENT EXECUTE FUNCTION apartments_track_booking();
+
+-- Рабочий набор прохода ------------------------------------------------------------------------------
+-- Копия полей квартиры, которые читают медианы и проход; источник правды — apartments, копию ведут триггеры
+-- (одним UPDATE на оператор). Строка apartment_stats есть у каждой квартиры с момента её создания.
+ALTER TABLE apartment_stats
+    ADD COLUMN project_id       bigint,
+    ADD COLUMN rooms            smallint,
+    ADD COLUMN on_sale          boolean,
+    ADD COLUMN published_at     timestamptz,
+    ADD COLUMN base_price       numeric(14, 2),
+    ADD COLUMN current_price    numeric(14, 2),
+    ADD COLUMN price_changed_at timestamptz,
+    ADD COLUMN last_booked_at   timestamptz;
+INSERT INTO apartment_stats (apartment_id) SELECT id FROM apartments ON CONFLICT (apartment_id) DO NOTHING;
+UPDATE apartment_stats s
+SET project_id = a.project_id, rooms = a.rooms,
+    on_sale = a.status = 'available' AND a.moderation_status = 'published',
+    published_at = a.published_at, base_price = a.base_price, current_price = a.current_price,
+    price_changed_at = a.price_changed_at, last_booked_at = a.last_booked_at
+FROM apartments a
+WHERE a.id = s.apartment_id;
+ALTER TABLE apartment_stats
+    ALTER COLUMN project_id SET NOT NULL,
+    ALTER COLUMN rooms SET NOT NULL,
+    ALTER COLUMN on_sale SET NOT NULL,
+    ALTER COLUMN base_price SET NOT NULL,
+    ALTER COLUMN current_price SET NOT NULL,
+    SET (fillfactor = 90);
+COMMENT ON TABLE apartment_stats IS
+    'Рабочий набор ценообразования по квартире: показатели спроса за скользящие 24 ч (ведёт refresh_apartment_stats) '
+    'и копия полей apartments, которые читают медианы и проход (ведут триггеры apartments_sync_pricing_*). '
+    'Строка есть у каждой квартиры; проход и cluster_demand читают только эту узкую таблицу';
+COMMENT ON COLUMN apartment_stats.project_id IS 'Копия apartments.project_id (кластер)';
+COMMENT ON COLUMN apartment_stats.rooms IS 'Копия apartments.rooms (кластер)';
+COMMENT ON COLUMN apartment_stats.on_sale IS 'Квартира в продаже: apartments.status = available и moderation_status = published';
+COMMENT ON COLUMN apartment_stats.published_at IS 'Копия apartments.published_at (для days_on_site)';
+COMMENT ON COLUMN apartment_stats.base_price IS 'Копия apartments.base_price (коридор цены)';
+COMMENT ON COLUMN apartment_stats.current_price IS 'Копия apartments.current_price';
+COMMENT ON COLUMN apartment_stats.price_changed_at IS 'Копия apartments.price_changed_at (пауза после изменения цены)';
+COMMENT ON COLUMN apartment_stats.last_booked_at IS 'Копия apartments.last_booked_at (пауза после брони)';
+
+CREATE FUNCTION apartments_sync_pricing_inputs() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO apartment_stats (apartment_id, project_id, rooms, on_sale, published_at, base_price, current_price,
+                                     price_changed_at, last_booked_at)
+        SELECT a.id, a.project_id, a.rooms, a.status = 'available' AND a.moderation_status = 'published',
+               a.published_at, a.base_price, a.current_price, a.price_changed_at, a.last_booked_at
+        FROM changed_apartments a;
+    ELSE
+        EXECUTE $sql$
+            UPDATE apartment_stats s
+            SET project_id = a.project_id, rooms = a.rooms,
+                on_sale = a.status = 'available' AND a.moderation_status = 'published',
+                published_at = a.published_at, base_price = a.base_price, current_price = a.current_price,
+                price_changed_at = a.price_changed_at, last_booked_at = a.last_booked_at
+            FROM changed_apartments a
+            WHERE s.apartment_id = a.id
+              AND (s.project_id, s.rooms, s.on_sale, s.published_at, s.base_price, s.current_price,
+                   s.price_changed_at, s.last_booked_at)
+                  IS DISTINCT FROM
+                  (a.project_id, a.rooms, a.status = 'available' AND a.moderation_status = 'published',
+                   a.published_at, a.base_price, a.current_price, a.price_changed_at, a.last_booked_at)
+        $sql$;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION apartments_sync_pricing_inputs() IS
+    'Переносит в apartment_stats поля вставленных и изменённых квартир, которые читает ценообразование (одним оператором)';
+CREATE TRIGGER apartments_sync_pricing_inserted AFTER INSERT ON apartments
+    REFERENCING NEW TABLE AS changed_apartments
+    FOR EACH STATEMENT EXECUTE FUNCTION apartments_sync_pricing_inputs();
+CREATE TRIGGER apartments_sync_pricing_updated AFTER UPDATE ON apartments
+    REFERENCING NEW TABLE AS changed_apartments
+    FOR EACH STATEMENT EXECUTE FUNCTION apartments_sync_pricing_inputs();
 
 -- Спрос -------------------------------------------------------------------------------------------
 CREATE FUNCTION pricing_demand(
@@ -190,6 +293,17 @@ RETURN p_weight_views * p_views + p_weight_favourites * p_favourites
      + p_weight_leads * p_leads + p_weight_bookings * p_bookings;
 COMMENT ON FUNCTION pricing_demand(integer, integer, integer, integer, numeric, numeric, numeric, numeric) IS
     'demand = 0.5·views_24h + 0·favourites_24h + 2·leads_24h + 5·bookings_24h (веса из настроек)';
+
+CREATE FUNCTION pricing_demand_milli(
+    p_views integer, p_favourites integer, p_leads integer, p_bookings integer,
+    p_views_weight_milli bigint, p_favourites_weight_milli bigint, p_leads_weight_milli bigint, p_bookings_weight_milli bigint
+) RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN p_views_weight_milli * p_views + p_favourites_weight_milli * p_favourites
+     + p_leads_weight_milli * p_leads + p_bookings_weight_milli * p_bookings;
+COMMENT ON FUNCTION pricing_demand_milli(integer, integer, integer, integer, bigint, bigint, bigint, bigint) IS
+    'Тот же спрос в целых тысячных: pricing_demand × 1000 точно (веса numeric(8, 3)). Медианы и проход сравнивают '
+    'его целыми числами: на миллионе строк numeric-арифметика стоила бы сотни миллисекунд';
 
 CREATE FUNCTION views_log_clamp_occurred_at() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -253,19 +367,43 @@ COMMENT ON COLUMN apartment_demand.demand IS 'Взвешенный спрос п
 COMMENT ON COLUMN apartment_demand.updated_at IS 'Когда показатели квартиры последний раз менялись';
 
 CREATE MATERIALIZED VIEW cluster_demand AS
-SELECT project_id,
-       rooms,
-       count(*)::integer                                            AS apartments_on_sale,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY demand)::numeric AS median_demand,
-       sum(views_24h)::bigint                                       AS views_24h,
-       sum(favourites_24h)::bigint                                  AS favourites_24h,
-       sum(leads_24h)::bigint                                       AS leads_24h,
-       sum(bookings_24h)::bigint                                    AS bookings_24h,
-       min(current_price)                                           AS min_price,
-       max(current_price)                                           AS max_price,
-       now()                                                        AS refreshed_at
-FROM apartment_demand
-GROUP BY project_id, rooms
+WITH weights AS (
+    SELECT project_id, views_weight_milli, favourites_weight_milli, leads_weight_milli, bookings_weight_milli
+    FROM project_pricing_config
+    OFFSET 0  -- веса считаются один раз на ЖК, а не на квартиру; подзапрос, а не MATERIALIZED: планировщику видна
+              -- статистика projects.id, и он хеширует 2 500 ЖК, а не миллион квартир
+),
+clusters AS (  -- хеш-группировка без сортировки миллиона строк: спрос кластера собирается в массив
+    SELECT s.project_id,
+           s.rooms,
+           count(*)::integer             AS apartments_on_sale,
+           array_agg(pricing_demand_milli(s.views_24h, s.favourites_24h, s.leads_24h, s.bookings_24h,
+                                          w.views_weight_milli, w.favourites_weight_milli,
+                                          w.leads_weight_milli, w.bookings_weight_milli)) AS demands_milli,
+           sum(s.views_24h)::bigint      AS views_24h,
+           sum(s.favourites_24h)::bigint AS favourites_24h,
+           sum(s.leads_24h)::bigint      AS leads_24h,
+           sum(s.bookings_24h)::bigint   AS bookings_24h,
+           min(s.current_price)          AS min_price,
+           max(s.current_price)          AS max_price
+    FROM apartment_stats s
+    JOIN weights w ON w.project_id = s.project_id
+    WHERE s.on_sale
+    GROUP BY s.project_id, s.rooms
+)
+SELECT c.project_id,
+       c.rooms,
+       c.apartments_on_sale,
+       (SELECT trim_scale(percentile_cont(0.5) WITHIN GROUP (ORDER BY demand_milli)::numeric / 1000)
+        FROM unnest(c.demands_milli) AS demand_milli) AS median_demand,  -- сортируется ~100 значений кластера
+       c.views_24h,
+       c.favourites_24h,
+       c.leads_24h,
+       c.bookings_24h,
+       c.min_price,
+       c.max_price,
+       now() AS refreshed_at
+FROM clusters c
 WITH NO DATA;
 CREATE UNIQUE INDEX cluster_demand_key ON cluster_demand (project_id, rooms);
 COMMENT ON MATERIALIZED VIEW cluster_demand IS
@@ -274,7 +412,8 @@ COMMENT ON MATERIALIZED VIEW cluster_demand IS
 COMMENT ON COLUMN cluster_demand.project_id IS 'ЖК';
 COMMENT ON COLUMN cluster_demand.rooms IS 'Комнатность';
 COMMENT ON COLUMN cluster_demand.apartments_on_sale IS 'Квартир в продаже в кластере';
-COMMENT ON COLUMN cluster_demand.median_demand IS 'Медиана спроса в кластере';
+COMMENT ON COLUMN cluster_demand.median_demand IS
+    'Медиана спроса в кластере: percentile_cont(0.5) по спросу в тысячных (точно: целые и половины), делённая на 1000';
 COMMENT ON COLUMN cluster_demand.views_24h IS 'Просмотров за 24 ч по кластеру';
 COMMENT ON COLUMN cluster_demand.favourites_24h IS 'В избранное за 24 ч по кластеру';
 COMMENT ON COLUMN cluster_demand.leads_24h IS 'Заявок за 24 ч по кластеру';
@@ -289,7 +428,10 @@ COMMENT ON COLUMN cluster_demand.refreshed_at IS 'Когда представл�
 -- Верхней границы у окна нет: всё, что видно в снимке, уже произошло.
 
 CREATE FUNCTION rebuild_apartment_stats(p_now timestamptz DEFAULT now()) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET work_mem = '256MB'
+SET jit = off
+AS $$
 BEGIN
     PERFORM 1 FROM demand_aggregation_state FOR UPDATE;
     TRUNCATE apartment_stats;
@@ -317,18 +459,29 @@ BEGIN
         GROUP BY apartment_id
     ),
     inserted AS (
-        INSERT INTO apartment_stats (apartment_id, views_24h, favourites_24h, leads_24h, bookings_24h, updated_at)
-        SELECT apartment_id, views, favourites, leads, bookings, p_now FROM counts
+        INSERT INTO apartment_stats (apartment_id, views_24h, favourites_24h, leads_24h, bookings_24h, updated_at,
+                                     project_id, rooms, on_sale, published_at, base_price, current_price,
+                                     price_changed_at, last_booked_at)
+        SELECT a.id, coalesce(c.views, 0), coalesce(c.favourites, 0), coalesce(c.leads, 0), coalesce(c.bookings, 0), p_now,
+               a.project_id, a.rooms, a.status = 'available' AND a.moderation_status = 'published', a.published_at,
+               a.base_price, a.current_price, a.price_changed_at, a.last_booked_at
+        FROM apartments a
+        LEFT JOIN counts c ON c.apartment_id = a.id
     )
     UPDATE demand_aggregation_state
     SET folded_snapshot = (SELECT taken FROM snapshot), window_end = p_now, refreshed_at = clock_timestamp();
+    ANALYZE apartment_stats;  -- статистика для планов прохода сразу после полной перезаливки
 END;
 $$;
 COMMENT ON FUNCTION rebuild_apartment_stats(timestamptz) IS
-    'Полный пересчёт apartment_stats с нуля (первый запуск, сверка, восстановление). Дорого: читает все события за 24 ч';
+    'Полный пересчёт apartment_stats с нуля (первый запуск, сверка, восстановление): счётчики из событий за 24 ч и '
+    'копия полей apartments. Дорого: читает все события за 24 ч';
 
 CREATE FUNCTION refresh_apartment_stats(p_now timestamptz DEFAULT now()) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET work_mem = '256MB'
+SET jit = off
+AS $$
 DECLARE
     v_state demand_aggregation_state;
     v_start timestamptz := p_now - interval '24 hours';
@@ -367,51 +520,64 @@ BEGIN
         GROUP BY apartment_id
         HAVING sum(views_delta) <> 0 OR sum(favourites_delta) <> 0
     ),
-    updated AS (
+    updated AS (  -- a stats row exists for every apartment (apartments_sync_pricing_inserted)
         UPDATE apartment_stats s
         SET views_24h      = s.views_24h + net.views_delta,
             favourites_24h = s.favourites_24h + net.favourites_delta,
             updated_at     = p_now
         FROM net
         WHERE s.apartment_id = net.apartment_id
-        RETURNING s.apartment_id
-    ),
-    inserted AS (
-        INSERT INTO apartment_stats (apartment_id, views_24h, favourites_24h, updated_at)
-        SELECT net.apartment_id, net.views_delta, net.favourites_delta, p_now
-        FROM net
-        WHERE net.apartment_id NOT IN (SELECT apartment_id FROM updated)
     )
     UPDATE demand_aggregation_state
     SET folded_snapshot = (SELECT taken FROM snapshot), window_end = p_now, refreshed_at = clock_timestamp();
 
-    -- Заявки и брони: за 24 ч их немного, поэтому точный пересчёт по индексу created_at / booked_at.
-    INSERT INTO apartment_stats AS s (apartment_id, leads_24h, bookings_24h, updated_at)
-    SELECT coalesce(fresh.apartment_id, stale.apartment_id), coalesce(fresh.leads, 0), coalesce(fresh.bookings, 0), p_now
-    FROM (
-        SELECT apartment_id, sum(leads)::integer AS leads, sum(bookings)::integer AS bookings
-        FROM (
-            SELECT apartment_id, 1 AS leads, 0 AS bookings FROM leads WHERE created_at > v_start AND created_at <= p_now
-            UNION ALL
-            SELECT apartment_id, 0, 1 FROM bookings WHERE booked_at > v_start AND booked_at <= p_now
-        ) recent
-        GROUP BY apartment_id
-    ) fresh
-    FULL JOIN (
-        SELECT apartment_id, leads_24h, bookings_24h FROM apartment_stats WHERE leads_24h > 0 OR bookings_24h > 0
-    ) stale ON stale.apartment_id = fresh.apartment_id
-    WHERE (coalesce(fresh.leads, 0), coalesce(fresh.bookings, 0))
-          IS DISTINCT FROM (coalesce(stale.leads_24h, 0), coalesce(stale.bookings_24h, 0))
-    ON CONFLICT (apartment_id) DO UPDATE
-    SET leads_24h = EXCLUDED.leads_24h, bookings_24h = EXCLUDED.bookings_24h, updated_at = EXCLUDED.updated_at;
+    -- Заявки и брони: точный пересчёт за 24 ч, но только у квартир, где что-то могло измениться: строки, которых не было
+    -- в прошлом снимке (в том числе поздние коммиты), строки, вышедшие из окна, и строки «из будущего», до которых
+    -- дошло окно. Пересчёт абсолютный, поэтому квартира, задетая дважды, не посчитается дважды.
+    WITH touched AS (
+        SELECT l.apartment_id FROM leads l
+        WHERE l.recorded_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
+          AND NOT pg_visible_in_snapshot(l.recorded_xid, v_state.folded_snapshot)
+        UNION
+        SELECT l.apartment_id FROM leads l
+        WHERE l.created_at > v_state.window_end - interval '24 hours' AND l.created_at <= v_start
+        UNION
+        SELECT l.apartment_id FROM leads l WHERE l.created_at > v_state.window_end AND l.created_at <= p_now
+        UNION
+        SELECT b.apartment_id FROM bookings b
+        WHERE b.recorded_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
+          AND NOT pg_visible_in_snapshot(b.recorded_xid, v_state.folded_snapshot)
+        UNION
+        SELECT b.apartment_id FROM bookings b
+        WHERE b.booked_at > v_state.window_end - interval '24 hours' AND b.booked_at <= v_start
+        UNION
+        SELECT b.apartment_id FROM bookings b WHERE b.booked_at > v_state.window_end AND b.booked_at <= p_now
+    ),
+    recounted AS (
+        SELECT t.apartment_id,
+               (SELECT count(*) FROM leads l
+                WHERE l.apartment_id = t.apartment_id AND l.created_at > v_start AND l.created_at <= p_now)::integer AS leads,
+               (SELECT count(*) FROM bookings b
+                WHERE b.apartment_id = t.apartment_id AND b.booked_at > v_start AND b.booked_at <= p_now)::integer AS bookings
+        FROM touched t
+    )
+    UPDATE apartment_stats s
+    SET leads_24h = r.leads, bookings_24h = r.bookings, updated_at = p_now
+    FROM recounted r
+    WHERE s.apartment_id = r.apartment_id
+      AND (s.leads_24h, s.bookings_24h) IS DISTINCT FROM (r.leads, r.bookings);
 END;
 $$;
 COMMENT ON FUNCTION refresh_apartment_stats(timestamptz) IS
     'Инкрементально сдвигает 24-часовое окно apartment_stats к p_now: стоимость зависит от числа новых и '
-    'выходящих из окна событий, а не от объёма за 24 ч. Если p_now раньше прошлого окна — полный пересчёт';
+    'выходящих из окна событий, а не от объёма за 24 ч (события views_log, leads и bookings только добавляются). '
+    'Если p_now раньше прошлого окна — полный пересчёт';
 
 CREATE FUNCTION refresh_demand_aggregates(p_now timestamptz DEFAULT now()) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET work_mem = '256MB'
+SET jit = off
+AS $$
 BEGIN
     PERFORM refresh_apartment_stats(p_now);
     IF (SELECT ispopulated FROM pg_matviews WHERE schemaname = current_schema() AND matviewname = 'cluster_demand') THEN
@@ -419,6 +585,7 @@ BEGIN
     ELSE
         REFRESH MATERIALIZED VIEW cluster_demand;
     END IF;
+    ANALYZE cluster_demand;  -- 10 тыс. строк: без статистики планировщик считает кластеры сотнями тысяч и сортирует проход
 END;
 $$;
 COMMENT ON FUNCTION refresh_demand_aggregates(timestamptz) IS
@@ -492,6 +659,85 @@ RETURN 7310593858020254578;
 COMMENT ON FUNCTION pricing_pass_lock_key() IS
     'Ключ транзакционной advisory-блокировки прохода ценообразования: одновременно идёт только один проход или откат';
 
+CREATE FUNCTION pricing_direction(
+    p_views integer, p_favourites integer, p_leads integer, p_bookings integer,
+    p_views_weight_milli bigint, p_favourites_weight_milli bigint, p_leads_weight_milli bigint, p_bookings_weight_milli bigint,
+    p_raise_above_milli bigint, p_lower_below_milli bigint, p_published_at timestamptz, p_lowering_published_before timestamptz
+) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE
+    WHEN p_raise_above_milli IS NULL THEN 0
+    WHEN pricing_demand_milli(p_views, p_favourites, p_leads, p_bookings, p_views_weight_milli, p_favourites_weight_milli,
+                              p_leads_weight_milli, p_bookings_weight_milli) > p_raise_above_milli THEN 1
+    WHEN pricing_demand_milli(p_views, p_favourites, p_leads, p_bookings, p_views_weight_milli, p_favourites_weight_milli,
+                              p_leads_weight_milli, p_bookings_weight_milli) < p_lower_below_milli
+        THEN CASE WHEN p_published_at <= p_lowering_published_before THEN -1 ELSE -2 END
+    ELSE 0
+END;
+COMMENT ON FUNCTION pricing_direction(integer, integer, integer, integer, bigint, bigint, bigint, bigint, bigint, bigint, timestamptz, timestamptz) IS
+    'Куда тянет спрос: 1 — demand > k1·медиана, −1 — demand < k2·медиана и квартира на сайте дольше min_days_on_site, '
+    '−2 — спрос низкий, но квартира на сайте недолго, 0 — около медианы или медианы нет. Пороги — в тысячных спроса '
+    '(raise_above_milli = floor(k1·медиана·1000), lower_below_milli = ceil(k2·медиана·1000)): для целого спроса сравнение точное';
+
+CREATE FUNCTION pricing_candidate_price(
+    p_direction integer, p_current_price numeric, p_base_price numeric, p_delta numeric, p_max_shift numeric
+) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE p_direction
+    WHEN 1  THEN least(round(p_current_price * (1 + p_delta), 2), round(p_base_price * (1 + p_max_shift), 2))
+    WHEN -1 THEN greatest(round(p_current_price * (1 - p_delta), 2), round(p_base_price * (1 - p_max_shift), 2))
+    ELSE p_current_price
+END;
+COMMENT ON FUNCTION pricing_candidate_price(integer, numeric, numeric, numeric, numeric) IS
+    'Цена после шага Δ в сторону direction (1 — вверх, −1 — вниз), округлённая до копеек и зажатая в коридор '
+    'round(base × (1 ± max_shift), 2); при другом direction — текущая цена';
+
+CREATE TYPE pricing_outcome AS (
+    apartment_id     bigint,
+    project_id       bigint,
+    rooms            smallint,
+    views_24h        integer,
+    favourites_24h   integer,
+    leads_24h        integer,
+    bookings_24h     integer,
+    days_on_site     integer,
+    demand           numeric,
+    cluster_median   numeric,
+    direction        integer,
+    decision         pricing_decision,
+    old_price        numeric(14, 2),
+    new_price        numeric(14, 2),
+    config_id        bigint,
+    k1               numeric,
+    k2               numeric,
+    delta            numeric,
+    max_shift        numeric,
+    min_days_on_site integer
+);
+COMMENT ON TYPE pricing_outcome IS
+    'Решение прохода по одной квартире со всеми входными данными: элемент массива, в который reprice_apartments '
+    'собирает только нужные строки (изменения или всё при p_changes_only = false), не материализуя миллион строк';
+COMMENT ON COLUMN pricing_outcome.apartment_id IS 'Квартира';
+COMMENT ON COLUMN pricing_outcome.project_id IS 'ЖК';
+COMMENT ON COLUMN pricing_outcome.rooms IS 'Комнатность';
+COMMENT ON COLUMN pricing_outcome.views_24h IS 'Просмотров за 24 ч';
+COMMENT ON COLUMN pricing_outcome.favourites_24h IS 'В избранное за 24 ч';
+COMMENT ON COLUMN pricing_outcome.leads_24h IS 'Заявок за 24 ч';
+COMMENT ON COLUMN pricing_outcome.bookings_24h IS 'Броней за 24 ч';
+COMMENT ON COLUMN pricing_outcome.days_on_site IS 'Полных дней на сайте';
+COMMENT ON COLUMN pricing_outcome.demand IS 'Спрос по весам ЖК';
+COMMENT ON COLUMN pricing_outcome.cluster_median IS 'Медиана спроса в кластере (пусто — кластера нет в cluster_demand)';
+COMMENT ON COLUMN pricing_outcome.direction IS '1 — спрос высокий, −1 — низкий и можно снижать, −2 — низкий, но квартира на сайте недолго, 0 — около медианы';
+COMMENT ON COLUMN pricing_outcome.decision IS 'Решение';
+COMMENT ON COLUMN pricing_outcome.old_price IS 'Цена до прохода';
+COMMENT ON COLUMN pricing_outcome.new_price IS 'Цена после прохода (равна старой, если решение не raise и не lower)';
+COMMENT ON COLUMN pricing_outcome.config_id IS 'Версия настроек, по которой принято решение';
+COMMENT ON COLUMN pricing_outcome.k1 IS 'Верхний порог demand_norm';
+COMMENT ON COLUMN pricing_outcome.k2 IS 'Нижний порог demand_norm';
+COMMENT ON COLUMN pricing_outcome.delta IS 'Шаг Δ с учётом потолков, доля';
+COMMENT ON COLUMN pricing_outcome.max_shift IS 'Коридор от базовой цены с учётом потолков, доля';
+COMMENT ON COLUMN pricing_outcome.min_days_on_site IS 'Минимум дней на сайте для снижения';
+
 CREATE FUNCTION reprice_apartments(
     p_now                timestamptz     DEFAULT now(),
     p_dry_run            boolean         DEFAULT false,
@@ -523,10 +769,13 @@ CREATE FUNCTION reprice_apartments(
 LANGUAGE plpgsql
 SET work_mem = '256MB'
 SET jit = off
+SET plan_cache_mode = force_custom_plan  -- параметры — константы в плане: размеры, p_apartment_id, p_changes_only
 AS $$
 DECLARE
     v_run_id      bigint;
     v_skip_reason text;
+    v_min_rooms   integer;
+    v_max_rooms   integer;
 BEGIN
     IF NOT p_dry_run THEN
         IF NOT pg_try_advisory_xact_lock(pricing_pass_lock_key()) THEN
@@ -548,103 +797,129 @@ BEGIN
         PERFORM set_config('pricing.run_id', v_run_id::text, true);
     END IF;
 
+    -- Комнатности каталога (по apartments_rooms_idx) — константы в плане: планировщик точно знает число кластеров.
+    SELECT min(a.rooms), max(a.rooms) INTO v_min_rooms, v_max_rooms FROM apartments a;
+
     RETURN QUERY
-    WITH inputs AS (
-        SELECT a.id, a.project_id, a.rooms, a.base_price, a.current_price,
-               coalesce(s.views_24h, 0)      AS views_24h,
-               coalesce(s.favourites_24h, 0) AS favourites_24h,
-               coalesce(s.leads_24h, 0)      AS leads_24h,
-               coalesce(s.bookings_24h, 0)   AS bookings_24h,
-               floor(extract(epoch FROM p_now - a.published_at) / 86400)::integer AS days_on_site,
-               pricing_demand(coalesce(s.views_24h, 0), coalesce(s.favourites_24h, 0), coalesce(s.leads_24h, 0),
-                              coalesce(s.bookings_24h, 0), cfg.weight_views, cfg.weight_favourites,
-                              cfg.weight_leads, cfg.weight_bookings) AS demand,
-               cd.median_demand,
-               cfg.config_id, cfg.enabled, cfg.k1, cfg.k2, cfg.min_days_on_site,
-               least(cfg.step, cfg.elasticity_cap, coalesce(p_elasticity_ceiling, cfg.elasticity_cap)) AS delta,
-               least(cfg.max_shift, coalesce(p_max_shift_ceiling, cfg.max_shift))                     AS max_shift,
-               coalesce(a.price_changed_at > p_now - cfg.cooldown, false)    AS in_cooldown,
-               coalesce(a.last_booked_at > p_now - cfg.booking_freeze, false) AS recently_booked
-        FROM apartments a
-        JOIN project_pricing_config cfg ON cfg.project_id = a.project_id
-        LEFT JOIN apartment_stats s ON s.apartment_id = a.id
-        LEFT JOIN cluster_demand cd ON cd.project_id = a.project_id AND cd.rooms = a.rooms
-        WHERE a.status = 'available' AND a.moderation_status = 'published'
-          AND (p_apartment_id IS NULL OR a.id = p_apartment_id)
-        OFFSET 0  -- each step is computed once per row: without it the planner inlines and re-evaluates them
-    ),
-    directed AS (
-        SELECT i.*,
-               CASE WHEN i.median_demand > 0 AND i.demand > i.k1 * i.median_demand THEN 1
-                    WHEN i.median_demand > 0 AND i.demand < i.k2 * i.median_demand
-                         AND i.days_on_site > i.min_days_on_site THEN -1
-                    WHEN i.median_demand > 0 AND i.demand < i.k2 * i.median_demand THEN -2
-                    ELSE 0 END AS direction,
-               round(i.base_price * (1 + i.max_shift), 2) AS upper_price,
-               round(i.base_price * (1 - i.max_shift), 2) AS lower_price
-        FROM inputs i
+    -- clusters — подзапрос с OFFSET 0, а не MATERIALIZED: выражения считаются один раз на кластер, а планировщику
+    -- видна статистика ключей, и он хеширует кластеры (десятки тысяч строк), а не миллион квартир.
+    WITH clusters AS NOT MATERIALIZED (  -- каждый ЖК × каждая комнатность: параметры ЖК и пороги кластера
+        SELECT r.*, room.rooms::smallint AS rooms, cd.median_demand,
+               -- пороги в тысячных спроса: для целого x  x > T ⇔ x > floor(T), x < T ⇔ x < ceil(T)
+               CASE WHEN cd.median_demand > 0 THEN floor(r.k1 * cd.median_demand * 1000)::bigint END AS raise_above_milli,
+               CASE WHEN cd.median_demand > 0 THEN ceil(r.k2 * cd.median_demand * 1000)::bigint END  AS lower_below_milli
+        FROM (
+            SELECT cfg.project_id, cfg.config_id, cfg.enabled, cfg.k1, cfg.k2, cfg.min_days_on_site,
+                   cfg.weight_views, cfg.weight_favourites, cfg.weight_leads, cfg.weight_bookings,
+                   cfg.views_weight_milli, cfg.favourites_weight_milli, cfg.leads_weight_milli, cfg.bookings_weight_milli,
+                   least(cfg.step, cfg.elasticity_cap, coalesce(p_elasticity_ceiling, cfg.elasticity_cap)) AS delta,
+                   least(cfg.max_shift, coalesce(p_max_shift_ceiling, cfg.max_shift))                     AS max_shift,
+                   p_now - cfg.cooldown       AS cooldown_since,
+                   p_now - cfg.booking_freeze AS booking_freeze_since,
+                   -- days_on_site > min_days_on_site  ⇔  опубликована не позже p_now − (min_days_on_site + 1) суток
+                   p_now - make_interval(secs => 86400 * (cfg.min_days_on_site + 1)) AS lowering_published_before
+            FROM project_pricing_config cfg
+            OFFSET 0
+        ) r
+        CROSS JOIN generate_series(v_min_rooms, v_max_rooms) AS room(rooms)
+        LEFT JOIN cluster_demand cd ON cd.project_id = r.project_id AND cd.rooms = room.rooms
         OFFSET 0
     ),
-    candidates AS (
-        SELECT d.*,
-               CASE d.direction
-                   WHEN 1  THEN least(round(d.current_price * (1 + d.delta), 2), d.upper_price)
-                   WHEN -1 THEN greatest(round(d.current_price * (1 - d.delta), 2), d.lower_price)
-                   ELSE d.current_price END AS candidate_price
-        FROM directed d
-        OFFSET 0
-    ),
-    decided AS MATERIALIZED (
-        SELECT c.*,
+    evaluated AS (  -- миллион строк одним уровнем: целые сравнения, время; цены — только у тех, кого можно двигать
+        SELECT s.apartment_id, s.project_id, s.rooms, s.views_24h, s.favourites_24h, s.leads_24h, s.bookings_24h,
+               s.published_at, s.base_price, s.current_price,
+               c.median_demand, c.raise_above_milli, c.lower_below_milli, c.lowering_published_before,
+               c.views_weight_milli, c.favourites_weight_milli, c.leads_weight_milli, c.bookings_weight_milli,
+               c.weight_views, c.weight_favourites, c.weight_leads, c.weight_bookings,
+               c.config_id, c.k1, c.k2, c.min_days_on_site, c.delta, c.max_shift,
                CASE
-                   WHEN NOT c.enabled                                   THEN 'disabled'
-                   WHEN c.in_cooldown                                   THEN 'cooldown'
-                   WHEN c.recently_booked                               THEN 'recent_booking'
-                   WHEN c.median_demand IS NULL OR c.median_demand = 0  THEN 'no_median'
-                   WHEN c.direction = 1 AND c.candidate_price > c.current_price  THEN 'raise'
-                   WHEN c.direction = -1 AND c.candidate_price < c.current_price THEN 'lower'
-                   WHEN c.direction IN (1, -1)                          THEN 'at_limit'
-                   ELSE 'hold'
-               END::pricing_decision AS decision
-        FROM candidates c
+                   WHEN NOT c.enabled                             THEN 'disabled'::pricing_decision
+                   WHEN s.price_changed_at > c.cooldown_since     THEN 'cooldown'::pricing_decision
+                   WHEN s.last_booked_at > c.booking_freeze_since THEN 'recent_booking'::pricing_decision
+                   WHEN c.raise_above_milli IS NULL               THEN 'no_median'::pricing_decision
+                   ELSE CASE pricing_direction(s.views_24h, s.favourites_24h, s.leads_24h, s.bookings_24h,
+                                               c.views_weight_milli, c.favourites_weight_milli,
+                                               c.leads_weight_milli, c.bookings_weight_milli,
+                                               c.raise_above_milli, c.lower_below_milli,
+                                               s.published_at, c.lowering_published_before)
+                       WHEN 1 THEN CASE
+                           WHEN pricing_candidate_price(1, s.current_price, s.base_price, c.delta, c.max_shift) > s.current_price
+                               THEN 'raise'::pricing_decision
+                           ELSE 'at_limit'::pricing_decision END
+                       WHEN -1 THEN CASE
+                           WHEN pricing_candidate_price(-1, s.current_price, s.base_price, c.delta, c.max_shift) < s.current_price
+                               THEN 'lower'::pricing_decision
+                           ELSE 'at_limit'::pricing_decision END
+                       ELSE 'hold'::pricing_decision
+                   END
+               END AS decision
+        FROM apartment_stats s
+        JOIN clusters c ON c.project_id = s.project_id AND c.rooms = s.rooms
+        WHERE s.on_sale
+          AND (p_apartment_id IS NULL OR s.apartment_id = p_apartment_id)
+        OFFSET 0  -- решение считается один раз на строку, а не в каждом FILTER ниже
     ),
-    priced AS MATERIALIZED (  -- plain columns, so that pricing_explanation is inlined, not called per row
-        SELECT d.*,
-               CASE WHEN d.decision IN ('raise', 'lower') THEN d.candidate_price ELSE d.current_price END AS final_price
-        FROM decided d
-        WHERE NOT p_changes_only OR d.decision IN ('raise', 'lower')
+    tally AS MATERIALIZED (  -- один проход по миллиону строк без сортировки: счётчики решений и строки для ответа
+        SELECT count(*) AS evaluated,
+               count(*) FILTER (WHERE e.decision = 'raise')          AS raise,
+               count(*) FILTER (WHERE e.decision = 'lower')          AS lower,
+               count(*) FILTER (WHERE e.decision = 'hold')           AS hold,
+               count(*) FILTER (WHERE e.decision = 'cooldown')       AS cooldown,
+               count(*) FILTER (WHERE e.decision = 'recent_booking') AS recent_booking,
+               count(*) FILTER (WHERE e.decision = 'at_limit')       AS at_limit,
+               count(*) FILTER (WHERE e.decision = 'no_median')      AS no_median,
+               count(*) FILTER (WHERE e.decision = 'disabled')       AS disabled,
+               array_agg(ROW(
+                   e.apartment_id, e.project_id, e.rooms, e.views_24h, e.favourites_24h, e.leads_24h, e.bookings_24h,
+                   floor(extract(epoch FROM p_now - e.published_at) / 86400)::integer,
+                   pricing_demand(e.views_24h, e.favourites_24h, e.leads_24h, e.bookings_24h,
+                                  e.weight_views, e.weight_favourites, e.weight_leads, e.weight_bookings),
+                   e.median_demand,
+                   pricing_direction(e.views_24h, e.favourites_24h, e.leads_24h, e.bookings_24h,
+                                     e.views_weight_milli, e.favourites_weight_milli,
+                                     e.leads_weight_milli, e.bookings_weight_milli,
+                                     e.raise_above_milli, e.lower_below_milli,
+                                     e.published_at, e.lowering_published_before),
+                   e.decision, e.current_price,
+                   CASE e.decision
+                       WHEN 'raise' THEN pricing_candidate_price(1, e.current_price, e.base_price, e.delta, e.max_shift)
+                       WHEN 'lower' THEN pricing_candidate_price(-1, e.current_price, e.base_price, e.delta, e.max_shift)
+                       ELSE e.current_price END,
+                   e.config_id, e.k1, e.k2, e.delta, e.max_shift, e.min_days_on_site
+               )::pricing_outcome) FILTER (WHERE NOT p_changes_only OR e.decision IN ('raise', 'lower')) AS reported
+        FROM evaluated e
     ),
-    explained AS (
-        SELECT p.*,
-               pricing_explanation(p.decision, p.current_price, p.final_price, p.views_24h, p.leads_24h,
-                                   p.bookings_24h, p.days_on_site, p.min_days_on_site, p.max_shift, p.rooms,
-                                   p.direction) AS readable
-        FROM priced p
+    explained AS MATERIALIZED (  -- plain columns, so that pricing_explanation is inlined, not called per row
+        SELECT o.*,
+               pricing_explanation(o.decision, o.old_price, o.new_price, o.views_24h, o.leads_24h, o.bookings_24h,
+                                   o.days_on_site, o.min_days_on_site, o.max_shift, o.rooms, o.direction) AS readable
+        FROM tally t
+        CROSS JOIN LATERAL unnest(t.reported) o
     ),
     locked AS (
         SELECT a.id
         FROM apartments a
-        JOIN explained e ON e.id = a.id
+        JOIN explained e ON e.apartment_id = a.id
         WHERE NOT p_dry_run AND e.decision IN ('raise', 'lower')
         ORDER BY a.id
         FOR UPDATE OF a
     ),
     changed AS (
         UPDATE apartments a
-        SET current_price = e.final_price, price_changed_at = p_now
+        SET current_price = e.new_price, price_changed_at = p_now
         FROM explained e
-        WHERE a.id = e.id
+        WHERE a.id = e.apartment_id
           AND a.id IN (SELECT l.id FROM locked l)
-          AND a.current_price = e.current_price AND a.status = 'available'
+          AND a.current_price = e.old_price AND a.status = 'available'
         RETURNING e.*
     ),
     history AS (
         INSERT INTO price_history (apartment_id, changed_at, old_price, new_price, reason, pricing_run_id, inputs, explanation)
-        SELECT c.id, p_now, c.current_price, c.final_price, 'dynamic', v_run_id,
+        SELECT c.apartment_id, p_now, c.old_price, c.new_price, 'dynamic', v_run_id,
                jsonb_build_object(
                    'views_24h', c.views_24h, 'favourites_24h', c.favourites_24h, 'leads_24h', c.leads_24h,
                    'bookings_24h', c.bookings_24h, 'days_on_site', c.days_on_site, 'demand', c.demand,
-                   'cluster_median', c.median_demand, 'demand_norm', round(c.demand / c.median_demand, 4),
+                   'cluster_median', c.cluster_median, 'demand_norm', round(c.demand / c.cluster_median, 4),
                    'delta', c.delta, 'max_shift', c.max_shift, 'k1', c.k1, 'k2', c.k2, 'config_id', c.config_id),
                c.readable
         FROM changed c
@@ -652,20 +927,23 @@ BEGIN
     run_summary AS (
         UPDATE pricing_runs r
         SET finished_at = clock_timestamp(),
-            evaluated   = (SELECT count(*) FROM decided),
-            decisions   = coalesce((SELECT jsonb_object_agg(counted.decision, counted.total)
-                                    FROM (SELECT d.decision, count(*) AS total FROM decided d GROUP BY d.decision) counted),
-                                   '{}'),
+            evaluated   = (SELECT t.evaluated FROM tally t),
+            decisions   = (SELECT jsonb_strip_nulls(jsonb_build_object(
+                               'raise', nullif(t.raise, 0), 'lower', nullif(t.lower, 0), 'hold', nullif(t.hold, 0),
+                               'cooldown', nullif(t.cooldown, 0), 'recent_booking', nullif(t.recent_booking, 0),
+                               'at_limit', nullif(t.at_limit, 0), 'no_median', nullif(t.no_median, 0),
+                               'disabled', nullif(t.disabled, 0)))
+                           FROM tally t),
             raised      = (SELECT count(*) FROM changed c WHERE c.decision = 'raise'),
             lowered     = (SELECT count(*) FROM changed c WHERE c.decision = 'lower')
         WHERE r.id = v_run_id
     )
-    SELECT v_run_id, e.id, e.project_id, e.rooms, e.views_24h, e.favourites_24h, e.leads_24h, e.bookings_24h,
-           e.days_on_site, e.demand, e.median_demand,
-           CASE WHEN e.median_demand > 0 THEN round(e.demand / e.median_demand, 4) END,
-           e.decision, e.current_price, e.final_price, e.readable
+    SELECT v_run_id, e.apartment_id, e.project_id, e.rooms, e.views_24h, e.favourites_24h, e.leads_24h, e.bookings_24h,
+           e.days_on_site, e.demand, e.cluster_median,
+           CASE WHEN e.cluster_median > 0 THEN round(e.demand / e.cluster_median, 4) END,
+           e.decision, e.old_price, e.new_price, e.readable
     FROM explained e
-    ORDER BY e.id;
+    ORDER BY e.apartment_id;
 END;
 $$;
 COMMENT ON FUNCTION reprice_apartments(timestamptz, boolean, pricing_trigger, numeric, numeric, timestamptz, bigint, bigint, boolean) IS

@@ -24,7 +24,7 @@ SELECT id, 'Корпус 1', 25 FROM projects;
 INSERT INTO apartments (building_id, code, floor, rooms, area_total, base_price, current_price,
                         moderation_status, published_at)
 SELECT b.id, 'B-' || g, 1 + g % 25, (g % 4)::smallint, 30 + (g % 4) * 20,
-       price, price, 'published', {now}::timestamptz - make_interval(days => (g * 7919) % 60) - interval '1 hour'
+       price, price, 'published', {now}::timestamptz - make_interval(days => ((g::bigint * 7919) % 60)::integer) - interval '1 hour'
 FROM generate_series(0, {apartments} - 1) g
 JOIN buildings b ON b.project_id = 1 + g / 400
 CROSS JOIN LATERAL (SELECT round((8000000 + random() * 12000000)::numeric, -3) AS price) p;
