@@ -96,6 +96,7 @@ BEGIN ATOMIC
            CASE WHEN a.id IS NULL THEN 'unknown_apartment'
                 WHEN a.moderation_status <> 'published' THEN 'not_published'
                 WHEN v.viewer IS NULL THEN 'no_viewer'
+                WHEN i.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = i.user_id) THEN 'unknown_user'
                 WHEN i.occurred_at < now() - interval '24 hours' THEN 'stale' END,
            coalesce(f.flagged, false)
     FROM unnest(p_apartment_ids, p_user_ids, p_visitor_ids, p_events, p_occurred_at)
@@ -107,7 +108,7 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION classify_interest_events(bigint[], bigint[], text[], interest_event[], timestamptz[]) IS
     'Разбирает пакет событий: зритель (u:/v:), время (не позже now()), причина отказа (unknown_apartment, '
-    'not_published, no_viewer, stale — старше 24 ч) и пометка накрутки зрителя';
+    'not_published, no_viewer, unknown_user, stale — старше 24 ч) и пометка накрутки зрителя';
 
 CREATE FUNCTION ingest_interest_events(
     p_apartment_ids    bigint[],

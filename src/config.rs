@@ -133,6 +133,38 @@ impl Default for AuthSettings {
     }
 }
 
+/// Honest demand signals and online booking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalSettings {
+    /// The same viewer counts once per apartment within this window.
+    pub view_dedup_window: Duration,
+    /// A viewer sending more events than this in one minute is flagged and excluded from demand.
+    pub flood_events_per_minute: u32,
+    /// Raw interest events older than this are pruned (at least 2 days).
+    pub views_retention: Duration,
+    /// How long a pending booking holds the apartment.
+    pub booking_hold: Duration,
+    /// Simultaneous active (pending or confirmed) bookings of one buyer.
+    pub buyer_max_active_bookings: u32,
+    /// `X-Service-Token` of the NestJS front end for `POST /events:batch`; `None` — moderators only.
+    pub events_service_token: Option<Secret>,
+}
+
+impl Default for SignalSettings {
+    fn default() -> Self {
+        Self {
+            view_dedup_window: Duration::from_secs(30 * 60),
+            flood_events_per_minute: 60,
+            views_retention: Duration::from_secs(90 * 24 * 3600),
+            booking_hold: Duration::from_secs(48 * 3600),
+            buyer_max_active_bookings: 3,
+            events_service_token: None,
+        }
+    }
+}
+
+pub const MIN_SERVICE_TOKEN_BYTES: usize = 32;
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub http_port: u16,
@@ -140,6 +172,7 @@ pub struct Settings {
     pub jwt_secret: Secret,
     pub pricing: PricingSettings,
     pub auth: AuthSettings,
+    pub signals: SignalSettings,
 }
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -338,6 +371,68 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         })
     }
 
+    pub fn signals(&self) -> Result<SignalSettings, ConfigError> {
+        let positive = |name: &'static str, value: u64| {
+            if value == 0 {
+                Err(ConfigError::Invalid {
+                    name,
+                    reason: "must be a positive number".into(),
+                })
+            } else {
+                Ok(value)
+            }
+        };
+        let window = positive(
+            "VIEW_DEDUP_WINDOW_SECONDS",
+            self.parsed("VIEW_DEDUP_WINDOW_SECONDS", 1800)?,
+        )?;
+        let flood = positive(
+            "VISITOR_FLOOD_EVENTS_PER_MINUTE",
+            self.parsed("VISITOR_FLOOD_EVENTS_PER_MINUTE", 60)?,
+        )?;
+        let retention_days: u64 = self.parsed("VIEWS_LOG_RETENTION_DAYS", 90)?;
+        if !(2..=3650).contains(&retention_days) {
+            return Err(ConfigError::Invalid {
+                name: "VIEWS_LOG_RETENTION_DAYS",
+                reason: "must be between 2 and 3650 days (the 24 h demand window needs two days)".into(),
+            });
+        }
+        let hold_hours: u64 = self.parsed("BOOKING_HOLD_HOURS", 48)?;
+        if !(1..=720).contains(&hold_hours) {
+            return Err(ConfigError::Invalid {
+                name: "BOOKING_HOLD_HOURS",
+                reason: "must be between 1 and 720 hours".into(),
+            });
+        }
+        let cap = positive(
+            "BUYER_MAX_ACTIVE_BOOKINGS",
+            self.parsed("BUYER_MAX_ACTIVE_BOOKINGS", 3)?,
+        )?;
+        let too_big = |name: &'static str| ConfigError::Invalid {
+            name,
+            reason: "is too large".into(),
+        };
+        let events_service_token = self.secret("EVENTS_SERVICE_TOKEN", "EVENTS_SERVICE_TOKEN_FILE")?;
+        if let Some(token) = &events_service_token {
+            if token.expose().len() < MIN_SERVICE_TOKEN_BYTES {
+                return Err(ConfigError::Invalid {
+                    name: "EVENTS_SERVICE_TOKEN",
+                    reason: format!("must be at least {MIN_SERVICE_TOKEN_BYTES} bytes"),
+                });
+            }
+        }
+        Ok(SignalSettings {
+            view_dedup_window: Duration::from_secs(window),
+            flood_events_per_minute: u32::try_from(flood)
+                .map_err(|_| too_big("VISITOR_FLOOD_EVENTS_PER_MINUTE"))?,
+            views_retention: Duration::from_secs(retention_days * 24 * 3600),
+            booking_hold: Duration::from_secs(hold_hours * 3600),
+            buyer_max_active_bookings: u32::try_from(cap)
+                .map_err(|_| too_big("BUYER_MAX_ACTIVE_BOOKINGS"))?,
+            events_service_token,
+        })
+    }
+
     fn fraction(&self, name: &'static str, default: Decimal) -> Result<Decimal, ConfigError> {
         let value: Decimal = self.parsed(name, default)?;
         if value < Decimal::ZERO || value > Decimal::new(5, 1) {
@@ -358,6 +453,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             jwt_secret: self.jwt_secret()?,
             pricing: self.pricing()?,
             auth: self.auth()?,
+            signals: self.signals()?,
         })
     }
 }

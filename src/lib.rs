@@ -4,7 +4,9 @@ pub mod config;
 pub mod db;
 pub mod developers;
 pub mod error;
+pub mod events;
 pub mod extract;
+pub mod favourites;
 pub mod health;
 pub mod openapi;
 pub mod pricing;
@@ -31,6 +33,8 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(developers::router())
         .merge(apartments::router())
         .merge(pricing::router())
+        .merge(events::router())
+        .merge(favourites::router())
         .split_for_parts()
 }
 

@@ -225,6 +225,7 @@ async fn serve() -> Result<(), String> {
         pool,
         pricing: settings.pricing.clone(),
         auth: AuthKeys::new(&settings.jwt_secret, settings.auth.clone()),
+        signals: settings.signals.clone(),
     };
     let address = SocketAddr::from(([0, 0, 0, 0], settings.http_port));
     let listener = tokio::net::TcpListener::bind(address)

@@ -1,7 +1,8 @@
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 pub const BEARER: &str = "bearer";
+pub const SERVICE_TOKEN: &str = "service_token";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,6 +22,9 @@ pub const BEARER: &str = "bearer";
         (name = "auth", description = "Аккаунты и вход: регистрация покупателя, access- и refresh-токены, профиль, модераторы"),
         (name = "developers", description = "Компании-застройщики: регистрация, карточка, сотрудники, проверка модератором"),
         (name = "apartments", description = "Квартиры в кабинете застройщика: ручная смена цены"),
+        (name = "events", description = "Сигналы спроса: просмотры, заявки на звонок, пакетный приём событий фронтенда, пометка накрутки"),
+        (name = "favourites", description = "Избранные квартиры покупателя"),
+        (name = "bookings", description = "Онлайн-бронирование: удержание квартиры, подтверждение, отмена, истечение, продажа"),
     )
 )]
 pub struct ApiDoc;
@@ -39,6 +43,13 @@ impl Modify for BearerSecurity {
                     .description(Some("Access-токен (JWT, 15 минут) из POST /auth/login"))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            SERVICE_TOKEN,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Service-Token",
+                "Сервисный токен фронтенда NestJS (EVENTS_SERVICE_TOKEN) для POST /events:batch",
+            ))),
         );
     }
 }

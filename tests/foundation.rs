@@ -313,6 +313,7 @@ fn test_state(pool: deadpool_postgres::Pool) -> AppState {
             &Secret::new(common::TEST_JWT_SECRET),
             AuthSettings::default(),
         ),
+        signals: nedvizhimost::config::SignalSettings::default(),
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use deadpool_postgres::Pool;
 use nedvizhimost::auth::AuthKeys;
-use nedvizhimost::config::{AuthSettings, PricingSettings, Secret};
+use nedvizhimost::config::{AuthSettings, PricingSettings, Secret, SignalSettings};
 use nedvizhimost::{app, db, AppState};
 use serde_json::{json, Value};
 use tokio::sync::OnceCell;
@@ -189,11 +189,33 @@ impl TestApp {
     }
 
     pub async fn spawn_with_settings(pricing: PricingSettings, auth: AuthSettings) -> Self {
+        Self::spawn_full(pricing, auth, test_signal_settings()).await
+    }
+
+    /// Default pricing and auth with custom demand-signal and booking settings.
+    pub async fn spawn_with_signals(signals: SignalSettings) -> Self {
+        Self::spawn_full(
+            PricingSettings {
+                scheduler_enabled: false,
+                ..PricingSettings::default()
+            },
+            AuthSettings::default(),
+            signals,
+        )
+        .await
+    }
+
+    pub async fn spawn_full(
+        pricing: PricingSettings,
+        auth: AuthSettings,
+        signals: SignalSettings,
+    ) -> Self {
         let db = TestDb::new().await;
         let state = AppState {
             pool: db.pool.clone(),
             pricing,
             auth: AuthKeys::new(&Secret::new(TEST_JWT_SECRET), auth),
+            signals,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
@@ -217,6 +239,16 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http.get(self.url(path)).send().await.unwrap()
+    }
+}
+
+/// The `X-Service-Token` accepted by every `TestApp` on `POST /events:batch`.
+pub const TEST_SERVICE_TOKEN: &str = "nedvizhimost-test-service-token-0123456789";
+
+pub fn test_signal_settings() -> SignalSettings {
+    SignalSettings {
+        events_service_token: Some(Secret::new(TEST_SERVICE_TOKEN)),
+        ..SignalSettings::default()
     }
 }
 
@@ -349,6 +381,47 @@ impl TestApp {
         assert_eq!(response.status(), 200, "login {email}");
         let body: Value = response.json().await.unwrap();
         body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A buyer inserted straight into the database with a freshly signed access token: no argon2,
+    /// so a test can have a hundred buyers. Returns (user id, access token).
+    pub async fn quick_buyer(&self, email: &str) -> (i64, String) {
+        let client = self.db.client().await;
+        let user_id: i64 = client
+            .query_one(
+                "INSERT INTO users (email, password_hash, display_name) VALUES ($1, 'not-a-login', 'Покупатель')
+                 RETURNING id",
+                &[&email],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        let keys = AuthKeys::new(&Secret::new(TEST_JWT_SECRET), AuthSettings::default());
+        let token = keys
+            .issue_access_token(user_id, nedvizhimost::auth::Role::Buyer, &[])
+            .unwrap();
+        (user_id, token)
+    }
+
+    /// Publishes the apartments of a catalog made by [`TestApp::insert_catalog`].
+    pub async fn publish_catalog(&self, rows: &CatalogRows) {
+        let client = self.db.client().await;
+        client
+            .execute(
+                "UPDATE projects SET moderation_status = 'published', published_at = now() - interval '30 days'
+                 WHERE id = $1",
+                &[&rows.project_id],
+            )
+            .await
+            .unwrap();
+        client
+            .execute(
+                "UPDATE apartments SET moderation_status = 'published', published_at = now() - interval '30 days'
+                 WHERE building_id = $1",
+                &[&rows.building_id],
+            )
+            .await
+            .unwrap();
     }
 
     /// A developer user owning a new (unverified) company; returns an access token and the company id.

@@ -1,0 +1,210 @@
+//! Favourites of a buyer: idempotent add and remove, the list; adding counts as a `favourite` interest event.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::auth::{CurrentUser, Role};
+use crate::error::{AppError, AppResult, Problem};
+use crate::events::{ingest, page, InterestEvent, NewEvent};
+use crate::extract::{Json, Query};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(add_favourite, remove_favourite))
+        .routes(routes!(list_favourites))
+}
+
+/// Квартира в избранном.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Favourite {
+    /// Квартира
+    #[schema(example = 1001)]
+    pub apartment_id: i64,
+    /// Когда добавлена в избранное
+    #[schema(example = "2026-11-23T12:00:00Z")]
+    pub added_at: DateTime<Utc>,
+    /// Добавлена этим запросом (`false` — уже была в избранном)
+    #[schema(example = true)]
+    pub added: bool,
+}
+
+/// Квартира из списка избранного.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FavouriteApartment {
+    /// Квартира
+    #[schema(example = 1001)]
+    pub apartment_id: i64,
+    /// Номер квартиры у застройщика
+    #[schema(example = "К1-125")]
+    pub code: String,
+    /// Комнат (0 — студия)
+    #[schema(example = 2)]
+    pub rooms: i16,
+    /// Общая площадь, м²
+    #[schema(value_type = String, example = "54.30")]
+    pub area_total: Decimal,
+    /// Текущая цена
+    #[schema(value_type = String, example = "9300000.00")]
+    pub current_price: Decimal,
+    /// Валюта ISO 4217
+    #[schema(example = "RUB")]
+    pub currency: String,
+    /// Статус продажи: available, booked, sold
+    #[schema(example = "available")]
+    pub status: String,
+    /// ЖК
+    #[schema(example = 12)]
+    pub project_id: i64,
+    /// Название ЖК
+    #[schema(example = "ЖК Тестовый")]
+    pub project_name: String,
+    /// Город
+    #[schema(example = "Москва")]
+    pub city: String,
+    /// Когда добавлена в избранное
+    #[schema(example = "2026-11-23T12:00:00Z")]
+    pub added_at: DateTime<Utc>,
+}
+
+/// Страница списка.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FavouriteListQuery {
+    /// Размер страницы, 1–200 (по умолчанию 50); больше 200 — ошибка 422
+    #[param(example = 50)]
+    pub limit: Option<i64>,
+    /// Смещение
+    #[param(example = 0)]
+    pub offset: Option<i64>,
+}
+
+fn require_buyer(caller: &CurrentUser) -> AppResult<()> {
+    if caller.role == Role::Buyer {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("Избранное есть только у покупателей".into()))
+    }
+}
+
+/// Добавить в избранное
+///
+/// Только покупатель; только существующая опубликованная квартира. Идемпотентно: повтор ничего не меняет
+/// и отвечает той же датой. Новое добавление входит в спрос как событие `favourite` (с окном повторов).
+#[utoipa::path(put, path = "/apartments/{id}/favourite", tag = "favourites", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Идентификатор квартиры", example = 1001)),
+    responses(
+        (status = 200, description = "Квартира в избранном", body = Favourite),
+        (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Не покупатель", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Квартиры нет или она не опубликована", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn add_favourite(
+    State(state): State<AppState>,
+    caller: CurrentUser,
+    Path(apartment_id): Path<i64>,
+) -> AppResult<Json<Favourite>> {
+    require_buyer(&caller)?;
+    let mut client = state.pool.get().await?;
+    let transaction = client.transaction().await?;
+    let row = transaction
+        .query_opt(include_str!("add.sql"), &[&caller.id, &apartment_id])
+        .await?
+        .ok_or_else(|| AppError::not_found("Квартира не найдена или не опубликована"))?;
+    let added: bool = row.get("added");
+    if added {
+        let event = NewEvent {
+            apartment_id,
+            user_id: Some(caller.id),
+            visitor_id: None,
+            event: InterestEvent::Favourite,
+            occurred_at: None,
+        };
+        ingest(
+            &transaction,
+            &[event],
+            state.signals.view_dedup_window,
+            state.signals.flood_events_per_minute,
+        )
+        .await?;
+    }
+    transaction.commit().await?;
+    Ok(Json(Favourite {
+        apartment_id,
+        added_at: row.get("created_at"),
+        added,
+    }))
+}
+
+/// Убрать из избранного
+///
+/// Только покупатель. Идемпотентно: 204, даже если квартиры в избранном не было.
+#[utoipa::path(delete, path = "/apartments/{id}/favourite", tag = "favourites", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Идентификатор квартиры", example = 1001)),
+    responses(
+        (status = 204, description = "Квартиры нет в избранном"),
+        (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Не покупатель", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn remove_favourite(
+    State(state): State<AppState>,
+    caller: CurrentUser,
+    Path(apartment_id): Path<i64>,
+) -> AppResult<StatusCode> {
+    require_buyer(&caller)?;
+    let client = state.pool.get().await?;
+    client
+        .execute(
+            "DELETE FROM favourites WHERE user_id = $1 AND apartment_id = $2",
+            &[&caller.id, &apartment_id],
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Моё избранное
+///
+/// Только покупатель. Опубликованные квартиры, недавно добавленные первыми.
+#[utoipa::path(get, path = "/me/favourites", tag = "favourites", security(("bearer" = [])),
+    params(FavouriteListQuery),
+    responses(
+        (status = 200, description = "Избранные квартиры", body = Vec<FavouriteApartment>),
+        (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Не покупатель", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "limit вне 1–200 или отрицательный offset", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn list_favourites(
+    State(state): State<AppState>,
+    caller: CurrentUser,
+    Query(query): Query<FavouriteListQuery>,
+) -> AppResult<Json<Vec<FavouriteApartment>>> {
+    require_buyer(&caller)?;
+    let (limit, offset) = page(query.limit, query.offset)?;
+    let client = state.pool.get().await?;
+    let rows = client
+        .query(include_str!("list.sql"), &[&caller.id, &limit, &offset])
+        .await?;
+    Ok(Json(
+        rows.iter()
+            .map(|row| FavouriteApartment {
+                apartment_id: row.get("apartment_id"),
+                code: row.get("code"),
+                rooms: row.get("rooms"),
+                area_total: row.get("area_total"),
+                current_price: row.get("current_price"),
+                currency: row.get("currency"),
+                status: row.get("status"),
+                project_id: row.get("project_id"),
+                project_name: row.get("project_name"),
+                city: row.get("city"),
+                added_at: row.get("added_at"),
+            })
+            .collect(),
+    ))
+}
