@@ -394,7 +394,8 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         if !(2..=3650).contains(&retention_days) {
             return Err(ConfigError::Invalid {
                 name: "VIEWS_LOG_RETENTION_DAYS",
-                reason: "must be between 2 and 3650 days (the 24 h demand window needs two days)".into(),
+                reason: "must be between 2 and 3650 days (the 24 h demand window needs two days)"
+                    .into(),
             });
         }
         let hold_hours: u64 = self.parsed("BOOKING_HOLD_HOURS", 48)?;
@@ -412,7 +413,8 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             name,
             reason: "is too large".into(),
         };
-        let events_service_token = self.secret("EVENTS_SERVICE_TOKEN", "EVENTS_SERVICE_TOKEN_FILE")?;
+        let events_service_token =
+            self.secret("EVENTS_SERVICE_TOKEN", "EVENTS_SERVICE_TOKEN_FILE")?;
         if let Some(token) = &events_service_token {
             if token.expose().len() < MIN_SERVICE_TOKEN_BYTES {
                 return Err(ConfigError::Invalid {

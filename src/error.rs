@@ -196,6 +196,8 @@ pub fn field_of_constraint(table: Option<&str>, constraint: &str) -> String {
         "project_code" => "code".into(),
         "building_project" => "building_id".into(),
         "email_lower" => "email".into(),
+        "one_active_per_apartment" => "apartment_id".into(),
+        "user_key" => "Idempotency-Key".into(),
         other => other.into(),
     }
 }
@@ -305,6 +307,16 @@ mod tests {
                 Some("projects"),
                 "projects_developer_id_fkey",
                 "developer_id",
+            ),
+            (
+                Some("bookings"),
+                "bookings_one_active_per_apartment_key",
+                "apartment_id",
+            ),
+            (
+                Some("booking_idempotency_keys"),
+                "booking_idempotency_keys_user_key_key",
+                "Idempotency-Key",
             ),
             (None, "weird", "weird"),
         ];

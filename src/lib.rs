@@ -1,5 +1,6 @@
 pub mod apartments;
 pub mod auth;
+pub mod bookings;
 pub mod config;
 pub mod db;
 pub mod developers;
@@ -35,6 +36,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(pricing::router())
         .merge(events::router())
         .merge(favourites::router())
+        .merge(bookings::router())
         .split_for_parts()
 }
 

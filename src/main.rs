@@ -218,6 +218,7 @@ async fn serve() -> Result<(), String> {
 
     if settings.pricing.scheduler_enabled {
         pricing::scheduler::spawn(pool.clone(), settings.pricing.clone());
+        nedvizhimost::bookings::expiry::spawn(pool.clone(), settings.signals.clone());
     } else {
         tracing::warn!("pricing scheduler disabled by PRICING_SCHEDULER_ENABLED=false");
     }

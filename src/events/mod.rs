@@ -59,8 +59,10 @@ pub async fn ingest(
 ) -> AppResult<Vec<EventOutcome>> {
     let apartment_ids: Vec<i64> = events.iter().map(|event| event.apartment_id).collect();
     let user_ids: Vec<Option<i64>> = events.iter().map(|event| event.user_id).collect();
-    let visitor_ids: Vec<Option<&str>> =
-        events.iter().map(|event| event.visitor_id.as_deref()).collect();
+    let visitor_ids: Vec<Option<&str>> = events
+        .iter()
+        .map(|event| event.visitor_id.as_deref())
+        .collect();
     let kinds: Vec<&str> = events.iter().map(|event| event.event.as_str()).collect();
     let occurred_at: Vec<Option<chrono::DateTime<chrono::Utc>>> =
         events.iter().map(|event| event.occurred_at).collect();
@@ -111,8 +113,12 @@ fn visitor_id_of(raw: Option<&str>) -> Result<Option<String>, &'static str> {
 }
 
 /// Who the event is attributed to: the buyer behind the token, or the anonymous visitor id.
-fn viewer_of(caller: &Option<CurrentUser>, visitor_id: Option<&str>) -> AppResult<(Option<i64>, Option<String>)> {
-    let visitor_id = visitor_id_of(visitor_id).map_err(|message| AppError::field("visitor_id", message))?;
+fn viewer_of(
+    caller: &Option<CurrentUser>,
+    visitor_id: Option<&str>,
+) -> AppResult<(Option<i64>, Option<String>)> {
+    let visitor_id =
+        visitor_id_of(visitor_id).map_err(|message| AppError::field("visitor_id", message))?;
     match caller {
         Some(user) => Ok((Some(user.id), visitor_id)),
         None if visitor_id.is_some() => Ok((None, visitor_id)),
@@ -243,7 +249,14 @@ async fn create_lead(
     let row = client
         .query_opt(
             include_str!("lead.sql"),
-            &[&apartment_id, &user_id, &visitor_id, &name, &phone, &comment],
+            &[
+                &apartment_id,
+                &user_id,
+                &visitor_id,
+                &name,
+                &phone,
+                &comment,
+            ],
         )
         .await?
         .ok_or_else(|| AppError::not_found("Квартира не найдена или не опубликована"))?;
@@ -261,7 +274,11 @@ fn same_secret(presented: &str, expected: &Secret) -> bool {
 }
 
 /// The front end with its service token, or a moderator.
-fn require_batch_sender(state: &AppState, headers: &HeaderMap, caller: &Option<CurrentUser>) -> AppResult<()> {
+fn require_batch_sender(
+    state: &AppState,
+    headers: &HeaderMap,
+    caller: &Option<CurrentUser>,
+) -> AppResult<()> {
     if let Some(presented) = headers.get(SERVICE_TOKEN_HEADER) {
         let valid = match (&state.signals.events_service_token, presented.to_str()) {
             (Some(expected), Ok(presented)) => same_secret(presented, expected),
@@ -270,7 +287,9 @@ fn require_batch_sender(state: &AppState, headers: &HeaderMap, caller: &Option<C
         return if valid {
             Ok(())
         } else {
-            Err(AppError::Unauthorized("Неверный сервисный токен X-Service-Token".into()))
+            Err(AppError::Unauthorized(
+                "Неверный сервисный токен X-Service-Token".into(),
+            ))
         };
     }
     match caller {
@@ -390,7 +409,12 @@ async fn list_flagged_visitors(
     let rows = client
         .query(
             include_str!("flagged.sql"),
-            &[&None::<i64>, &query.flagged.unwrap_or(true), &limit, &offset],
+            &[
+                &None::<i64>,
+                &query.flagged.unwrap_or(true),
+                &limit,
+                &offset,
+            ],
         )
         .await?;
     Ok(Json(rows.iter().map(FlaggedVisitor::from_row).collect()))
@@ -419,7 +443,10 @@ async fn unflag_visitor(
         .execute(include_str!("unflag.sql"), &[&id, &caller.id])
         .await?;
     let row = client
-        .query_opt(include_str!("flagged.sql"), &[&Some(id), &false, &1i64, &0i64])
+        .query_opt(
+            include_str!("flagged.sql"),
+            &[&Some(id), &false, &1i64, &0i64],
+        )
         .await?
         .ok_or_else(|| AppError::not_found("Пометки с таким id нет"))?;
     Ok(Json(FlaggedVisitor::from_row(&row)))

@@ -77,7 +77,9 @@ impl EventOutcome {
     pub fn message(self) -> &'static str {
         match self {
             Self::Counted => "учтено в спросе",
-            Self::Duplicate => "повтор: зритель уже смотрел эту квартиру в окне повторов, в спрос не входит",
+            Self::Duplicate => {
+                "повтор: зритель уже смотрел эту квартиру в окне повторов, в спрос не входит"
+            }
             Self::Flagged => "зритель помечен как накрутка: событие записано, но в спрос не входит",
             Self::UnknownApartment => "квартиры с таким apartment_id нет",
             Self::NotPublished => "квартира не опубликована",

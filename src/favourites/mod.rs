@@ -89,7 +89,9 @@ fn require_buyer(caller: &CurrentUser) -> AppResult<()> {
     if caller.role == Role::Buyer {
         Ok(())
     } else {
-        Err(AppError::Forbidden("Избранное есть только у покупателей".into()))
+        Err(AppError::Forbidden(
+            "Избранное есть только у покупателей".into(),
+        ))
     }
 }
 

@@ -1,0 +1,192 @@
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use tokio_postgres::Row;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{AppError, AppResult};
+
+/// Статус брони.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(example = "pending")]
+pub enum BookingStatus {
+    /// Ждёт подтверждения застройщиком; удерживает квартиру до expires_at
+    Pending,
+    /// Подтверждена застройщиком; не истекает
+    Confirmed,
+    /// Отменена покупателем, застройщиком или модератором
+    Cancelled,
+    /// Истекла: застройщик не подтвердил вовремя
+    Expired,
+}
+
+impl BookingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Confirmed => "confirmed",
+            Self::Cancelled => "cancelled",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn from_db(value: &str) -> AppResult<Self> {
+        Ok(match value {
+            "pending" => Self::Pending,
+            "confirmed" => Self::Confirmed,
+            "cancelled" => Self::Cancelled,
+            "expired" => Self::Expired,
+            other => {
+                return Err(AppError::Internal(format!(
+                    "unknown booking_status {other:?}"
+                )))
+            }
+        })
+    }
+}
+
+/// Шаг жизни брони.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(example = "created")]
+pub enum BookingAction {
+    /// Создана покупателем
+    Created,
+    /// Подтверждена застройщиком
+    Confirmed,
+    /// Отменена
+    Cancelled,
+    /// Истекла по расписанию
+    Expired,
+    /// Квартира продана по этой брони
+    Sold,
+}
+
+/// Кто и когда изменил бронь.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BookingStep {
+    /// Что произошло
+    pub action: BookingAction,
+    /// Кто сделал; пусто — система (истечение по расписанию)
+    #[schema(example = 42)]
+    pub actor_id: Option<i64>,
+    /// Роль того, кто сделал: buyer, developer, moderator
+    #[schema(example = "buyer")]
+    pub actor_role: Option<String>,
+    /// Комментарий (например, причина отмены)
+    #[schema(example = "Передумали")]
+    pub comment: Option<String>,
+    /// Когда
+    #[schema(example = "2026-11-23T12:00:00Z")]
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// Бронь квартиры.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Booking {
+    /// Идентификатор брони
+    #[schema(example = 77)]
+    pub id: i64,
+    /// Квартира
+    #[schema(example = 1001)]
+    pub apartment_id: i64,
+    /// Номер квартиры у застройщика
+    #[schema(example = "К1-125")]
+    pub apartment_code: String,
+    /// ЖК
+    #[schema(example = 12)]
+    pub project_id: i64,
+    /// Застройщик
+    #[schema(example = 7)]
+    pub developer_id: i64,
+    /// Покупатель
+    #[schema(example = 42)]
+    pub user_id: i64,
+    /// Статус
+    pub status: BookingStatus,
+    /// Цена, зафиксированная в момент бронирования (не меняется вслед за ценообразованием)
+    #[schema(value_type = String, example = "9300000.00")]
+    pub price: Decimal,
+    /// Валюта ISO 4217
+    #[schema(example = "RUB")]
+    pub currency: String,
+    /// Когда создана
+    #[schema(example = "2026-11-23T12:00:00Z")]
+    pub booked_at: DateTime<Utc>,
+    /// До какого момента неподтверждённая бронь удерживает квартиру
+    #[schema(example = "2026-11-25T12:00:00Z")]
+    pub expires_at: DateTime<Utc>,
+    /// Комментарий покупателя
+    #[schema(example = "Хочу посмотреть квартиру в субботу")]
+    pub comment: Option<String>,
+    /// История: каждый шаг, кто и когда
+    pub history: Vec<BookingStep>,
+}
+
+impl Booking {
+    pub fn from_row(row: &Row) -> AppResult<Self> {
+        let history: serde_json::Value = row.get("history");
+        Ok(Self {
+            id: row.get("id"),
+            apartment_id: row.get("apartment_id"),
+            apartment_code: row.get("apartment_code"),
+            project_id: row.get("project_id"),
+            developer_id: row.get("developer_id"),
+            user_id: row.get("user_id"),
+            status: BookingStatus::from_db(row.get("status"))?,
+            price: row.get("price"),
+            currency: row.get("currency"),
+            booked_at: row.get("booked_at"),
+            expires_at: row.get("expires_at"),
+            comment: row.get("comment"),
+            history: serde_json::from_value(history)
+                .map_err(|error| AppError::Internal(format!("booking history: {error}")))?,
+        })
+    }
+}
+
+/// Запрос брони.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"comment": "Хочу посмотреть квартиру в субботу"}))]
+pub struct CreateBookingRequest {
+    /// Комментарий для застройщика, до 1000 символов
+    #[schema(example = "Хочу посмотреть квартиру в субботу")]
+    pub comment: Option<String>,
+}
+
+/// Комментарий к шагу брони.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"comment": "Покупатель передумал"}))]
+pub struct BookingStepRequest {
+    /// Комментарий (например, причина отмены), до 1000 символов
+    #[schema(example = "Покупатель передумал")]
+    pub comment: Option<String>,
+}
+
+/// Фильтры списка броней.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BookingListQuery {
+    /// Только брони в этом статусе: pending, confirmed, cancelled, expired
+    #[param(example = "pending")]
+    pub status: Option<BookingStatus>,
+    /// Только брони квартир этого ЖК (для списка застройщика)
+    #[param(example = 12)]
+    pub project_id: Option<i64>,
+    /// Созданы не раньше (RFC 3339)
+    #[param(example = "2026-11-01T00:00:00Z")]
+    pub from: Option<DateTime<Utc>>,
+    /// Созданы раньше (RFC 3339)
+    #[param(example = "2026-12-01T00:00:00Z")]
+    pub to: Option<DateTime<Utc>>,
+    /// Размер страницы, 1–200 (по умолчанию 50); больше 200 — ошибка 422
+    #[param(example = 50)]
+    pub limit: Option<i64>,
+    /// Смещение
+    #[param(example = 0)]
+    pub offset: Option<i64>,
+}
