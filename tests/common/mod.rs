@@ -487,3 +487,16 @@ impl TestApp {
         }
     }
 }
+
+/// Sends every request at once (one task each) and returns the responses in order.
+pub async fn send_concurrently(requests: Vec<reqwest::RequestBuilder>) -> Vec<reqwest::Response> {
+    let handles: Vec<_> = requests
+        .into_iter()
+        .map(|request| tokio::spawn(async move { request.send().await.unwrap() }))
+        .collect();
+    let mut responses = Vec::with_capacity(handles.len());
+    for handle in handles {
+        responses.push(handle.await.unwrap());
+    }
+    responses
+}

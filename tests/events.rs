@@ -1,0 +1,513 @@
+//! Interest events: views with the dedup window, leads, the batch endpoint, flood flagging and its effect on demand.
+mod common;
+
+use common::fixtures::{self, ApartmentSpec};
+use common::{test_signal_settings, TestApp, TEST_SERVICE_TOKEN};
+use nedvizhimost::config::SignalSettings;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// A published project with `count` published apartments; returns (developer id, apartment ids).
+async fn published_apartments(app: &TestApp, count: usize) -> (i64, Vec<i64>) {
+    let client = app.db.client().await;
+    let developer_id =
+        fixtures::developer(&**client, &common::random_inn(), &common::random_ogrn()).await;
+    let (_, building_id) = fixtures::project(&**client, developer_id, "ЖК События").await;
+    let mut ids = Vec::new();
+    for _ in 0..count {
+        ids.push(fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await);
+    }
+    (developer_id, ids)
+}
+
+async fn unpublished_apartment(app: &TestApp, developer_id: i64) -> i64 {
+    let rows = app.insert_catalog(developer_id).await;
+    rows.apartment_id
+}
+
+async fn scalar(app: &TestApp, sql: &str, apartment_id: i64) -> i64 {
+    app.db
+        .client()
+        .await
+        .query_one(sql, &[&apartment_id])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+async fn views_24h(app: &TestApp, apartment_id: i64) -> i32 {
+    let client = app.db.client().await;
+    client
+        .execute("SELECT refresh_demand_aggregates()", &[])
+        .await
+        .unwrap();
+    client
+        .query_one(
+            "SELECT views_24h FROM apartment_stats WHERE apartment_id = $1",
+            &[&apartment_id],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+async fn view(app: &TestApp, apartment_id: i64, visitor: &str) -> reqwest::Response {
+    app.post_json(
+        &format!("/apartments/{apartment_id}/views"),
+        None,
+        &json!({"visitor_id": visitor}),
+    )
+    .await
+}
+
+async fn batch(app: &TestApp, events: Value) -> reqwest::Response {
+    app.http
+        .post(app.url("/events:batch"))
+        .header("X-Service-Token", TEST_SERVICE_TOKEN)
+        .json(&json!({"events": events}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_same_viewer_counts_once_per_window_and_unknown_apartments_are_rejected() {
+    let app = TestApp::spawn().await;
+    let (developer_id, apartments) = published_apartments(&app, 1).await;
+    let apartment = apartments[0];
+
+    let first = view(&app, apartment, "visitor-a").await;
+    assert_eq!(first.status(), StatusCode::ACCEPTED);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["outcome"], "counted");
+    assert_eq!(first["counted"], true);
+
+    let again: Value = view(&app, apartment, "visitor-a")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["outcome"], "duplicate");
+    assert_eq!(again["counted"], false);
+    let other: Value = view(&app, apartment, "visitor-b")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(other["outcome"], "counted");
+
+    let buyer = app.register_buyer("viewer@example.ru").await;
+    let signed_in = app
+        .post_json(
+            &format!("/apartments/{apartment}/views"),
+            Some(&buyer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(signed_in.status(), StatusCode::ACCEPTED);
+    assert_eq!(views_24h(&app, apartment).await, 3);
+
+    let anonymous = app
+        .post_json(&format!("/apartments/{apartment}/views"), None, &json!({}))
+        .await;
+    assert_eq!(anonymous.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = anonymous.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "visitor_id");
+
+    assert_eq!(
+        view(&app, 999_999, "visitor-a").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let draft = unpublished_apartment(&app, developer_id).await;
+    assert_eq!(
+        view(&app, draft, "visitor-a").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT count(*) FROM views_log WHERE apartment_id = $1",
+            draft
+        )
+        .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn concurrent_views_of_one_viewer_count_once() {
+    let app = TestApp::spawn().await;
+    let (_, apartments) = published_apartments(&app, 1).await;
+    let apartment = apartments[0];
+    let requests = (0..20)
+        .map(|_| {
+            app.http
+                .post(app.url(&format!("/apartments/{apartment}/views")))
+                .json(&json!({"visitor_id": "racer"}))
+        })
+        .collect();
+    let responses = common::send_concurrently(requests).await;
+    let mut counted = 0;
+    for response in responses {
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        let body: Value = response.json().await.unwrap();
+        if body["counted"] == true {
+            counted += 1;
+        }
+    }
+    assert_eq!(counted, 1);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT count(*) FROM views_log WHERE apartment_id = $1",
+            apartment
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_batch_answers_per_item_and_only_the_front_end_or_a_moderator_may_send_it() {
+    let app = TestApp::spawn().await;
+    let (developer_id, apartments) = published_apartments(&app, 2).await;
+    let draft = unpublished_apartment(&app, developer_id).await;
+    let long_visitor = "x".repeat(129);
+    let response = batch(
+        &app,
+        json!([
+            {"apartment_id": apartments[0], "visitor_id": "v1"},
+            {"apartment_id": apartments[0], "visitor_id": "v1"},
+            {"apartment_id": apartments[1], "event": "view", "visitor_id": "v1"},
+            {"apartment_id": 999_999, "visitor_id": "v1"},
+            {"apartment_id": draft, "visitor_id": "v1"},
+            {"apartment_id": apartments[0]},
+            {"apartment_id": apartments[0], "visitor_id": long_visitor},
+            {"apartment_id": apartments[1], "visitor_id": "v2", "occurred_at": "2020-01-01T00:00:00Z"},
+            {"apartment_id": apartments[1], "user_id": 987_654},
+        ]),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let outcomes: Vec<&str> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "counted",
+            "duplicate",
+            "counted",
+            "unknown_apartment",
+            "not_published",
+            "no_viewer",
+            "invalid",
+            "stale",
+            "unknown_user"
+        ]
+    );
+    assert_eq!(body["accepted"], 3);
+    assert_eq!(body["rejected"], 6);
+    assert_eq!(body["items"][1]["accepted"], true);
+    assert_eq!(body["items"][3]["accepted"], false);
+    assert!(body["items"][3]["message"]
+        .as_str()
+        .unwrap()
+        .contains("квартиры"));
+
+    let unauthenticated = app
+        .post_json(
+            "/events:batch",
+            None,
+            &json!({"events": [{"apartment_id": apartments[0], "visitor_id": "v"}]}),
+        )
+        .await;
+    assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
+    let wrong_token = app
+        .http
+        .post(app.url("/events:batch"))
+        .header(
+            "X-Service-Token",
+            "not-the-token-not-the-token-not-the-token",
+        )
+        .json(&json!({"events": [{"apartment_id": apartments[0], "visitor_id": "v"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_token.status(), StatusCode::UNAUTHORIZED);
+    let buyer = app.register_buyer("not-a-service@example.ru").await;
+    let as_buyer = app
+        .post_json(
+            "/events:batch",
+            Some(&buyer),
+            &json!({"events": [{"apartment_id": apartments[0], "visitor_id": "v"}]}),
+        )
+        .await;
+    assert_eq!(as_buyer.status(), StatusCode::FORBIDDEN);
+    let moderator = app.create_moderator("moderator@example.ru").await;
+    let as_moderator = app
+        .post_json(
+            "/events:batch",
+            Some(&moderator),
+            &json!({"events": [{"apartment_id": apartments[0], "visitor_id": "v3"}]}),
+        )
+        .await;
+    assert_eq!(as_moderator.status(), StatusCode::OK);
+
+    let too_many: Vec<Value> = (0..1001)
+        .map(|index| json!({"apartment_id": apartments[0], "visitor_id": format!("v{index}")}))
+        .collect();
+    let response = batch(&app, json!(too_many)).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let empty = batch(&app, json!([])).await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // 1000 distinct visitors in one batch: all stored by one call.
+    let full: Vec<Value> = (0..1000)
+        .map(|index| json!({"apartment_id": apartments[1], "visitor_id": format!("bulk-{index}")}))
+        .collect();
+    let body: Value = batch(&app, json!(full)).await.json().await.unwrap();
+    assert_eq!(body["accepted"], 1000);
+    assert_eq!(views_24h(&app, apartments[1]).await, 1001);
+}
+
+#[tokio::test]
+async fn a_flooding_visitor_is_flagged_excluded_from_demand_and_visible_to_moderators() {
+    let app = TestApp::spawn_with_signals(SignalSettings {
+        flood_events_per_minute: 5,
+        ..test_signal_settings()
+    })
+    .await;
+    let (_, apartments) = published_apartments(&app, 1).await;
+    let apartment = apartments[0];
+    assert_eq!(
+        view(&app, apartment, "honest").await.status(),
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(
+        view(&app, apartment, "bot").await.status(),
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(views_24h(&app, apartment).await, 2);
+
+    let flood: Vec<Value> = (0..10)
+        .map(|_| json!({"apartment_id": apartment, "visitor_id": "bot"}))
+        .collect();
+    let body: Value = batch(&app, json!(flood)).await.json().await.unwrap();
+    assert_eq!(
+        body["accepted"], 10,
+        "a flagged visitor's events are still stored"
+    );
+    assert_eq!(
+        views_24h(&app, apartment).await,
+        1,
+        "the bot's view left the demand"
+    );
+
+    let moderator = app.create_moderator("moderator@example.ru").await;
+    let listed: Value = app
+        .get_with("/moderation/flagged-visitors", Some(&moderator))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["viewer"], "v:bot");
+    assert_eq!(listed[0]["flagged"], true);
+    assert_eq!(listed[0]["events_24h"], 1);
+    assert!(listed[0]["peak_events_per_minute"].as_i64().unwrap() > 5);
+
+    let buyer = app.register_buyer("curious@example.ru").await;
+    assert_eq!(
+        app.get_with("/moderation/flagged-visitors", Some(&buyer))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let id = listed[0]["id"].as_i64().unwrap();
+    let unflagged = app
+        .post_json(
+            &format!("/moderation/flagged-visitors/{id}/unflag"),
+            Some(&moderator),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(unflagged.status(), StatusCode::OK);
+    let unflagged: Value = unflagged.json().await.unwrap();
+    assert_eq!(unflagged["flagged"], false);
+    assert!(unflagged["unflagged_by"].is_i64());
+    assert_eq!(
+        views_24h(&app, apartment).await,
+        2,
+        "unflagging brings the view back"
+    );
+    let still_listed: Value = app
+        .get_with("/moderation/flagged-visitors", Some(&moderator))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(still_listed.as_array().unwrap().len(), 0);
+    assert_eq!(
+        app.post_json(
+            "/moderation/flagged-visitors/424242/unflag",
+            Some(&moderator),
+            &json!({})
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+    // The full rebuild agrees with the incremental path.
+    let client = app.db.client().await;
+    client
+        .execute("SELECT rebuild_apartment_stats()", &[])
+        .await
+        .unwrap();
+    let rebuilt: i32 = client
+        .query_one(
+            "SELECT views_24h FROM apartment_stats WHERE apartment_id = $1",
+            &[&apartment],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rebuilt, 2);
+}
+
+#[tokio::test]
+async fn leads_normalise_the_phone_and_count_in_demand() {
+    let app = TestApp::spawn().await;
+    let (developer_id, apartments) = published_apartments(&app, 1).await;
+    let apartment = apartments[0];
+    let path = format!("/apartments/{apartment}/leads");
+
+    let anonymous = app
+        .post_json(
+            &path,
+            None,
+            &json!({"name": "Анна", "phone": "8 (916) 123-45-67", "comment": "После 18:00", "visitor_id": "anna"}),
+        )
+        .await;
+    assert_eq!(anonymous.status(), StatusCode::CREATED);
+    let lead: Value = anonymous.json().await.unwrap();
+    assert_eq!(lead["phone"], "+79161234567");
+
+    let buyer = app.register_buyer("lead@example.ru").await;
+    let signed_in = app
+        .post_json(
+            &path,
+            Some(&buyer),
+            &json!({"name": "Пётр", "phone": "+7 903 000 11 22"}),
+        )
+        .await;
+    assert_eq!(signed_in.status(), StatusCode::CREATED);
+
+    let bad = app
+        .post_json(
+            &path,
+            None,
+            &json!({"name": " ", "phone": "12345", "visitor_id": "anna"}),
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = bad.json().await.unwrap();
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| error["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "phone"]);
+    let no_visitor = app
+        .post_json(
+            &path,
+            None,
+            &json!({"name": "Анна", "phone": "+79161234567"}),
+        )
+        .await;
+    assert_eq!(no_visitor.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (developer, _) = app
+        .developer_with_company("dev@example.ru", "ГК Заявки")
+        .await;
+    let as_developer = app
+        .post_json(
+            &path,
+            Some(&developer),
+            &json!({"name": "Анна", "phone": "+79161234567"}),
+        )
+        .await;
+    assert_eq!(as_developer.status(), StatusCode::FORBIDDEN);
+    let draft = unpublished_apartment(&app, developer_id).await;
+    let to_draft = app
+        .post_json(
+            &format!("/apartments/{draft}/leads"),
+            None,
+            &json!({"name": "Анна", "phone": "+79161234567", "visitor_id": "anna"}),
+        )
+        .await;
+    assert_eq!(to_draft.status(), StatusCode::NOT_FOUND);
+
+    let client = app.db.client().await;
+    client
+        .execute("SELECT refresh_demand_aggregates()", &[])
+        .await
+        .unwrap();
+    let leads: i32 = client
+        .query_one(
+            "SELECT leads_24h FROM apartment_stats WHERE apartment_id = $1",
+            &[&apartment],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(leads, 2);
+}
+
+#[tokio::test]
+async fn pruning_removes_only_events_past_retention() {
+    let app = TestApp::spawn().await;
+    let (_, apartments) = published_apartments(&app, 1).await;
+    let apartment = apartments[0];
+    let client = app.db.client().await;
+    client
+        .execute("SELECT refresh_demand_aggregates()", &[])
+        .await
+        .unwrap();
+    client
+        .execute(
+            "INSERT INTO views_log (apartment_id, event, occurred_at, visitor_id)
+             VALUES ($1, 'view', now() - interval '100 days', 'old'), ($1, 'view', now() - interval '1 hour', 'new')",
+            &[&apartment],
+        )
+        .await
+        .unwrap();
+    let report = nedvizhimost::bookings::expiry::run_once(&client, &test_signal_settings())
+        .await
+        .unwrap();
+    assert_eq!(report.pruned_events, 1);
+    let left: Vec<String> = client
+        .query(
+            "SELECT visitor_id FROM views_log WHERE apartment_id = $1",
+            &[&apartment],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(left, ["new"]);
+    let too_short = client
+        .execute(
+            "SELECT * FROM prune_interest_events(now(), interval '1 day')",
+            &[],
+        )
+        .await;
+    assert!(too_short.is_err());
+}
