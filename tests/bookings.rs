@@ -1,0 +1,481 @@
+//! Online booking: one winner under concurrency, idempotency, the lifecycle, expiry, the buyer cap and the
+//! pricing guard.
+mod common;
+
+use common::fixtures::{self, ApartmentSpec};
+use common::{send_concurrently, test_signal_settings, CatalogRows, TestApp};
+use nedvizhimost::config::SignalSettings;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// A developer (token, company id) with one published apartment of its own.
+async fn developer_with_apartment(app: &TestApp, email: &str) -> (String, i64, CatalogRows) {
+    let (token, developer_id) = app.developer_with_company(email, "ГК Брони").await;
+    let rows = app.insert_catalog(developer_id).await;
+    app.publish_catalog(&rows).await;
+    (token, developer_id, rows)
+}
+
+fn book(app: &TestApp, apartment_id: i64, token: &str) -> reqwest::RequestBuilder {
+    app.http
+        .post(app.url(&format!("/apartments/{apartment_id}/bookings")))
+        .bearer_auth(token)
+        .json(&json!({}))
+}
+
+async fn apartment_status(app: &TestApp, apartment_id: i64) -> String {
+    app.db
+        .client()
+        .await
+        .query_one(
+            "SELECT status::text FROM apartments WHERE id = $1",
+            &[&apartment_id],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+async fn active_bookings(app: &TestApp, apartment_id: i64) -> i64 {
+    app.db
+        .client()
+        .await
+        .query_one(
+            "SELECT count(*) FROM bookings WHERE apartment_id = $1 AND status IN ('pending', 'confirmed')",
+            &[&apartment_id],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+fn actions(booking: &Value) -> Vec<String> {
+    booking["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| step["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_bookings_of_one_apartment_have_exactly_one_winner() {
+    let app = TestApp::spawn().await;
+    let (_, _, rows) = developer_with_apartment(&app, "owner@race.ru").await;
+    let mut requests = Vec::new();
+    for index in 0..100 {
+        let (_, token) = app.quick_buyer(&format!("buyer{index}@race.ru")).await;
+        requests.push(book(&app, rows.apartment_id, &token));
+    }
+    let responses = send_concurrently(requests).await;
+    let mut created = 0;
+    let mut conflicts = 0;
+    for response in responses {
+        match response.status() {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT => {
+                assert_eq!(
+                    response.headers()["content-type"],
+                    "application/problem+json"
+                );
+                conflicts += 1;
+            }
+            other => panic!("unexpected {other}: {}", response.text().await.unwrap()),
+        }
+    }
+    assert_eq!((created, conflicts), (1, 99));
+    assert_eq!(active_bookings(&app, rows.apartment_id).await, 1);
+    assert_eq!(apartment_status(&app, rows.apartment_id).await, "booked");
+}
+
+#[tokio::test]
+async fn the_same_idempotency_key_ten_times_makes_one_booking_with_identical_answers() {
+    let app = TestApp::spawn().await;
+    let (_, _, rows) = developer_with_apartment(&app, "owner@idem.ru").await;
+    let (_, token) = app.quick_buyer("buyer@idem.ru").await;
+    let requests = (0..10)
+        .map(|_| {
+            app.http
+                .post(app.url(&format!("/apartments/{}/bookings", rows.apartment_id)))
+                .bearer_auth(&token)
+                .header("Idempotency-Key", "order-42")
+                .json(&json!({"comment": "Посмотрим в субботу"}))
+        })
+        .collect();
+    let responses = send_concurrently(requests).await;
+    let mut bodies = Vec::new();
+    for response in responses {
+        assert_eq!(response.status(), StatusCode::CREATED);
+        bodies.push(response.text().await.unwrap());
+    }
+    assert!(bodies.iter().all(|body| body == &bodies[0]), "{bodies:#?}");
+    let count: i64 = app
+        .db
+        .client()
+        .await
+        .query_one("SELECT count(*) FROM bookings", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 1);
+
+    let different_body = app
+        .http
+        .post(app.url(&format!("/apartments/{}/bookings", rows.apartment_id)))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "order-42")
+        .json(&json!({"comment": "Другой комментарий"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(different_body.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = different_body.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+}
+
+#[tokio::test]
+async fn the_lifecycle_is_recorded_and_the_booked_price_is_locked() {
+    let app = TestApp::spawn().await;
+    let (developer, developer_id, rows) = developer_with_apartment(&app, "owner@life.ru").await;
+    let (other_developer, other_company) = app
+        .developer_with_company("stranger@life.ru", "ГК Чужая")
+        .await;
+    let (buyer_id, buyer) = app.quick_buyer("buyer@life.ru").await;
+    let (_, other_buyer) = app.quick_buyer("other@life.ru").await;
+
+    let response = book(&app, rows.apartment_id, &buyer).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let booking: Value = response.json().await.unwrap();
+    let id = booking["id"].as_i64().unwrap();
+    assert_eq!(booking["status"], "pending");
+    assert_eq!(booking["price"], "9300000.00");
+    assert_eq!(booking["user_id"], buyer_id);
+    assert_eq!(actions(&booking), ["created"]);
+
+    app.db
+        .client()
+        .await
+        .execute(
+            "UPDATE apartments SET current_price = 9900000 WHERE id = $1",
+            &[&rows.apartment_id],
+        )
+        .await
+        .unwrap();
+    let seen: Value = app
+        .get_with(&format!("/bookings/{id}"), Some(&developer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen["price"], "9300000.00", "the buyer's price is locked");
+    for stranger in [&other_buyer, &other_developer] {
+        assert_eq!(
+            app.get_with(&format!("/bookings/{id}"), Some(stranger))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+    let confirm = |token: &str| {
+        app.request(
+            reqwest::Method::POST,
+            &format!("/bookings/{id}/confirm"),
+            Some(token),
+        )
+        .json(&json!({"comment": "Ждём в офисе продаж"}))
+        .send()
+    };
+    assert_eq!(
+        confirm(&buyer).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        confirm(&other_developer).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let confirmed: Value = confirm(&developer).await.unwrap().json().await.unwrap();
+    assert_eq!(confirmed["status"], "confirmed");
+    assert_eq!(confirmed["history"][1]["actor_role"], "developer");
+    assert_eq!(confirmed["history"][1]["comment"], "Ждём в офисе продаж");
+    assert_eq!(
+        confirm(&developer).await.unwrap().status(),
+        StatusCode::CONFLICT
+    );
+
+    // A confirmed booking never expires.
+    let client = app.db.client().await;
+    client
+        .execute(
+            "UPDATE bookings SET booked_at = now() - interval '3 days', expires_at = now() - interval '1 day' WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    let report = nedvizhimost::bookings::expiry::run_once(&client, &test_signal_settings())
+        .await
+        .unwrap();
+    assert_eq!(report.expired_bookings, 0);
+
+    let sold = app
+        .post_json(
+            &format!("/bookings/{id}/sell"),
+            Some(&developer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(sold.status(), StatusCode::OK);
+    let sold: Value = sold.json().await.unwrap();
+    assert_eq!(actions(&sold), ["created", "confirmed", "sold"]);
+    assert_eq!(apartment_status(&app, rows.apartment_id).await, "sold");
+    assert_eq!(
+        app.post_json(&format!("/bookings/{id}/cancel"), Some(&buyer), &json!({}))
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
+
+    let mine: Value = app
+        .get_with("/me/bookings", Some(&buyer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert!(app
+        .get_with("/me/bookings", Some(&other_buyer))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let company: Value = app
+        .get_with(
+            &format!(
+                "/developers/{developer_id}/bookings?status=confirmed&project_id={}",
+                rows.project_id
+            ),
+            Some(&developer),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(company[0]["id"], id);
+    let pending_only: Value = app
+        .get_with(
+            &format!("/developers/{developer_id}/bookings?status=pending"),
+            Some(&developer),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(pending_only.as_array().unwrap().is_empty());
+    assert_eq!(
+        app.get_with(
+            &format!("/developers/{developer_id}/bookings"),
+            Some(&other_developer)
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get_with(
+            &format!("/developers/{other_company}/bookings?limit=500"),
+            Some(&other_developer)
+        )
+        .await
+        .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let moderator = app.create_moderator("moderator@life.ru").await;
+    assert_eq!(
+        app.get_with(&format!("/bookings/{id}"), Some(&moderator))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn expiry_returns_the_apartment_to_sale_and_the_buyer_cap_holds() {
+    let app = TestApp::spawn_with_signals(SignalSettings {
+        buyer_max_active_bookings: 1,
+        ..test_signal_settings()
+    })
+    .await;
+    let (developer, developer_id, rows) = developer_with_apartment(&app, "owner@expiry.ru").await;
+    let second = app.insert_catalog(developer_id).await;
+    app.publish_catalog(&second).await;
+    let (_, buyer) = app.quick_buyer("buyer@expiry.ru").await;
+
+    let booking: Value = book(&app, rows.apartment_id, &buyer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = booking["id"].as_i64().unwrap();
+    let capped = book(&app, second.apartment_id, &buyer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(capped.status(), StatusCode::CONFLICT);
+    let problem: Value = capped.json().await.unwrap();
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains("активных броней"));
+
+    let client = app.db.client().await;
+    client
+        .execute(
+            "UPDATE bookings SET booked_at = now() - interval '49 hours', expires_at = now() - interval '1 hour' WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    let report = nedvizhimost::bookings::expiry::run_once(&client, &test_signal_settings())
+        .await
+        .unwrap();
+    assert_eq!(report.expired_bookings, 1);
+    assert_eq!(apartment_status(&app, rows.apartment_id).await, "available");
+    let expired: Value = app
+        .get_with(&format!("/bookings/{id}"), Some(&buyer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(expired["status"], "expired");
+    assert_eq!(actions(&expired), ["created", "expired"]);
+    assert!(expired["history"][1]["actor_id"].is_null());
+    assert_eq!(
+        app.post_json(
+            &format!("/bookings/{id}/confirm"),
+            Some(&developer),
+            &json!({})
+        )
+        .await
+        .status(),
+        StatusCode::CONFLICT
+    );
+
+    // The cap counts active bookings only: the expired one no longer blocks a new booking.
+    let again = book(&app, second.apartment_id, &buyer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    let again: Value = again.json().await.unwrap();
+    let cancelled = app
+        .post_json(
+            &format!("/bookings/{}/cancel", again["id"]),
+            Some(&buyer),
+            &json!({"comment": "Передумал"}),
+        )
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    let cancelled: Value = cancelled.json().await.unwrap();
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["history"][1]["actor_role"], "buyer");
+    assert_eq!(
+        apartment_status(&app, second.apartment_id).await,
+        "available"
+    );
+}
+
+#[tokio::test]
+async fn bookings_need_a_published_available_apartment_and_a_buyer() {
+    let app = TestApp::spawn().await;
+    let (developer, developer_id, rows) = developer_with_apartment(&app, "owner@rules.ru").await;
+    let draft = app.insert_catalog(developer_id).await;
+    let (_, buyer) = app.quick_buyer("buyer@rules.ru").await;
+    assert_eq!(
+        book(&app, draft.apartment_id, &buyer)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        book(&app, 999_999, &buyer).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        book(&app, rows.apartment_id, &developer)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let unknown_field = app
+        .post_json(
+            &format!("/apartments/{}/bookings", rows.apartment_id),
+            Some(&buyer),
+            &json!({"price": 1}),
+        )
+        .await;
+    assert_eq!(unknown_field.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(active_bookings(&app, rows.apartment_id).await, 0);
+}
+
+async fn decision(client: &deadpool_postgres::Object, apartment_id: i64) -> String {
+    client
+        .execute("SELECT refresh_demand_aggregates()", &[])
+        .await
+        .unwrap();
+    client
+        .query_one(
+            "SELECT decision::text FROM reprice_apartments(p_dry_run => true) WHERE apartment_id = $1",
+            &[&apartment_id],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_booking_through_the_api_blocks_repricing_for_a_day_even_when_cancelled() {
+    let app = TestApp::spawn().await;
+    let client = app.db.client().await;
+    let developer_id =
+        fixtures::developer(&**client, &common::random_inn(), &common::random_ogrn()).await;
+    let (_, building_id) = fixtures::project(&**client, developer_id, "ЖК Спрос").await;
+    for _ in 0..2 {
+        let neighbour =
+            fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
+        fixtures::views(&**client, neighbour, 10).await;
+    }
+    let target = fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
+    fixtures::views(&**client, target, 30).await;
+    assert_eq!(
+        decision(&client, target).await,
+        "raise",
+        "high demand without a booking"
+    );
+
+    let (_, buyer) = app.quick_buyer("buyer@guard.ru").await;
+    let booking: Value = book(&app, target, &buyer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let cancelled = app
+        .post_json(
+            &format!("/bookings/{}/cancel", booking["id"]),
+            Some(&buyer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    assert_eq!(apartment_status(&app, target).await, "available");
+    assert_eq!(decision(&client, target).await, "recent_booking");
+}
