@@ -1,0 +1,123 @@
+//! Favourites: idempotent add and remove for buyers, the list, and the `favourite` interest event.
+mod common;
+
+use common::TestApp;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+async fn favourite_events(app: &TestApp, apartment_id: i64) -> i64 {
+    app.db
+        .client()
+        .await
+        .query_one(
+            "SELECT count(*) FROM views_log WHERE apartment_id = $1 AND event = 'favourite'",
+            &[&apartment_id],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_buyer_adds_lists_and_removes_favourites_idempotently() {
+    let app = TestApp::spawn().await;
+    let (developer, developer_id) = app
+        .developer_with_company("owner@fav.ru", "ГК Избранное")
+        .await;
+    let rows = app.insert_catalog(developer_id).await;
+    app.publish_catalog(&rows).await;
+    let draft = app.insert_catalog(developer_id).await;
+    let (_, buyer) = app.quick_buyer("buyer@fav.ru").await;
+    let path = format!("/apartments/{}/favourite", rows.apartment_id);
+
+    let first = app
+        .request(Method::PUT, &path, Some(&buyer))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["added"], true);
+    let again: Value = app
+        .request(Method::PUT, &path, Some(&buyer))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["added"], false);
+    assert_eq!(again["added_at"], first["added_at"]);
+    assert_eq!(favourite_events(&app, rows.apartment_id).await, 1);
+
+    let list: Value = app
+        .get_with("/me/favourites", Some(&buyer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["apartment_id"], rows.apartment_id);
+    assert_eq!(list[0]["project_name"], "ЖК Тестовый");
+    assert_eq!(list[0]["current_price"], "9300000.00");
+
+    let client = app.db.client().await;
+    client
+        .execute("SELECT refresh_demand_aggregates()", &[])
+        .await
+        .unwrap();
+    let favourites_24h: i32 = client
+        .query_one(
+            "SELECT favourites_24h FROM apartment_stats WHERE apartment_id = $1",
+            &[&rows.apartment_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(favourites_24h, 1);
+
+    for _ in 0..2 {
+        let removed = app.delete_with(&path, Some(&buyer)).await;
+        assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    }
+    let list: Value = app
+        .get_with("/me/favourites", Some(&buyer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(list.as_array().unwrap().is_empty());
+    // Re-adding within the dedup window does not count twice.
+    app.request(Method::PUT, &path, Some(&buyer))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(favourite_events(&app, rows.apartment_id).await, 1);
+
+    let to_draft = app
+        .request(
+            Method::PUT,
+            &format!("/apartments/{}/favourite", draft.apartment_id),
+            Some(&buyer),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(to_draft.status(), StatusCode::NOT_FOUND);
+    let unknown = app
+        .request(Method::PUT, "/apartments/999999/favourite", Some(&buyer))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let as_developer = app
+        .request(Method::PUT, &path, Some(&developer))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(as_developer.status(), StatusCode::FORBIDDEN);
+    let anonymous = app.request(Method::PUT, &path, None).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let big_page = app.get_with("/me/favourites?limit=201", Some(&buyer)).await;
+    assert_eq!(big_page.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
