@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use nedvizhimost::auth::{create_or_promote_moderator, AuthKeys};
 use nedvizhimost::config::{Settings, SettingsReader};
+use nedvizhimost::events::bench::{self as events_bench, EventsBenchOptions};
 use nedvizhimost::pricing::bench::{self, BenchOptions};
 use nedvizhimost::pricing::{self, CycleRequest, Trigger};
 use nedvizhimost::{app, db, seed, telemetry, AppState};
@@ -44,6 +45,27 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         steady_cycles: u32,
         /// Keep the benchmark databases for inspection
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Load-test POST /events:batch on loopback while the pricing cycle runs, in a scratch database next to DATABASE_*
+    BenchEvents {
+        /// Catalog size (apartments)
+        #[arg(long, default_value_t = 100_000)]
+        apartments: u32,
+        /// Interest events in the last 24 h per apartment before the load
+        #[arg(long, default_value_t = 10)]
+        events_per_apartment: u32,
+        /// How long to send batches, seconds
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// Concurrent HTTP clients
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Events per batch (1–1000)
+        #[arg(long, default_value_t = 1000)]
+        batch_size: usize,
+        /// Keep the benchmark database for inspection
         #[arg(long)]
         keep: bool,
     },
@@ -93,6 +115,27 @@ async fn run(command: Command) -> Result<(), String> {
             };
             println!("{}", bench::TABLE_HEADER);
             bench::run(&options).await.map(|_| ())
+        }
+        Command::BenchEvents {
+            apartments,
+            events_per_apartment,
+            seconds,
+            concurrency,
+            batch_size,
+            keep,
+        } => {
+            let options = EventsBenchOptions {
+                apartments,
+                events_per_apartment,
+                seconds,
+                concurrency: concurrency.max(1),
+                batch_size: batch_size.clamp(1, nedvizhimost::events::MAX_BATCH_EVENTS),
+                admin: database_config()?,
+                keep_database: keep,
+            };
+            let result = events_bench::run(&options).await?;
+            println!("{}", result.summary());
+            Ok(())
         }
         Command::CreateModerator {
             email,

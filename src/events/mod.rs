@@ -1,5 +1,6 @@
 //! Interest events: views, call-back leads, the batch endpoint of the front end and flood flagging.
 
+pub mod bench;
 mod types;
 
 use std::time::Duration;

@@ -1,0 +1,327 @@
+//! `bench-events`: the batch endpoint under load on loopback, with the pricing cycle running alongside.
+//!
+//! A scratch database gets the synthetic catalog of `bench-pricing`; the real router is served on 127.0.0.1 and
+//! `concurrency` clients post batches of `batch_size` views (random apartments, a million random visitors, so
+//! nobody is flagged) over keep-alive HTTP/1.1 connections for `seconds`. Meanwhile the minute pricing cycle
+//! (aggregates + pass) runs back to back with a short pause, and its durations are recorded.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DurationRound, TimeDelta, Utc};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+use crate::auth::AuthKeys;
+use crate::config::{AuthSettings, PricingSettings, Secret, SignalSettings};
+use crate::pricing::{run_cycle, CycleRequest, Trigger};
+use crate::{app, db, AppState};
+
+pub struct EventsBenchOptions {
+    pub apartments: u32,
+    pub events_per_apartment: u32,
+    pub seconds: u64,
+    pub concurrency: usize,
+    pub batch_size: usize,
+    /// Connection to a maintenance database; the benchmark database is created next to it.
+    pub admin: tokio_postgres::Config,
+    pub keep_database: bool,
+}
+
+#[derive(Debug)]
+pub struct EventsBenchResult {
+    pub events_accepted: u64,
+    pub elapsed: Duration,
+    pub batches: usize,
+    pub batch_p50: Duration,
+    pub batch_p99: Duration,
+    pub pricing_cycles: Vec<Duration>,
+}
+
+impl EventsBenchResult {
+    pub fn events_per_second(&self) -> f64 {
+        self.events_accepted as f64 / self.elapsed.as_secs_f64()
+    }
+
+    pub fn summary(&self) -> String {
+        let mut cycles: Vec<u128> = self
+            .pricing_cycles
+            .iter()
+            .map(Duration::as_millis)
+            .collect();
+        cycles.sort_unstable();
+        let median = cycles.get(cycles.len() / 2).copied().unwrap_or_default();
+        let max = cycles.last().copied().unwrap_or_default();
+        format!(
+            "events accepted: {} in {:.1} s = {:.0} events/s; batches: {}, p50 {} ms, p99 {} ms; \
+             pricing cycles during the load: {} (median {} ms, max {} ms, all {:?})",
+            self.events_accepted,
+            self.elapsed.as_secs_f64(),
+            self.events_per_second(),
+            self.batches,
+            self.batch_p50.as_millis(),
+            self.batch_p99.as_millis(),
+            cycles.len(),
+            median,
+            max,
+            cycles
+        )
+    }
+}
+
+const BENCH_SERVICE_TOKEN: &str = "bench-events-service-token-0123456789abcdef";
+
+pub async fn run(options: &EventsBenchOptions) -> Result<EventsBenchResult, String> {
+    let name = "signals_bench_events";
+    let (admin, connection) = options
+        .admin
+        .connect(tokio_postgres::NoTls)
+        .await
+        .map_err(|error| format!("connect to the maintenance database: {error}"))?;
+    tokio::spawn(connection);
+    for statement in [
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        admin
+            .batch_execute(&statement)
+            .await
+            .map_err(|error| db::describe_error(&error))?;
+    }
+    let mut config = options.admin.clone();
+    config.dbname(name);
+    db::migrate(&config)
+        .await
+        .map_err(|error| error.to_string())?;
+
+    let events = options
+        .apartments
+        .saturating_mul(options.events_per_apartment);
+    eprintln!(
+        "building the catalog: {} apartments, {events} events…",
+        options.apartments
+    );
+    let base = Utc::now().duration_trunc(TimeDelta::minutes(1)).unwrap() - TimeDelta::minutes(10);
+    let script = include_str!("../pricing/bench_catalog.sql")
+        .replace("{apartments}", &options.apartments.to_string())
+        .replace("{events}", &events.to_string())
+        .replace("{now}", &format!("'{}'", base.to_rfc3339()));
+    let pool = db::create_pool(config, options.concurrency + 2);
+    let mut pricing_client = pool.get().await.map_err(|error| error.to_string())?;
+    pricing_client
+        .batch_execute(&script)
+        .await
+        .map_err(|error| db::describe_error(&error))?;
+    let settings = PricingSettings::default();
+    let first = run_cycle(
+        &mut pricing_client,
+        &settings,
+        &CycleRequest::new(Trigger::Cli),
+    )
+    .await
+    .map_err(|error| db::describe_error(&error))?;
+    eprintln!(
+        "first pricing cycle before the load: {}",
+        first.summary_line()
+    );
+
+    let state = AppState {
+        pool: pool.clone(),
+        pricing: settings.clone(),
+        auth: AuthKeys::new(
+            &Secret::new("bench-events-jwt-secret-0123456789abcdefghij"),
+            AuthSettings::default(),
+        ),
+        signals: SignalSettings {
+            events_service_token: Some(Secret::new(BENCH_SERVICE_TOKEN)),
+            ..SignalSettings::default()
+        },
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|error| error.to_string())?;
+    let address = listener.local_addr().map_err(|error| error.to_string())?;
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let pricing_stop = stop.clone();
+    let pricing = tokio::spawn(async move {
+        let mut cycles = Vec::new();
+        while !pricing_stop.load(Ordering::Relaxed) {
+            let started = Instant::now();
+            match run_cycle(
+                &mut pricing_client,
+                &settings,
+                &CycleRequest::new(Trigger::Cli),
+            )
+            .await
+            {
+                Ok(_) => cycles.push(started.elapsed()),
+                Err(error) => eprintln!("pricing cycle failed: {}", db::describe_error(&error)),
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        cycles
+    });
+
+    eprintln!(
+        "load: {} clients × batches of {} for {} s…",
+        options.concurrency, options.batch_size, options.seconds
+    );
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(options.seconds);
+    let mut clients = Vec::new();
+    for client_index in 0..options.concurrency {
+        let apartments = options.apartments;
+        let batch_size = options.batch_size;
+        clients.push(tokio::spawn(async move {
+            client_loop(
+                address,
+                client_index as u64,
+                apartments,
+                batch_size,
+                deadline,
+            )
+            .await
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut accepted = 0u64;
+    for client in clients {
+        let (client_latencies, client_accepted) =
+            client.await.map_err(|error| error.to_string())??;
+        latencies.extend(client_latencies);
+        accepted += client_accepted;
+    }
+    let elapsed = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let pricing_cycles = pricing.await.map_err(|error| error.to_string())?;
+    server.abort();
+    drop(pool);
+    if !options.keep_database {
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await
+            .map_err(|error| db::describe_error(&error))?;
+    }
+    latencies.sort();
+    let percentile = |fraction: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * fraction).round() as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    Ok(EventsBenchResult {
+        events_accepted: accepted,
+        elapsed,
+        batches: latencies.len(),
+        batch_p50: percentile(0.5),
+        batch_p99: percentile(0.99),
+        pricing_cycles,
+    })
+}
+
+/// One keep-alive connection posting batches until the deadline; (latency per batch, accepted events).
+async fn client_loop(
+    address: SocketAddr,
+    seed: u64,
+    apartments: u32,
+    batch_size: usize,
+    deadline: Instant,
+) -> Result<(Vec<Duration>, u64), String> {
+    let stream = TcpStream::connect(address)
+        .await
+        .map_err(|error| error.to_string())?;
+    stream
+        .set_nodelay(true)
+        .map_err(|error| error.to_string())?;
+    let mut stream = BufReader::new(stream);
+    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        state >> 33
+    };
+    let mut latencies = Vec::new();
+    let mut accepted = 0u64;
+    while Instant::now() < deadline {
+        let mut body = String::with_capacity(batch_size * 60);
+        body.push_str("{\"events\":[");
+        for index in 0..batch_size {
+            if index > 0 {
+                body.push(',');
+            }
+            let apartment = 1 + next() % u64::from(apartments);
+            let visitor = next() % 1_000_000;
+            body.push_str(&format!(
+                "{{\"apartment_id\":{apartment},\"visitor_id\":\"bench-{visitor}\"}}"
+            ));
+        }
+        body.push_str("]}");
+        let request = format!(
+            "POST /events:batch HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+             X-Service-Token: {BENCH_SERVICE_TOKEN}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let sent = Instant::now();
+        stream
+            .get_mut()
+            .write_all(request.as_bytes())
+            .await
+            .map_err(|error| error.to_string())?;
+        let (status, response) = read_response(&mut stream).await?;
+        latencies.push(sent.elapsed());
+        if status != 200 {
+            return Err(format!("batch answered {status}: {response}"));
+        }
+        let parsed: serde_json::Value =
+            serde_json::from_str(&response).map_err(|error| error.to_string())?;
+        accepted += parsed["accepted"].as_u64().unwrap_or(0);
+    }
+    Ok((latencies, accepted))
+}
+
+async fn read_response(stream: &mut BufReader<TcpStream>) -> Result<(u16, String), String> {
+    let mut status_line = String::new();
+    stream
+        .read_line(&mut status_line)
+        .await
+        .map_err(|error| error.to_string())?;
+    let status: u16 = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| format!("bad status line {status_line:?}"))?;
+    let mut content_length = 0usize;
+    loop {
+        let mut line = String::new();
+        stream
+            .read_line(&mut line)
+            .await
+            .map_err(|error| error.to_string())?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                content_length = value.trim().parse().map_err(|_| "bad content-length")?;
+            }
+        }
+    }
+    let mut body = vec![0u8; content_length];
+    stream
+        .read_exact(&mut body)
+        .await
+        .map_err(|error| error.to_string())?;
+    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+}
