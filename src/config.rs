@@ -459,3 +459,57 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader(
+        pairs: &'static [(&'static str, &'static str)],
+    ) -> SettingsReader<impl Fn(&str) -> Option<String>> {
+        SettingsReader::new(move |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+    }
+
+    #[test]
+    fn signal_settings_have_defaults_and_name_the_bad_variable() {
+        assert_eq!(reader(&[]).signals().unwrap(), SignalSettings::default());
+        let custom = reader(&[
+            ("VIEW_DEDUP_WINDOW_SECONDS", "600"),
+            ("BOOKING_HOLD_HOURS", "24"),
+            (
+                "EVENTS_SERVICE_TOKEN",
+                "0123456789abcdef0123456789abcdef-front",
+            ),
+        ])
+        .signals()
+        .unwrap();
+        assert_eq!(custom.view_dedup_window, Duration::from_secs(600));
+        assert_eq!(custom.booking_hold, Duration::from_secs(24 * 3600));
+        assert!(custom.events_service_token.is_some());
+        for (pairs, name) in [
+            (
+                &[("VIEWS_LOG_RETENTION_DAYS", "1")][..],
+                "VIEWS_LOG_RETENTION_DAYS",
+            ),
+            (
+                &[("BUYER_MAX_ACTIVE_BOOKINGS", "0")][..],
+                "BUYER_MAX_ACTIVE_BOOKINGS",
+            ),
+            (
+                &[("EVENTS_SERVICE_TOKEN", "short")][..],
+                "EVENTS_SERVICE_TOKEN",
+            ),
+            (&[("BOOKING_HOLD_HOURS", "abc")][..], "BOOKING_HOLD_HOURS"),
+        ] {
+            let pairs: &'static [(&'static str, &'static str)] = pairs;
+            let error = reader(pairs).signals().unwrap_err();
+            assert!(error.to_string().contains(name), "{error}");
+            assert!(!error.to_string().contains("short\""), "{error}");
+        }
+    }
+}

@@ -398,6 +398,18 @@ async fn leads_normalise_the_phone_and_count_in_demand() {
     let lead: Value = anonymous.json().await.unwrap();
     assert_eq!(lead["phone"], "+79161234567");
 
+    let repeated = app
+        .post_json(
+            &path,
+            None,
+            &json!({"name": "Анна", "phone": "+79161234567", "visitor_id": "anna"}),
+        )
+        .await;
+    assert_eq!(
+        repeated.status(),
+        StatusCode::CONFLICT,
+        "one lead a day per visitor"
+    );
     let buyer = app.register_buyer("lead@example.ru").await;
     let signed_in = app
         .post_json(

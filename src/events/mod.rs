@@ -195,7 +195,8 @@ async fn record_view(
 /// Заявка на обратный звонок
 ///
 /// Покупатель с access-токеном или анонимный посетитель с `visitor_id`. Телефон приводится к E.164
-/// (`8 (916) 123-45-67` → `+79161234567`). Заявка входит в спрос (`leads_24h`).
+/// (`8 (916) 123-45-67` → `+79161234567`). Заявка входит в спрос (`leads_24h`). От одного посетителя по
+/// квартире — не больше одной заявки в сутки (повтор — 409), чтобы заявки нельзя было накрутить.
 #[utoipa::path(post, path = "/apartments/{id}/leads", tag = "events", security((), ("bearer" = [])),
     params(("id" = i64, Path, description = "Идентификатор квартиры", example = 1001)),
     request_body = LeadRequest,
@@ -205,6 +206,8 @@ async fn record_view(
         (status = 403, description = "Заявки оставляют покупатели, а не сотрудники застройщиков и модераторы", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "Квартиры нет или она не опубликована", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "От этого посетителя по квартире уже есть заявка за сутки", body = Problem,
+            content_type = "application/problem+json"),
         (status = 422, description = "Некорректные поля: имя, телефон, комментарий, visitor_id", body = Problem,
             content_type = "application/problem+json"),
     ))]
@@ -246,8 +249,25 @@ async fn create_lead(
         Err(other) => return Err(other),
     };
     errors.finish()?;
-    let client = state.pool.get().await?;
-    let row = client
+    let viewer = match (user_id, &visitor_id) {
+        (Some(user_id), _) => format!("u:{user_id}"),
+        (None, Some(visitor_id)) => format!("v:{visitor_id}"),
+        (None, None) => {
+            return Err(AppError::field(
+                "visitor_id",
+                "обязателен без access-токена",
+            ))
+        }
+    };
+    let mut client = state.pool.get().await?;
+    let transaction = client.transaction().await?;
+    transaction
+        .execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1 || '@' || $2::bigint::text, 0))",
+            &[&viewer, &apartment_id],
+        )
+        .await?;
+    let row = transaction
         .query_opt(
             include_str!("lead.sql"),
             &[
@@ -257,10 +277,19 @@ async fn create_lead(
                 &name,
                 &phone,
                 &comment,
+                &viewer,
             ],
         )
         .await?
         .ok_or_else(|| AppError::not_found("Квартира не найдена или не опубликована"))?;
+    transaction.commit().await?;
+    if row.get::<_, bool>("repeated") {
+        return Err(AppError::Conflict {
+            detail: "Заявка по этой квартире уже принята за последние сутки: менеджер перезвонит"
+                .into(),
+            field: None,
+        });
+    }
     Ok((StatusCode::CREATED, Json(Lead::from_row(&row))))
 }
 
