@@ -386,6 +386,12 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             "VIEW_DEDUP_WINDOW_SECONDS",
             self.parsed("VIEW_DEDUP_WINDOW_SECONDS", 1800)?,
         )?;
+        if window > 86_400 {
+            return Err(ConfigError::Invalid {
+                name: "VIEW_DEDUP_WINDOW_SECONDS",
+                reason: "must be at most 86400 (one day: older dedup records are pruned)".into(),
+            });
+        }
         let flood = positive(
             "VISITOR_FLOOD_EVENTS_PER_MINUTE",
             self.parsed("VISITOR_FLOOD_EVENTS_PER_MINUTE", 60)?,
@@ -505,6 +511,10 @@ mod tests {
                 "EVENTS_SERVICE_TOKEN",
             ),
             (&[("BOOKING_HOLD_HOURS", "abc")][..], "BOOKING_HOLD_HOURS"),
+            (
+                &[("VIEW_DEDUP_WINDOW_SECONDS", "90000")][..],
+                "VIEW_DEDUP_WINDOW_SECONDS",
+            ),
         ] {
             let pairs: &'static [(&'static str, &'static str)] = pairs;
             let error = reader(pairs).signals().unwrap_err();
