@@ -355,3 +355,39 @@ async fn the_scheduler_survives_the_database_going_away_and_coming_back() {
         "the scheduler resumed once the database came back"
     );
 }
+
+#[tokio::test]
+async fn apartment_stats_rows_follow_inserted_and_deleted_apartments() {
+    let db = TestDb::new().await;
+    let ids = catalog(&db).await;
+    let client = db.client().await;
+    let stats_rows = |ids: Vec<i64>| {
+        let client = &client;
+        async move {
+            client
+                .query_one(
+                    "SELECT count(*) FROM apartment_stats WHERE apartment_id = ANY($1)",
+                    &[&ids],
+                )
+                .await
+                .unwrap()
+                .get::<_, i64>(0)
+        }
+    };
+    assert_eq!(stats_rows(ids.clone()).await, 10);
+
+    let (deleted, kept) = ids.split_at(3);
+    client
+        .execute(
+            "DELETE FROM views_log WHERE apartment_id = ANY($1)",
+            &[&deleted],
+        )
+        .await
+        .unwrap();
+    client
+        .execute("DELETE FROM apartments WHERE id = ANY($1)", &[&deleted])
+        .await
+        .unwrap();
+    assert_eq!(stats_rows(deleted.to_vec()).await, 0);
+    assert_eq!(stats_rows(kept.to_vec()).await, 7);
+}
