@@ -1,13 +1,17 @@
 pub mod apartments;
 pub mod auth;
+pub mod buildings;
+pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod developers;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod map;
 pub mod openapi;
 pub mod pricing;
+pub mod projects;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
@@ -30,6 +34,10 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(auth::router())
         .merge(developers::router())
         .merge(apartments::router())
+        .merge(apartments::bulk_router())
+        .merge(projects::router())
+        .merge(buildings::router())
+        .merge(map::router())
         .merge(pricing::router())
         .split_for_parts()
 }
