@@ -145,7 +145,11 @@ impl AppError {
         }
         if *code == SqlState::FOREIGN_KEY_VIOLATION {
             let field = field.unwrap_or_else(|| "id".into());
-            if db_error.message().contains("is still referenced") {
+            let still_referenced = db_error.message().contains("is still referenced")
+                || db_error
+                    .detail()
+                    .is_some_and(|detail| detail.contains("is still referenced"));
+            if still_referenced {
                 return AppError::Conflict {
                     detail:
                         "Объект нельзя удалить: на него ссылаются другие записи (история, брони)"
@@ -196,6 +200,9 @@ pub fn field_of_constraint(table: Option<&str>, constraint: &str) -> String {
         "project_code" => "code".into(),
         "building_project" => "building_id".into(),
         "email_lower" => "email".into(),
+        "floor_within_building" => "floor".into(),
+        "floors_above_apartments" => "floors".into(),
+        "position" => "items".into(),
         other => other.into(),
     }
 }
@@ -306,6 +313,17 @@ mod tests {
                 "projects_developer_id_fkey",
                 "developer_id",
             ),
+            (
+                Some("apartments"),
+                "apartments_floor_within_building_check",
+                "floor",
+            ),
+            (
+                Some("buildings"),
+                "buildings_floors_above_apartments_check",
+                "floors",
+            ),
+            (Some("project_media"), "project_media_url_check", "url"),
             (None, "weird", "weird"),
         ];
         for (table, constraint, field) in cases {

@@ -203,6 +203,7 @@ pub enum MediaKind {
     /// Видео
     Video,
     /// 3D-тур (Avalin)
+    #[serde(rename = "tour_3d")]
     Tour3d,
     /// Планировка квартиры (нужен apartment_id)
     Layout,
