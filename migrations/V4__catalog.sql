@@ -3,11 +3,14 @@
 --   apartments_check_floor  — этаж квартиры не выше этажности корпуса (и корпус нельзя сделать ниже его квартир);
 --   catalog_apartments      — публичная витрина: квартиры, у которых опубликованы и они сами, и ЖК, и застройщик;
 --   индексы фильтров каталога.
--- Решение по фильтру цены (см. README, «📊 Производительность»): индекса по apartments.current_price нет и здесь.
--- Поминутный проход ценообразования меняет current_price у сотен тысяч квартир; любой индекс, содержащий эту
--- колонку (в том числе INCLUDE), запрещает HOT-обновления, и каждое изменение цены вставляло бы записи во все
--- индексы таблицы. Поиск сначала сужает выборку по ЖК (регион, город, класс, застройщик, сдача — маленькая таблица
--- projects) и по индексам квартир без цены (комнатность, площадь, этаж), а цену проверяет по строкам.
+-- Решение по фильтру цены (замеры — README, «📊 Производительность»): индекса по apartments.current_price нет и здесь.
+-- У apartments больше десятка индексов: изменение цены, попавшей в любой из них, перестало бы быть HOT и вставляло
+-- бы запись в каждый. Цена ищется по узкой копии apartment_stats (её уже ведут триггеры V2 для ценообразования):
+-- индекс apartment_stats_on_sale_price_idx (ЖК, цена) INCLUDE (комнатность, id) только по квартирам в продаже.
+-- HOT теряют лишь обновления, меняющие цену (их в минуту — доли процента каталога; поминутный пересчёт просмотров
+-- цену не трогает и остаётся HOT), и стоят они одну лишнюю запись в индекс узкой таблицы, а не во все индексы
+-- apartments. Каталог по квартирам «в продаже» без фильтров площади/этажа/корпуса и карта читают только этот индекс
+-- и маленькую projects: счёт total и первая страница по цене не заходят в строки apartments.
 
 CREATE TYPE media_kind AS ENUM ('photo', 'video', 'tour_3d', 'layout');
 COMMENT ON TYPE media_kind IS 'Вид медиа ЖК: фото, видео, 3D-тур (Avalin), планировка квартиры';
@@ -79,6 +82,8 @@ CREATE TRIGGER buildings_check_floors BEFORE UPDATE OF floors ON buildings
 CREATE INDEX apartments_published_search_idx ON apartments (project_id, rooms, status)
     WHERE moderation_status = 'published';
 CREATE INDEX apartments_floor_idx ON apartments (floor);
+CREATE INDEX apartment_stats_on_sale_price_idx ON apartment_stats (project_id, current_price) INCLUDE (rooms, apartment_id)
+    WHERE on_sale;
 -- Кабинет застройщика и модерация: квартиры корпуса по артикулу (bulk) уже покрыты apartments_project_code_key.
 CREATE INDEX projects_published_idx ON projects (developer_id, commissioning_date)
     WHERE moderation_status = 'published';

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use nedvizhimost::auth::{create_or_promote_moderator, AuthKeys};
-use nedvizhimost::config::{Settings, SettingsReader};
 use nedvizhimost::catalog::bench::{self as catalog_bench, BenchApiOptions};
+use nedvizhimost::config::{Settings, SettingsReader};
 use nedvizhimost::pricing::bench::{self, BenchOptions};
 use nedvizhimost::pricing::{self, CycleRequest, Trigger};
 use nedvizhimost::{app, db, seed, telemetry, AppState};

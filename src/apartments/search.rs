@@ -52,16 +52,39 @@ pub async fn search(
     let sort = ApartmentSort::parse(query.sort.as_deref())?.unwrap_or(ApartmentSort::Price);
     let (sort_key, direction) = sort_sql(sort);
     let mut params = SqlParams::default();
-    let mut conditions = filters.project_conditions(&mut params, "c", "c.project_id");
-    conditions.extend(filters.apartment_conditions(&mut params));
-    let joins = if sort == ApartmentSort::Popularity {
-        "LEFT JOIN apartment_stats s ON s.apartment_id = c.id"
-    } else {
-        ""
+    let on_sale_sort_key = match sort {
+        ApartmentSort::Price | ApartmentSort::PriceDesc => Some("s.current_price"),
+        ApartmentSort::Commissioning | ApartmentSort::CommissioningDesc => {
+            Some("p.commissioning_date")
+        }
+        ApartmentSort::Popularity => Some(sort_key),
+        _ => None,
+    };
+    let (template, sort_key, joins, conditions) = match on_sale_sort_key {
+        Some(on_sale_key) if filters.on_sale_by_rooms_and_price() => {
+            let mut conditions = filters.project_conditions(&mut params, "p", "p.id");
+            conditions.extend(filters.on_sale_conditions(&mut params));
+            (
+                include_str!("search_on_sale.sql"),
+                on_sale_key,
+                "",
+                conditions,
+            )
+        }
+        _ => {
+            let mut conditions = filters.project_conditions(&mut params, "c", "c.project_id");
+            conditions.extend(filters.apartment_conditions(&mut params));
+            let joins = if sort == ApartmentSort::Popularity {
+                "LEFT JOIN apartment_stats s ON s.apartment_id = c.id"
+            } else {
+                ""
+            };
+            (include_str!("search.sql"), sort_key, joins, conditions)
+        }
     };
     let limit_placeholder = params.push(limit);
     let offset_placeholder = params.push(offset);
-    let sql = include_str!("search.sql")
+    let sql = template
         .replace("{sort_key}", sort_key)
         .replace("{direction}", direction)
         .replace("{joins}", joins)

@@ -91,7 +91,8 @@ fn scenarios(projects: i64) -> Vec<Scenario> {
     let map_country = vec!["/map/projects?bbox=19.6,41.1,180,82&zoom=3".to_owned()];
     vec![
         Scenario {
-            name: "поиск: регион + комнатность + цена, сортировка по цене (8 регионов, вкл. Москву)",
+            name:
+                "поиск: регион + комнатность + цена, сортировка по цене (8 регионов, вкл. Москву)",
             paths: search,
         },
         Scenario {

@@ -1,6 +1,7 @@
 -- bench-api: разносит ЖК синтетического каталога (src/pricing/bench_catalog.sql кладёт все в Москву) по 15 городам
 -- России, чтобы поиск по городу и карта страны работали на правдоподобном распределении: каждый пятый ЖК — в Москве
--- (~20 % квартир), остальные поровну по 14 городам; точка ЖК — в пределах ~20 км от центра города. Детерминировано.
+-- (~20 % квартир), остальные поровну по 14 городам; точка ЖК — в пределах ~20 км от центра города; площади и цены
+-- квартир получают разброс. Детерминировано (setseed).
 SELECT setseed(0.7);
 WITH cities (n, city, region, lon, lat) AS (
     VALUES (0, 'Москва', 'RU-MOW', 37.62, 55.75), (1, 'Санкт-Петербург', 'RU-SPE', 30.31, 59.94),
@@ -19,3 +20,11 @@ UPDATE projects p
   FROM cities c
  WHERE c.n = CASE WHEN p.id % 5 = 0 THEN 0 ELSE 1 + p.id % 14 END;
 ANALYZE projects;
+
+-- bench_catalog.sql даёт всем квартирам одну цену и площадь по комнатности: для поиска по цене нужен разброс.
+-- Площадь — от комнатности ± 12 м², цена — площадь × 120–300 тыс. ₽ за м².
+UPDATE apartments a
+   SET area_total = v.area, base_price = v.price, current_price = v.price
+  FROM (SELECT id, area, round(area * (120000 + random() * 180000), -3) AS price
+          FROM (SELECT id, round((22 + rooms * 18 + random() * 12)::numeric, 2) AS area FROM apartments) sized) v
+ WHERE v.id = a.id;

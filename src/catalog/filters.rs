@@ -414,6 +414,34 @@ impl CatalogFilters {
         conditions
     }
 
+    /// Only apartments on sale, filtered at most by rooms and price: the search can read the narrow
+    /// `apartment_stats` (`on_sale` = available and published) through `apartment_stats_on_sale_price_idx`.
+    pub fn on_sale_by_rooms_and_price(&self) -> bool {
+        self.statuses == ["available"]
+            && self.building_id.is_none()
+            && self.price_m2 == (None, None)
+            && self.area == (None, None)
+            && self.floor == (None, None)
+    }
+
+    /// Rooms and price conditions on `apartment_stats s` (see [`Self::on_sale_by_rooms_and_price`]).
+    pub fn on_sale_conditions(&self, params: &mut SqlParams) -> Vec<String> {
+        let mut conditions = vec!["s.on_sale".to_owned()];
+        if !self.rooms.is_empty() {
+            conditions.push(format!(
+                "s.rooms = ANY({}::smallint[])",
+                params.push(self.rooms.clone())
+            ));
+        }
+        if let Some(min) = self.price.0 {
+            conditions.push(format!("s.current_price >= {}", params.push(min)));
+        }
+        if let Some(max) = self.price.1 {
+            conditions.push(format!("s.current_price <= {}", params.push(max)));
+        }
+        conditions
+    }
+
     /// Whether any filter narrows the apartments beyond the default status.
     pub fn filters_apartments(&self) -> bool {
         self.building_id.is_some()

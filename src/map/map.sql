@@ -1,15 +1,12 @@
 -- Карта ЖК: GeoJSON-объекты в окне карты. Один объект — ЖК (точка ЖК, мин. цена, класс) или кластер
 -- (центр масс ЖК ячейки, число ЖК и квартир, мин. цена). Кластер — ячейка сетки ST_SnapToGrid размером
 -- $5 градусов; при $6 = false каждый ЖК — свой объект.
--- Шаблон: «conditions» — фильтры каталога (алиас c, catalog_apartments), значения — только параметры.
+-- Шаблон: «offers» — квартиры под фильтрами по ЖК в окне (map_offers.sql или быстрый map_offers_on_sale.sql),
+-- значения фильтров — только параметры.
 -- $1..$4 — окно: min lon, min lat, max lon, max lat; $5 — размер ячейки, градусов; $6 — кластеризовать
 -- Выход: projects, apartments, min_price, lon, lat, project_id / name / class (только у одиночного ЖК)
 WITH offers AS (
-    SELECT c.project_id, count(*) AS apartments, min(c.current_price) AS min_price
-      FROM catalog_apartments c
-     WHERE c.geo::geometry && ST_MakeEnvelope($1, $2, $3, $4, 4326)
-       AND {conditions}
-     GROUP BY c.project_id
+{offers}
 ), points AS (
     SELECT p.id, p.name, p.class::text AS class, p.geo::geometry AS point, o.apartments, o.min_price,
            CASE WHEN $6 THEN ST_AsBinary(ST_SnapToGrid(p.geo::geometry, $5)) ELSE int8send(p.id) END AS cell

@@ -181,10 +181,22 @@ async fn map_projects(
         }
         params.push(cell);
         params.push(cluster);
-        let mut conditions = filters.project_conditions(&mut params, "c", "c.project_id");
-        conditions.extend(filters.apartment_conditions(&mut params));
-        let sql =
-            include_str!("map.sql").replace("{conditions}", &conditions.join("\n       AND "));
+        let (offers, conditions) = if filters.on_sale_by_rooms_and_price() {
+            let mut conditions = filters.project_conditions(&mut params, "p", "p.id");
+            conditions.extend(filters.on_sale_conditions(&mut params));
+            (include_str!("map_offers_on_sale.sql"), conditions)
+        } else {
+            let mut conditions = filters.project_conditions(&mut params, "c", "c.project_id");
+            conditions.extend(filters.apartment_conditions(&mut params));
+            (include_str!("map_offers.sql"), conditions)
+        };
+        let offers = offers
+            .lines()
+            .filter(|line| !line.starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace("{conditions}", &conditions.join("\n       AND "));
+        let sql = include_str!("map.sql").replace("{offers}", &offers);
         let client = &client;
         async move { client.query(sql.as_str(), &params.as_refs()).await }
     };
