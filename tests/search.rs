@@ -53,8 +53,15 @@ async fn only_published_apartments_of_published_projects_and_developers_are_publ
 #[tokio::test]
 async fn filters_match_hand_computed_sets() {
     let (app, catalog) = seeded().await;
-    let cases: [(&str, &[&str]); 12] = [
+    // `floor_min=-5` matches every flat but sends the query down the catalog-view path instead of the
+    // narrow apartment_stats index: both paths must agree.
+    let cases: [(&str, &[&str]); 14] = [
         ("rooms=2", &["a3", "e1", "b2", "a2"]),
+        ("rooms=2&floor_min=-5", &["a3", "e1", "b2", "a2"]),
+        (
+            "rooms=2&price_min=9000000&price_max=11600000&floor_min=-5",
+            &["a3", "e1", "b2"],
+        ),
         (
             "rooms=2&price_min=9000000&price_max=11600000",
             &["a3", "e1", "b2"],

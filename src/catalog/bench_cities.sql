@@ -25,6 +25,6 @@ ANALYZE projects;
 -- Площадь — от комнатности ± 12 м², цена — площадь × 120–300 тыс. ₽ за м².
 UPDATE apartments a
    SET area_total = v.area, base_price = v.price, current_price = v.price
-  FROM (SELECT id, area, round(area * (120000 + random() * 180000), -3) AS price
+  FROM (SELECT id, area, round(area * (120000 + random() * 180000)::numeric, -3) AS price
           FROM (SELECT id, round((22 + rooms * 18 + random() * 12)::numeric, 2) AS area FROM apartments) sized) v
  WHERE v.id = a.id;

@@ -61,9 +61,6 @@ pub struct MapProperties {
     /// Сколько ЖК в объекте (у ЖК — 1)
     #[schema(example = 14)]
     pub projects: i64,
-    /// Квартир под фильтрами
-    #[schema(example = 5230)]
-    pub apartments: i64,
     /// Минимальная цена под фильтрами, ₽ — число, чтобы его можно было использовать в выражениях стилей карты
     #[schema(example = 6100000.0)]
     pub min_price: f64,
@@ -153,7 +150,7 @@ fn cell_size(zoom: u8, bbox: [f64; 4]) -> f64 {
 ///
 /// Объекты карты в окне `bbox` с фильтрами каталога, в формате GeoJSON `FeatureCollection` (RFC 7946,
 /// координаты `[долгота, широта]`), тип ответа `application/geo+json`. При `zoom` меньше 12 ЖК
-/// объединяются в кластеры сеткой PostGIS (`ST_SnapToGrid`): у кластера число ЖК и квартир, минимальная
+/// объединяются в кластеры сеткой PostGIS (`ST_SnapToGrid`): у кластера число ЖК, минимальная
 /// цена и центр масс его ЖК; ячейка с одним ЖК отдаётся как ЖК. С `zoom` 12 — объект на каждый ЖК (минимальная
 /// цена и класс). В ответе не больше 500 объектов: если ЖК в окне больше, они кластеризуются при любом `zoom`.
 /// Показываются только опубликованные ЖК, где есть квартиры под фильтрами.
@@ -229,7 +226,6 @@ async fn map_projects(
                         "cluster"
                     },
                     projects: row.get("projects"),
-                    apartments: row.get("apartments"),
                     min_price: min_price.to_f64().unwrap_or_default(),
                     project_id,
                     name: row.get("name"),
