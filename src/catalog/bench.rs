@@ -112,7 +112,7 @@ fn scenarios(projects: i64) -> Vec<Scenario> {
             paths: map_city,
         },
         Scenario {
-            name: "карта России (zoom 3, 1 М квартир в окне)",
+            name: "карта России (zoom 3, весь каталог в окне)",
             paths: map_country,
         },
     ]
