@@ -190,7 +190,10 @@ pub async fn run(options: &BenchApiOptions) -> Result<Vec<ScenarioResult>, Strin
         println!("{}", result.table_row());
         results.push(result);
     }
+    // The server task holds pool connections: wait until it is gone before the database is dropped.
     server.abort();
+    let _ = server.await;
+    pool.close();
     drop(pool);
     if !options.keep_database {
         admin
