@@ -38,6 +38,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(projects::router())
         .merge(buildings::router())
         .merge(map::router())
+        .merge(catalog::cabinet::router())
         .merge(pricing::router())
         .split_for_parts()
 }

@@ -336,3 +336,77 @@ async fn bulk_takes_five_thousand_apartments_in_one_request() {
     let result: Value = response.json().await.unwrap();
     assert_eq!(result["created"].as_array().unwrap().len(), 5_000);
 }
+
+#[tokio::test]
+async fn the_cabinet_lists_own_objects_in_every_state_and_the_moderator_queue() {
+    let Cabinet {
+        app,
+        token,
+        moderator,
+        company,
+        project,
+        building,
+    } = cabinet().await;
+    let create = format!("/buildings/{building}/apartments");
+    for code in ["Q1", "Q2"] {
+        app.post_json(
+            &create,
+            Some(&token),
+            &json!({"code": code, "floor": 2, "rooms": 1, "area_total": "40", "base_price": "5000000"}),
+        )
+        .await;
+    }
+    let drafts: Value = app
+        .get_with("/cabinet/apartments?moderation_status=draft", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(drafts["total"], 2);
+    let q1 = drafts["items"][0]["id"].as_i64().unwrap();
+    app.post_json(
+        &format!("/apartments/{q1}/submit"),
+        Some(&token),
+        &json!({}),
+    )
+    .await;
+    let queue: Value = app
+        .get_with(
+            "/cabinet/apartments?moderation_status=pending_review",
+            Some(&moderator),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(queue["total"], 1);
+    assert_eq!(queue["items"][0]["code"], "Q1");
+
+    let (stranger, _) = app.developer_with_company("dev@other.ru", "Другой").await;
+    let foreign: Value = app
+        .get_with("/cabinet/apartments", Some(&stranger))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        foreign["total"], 0,
+        "another company's apartments never leak"
+    );
+    let projects: Value = app
+        .get_with(
+            &format!("/cabinet/projects?developer_id={company}"),
+            Some(&token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(projects["total"], 1);
+    assert_eq!(projects["items"][0]["id"], project);
+    assert_eq!(projects["items"][0]["apartments"], 2);
+    assert_eq!(projects["items"][0]["moderation_status"], "published");
+    let buyer = app.register_buyer("buyer@mail.ru").await;
+    let response = app.get_with("/cabinet/projects", Some(&buyer)).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}

@@ -2,6 +2,7 @@
 //! a small SQL builder for them, the enums of the catalog and the moderation flow of projects and apartments.
 
 pub mod bench;
+pub mod cabinet;
 pub mod filters;
 pub mod moderation;
 pub mod types;
