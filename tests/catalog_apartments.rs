@@ -319,9 +319,21 @@ async fn bulk_takes_five_thousand_apartments_in_one_request() {
         building,
         ..
     } = cabinet().await;
+    // Long layout links make the body ~1.7 MB: more than the default 1 MiB limit of other endpoints.
+    let layout = format!("https://cdn.sever.ru/layouts/{}.png", "x".repeat(200));
     let rows: Vec<Value> = (0..5_000)
-        .map(|index| row(building, &format!("F{index:05}"), 1 + index % 10, "5000000"))
+        .map(|index| {
+            let mut apartment = row(building, &format!("F{index:05}"), 1 + index % 10, "5000000");
+            apartment["layout_image_url"] = json!(layout);
+            apartment
+        })
         .collect();
+    assert!(
+        serde_json::to_vec(&json!({"apartments": rows}))
+            .unwrap()
+            .len()
+            > 1024 * 1024
+    );
     let response = app
         .request(
             reqwest::Method::PUT,
