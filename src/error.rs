@@ -145,7 +145,11 @@ impl AppError {
         }
         if *code == SqlState::FOREIGN_KEY_VIOLATION {
             let field = field.unwrap_or_else(|| "id".into());
-            if db_error.message().contains("is still referenced") {
+            let still_referenced = db_error.message().contains("is still referenced")
+                || db_error
+                    .detail()
+                    .is_some_and(|detail| detail.contains("is still referenced"));
+            if still_referenced {
                 return AppError::Conflict {
                     detail:
                         "Объект нельзя удалить: на него ссылаются другие записи (история, брони)"
@@ -198,6 +202,9 @@ pub fn field_of_constraint(table: Option<&str>, constraint: &str) -> String {
         "email_lower" => "email".into(),
         "one_active_per_apartment" => "apartment_id".into(),
         "user_key" => "Idempotency-Key".into(),
+        "floor_within_building" => "floor".into(),
+        "floors_above_apartments" => "floors".into(),
+        "position" => "items".into(),
         other => other.into(),
     }
 }
@@ -318,6 +325,17 @@ mod tests {
                 "booking_idempotency_keys_user_key_key",
                 "Idempotency-Key",
             ),
+            (
+                Some("apartments"),
+                "apartments_floor_within_building_check",
+                "floor",
+            ),
+            (
+                Some("buildings"),
+                "buildings_floors_above_apartments_check",
+                "floors",
+            ),
+            (Some("project_media"), "project_media_url_check", "url"),
             (None, "weird", "weird"),
         ];
         for (table, constraint, field) in cases {

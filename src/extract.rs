@@ -108,10 +108,15 @@ where
                     .strip_prefix("Failed to deserialize query string: ")
                     .unwrap_or(&text)
                     .to_owned();
+                let named_prefix = detail
+                    .split_once(": ")
+                    .map(|(name, _)| name)
+                    .filter(|name| name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
                 let field = detail
                     .split('`')
                     .nth(1)
                     .filter(|_| detail.contains("field `"))
+                    .or(named_prefix)
                     .unwrap_or("query")
                     .to_owned();
                 Err(AppError::field(field, detail))

@@ -1,6 +1,8 @@
 pub mod apartments;
 pub mod auth;
 pub mod bookings;
+pub mod buildings;
+pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod developers;
@@ -9,8 +11,10 @@ pub mod events;
 pub mod extract;
 pub mod favourites;
 pub mod health;
+pub mod map;
 pub mod openapi;
 pub mod pricing;
+pub mod projects;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
@@ -33,6 +37,11 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(auth::router())
         .merge(developers::router())
         .merge(apartments::router())
+        .merge(apartments::bulk_router())
+        .merge(projects::router())
+        .merge(buildings::router())
+        .merge(map::router())
+        .merge(catalog::cabinet::router())
         .merge(pricing::router())
         .merge(events::router())
         .merge(favourites::router())

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use nedvizhimost::auth::{create_or_promote_moderator, AuthKeys};
+use nedvizhimost::catalog::bench::{self as catalog_bench, BenchApiOptions};
 use nedvizhimost::config::{Settings, SettingsReader};
 use nedvizhimost::events::bench::{self as events_bench, EventsBenchOptions};
 use nedvizhimost::pricing::bench::{self, BenchOptions};
@@ -68,6 +69,27 @@ enum Command {
         /// Keep the benchmark database for inspection
         #[arg(long)]
         keep: bool,
+    },
+    /// Benchmark the public catalog API (search, project card, map) on a synthetic catalog in a scratch database
+    BenchApi {
+        /// Catalog size in apartments
+        #[arg(long, default_value_t = 1_000_000)]
+        apartments: u32,
+        /// Seconds of load per scenario
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Requests in flight at once
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Database connections of the API under test
+        #[arg(long, default_value_t = 16)]
+        pool_size: usize,
+        /// Keep the benchmark database (catalog_bench_api_<size>) for inspection or --reuse
+        #[arg(long)]
+        keep: bool,
+        /// Reuse a kept benchmark database of the same size instead of building it again
+        #[arg(long)]
+        reuse: bool,
     },
     /// Create the first moderator, or promote an existing account and set its password
     CreateModerator {
@@ -136,6 +158,26 @@ async fn run(command: Command) -> Result<(), String> {
             let result = events_bench::run(&options).await?;
             println!("{}", result.summary());
             Ok(())
+        }
+        Command::BenchApi {
+            apartments,
+            seconds,
+            concurrency,
+            pool_size,
+            keep,
+            reuse,
+        } => {
+            let options = BenchApiOptions {
+                apartments,
+                seconds,
+                concurrency,
+                pool_size,
+                admin: database_config()?,
+                keep_database: keep,
+                reuse,
+            };
+            println!("{}", catalog_bench::TABLE_HEADER);
+            catalog_bench::run(&options).await.map(|_| ())
         }
         Command::CreateModerator {
             email,

@@ -155,6 +155,52 @@ pub fn required_text(raw: &str, max_chars: usize) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
+/// Субъекты РФ по ISO 3166-2:RU (83 кода) и общепринятые RU-CR (Республика Крым) и RU-SEV (Севастополь).
+pub const RU_REGION_CODES: [&str; 85] = [
+    "RU-AD", "RU-AL", "RU-BA", "RU-BU", "RU-CE", "RU-CU", "RU-DA", "RU-IN", "RU-KB", "RU-KL",
+    "RU-KC", "RU-KR", "RU-KK", "RU-KO", "RU-ME", "RU-MO", "RU-SA", "RU-SE", "RU-TA", "RU-TY",
+    "RU-UD", "RU-ALT", "RU-KAM", "RU-KHA", "RU-KDA", "RU-KYA", "RU-PER", "RU-PRI", "RU-STA",
+    "RU-ZAB", "RU-AMU", "RU-ARK", "RU-AST", "RU-BEL", "RU-BRY", "RU-CHE", "RU-IRK", "RU-IVA",
+    "RU-KGD", "RU-KLU", "RU-KEM", "RU-KIR", "RU-KOS", "RU-KGN", "RU-KRS", "RU-LEN", "RU-LIP",
+    "RU-MAG", "RU-MOS", "RU-MUR", "RU-NIZ", "RU-NGR", "RU-NVS", "RU-OMS", "RU-ORE", "RU-ORL",
+    "RU-PNZ", "RU-PSK", "RU-ROS", "RU-RYA", "RU-SAK", "RU-SAM", "RU-SAR", "RU-SMO", "RU-SVE",
+    "RU-TAM", "RU-TOM", "RU-TUL", "RU-TVE", "RU-TYU", "RU-ULY", "RU-VLA", "RU-VGG", "RU-VLG",
+    "RU-VOR", "RU-YAR", "RU-MOW", "RU-SPE", "RU-YEV", "RU-CHU", "RU-KHM", "RU-NEN", "RU-YAN",
+    "RU-CR", "RU-SEV",
+];
+
+/// Код субъекта РФ: `RU-MOW`, `RU-SPE`, `RU-KDA`… (регистр букв не важен, ответ — в верхнем регистре).
+pub fn normalize_region_code(raw: &str) -> Result<String, &'static str> {
+    let code = raw.trim().to_uppercase();
+    if RU_REGION_CODES.contains(&code.as_str()) {
+        Ok(code)
+    } else {
+        Err("неизвестный код субъекта РФ: ожидается ISO 3166-2, например RU-MOW")
+    }
+}
+
+/// Широта в градусах: в пределах [-90, 90] и в пределах России (41,1…82).
+pub fn validate_latitude(latitude: f64) -> Result<(), &'static str> {
+    if !(-90.0..=90.0).contains(&latitude) {
+        return Err("широта должна быть от -90 до 90");
+    }
+    if !(41.1..=82.0).contains(&latitude) {
+        return Err("точка вне России: широта от 41,1 до 82");
+    }
+    Ok(())
+}
+
+/// Долгота в градусах: в пределах [-180, 180] и в пределах России (19,6…180 и Чукотка за антимеридианом до -168,9).
+pub fn validate_longitude(longitude: f64) -> Result<(), &'static str> {
+    if !(-180.0..=180.0).contains(&longitude) {
+        return Err("долгота должна быть от -180 до 180");
+    }
+    if !((19.6..=180.0).contains(&longitude) || (-180.0..=-168.9).contains(&longitude)) {
+        return Err("точка вне России: долгота от 19,6 до 180 (Чукотка — до -168,9)");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,5 +287,20 @@ mod tests {
         assert!(validate_http_url("ftp://pik.ru").is_err());
         assert!(validate_http_url("https://").is_err());
         assert!(validate_http_url("javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn region_codes_and_russian_coordinates() {
+        assert_eq!(normalize_region_code(" ru-mow ").as_deref(), Ok("RU-MOW"));
+        assert_eq!(RU_REGION_CODES.len(), 85);
+        assert!(normalize_region_code("RU-XXX").is_err());
+        assert!(normalize_region_code("US-CA").is_err());
+        assert_eq!(validate_latitude(55.75), Ok(()));
+        assert!(validate_latitude(91.0).is_err());
+        assert!(validate_latitude(40.0).is_err());
+        assert_eq!(validate_longitude(37.62), Ok(()));
+        assert_eq!(validate_longitude(-172.0), Ok(()));
+        assert!(validate_longitude(2.35).is_err());
+        assert!(validate_longitude(181.0).is_err());
     }
 }

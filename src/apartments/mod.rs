@@ -1,4 +1,11 @@
-//! Apartment endpoints owned by the developer cabinet; for now the manual price change.
+//! Apartments: the public catalog search and card, the developer cabinet (create, edit, delete, bulk upsert,
+//! manual price change) and moderation.
+
+mod bulk;
+mod fields;
+mod handlers;
+pub mod search;
+pub mod types;
 
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
@@ -12,8 +19,30 @@ use crate::error::{AppError, AppResult, Problem};
 use crate::extract::Json;
 use crate::state::AppState;
 
+pub use bulk::{BulkApartment, BulkRequest, BulkResult, BulkRow, MAX_BULK_ROWS};
+pub use types::{ApartmentCard, ApartmentPage, ApartmentSearchQuery};
+
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(set_price))
+    OpenApiRouter::new()
+        .routes(routes!(set_price))
+        .routes(routes!(handlers::search_apartments))
+        .routes(routes!(
+            handlers::get_apartment,
+            handlers::update_apartment,
+            handlers::delete_apartment
+        ))
+        .routes(routes!(handlers::create_apartment))
+        .routes(routes!(handlers::submit_apartment))
+        .routes(routes!(handlers::moderate_apartment))
+}
+
+/// The bulk upsert has its own body limit: 5 000 apartments do not fit the default 1 MiB.
+pub fn bulk_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(bulk::bulk_upsert))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            bulk::MAX_BULK_BODY_BYTES,
+        ))
 }
 
 const MAX_COMMENT_CHARS: usize = 500;
@@ -59,10 +88,6 @@ pub struct ApartmentPrice {
     pub explanation: Option<String>,
 }
 
-fn max_price() -> Decimal {
-    Decimal::new(99_999_999_999_999, 2)
-}
-
 /// Ручная смена цены квартиры
 ///
 /// Доступна сотрудникам компании-застройщика этой квартиры и модераторам. Изменение пишется
@@ -96,7 +121,7 @@ async fn set_price(
             "не больше двух знаков после запятой",
         ));
     }
-    if price > max_price() {
+    if price > fields::max_price() {
         return Err(AppError::field("price", "слишком большая цена"));
     }
     let comment = request

@@ -2,6 +2,7 @@
 //! served over loopback HTTP.
 #![allow(dead_code)]
 
+pub mod catalog;
 pub mod fixtures;
 
 use std::collections::hash_map::DefaultHasher;

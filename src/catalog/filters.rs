@@ -1,0 +1,454 @@
+//! The catalog filter set, parsed once and turned into SQL conditions over the `catalog_apartments` view
+//! (alias `c`) and `projects` (alias `p`). Only the filters actually given become conditions, so every
+//! query gets a plan for exactly its filters instead of a generic `($1 IS NULL OR …)` plan.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use tokio_postgres::types::ToSql;
+
+use super::types::{ApartmentStatus, ProjectClass};
+use crate::validation::{normalize_region_code, FieldErrors};
+
+/// Declares a query-string struct with the catalog filters followed by the endpoint's own fields.
+macro_rules! catalog_query {
+    ($(#[$meta:meta])* pub struct $name:ident { $($extra:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            /// Регион (код ISO 3166-2), например `RU-MOW`
+            #[param(example = "RU-MOW")]
+            pub region: Option<String>,
+            /// Город, без учёта регистра
+            #[param(example = "Москва")]
+            pub city: Option<String>,
+            /// Застройщик
+            #[param(example = 7)]
+            pub developer_id: Option<i64>,
+            /// ЖК
+            #[param(example = 12)]
+            pub project_id: Option<i64>,
+            /// Корпус
+            #[param(example = 31)]
+            pub building_id: Option<i64>,
+            /// Комнатность через запятую, 0 — студия: `0,1,2`
+            #[param(example = "1,2")]
+            pub rooms: Option<String>,
+            /// Цена от, ₽ (включительно)
+            #[param(value_type = Option<String>, example = "8000000")]
+            pub price_min: Option<rust_decimal::Decimal>,
+            /// Цена до, ₽ (включительно)
+            #[param(value_type = Option<String>, example = "12000000")]
+            pub price_max: Option<rust_decimal::Decimal>,
+            /// Цена за м² от, ₽
+            #[param(value_type = Option<String>, example = "150000")]
+            pub price_m2_min: Option<rust_decimal::Decimal>,
+            /// Цена за м² до, ₽
+            #[param(value_type = Option<String>, example = "350000")]
+            pub price_m2_max: Option<rust_decimal::Decimal>,
+            /// Общая площадь от, м²
+            #[param(value_type = Option<String>, example = "35")]
+            pub area_min: Option<rust_decimal::Decimal>,
+            /// Общая площадь до, м²
+            #[param(value_type = Option<String>, example = "80")]
+            pub area_max: Option<rust_decimal::Decimal>,
+            /// Этаж от
+            #[param(example = 2)]
+            pub floor_min: Option<i32>,
+            /// Этаж до
+            #[param(example = 20)]
+            pub floor_max: Option<i32>,
+            /// Сдача ЖК не раньше этой даты
+            #[param(value_type = Option<String>, format = Date, example = "2026-01-01")]
+            pub commissioning_from: Option<chrono::NaiveDate>,
+            /// Сдача ЖК не позже этой даты
+            #[param(value_type = Option<String>, format = Date, example = "2027-12-31")]
+            pub commissioning_to: Option<chrono::NaiveDate>,
+            /// Классы жилья через запятую: `econom,comfort,business,premium`
+            #[param(example = "comfort,business")]
+            pub class: Option<String>,
+            /// Статусы продажи через запятую: `available,booked,sold`; по умолчанию `available` (в продаже)
+            #[param(example = "available")]
+            pub status: Option<String>,
+            /// Только ЖК с действующей акцией (акция ЖК, его застройщика или всей платформы)
+            #[param(example = true)]
+            pub with_promotion: Option<bool>,
+            $($extra)*
+        }
+
+        impl $name {
+            /// The catalog filters of this query, validated; 422 names the field.
+            pub fn catalog_filters(&self) -> $crate::error::AppResult<$crate::catalog::CatalogFilters> {
+                $crate::catalog::filters::RawFilters {
+                    region: self.region.as_deref(),
+                    city: self.city.as_deref(),
+                    developer_id: self.developer_id,
+                    project_id: self.project_id,
+                    building_id: self.building_id,
+                    rooms: self.rooms.as_deref(),
+                    price_min: self.price_min,
+                    price_max: self.price_max,
+                    price_m2_min: self.price_m2_min,
+                    price_m2_max: self.price_m2_max,
+                    area_min: self.area_min,
+                    area_max: self.area_max,
+                    floor_min: self.floor_min,
+                    floor_max: self.floor_max,
+                    commissioning_from: self.commissioning_from,
+                    commissioning_to: self.commissioning_to,
+                    class: self.class.as_deref(),
+                    status: self.status.as_deref(),
+                    with_promotion: self.with_promotion,
+                }
+                .parse()
+            }
+        }
+    };
+}
+pub(crate) use catalog_query;
+
+pub struct RawFilters<'a> {
+    pub region: Option<&'a str>,
+    pub city: Option<&'a str>,
+    pub developer_id: Option<i64>,
+    pub project_id: Option<i64>,
+    pub building_id: Option<i64>,
+    pub rooms: Option<&'a str>,
+    pub price_min: Option<Decimal>,
+    pub price_max: Option<Decimal>,
+    pub price_m2_min: Option<Decimal>,
+    pub price_m2_max: Option<Decimal>,
+    pub area_min: Option<Decimal>,
+    pub area_max: Option<Decimal>,
+    pub floor_min: Option<i32>,
+    pub floor_max: Option<i32>,
+    pub commissioning_from: Option<NaiveDate>,
+    pub commissioning_to: Option<NaiveDate>,
+    pub class: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub with_promotion: Option<bool>,
+}
+
+/// Validated catalog filters.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogFilters {
+    pub region: Option<String>,
+    pub city: Option<String>,
+    pub developer_id: Option<i64>,
+    pub project_id: Option<i64>,
+    pub building_id: Option<i64>,
+    pub rooms: Vec<i16>,
+    pub price: (Option<Decimal>, Option<Decimal>),
+    pub price_m2: (Option<Decimal>, Option<Decimal>),
+    pub area: (Option<Decimal>, Option<Decimal>),
+    pub floor: (Option<i32>, Option<i32>),
+    pub commissioning: (Option<NaiveDate>, Option<NaiveDate>),
+    pub classes: Vec<String>,
+    pub statuses: Vec<String>,
+    pub with_promotion: bool,
+}
+
+const MAX_LIST_ITEMS: usize = 21;
+
+fn list<T>(
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: Option<&str>,
+    parse: impl Fn(&str) -> Option<T>,
+    expected: &str,
+) -> Vec<T> {
+    let Some(raw) = raw else {
+        return Vec::new();
+    };
+    let items: Vec<&str> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .collect();
+    if items.is_empty() || items.len() > MAX_LIST_ITEMS {
+        errors.add(field, format!("ожидается список через запятую: {expected}"));
+        return Vec::new();
+    }
+    let mut parsed = Vec::with_capacity(items.len());
+    for item in items {
+        match parse(item) {
+            Some(value) => parsed.push(value),
+            None => {
+                errors.add(
+                    field,
+                    format!("недопустимое значение «{item}»: ожидается {expected}"),
+                );
+                return Vec::new();
+            }
+        }
+    }
+    parsed
+}
+
+fn range<T: PartialOrd + Copy>(
+    errors: &mut FieldErrors,
+    field_min: &str,
+    min: Option<T>,
+    max: Option<T>,
+    positive: impl Fn(T) -> bool,
+) -> (Option<T>, Option<T>) {
+    for (field, value) in [
+        (field_min.to_owned(), min),
+        (field_min.replace("_min", "_max"), max),
+    ] {
+        if value.is_some_and(|value| !positive(value)) {
+            errors.add(&field, "значение должно быть больше нуля");
+        }
+    }
+    if let (Some(min), Some(max)) = (min, max) {
+        if min > max {
+            errors.add(field_min, "нижняя граница больше верхней");
+        }
+    }
+    (min, max)
+}
+
+impl RawFilters<'_> {
+    pub fn parse(self) -> crate::error::AppResult<CatalogFilters> {
+        let mut errors = FieldErrors::default();
+        let region = self
+            .region
+            .map(|region| errors.check("region", normalize_region_code(region)));
+        let city = self.city.map(str::trim).map(str::to_owned);
+        if city
+            .as_deref()
+            .is_some_and(|city| city.is_empty() || city.chars().count() > 100)
+        {
+            errors.add("city", "от 1 до 100 символов");
+        }
+        let rooms = list(
+            &mut errors,
+            "rooms",
+            self.rooms,
+            |item| {
+                item.parse::<i16>()
+                    .ok()
+                    .filter(|rooms| (0..=20).contains(rooms))
+            },
+            "числа от 0 до 20, например 0,1,2",
+        );
+        let positive = |value: Decimal| value > Decimal::ZERO;
+        let price = range(
+            &mut errors,
+            "price_min",
+            self.price_min,
+            self.price_max,
+            positive,
+        );
+        let price_m2 = range(
+            &mut errors,
+            "price_m2_min",
+            self.price_m2_min,
+            self.price_m2_max,
+            positive,
+        );
+        let area = range(
+            &mut errors,
+            "area_min",
+            self.area_min,
+            self.area_max,
+            positive,
+        );
+        let floor = range(
+            &mut errors,
+            "floor_min",
+            self.floor_min,
+            self.floor_max,
+            |floor: i32| (-5..=200).contains(&floor),
+        );
+        if let (Some(from), Some(to)) = (self.commissioning_from, self.commissioning_to) {
+            if from > to {
+                errors.add("commissioning_from", "дата «с» позже даты «по»");
+            }
+        }
+        let classes = list(
+            &mut errors,
+            "class",
+            self.class,
+            |item| ProjectClass::parse(item).map(|class| class.as_str().to_owned()),
+            "econom, comfort, business или premium",
+        );
+        let mut statuses = list(
+            &mut errors,
+            "status",
+            self.status,
+            |item| ApartmentStatus::parse(item).map(|status| status.as_str().to_owned()),
+            "available, booked или sold",
+        );
+        if self.status.is_none() {
+            statuses.push(ApartmentStatus::Available.as_str().to_owned());
+        }
+        errors.finish()?;
+        Ok(CatalogFilters {
+            region: region.filter(|region| !region.is_empty()),
+            city,
+            developer_id: self.developer_id,
+            project_id: self.project_id,
+            building_id: self.building_id,
+            rooms,
+            price,
+            price_m2,
+            area,
+            floor,
+            commissioning: (self.commissioning_from, self.commissioning_to),
+            classes,
+            statuses,
+            with_promotion: self.with_promotion.unwrap_or(false),
+        })
+    }
+}
+
+/// Query parameters collected while the SQL text is assembled.
+#[derive(Default)]
+pub struct SqlParams {
+    values: Vec<Box<dyn ToSql + Sync + Send>>,
+}
+
+impl SqlParams {
+    /// Adds a parameter and answers its placeholder, `$n`.
+    pub fn push(&mut self, value: impl ToSql + Sync + Send + 'static) -> String {
+        self.values.push(Box::new(value));
+        format!("${}", self.values.len())
+    }
+
+    pub fn as_refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.values
+            .iter()
+            .map(|value| value.as_ref() as &(dyn ToSql + Sync))
+            .collect()
+    }
+}
+
+impl CatalogFilters {
+    /// Conditions on the project, joined with AND; empty when there are none. `alias` is a row with the
+    /// project's columns (`projects p`, or `catalog_apartments c` which repeats them), `id` its project id.
+    pub fn project_conditions(&self, params: &mut SqlParams, alias: &str, id: &str) -> Vec<String> {
+        let mut conditions = Vec::new();
+        if let Some(region) = &self.region {
+            conditions.push(format!(
+                "{alias}.region_code = {}",
+                params.push(region.clone())
+            ));
+        }
+        if let Some(city) = &self.city {
+            conditions.push(format!(
+                "lower({alias}.city) = lower({})",
+                params.push(city.clone())
+            ));
+        }
+        if let Some(developer_id) = self.developer_id {
+            conditions.push(format!(
+                "{alias}.developer_id = {}",
+                params.push(developer_id)
+            ));
+        }
+        if let Some(project_id) = self.project_id {
+            conditions.push(format!("{id} = {}", params.push(project_id)));
+        }
+        if let Some(from) = self.commissioning.0 {
+            conditions.push(format!(
+                "{alias}.commissioning_date >= {}",
+                params.push(from)
+            ));
+        }
+        if let Some(to) = self.commissioning.1 {
+            conditions.push(format!("{alias}.commissioning_date <= {}", params.push(to)));
+        }
+        if !self.classes.is_empty() {
+            conditions.push(format!(
+                "{alias}.class = ANY({}::text[]::project_class[])",
+                params.push(self.classes.clone())
+            ));
+        }
+        if self.with_promotion {
+            conditions.push(format!(
+                "EXISTS (SELECT 1 FROM promotions pr
+                          WHERE pr.starts_at <= now() AND pr.ends_at > now()
+                            AND (pr.project_id = {id}
+                                 OR (pr.project_id IS NULL
+                                     AND (pr.developer_id = {alias}.developer_id OR pr.developer_id IS NULL))))"
+            ));
+        }
+        conditions
+    }
+
+    /// Conditions on the apartment (`c`, a row of `catalog_apartments`), joined with AND.
+    pub fn apartment_conditions(&self, params: &mut SqlParams) -> Vec<String> {
+        let mut conditions = Vec::new();
+        if let Some(building_id) = self.building_id {
+            conditions.push(format!("c.building_id = {}", params.push(building_id)));
+        }
+        if !self.rooms.is_empty() {
+            conditions.push(format!(
+                "c.rooms = ANY({}::smallint[])",
+                params.push(self.rooms.clone())
+            ));
+        }
+        conditions.push(format!(
+            "c.status = ANY({}::text[]::apartment_status[])",
+            params.push(self.statuses.clone())
+        ));
+        let mut bounds = |column: &str, (min, max): (Option<Decimal>, Option<Decimal>)| {
+            if let Some(min) = min {
+                conditions.push(format!("{column} >= {}", params.push(min)));
+            }
+            if let Some(max) = max {
+                conditions.push(format!("{column} <= {}", params.push(max)));
+            }
+        };
+        bounds("c.current_price", self.price);
+        bounds("c.price_per_m2", self.price_m2);
+        bounds("c.area_total", self.area);
+        if let Some(min) = self.floor.0 {
+            conditions.push(format!("c.floor >= {}", params.push(min)));
+        }
+        if let Some(max) = self.floor.1 {
+            conditions.push(format!("c.floor <= {}", params.push(max)));
+        }
+        conditions
+    }
+
+    /// Only apartments on sale, filtered at most by rooms and price: the search can read the narrow
+    /// `apartment_stats` (`on_sale` = available and published) through `apartment_stats_on_sale_price_idx`.
+    pub fn on_sale_by_rooms_and_price(&self) -> bool {
+        self.statuses == ["available"]
+            && self.building_id.is_none()
+            && self.price_m2 == (None, None)
+            && self.area == (None, None)
+            && self.floor == (None, None)
+    }
+
+    /// Rooms and price conditions on `apartment_stats s` (see [`Self::on_sale_by_rooms_and_price`]).
+    pub fn on_sale_conditions(&self, params: &mut SqlParams) -> Vec<String> {
+        let mut conditions = vec!["s.on_sale".to_owned()];
+        if !self.rooms.is_empty() {
+            conditions.push(format!(
+                "s.rooms = ANY({}::smallint[])",
+                params.push(self.rooms.clone())
+            ));
+        }
+        if let Some(min) = self.price.0 {
+            conditions.push(format!("s.current_price >= {}", params.push(min)));
+        }
+        if let Some(max) = self.price.1 {
+            conditions.push(format!("s.current_price <= {}", params.push(max)));
+        }
+        conditions
+    }
+
+    /// Whether any filter narrows the apartments beyond the default status.
+    pub fn filters_apartments(&self) -> bool {
+        self.building_id.is_some()
+            || !self.rooms.is_empty()
+            || self.price != (None, None)
+            || self.price_m2 != (None, None)
+            || self.area != (None, None)
+            || self.floor != (None, None)
+    }
+}

@@ -1,0 +1,248 @@
+//! `GET /map/projects`: projects on the map of Russia as a GeoJSON FeatureCollection (RFC 7946), clustered
+//! server-side by PostGIS at low zoom, never more than [`MAX_FEATURES`] features.
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::catalog::filters::catalog_query;
+use crate::catalog::SqlParams;
+use crate::error::{AppError, AppResult, Problem};
+use crate::extract::Query;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(map_projects))
+}
+
+/// The most features one answer holds.
+pub const MAX_FEATURES: usize = 500;
+/// From this zoom on, every project is its own feature (unless the window holds more than MAX_FEATURES).
+pub const PROJECTS_FROM_ZOOM: u8 = 12;
+const MAX_ZOOM: u8 = 22;
+
+catalog_query! {
+    /// Окно карты, масштаб и фильтры каталога.
+    pub struct MapQuery {
+        /// Окно карты: `min_lon,min_lat,max_lon,max_lat` в градусах WGS 84 (как `getBounds().toArray().flat()`
+        /// в MapLibre); окно через антимеридиан не принимается — разбейте его на два запроса
+        #[param(example = "37.3,55.5,37.9,55.9")]
+        pub bbox: String,
+        /// Масштаб карты 0–22: до 12 ЖК объединяются в кластеры сеткой, начиная с 12 — по объекту на ЖК
+        #[param(example = 10, minimum = 0, maximum = 22)]
+        pub zoom: u8,
+    }
+}
+
+/// Геометрия GeoJSON: точка, координаты `[долгота, широта]` (RFC 7946).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"type": "Point", "coordinates": [37.62, 55.75]}))]
+pub struct PointGeometry {
+    /// Всегда `Point`
+    #[serde(rename = "type")]
+    #[schema(example = "Point")]
+    pub geometry_type: &'static str,
+    /// `[долгота, широта]`, градусы WGS 84
+    #[schema(example = json!([37.62, 55.75]))]
+    pub coordinates: [f64; 2],
+}
+
+/// Свойства объекта карты.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MapProperties {
+    /// `project` — один ЖК, `cluster` — несколько ЖК ячейки
+    #[schema(example = "cluster")]
+    pub kind: &'static str,
+    /// Сколько ЖК в объекте (у ЖК — 1)
+    #[schema(example = 14)]
+    pub projects: i64,
+    /// Минимальная цена под фильтрами, ₽ — число, чтобы его можно было использовать в выражениях стилей карты
+    #[schema(example = 6100000.0)]
+    pub min_price: f64,
+    /// ЖК (только у `project`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 12)]
+    pub project_id: Option<i64>,
+    /// Название ЖК (только у `project`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "ЖК «Северный парк»")]
+    pub name: Option<String>,
+    /// Класс жилья (только у `project`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "comfort")]
+    pub class: Option<String>,
+}
+
+/// Объект GeoJSON.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Feature {
+    /// Всегда `Feature`
+    #[serde(rename = "type")]
+    #[schema(example = "Feature")]
+    pub feature_type: &'static str,
+    /// Идентификатор: `project-12` или `cluster-3` (номер кластера в этом ответе)
+    #[schema(example = "project-12")]
+    pub id: String,
+    /// Точка
+    pub geometry: PointGeometry,
+    /// Свойства
+    pub properties: MapProperties,
+}
+
+/// Коллекция GeoJSON (RFC 7946), пригодная как источник `geojson` в MapLibre или `ObjectManager` в Яндекс Картах.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeatureCollection {
+    /// Всегда `FeatureCollection`
+    #[serde(rename = "type")]
+    #[schema(example = "FeatureCollection")]
+    pub collection_type: &'static str,
+    /// Окно запроса `[min_lon, min_lat, max_lon, max_lat]`
+    #[schema(example = json!([37.3, 55.5, 37.9, 55.9]))]
+    pub bbox: [f64; 4],
+    /// Объекты: не больше 500
+    pub features: Vec<Feature>,
+}
+
+fn parse_bbox(raw: &str) -> AppResult<[f64; 4]> {
+    let invalid = |message: &str| AppError::field("bbox", message.to_owned());
+    let values: Vec<f64> = raw
+        .split(',')
+        .map(|part| part.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| invalid("ожидаются четыре числа: min_lon,min_lat,max_lon,max_lat"))?;
+    let [min_lon, min_lat, max_lon, max_lat] = values[..] else {
+        return Err(invalid(
+            "ожидаются четыре числа: min_lon,min_lat,max_lon,max_lat",
+        ));
+    };
+    if !values.iter().all(|value| value.is_finite())
+        || !(-180.0..=180.0).contains(&min_lon)
+        || !(-180.0..=180.0).contains(&max_lon)
+        || !(-90.0..=90.0).contains(&min_lat)
+        || !(-90.0..=90.0).contains(&max_lat)
+    {
+        return Err(invalid("долгота от -180 до 180, широта от -90 до 90"));
+    }
+    if min_lon >= max_lon || min_lat >= max_lat {
+        return Err(invalid(
+            "минимум должен быть меньше максимума; окно через антимеридиан разбейте на два",
+        ));
+    }
+    Ok([min_lon, min_lat, max_lon, max_lat])
+}
+
+/// Grid cell in degrees: ~1/4 of a 256-pixel tile at this zoom, but never so small that the window holds
+/// more than MAX_FEATURES cells.
+fn cell_size(zoom: u8, bbox: [f64; 4]) -> f64 {
+    let per_side = ((MAX_FEATURES as f64).sqrt().floor() - 1.0).max(1.0);
+    let tile_quarter = 90.0 / f64::from(1u32 << zoom);
+    tile_quarter
+        .max((bbox[2] - bbox[0]) / per_side)
+        .max((bbox[3] - bbox[1]) / per_side)
+}
+
+/// ЖК на карте
+///
+/// Объекты карты в окне `bbox` с фильтрами каталога, в формате GeoJSON `FeatureCollection` (RFC 7946,
+/// координаты `[долгота, широта]`), тип ответа `application/geo+json`. При `zoom` меньше 12 ЖК
+/// объединяются в кластеры сеткой PostGIS (`ST_SnapToGrid`): у кластера число ЖК, минимальная
+/// цена и центр масс его ЖК; ячейка с одним ЖК отдаётся как ЖК. С `zoom` 12 — объект на каждый ЖК (минимальная
+/// цена и класс). В ответе не больше 500 объектов: если ЖК в окне больше, они кластеризуются при любом `zoom`.
+/// Показываются только опубликованные ЖК, где есть квартиры под фильтрами.
+#[utoipa::path(get, path = "/map/projects", tag = "catalog",
+    params(MapQuery),
+    responses(
+        (status = 200, description = "Объекты карты", body = FeatureCollection, content_type = "application/geo+json"),
+        (status = 422, description = "Некорректное окно, масштаб или фильтр", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn map_projects(
+    State(state): State<AppState>,
+    Query(query): Query<MapQuery>,
+) -> AppResult<Response> {
+    let filters = query.catalog_filters()?;
+    let bbox = parse_bbox(&query.bbox)?;
+    if query.zoom > MAX_ZOOM {
+        return Err(AppError::field("zoom", "масштаб от 0 до 22"));
+    }
+    let client = state.pool.get().await?;
+    let cell = cell_size(query.zoom, bbox);
+    let fetch = |cluster: bool| {
+        let mut params = SqlParams::default();
+        for value in bbox {
+            params.push(value);
+        }
+        params.push(cell);
+        params.push(cluster);
+        let (offers, conditions) = if filters.on_sale_by_rooms_and_price() {
+            let mut conditions = filters.project_conditions(&mut params, "p", "p.id");
+            conditions.extend(filters.on_sale_conditions(&mut params));
+            (include_str!("map_offers_on_sale.sql"), conditions)
+        } else {
+            let mut conditions = filters.project_conditions(&mut params, "c", "c.project_id");
+            conditions.extend(filters.apartment_conditions(&mut params));
+            (include_str!("map_offers.sql"), conditions)
+        };
+        let offers = offers
+            .lines()
+            .filter(|line| !line.starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace("{conditions}", &conditions.join("\n       AND "));
+        let sql = include_str!("map.sql").replace("{offers}", &offers);
+        let client = &client;
+        async move { client.query(sql.as_str(), &params.as_refs()).await }
+    };
+    let mut rows = fetch(query.zoom < PROJECTS_FROM_ZOOM).await?;
+    if rows.len() > MAX_FEATURES {
+        // More projects in the window than one answer may hold: cluster them whatever the zoom; the cell
+        // size keeps the window at most (per_side + 1)² cells.
+        rows = fetch(true).await?;
+    }
+    let features = rows
+        .iter()
+        .enumerate()
+        .map(|(index, row)| {
+            let project_id: Option<i64> = row.get("project_id");
+            let min_price: Decimal = row.get("min_price");
+            Feature {
+                feature_type: "Feature",
+                id: match project_id {
+                    Some(id) => format!("project-{id}"),
+                    None => format!("cluster-{index}"),
+                },
+                geometry: PointGeometry {
+                    geometry_type: "Point",
+                    coordinates: [row.get("lon"), row.get("lat")],
+                },
+                properties: MapProperties {
+                    kind: if project_id.is_some() {
+                        "project"
+                    } else {
+                        "cluster"
+                    },
+                    projects: row.get("projects"),
+                    min_price: min_price.to_f64().unwrap_or_default(),
+                    project_id,
+                    name: row.get("name"),
+                    class: row.get("class"),
+                },
+            }
+        })
+        .collect();
+    let collection = FeatureCollection {
+        collection_type: "FeatureCollection",
+        bbox,
+        features,
+    };
+    let mut response = axum::Json(collection).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/geo+json"),
+    );
+    Ok(response)
+}

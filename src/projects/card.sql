@@ -1,0 +1,28 @@
+-- Карточка ЖК: сам ЖК, застройщик, квартиры в продаже по комнатности (только опубликованные).
+-- $1 id ЖК
+-- Выход: колонки ЖК и застройщика, агрегаты и room_mix (jsonb); public — опубликованы ЖК и застройщик
+WITH offers AS (
+    SELECT c.rooms, count(*) AS apartments,
+           min(c.current_price) AS min_price, max(c.current_price) AS max_price,
+           min(c.area_total) AS min_area, max(c.area_total) AS max_area, min(c.price_per_m2) AS min_price_per_m2
+      FROM catalog_apartments c
+     WHERE c.project_id = $1 AND c.status = 'available'
+     GROUP BY c.rooms
+)
+SELECT p.id, p.name, p.city, p.region_code, p.address, ST_Y(p.geo::geometry) AS latitude,
+       ST_X(p.geo::geometry) AS longitude, p.class::text AS class, p.commissioning_date, p.cover_image_url,
+       p.description, p.moderation_status::text AS moderation_status, p.moderation_comment, p.published_at,
+       d.id AS developer_id, d.name AS developer_name, d.verified, d.website, d.logo_url,
+       (p.moderation_status = 'published' AND d.moderation_status = 'published') AS public,
+       (SELECT coalesce(sum(apartments), 0)::bigint FROM offers) AS apartments_on_sale,
+       (SELECT min(min_price) FROM offers) AS min_price,
+       (SELECT min(min_price_per_m2) FROM offers) AS min_price_per_m2,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('rooms', rooms, 'apartments', apartments,
+                                                     'min_price', min_price::text, 'max_price', max_price::text,
+                                                     'min_area', min_area::text, 'max_area', max_area::text,
+                                                     'min_price_per_m2', min_price_per_m2::text) ORDER BY rooms),
+                        '[]'::jsonb)
+          FROM offers) AS room_mix
+  FROM projects p
+  JOIN developers d ON d.id = p.developer_id
+ WHERE p.id = $1

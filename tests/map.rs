@@ -1,0 +1,164 @@
+mod common;
+
+use common::catalog::seed;
+use common::TestApp;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// The RFC 7946 shape: a FeatureCollection of Point features with [lon, lat] inside the window.
+fn assert_geojson(body: &Value, bbox: [f64; 4]) {
+    assert_eq!(body["type"], "FeatureCollection");
+    for feature in body["features"].as_array().unwrap() {
+        assert_eq!(feature["type"], "Feature");
+        assert!(feature["id"].is_string());
+        assert_eq!(feature["geometry"]["type"], "Point");
+        let coordinates = feature["geometry"]["coordinates"].as_array().unwrap();
+        assert_eq!(coordinates.len(), 2);
+        let (lon, lat) = (
+            coordinates[0].as_f64().unwrap(),
+            coordinates[1].as_f64().unwrap(),
+        );
+        assert!((bbox[0]..=bbox[2]).contains(&lon), "lon {lon}");
+        assert!((bbox[1]..=bbox[3]).contains(&lat), "lat {lat}");
+        assert!(feature["properties"].is_object());
+        assert!(feature["properties"]["min_price"].is_number());
+    }
+}
+
+async fn map(app: &TestApp, query: &str) -> Value {
+    let response = app.get(&format!("/map/projects?{query}")).await;
+    assert_eq!(response.status(), StatusCode::OK, "{query}");
+    assert_eq!(response.headers()["content-type"], "application/geo+json");
+    response.json().await.unwrap()
+}
+
+fn sum(body: &Value, property: &str) -> i64 {
+    body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|feature| feature["properties"][property].as_i64().unwrap())
+        .sum()
+}
+
+#[tokio::test]
+async fn low_zoom_clusters_sum_to_the_projects_in_the_window() {
+    let app = TestApp::spawn().await;
+    seed(&app.db.client().await).await;
+    let russia = [19.6, 41.1, 180.0, 82.0];
+    let body = map(&app, "bbox=19.6,41.1,180,82&zoom=3").await;
+    assert_geojson(&body, russia);
+    assert_eq!(
+        sum(&body, "projects"),
+        3,
+        "P1, P2, P5; P3 and P4 are not public"
+    );
+    let cluster = &body["features"][0];
+    assert_eq!(cluster["properties"]["kind"], "cluster");
+    assert_eq!(cluster["properties"]["min_price"], 5_000_000.0);
+
+    // Moscow only, at street level: one feature per project.
+    let moscow = [37.0, 55.0, 38.0, 56.0];
+    let body = map(&app, "bbox=37,55,38,56&zoom=14").await;
+    assert_geojson(&body, moscow);
+    let features = body["features"].as_array().unwrap();
+    assert_eq!(features.len(), 2);
+    for feature in features {
+        assert_eq!(feature["properties"]["kind"], "project");
+        assert_eq!(feature["properties"]["projects"], 1);
+    }
+    let p1 = features
+        .iter()
+        .find(|feature| feature["properties"]["name"] == "P1")
+        .unwrap();
+    assert_eq!(p1["geometry"]["coordinates"][0], 37.62);
+    assert_eq!(p1["geometry"]["coordinates"][1], 55.75);
+    assert_eq!(p1["properties"]["min_price"], 8_000_000.0);
+    assert_eq!(p1["properties"]["class"], "comfort");
+}
+
+#[tokio::test]
+async fn catalog_filters_apply_to_the_map() {
+    let app = TestApp::spawn().await;
+    seed(&app.db.client().await).await;
+    let body = map(
+        &app,
+        "bbox=19.6,41.1,180,82&zoom=14&rooms=2&price_max=10000000",
+    )
+    .await;
+    let names: Vec<&str> = body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|feature| feature["properties"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.contains(&"P1") && names.contains(&"P5"));
+    let min_prices: Vec<f64> = body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|feature| feature["properties"]["min_price"].as_f64().unwrap())
+        .collect();
+    assert!(
+        min_prices.contains(&9_900_000.0),
+        "a3 is the cheapest 2-room flat of P1"
+    );
+    assert!(min_prices.contains(&10_000_000.0), "e1 of P5");
+    // The catalog view path (a filter the narrow index does not cover) agrees.
+    let slow = map(
+        &app,
+        "bbox=19.6,41.1,180,82&zoom=14&rooms=2&price_max=10000000&floor_min=-5",
+    )
+    .await;
+    assert_eq!(slow["features"], body["features"]);
+}
+
+#[tokio::test]
+async fn many_projects_never_exceed_the_feature_limit() {
+    let app = TestApp::spawn().await;
+    let client = app.db.client().await;
+    client
+        .batch_execute(
+            "INSERT INTO developers (name, legal_name, inn, ogrn, verified, moderation_status)
+             VALUES ('Массовый', 'ООО «Массовый»', '7707083893', '1027700132195', true, 'published');
+             INSERT INTO projects (developer_id, name, city, region_code, address, geo, class, commissioning_date,
+                                   moderation_status, published_at)
+             SELECT 1, 'ЖК ' || g, 'Москва', 'RU-MOW', 'ул. ' || g,
+                    ST_SetSRID(ST_MakePoint(37 + (g % 40) * 0.02, 55 + (g / 40) * 0.02), 4326)::geography,
+                    'comfort', '2027-01-01', 'published', now()
+               FROM generate_series(0, 799) g;
+             INSERT INTO buildings (project_id, name, floors) SELECT id, 'К1', 10 FROM projects;
+             INSERT INTO apartments (building_id, code, floor, rooms, area_total, base_price, current_price,
+                                     moderation_status, published_at)
+             SELECT id, 'A', 1, 1, 40, 5000000, 5000000, 'published', now() FROM buildings;",
+        )
+        .await
+        .unwrap();
+    let body = map(&app, "bbox=36.9,54.9,38,55.5&zoom=18").await;
+    let features = body["features"].as_array().unwrap().len();
+    assert!(features <= 500, "{features} features");
+    assert!(features > 1);
+    assert_eq!(sum(&body, "projects"), 800);
+}
+
+#[tokio::test]
+async fn bad_windows_name_the_field() {
+    let app = TestApp::spawn().await;
+    for (query, field) in [
+        ("bbox=1,2,3&zoom=3", "bbox"),
+        ("bbox=170,50,-170,60&zoom=3", "bbox"),
+        ("bbox=0,91,10,95&zoom=3", "bbox"),
+        ("bbox=30,50,40,60&zoom=23", "zoom"),
+        ("zoom=3", "bbox"),
+    ] {
+        let response = app.get(&format!("/map/projects?{query}")).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
+    }
+}

@@ -1,0 +1,219 @@
+mod common;
+
+use common::catalog::{seed, Catalog};
+use common::TestApp;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+async fn seeded() -> (TestApp, Catalog) {
+    let app = TestApp::spawn().await;
+    let catalog = seed(&app.db.client().await).await;
+    (app, catalog)
+}
+
+async fn search(app: &TestApp, query: &str) -> Value {
+    let response = app.get(&format!("/apartments?{query}")).await;
+    assert_eq!(response.status(), StatusCode::OK, "{query}");
+    response.json().await.unwrap()
+}
+
+fn codes(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn only_published_apartments_of_published_projects_and_developers_are_public() {
+    let (app, catalog) = seeded().await;
+    let page = search(&app, "").await;
+    assert_eq!(page["total"], 6);
+    assert_eq!(codes(&page), ["b1", "a1", "a3", "e1", "b2", "a2"]);
+    for hidden in ["a5", "c1", "d1"] {
+        let response = app
+            .get(&format!("/apartments/{}", catalog.id(hidden)))
+            .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{hidden}");
+    }
+    let visible: Value = app
+        .get(&format!("/apartments/{}", catalog.id("a2")))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(visible["price_per_m2"], "200000.00");
+    assert_eq!(visible["project"]["name"], "P1");
+    assert_eq!(visible["building"]["floors"], 25);
+    assert_eq!(visible["last_change"], Value::Null);
+}
+
+#[tokio::test]
+async fn filters_match_hand_computed_sets() {
+    let (app, catalog) = seeded().await;
+    // `floor_min=-5` matches every flat but sends the query down the catalog-view path instead of the
+    // narrow apartment_stats index: both paths must agree.
+    let cases: [(&str, &[&str]); 14] = [
+        ("rooms=2", &["a3", "e1", "b2", "a2"]),
+        ("rooms=2&floor_min=-5", &["a3", "e1", "b2", "a2"]),
+        (
+            "rooms=2&price_min=9000000&price_max=11600000&floor_min=-5",
+            &["a3", "e1", "b2"],
+        ),
+        (
+            "rooms=2&price_min=9000000&price_max=11600000",
+            &["a3", "e1", "b2"],
+        ),
+        ("rooms=0,1", &["b1", "a1"]),
+        (
+            "city=%D0%BC%D0%BE%D1%81%D0%BA%D0%B2%D0%B0",
+            &["a1", "a3", "e1", "a2"],
+        ),
+        ("region=RU-SPE", &["b1", "b2"]),
+        ("status=sold", &["a4"]),
+        ("price_m2_max=190000", &["a3"]),
+        ("area_min=55&area_max=60", &["a3", "b2", "a2"]),
+        ("floor_min=5&floor_max=8", &["a3", "e1", "b2"]),
+        ("class=comfort", &["a1", "a3", "a2"]),
+        ("commissioning_to=2027-01-01", &["a1", "a3", "a2"]),
+        (
+            "commissioning_from=2027-01-01&class=business,econom",
+            &["b1", "e1", "b2"],
+        ),
+    ];
+    for (query, expected) in cases {
+        let page = search(&app, query).await;
+        assert_eq!(codes(&page), expected, "{query}");
+        assert_eq!(page["total"], expected.len(), "{query}");
+    }
+    let page = search(&app, &format!("developer_id={}", catalog.id("D1"))).await;
+    assert_eq!(page["total"], 6);
+    let page = search(&app, &format!("project_id={}", catalog.id("P2"))).await;
+    assert_eq!(codes(&page), ["b1", "b2"]);
+    let page = search(&app, &format!("building_id={}", catalog.id("B5"))).await;
+    assert_eq!(codes(&page), ["e1"]);
+}
+
+#[tokio::test]
+async fn with_promotion_keeps_projects_with_an_active_promotion() {
+    let (app, catalog) = seeded().await;
+    let client = app.db.client().await;
+    client
+        .execute(
+            "INSERT INTO promotions (project_id, name, discount_percent, starts_at, ends_at)
+             VALUES ($1, 'Скидка 5 %', 5, now() - interval '1 day', now() + interval '1 day'),
+                    ($2, 'Прошедшая', 5, now() - interval '3 days', now() - interval '2 days')",
+            &[&catalog.id("P2"), &catalog.id("P1")],
+        )
+        .await
+        .unwrap();
+    let page = search(&app, "with_promotion=true").await;
+    assert_eq!(codes(&page), ["b1", "b2"]);
+}
+
+#[tokio::test]
+async fn sorting_and_pages_are_stable_and_totals_exact() {
+    let (app, catalog) = seeded().await;
+    let mut seen = Vec::new();
+    for offset in [0, 2, 4] {
+        let page = search(&app, &format!("limit=2&offset={offset}")).await;
+        assert_eq!(page["total"], 6);
+        seen.extend(codes(&page));
+    }
+    assert_eq!(seen, ["b1", "a1", "a3", "e1", "b2", "a2"]);
+    let empty = search(&app, "limit=2&offset=6").await;
+    assert_eq!(empty["total"], 6);
+    assert_eq!(codes(&empty), Vec::<String>::new());
+
+    assert_eq!(
+        codes(&search(&app, "sort=-price").await),
+        ["a2", "b2", "e1", "a3", "a1", "b1"]
+    );
+    assert_eq!(
+        codes(&search(&app, "sort=area").await),
+        ["b1", "a1", "e1", "a3", "b2", "a2"]
+    );
+    // Equal price per m² (200 000) is ordered by id: a1, a2, b1, b2, e1 were inserted in this order.
+    assert_eq!(
+        codes(&search(&app, "sort=price_per_m2").await),
+        ["a3", "a1", "a2", "b1", "b2", "e1"]
+    );
+    assert_eq!(codes(&search(&app, "sort=-commissioning").await)[0], "e1");
+    let client = app.db.client().await;
+    client
+        .execute(
+            "UPDATE apartment_stats SET views_24h = 10 WHERE apartment_id = $1",
+            &[&catalog.id("a2")],
+        )
+        .await
+        .unwrap();
+    client
+        .execute(
+            "UPDATE apartment_stats SET leads_24h = 1 WHERE apartment_id = $1",
+            &[&catalog.id("b2")],
+        )
+        .await
+        .unwrap();
+    let popular = search(&app, "sort=popularity").await;
+    assert_eq!(codes(&popular)[..2], ["a2", "b2"]);
+    assert_eq!(popular["items"][0]["popularity_24h"], "5.0");
+}
+
+#[tokio::test]
+async fn the_last_price_change_is_shown_with_its_percentage() {
+    let (app, catalog) = seeded().await;
+    app.db
+        .client()
+        .await
+        .execute(
+            "WITH changed AS (UPDATE apartments SET current_price = 8240000 WHERE id = $1 RETURNING id)
+             INSERT INTO price_history (apartment_id, old_price, new_price, reason, changed_at)
+             SELECT id, 8000000, 8240000, 'manual', now() - interval '1 hour' FROM changed",
+            &[&catalog.id("a1")],
+        )
+        .await
+        .unwrap();
+    let page = search(&app, "rooms=1").await;
+    let item = &page["items"][0];
+    assert_eq!(item["code"], "a1");
+    assert_eq!(item["current_price"], "8240000.00");
+    assert_eq!(item["base_price"], "8000000.00");
+    assert_eq!(item["last_change"]["change_percent"], "3.00");
+    assert_eq!(item["last_change"]["reason"], "manual");
+}
+
+#[tokio::test]
+async fn bad_filters_and_pages_name_the_field() {
+    let (app, _) = seeded().await;
+    for (query, field) in [
+        ("limit=101", "limit"),
+        ("limit=0", "limit"),
+        ("offset=-1", "offset"),
+        ("offset=10001", "offset"),
+        ("rooms=1,x", "rooms"),
+        ("rooms=21", "rooms"),
+        ("price_min=0", "price_min"),
+        ("price_min=10&price_max=5", "price_min"),
+        ("class=villa", "class"),
+        ("status=lost", "status"),
+        ("region=RU-XXX", "region"),
+        ("sort=cheapest", "sort"),
+        ("floor_min=abc", "floor_min"),
+        ("colour=red", "colour"),
+    ] {
+        let response = app.get(&format!("/apartments?{query}")).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}"
+        );
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
+    }
+}
