@@ -479,3 +479,21 @@ async fn a_booking_through_the_api_blocks_repricing_for_a_day_even_when_cancelle
     assert_eq!(apartment_status(&app, target).await, "available");
     assert_eq!(decision(&client, target).await, "recent_booking");
 }
+
+#[tokio::test]
+async fn a_booking_comment_with_a_nul_character_is_a_field_error() {
+    let app = TestApp::spawn().await;
+    let (_, _, rows) = developer_with_apartment(&app, "owner@nul.ru").await;
+    let (_, buyer) = app.quick_buyer("buyer@nul.ru").await;
+    let response = app
+        .post_json(
+            &format!("/apartments/{}/bookings", rows.apartment_id),
+            Some(&buyer),
+            &json!({"comment": "позвоните\u{0}"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = response.json().await.unwrap();
+    assert!(problem.to_string().contains("comment"), "{problem}");
+    assert_eq!(active_bookings(&app, rows.apartment_id).await, 0);
+}

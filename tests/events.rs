@@ -523,3 +523,79 @@ async fn pruning_removes_only_events_past_retention() {
         .await;
     assert!(too_short.is_err());
 }
+
+#[tokio::test]
+async fn control_characters_in_text_fields_are_field_errors_not_500() {
+    let app = TestApp::spawn().await;
+    let (_, apartments) = published_apartments(&app, 1).await;
+    let apartment = apartments[0];
+
+    let response = view(&app, apartment, "bad\u{0}visitor").await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = response.json().await.unwrap();
+    assert!(problem.to_string().contains("visitor_id"), "{problem}");
+
+    let response = app
+        .post_json(
+            &format!("/apartments/{apartment}/leads"),
+            None,
+            &json!({"name": "Ан\u{0}на", "phone": "+79161234567", "comment": "a\u{0}", "visitor_id": "anna"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = response.json().await.unwrap();
+    assert!(problem.to_string().contains("\"name\""), "{problem}");
+    assert!(problem.to_string().contains("\"comment\""), "{problem}");
+
+    let body: Value = batch(
+        &app,
+        json!([
+            {"apartment_id": apartment, "visitor_id": "nul\u{0}"},
+            {"apartment_id": apartment, "visitor_id": "fine"},
+        ]),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(body["items"][0]["accepted"], false, "{body}");
+    assert_eq!(body["items"][1]["accepted"], true, "{body}");
+}
+
+#[tokio::test]
+async fn a_batch_item_of_the_wrong_shape_is_rejected_alone() {
+    let app = TestApp::spawn().await;
+    let (_, apartments) = published_apartments(&app, 1).await;
+    let apartment = apartments[0];
+    let response = batch(
+        &app,
+        json!([
+            {"apartment_id": apartment, "visitor_id": "first"},
+            {"apartment_id": "not a number", "visitor_id": "second"},
+            {"apartment_id": apartment, "visitor_id": "third", "surprise": 1},
+            {"apartment_id": apartment, "event": "like", "visitor_id": "fourth"},
+            42,
+            {"apartment_id": apartment, "visitor_id": "sixth"},
+        ]),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let accepted: Vec<bool> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["accepted"].as_bool().unwrap())
+        .collect();
+    assert_eq!(accepted, [true, false, false, false, false, true], "{body}");
+    assert_eq!(body["items"][1]["outcome"], "invalid");
+    assert!(
+        body["items"][2]["message"]
+            .as_str()
+            .unwrap()
+            .contains("surprise"),
+        "{body}"
+    );
+    assert_eq!(body["accepted"], 2);
+    assert_eq!(body["rejected"], 4);
+}

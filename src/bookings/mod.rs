@@ -45,6 +45,12 @@ fn comment_of(raw: Option<&str>) -> AppResult<Option<String>> {
     if comment.is_some_and(|comment| comment.chars().count() > MAX_COMMENT_CHARS) {
         return Err(AppError::field("comment", "не длиннее 1000 символов"));
     }
+    if comment.is_some_and(|comment| crate::events::has_control_chars(comment, true)) {
+        return Err(AppError::field(
+            "comment",
+            "без управляющих символов (кроме переноса строки)",
+        ));
+    }
     Ok(comment.map(str::to_owned))
 }
 

@@ -103,12 +103,20 @@ pub async fn ingest(
         .collect()
 }
 
+/// PostgreSQL text cannot hold NUL, and no identifier or name needs control characters: reject them as
+/// field errors instead of letting the database answer 500. Comments keep line breaks and tabs.
+pub fn has_control_chars(text: &str, allow_line_breaks: bool) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !(allow_line_breaks && matches!(c, '\n' | '\r' | '\t')))
+}
+
 fn visitor_id_of(raw: Option<&str>) -> Result<Option<String>, &'static str> {
     match raw.map(str::trim) {
         None => Ok(None),
         Some(value) if value.is_empty() || value.chars().count() > MAX_VISITOR_ID_CHARS => {
             Err("от 1 до 128 символов")
         }
+        Some(value) if has_control_chars(value, false) => Err("без управляющих символов"),
         Some(value) => Ok(Some(value.to_owned())),
     }
 }
@@ -237,6 +245,18 @@ async fn create_lead(
     {
         errors.add("comment", "не длиннее 2000 символов");
     }
+    if comment
+        .as_ref()
+        .is_some_and(|comment| has_control_chars(comment, true))
+    {
+        errors.add(
+            "comment",
+            "без управляющих символов (кроме переноса строки)",
+        );
+    }
+    if has_control_chars(&name, false) {
+        errors.add("name", "без управляющих символов");
+    }
     let visitor = viewer_of(&caller, request.visitor_id.as_deref());
     let (user_id, visitor_id) = match visitor {
         Ok(viewer) => viewer,
@@ -346,7 +366,7 @@ fn require_batch_sender(
         (status = 401, description = "Нет или неверен X-Service-Token / access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Access-токен не модератора", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Тело больше 1 МБ", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Пустой пакет или больше 1000 событий; неверная форма события", body = Problem,
+        (status = 422, description = "Пустой пакет или больше 1000 событий; тело не объект с массивом events", body = Problem,
             content_type = "application/problem+json"),
     ))]
 async fn ingest_batch(
@@ -359,9 +379,21 @@ async fn ingest_batch(
     if request.events.is_empty() || request.events.len() > MAX_BATCH_EVENTS {
         return Err(AppError::field("events", "от 1 до 1000 событий в пакете"));
     }
-    let mut outcomes: Vec<Option<EventOutcome>> = Vec::with_capacity(request.events.len());
+    // An item of the wrong shape is rejected alone, with serde's description, like any other bad item.
+    let mut outcomes: Vec<Option<(EventOutcome, String)>> =
+        Vec::with_capacity(request.events.len());
     let mut valid = Vec::with_capacity(request.events.len());
-    for event in request.events {
+    for item in request.events {
+        let event = match serde_json::from_value::<BatchEvent>(item) {
+            Ok(event) => event,
+            Err(error) => {
+                outcomes.push(Some((
+                    EventOutcome::Invalid,
+                    format!("некорректное событие: {error}"),
+                )));
+                continue;
+            }
+        };
         match visitor_id_of(event.visitor_id.as_deref()) {
             Ok(visitor_id) => {
                 outcomes.push(None);
@@ -373,7 +405,10 @@ async fn ingest_batch(
                     occurred_at: event.occurred_at,
                 });
             }
-            Err(_) => outcomes.push(Some(EventOutcome::Invalid)),
+            Err(message) => outcomes.push(Some((
+                EventOutcome::Invalid,
+                format!("visitor_id: {message}"),
+            ))),
         }
     }
     let client = state.pool.get().await?;
@@ -392,19 +427,16 @@ async fn ingest_batch(
     let items: Vec<BatchItemResult> = outcomes
         .into_iter()
         .enumerate()
-        .map(|(index, outcome)| {
-            let outcome = outcome
-                .or_else(|| stored.next())
-                .unwrap_or(EventOutcome::Invalid);
+        .map(|(index, rejected)| {
+            let (outcome, message) = rejected.unwrap_or_else(|| {
+                let outcome = stored.next().unwrap_or(EventOutcome::Invalid);
+                (outcome, outcome.message().to_owned())
+            });
             BatchItemResult {
                 index,
                 accepted: outcome.accepted(),
                 outcome,
-                message: if outcome == EventOutcome::Invalid {
-                    "visitor_id: от 1 до 128 символов".into()
-                } else {
-                    outcome.message().into()
-                },
+                message,
             }
         })
         .collect();
