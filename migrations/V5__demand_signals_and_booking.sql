@@ -249,12 +249,22 @@ DECLARE
     v_state    demand_aggregation_state;
     v_start    timestamptz := p_now - interval '24 hours';
     v_snapshot pg_snapshot;
+    v_recount  bigint[];
 BEGIN
     SELECT * INTO v_state FROM demand_aggregation_state FOR UPDATE;
     IF v_state.folded_snapshot IS NULL OR p_now < v_state.window_end THEN
         PERFORM rebuild_apartment_stats(p_now);
         RETURN;
     END IF;
+
+    -- Квартиры зрителей, чья пометка сменилась после прошлого снимка (события с начала ПРОШЛОГО окна — и те,
+    -- что сейчас из него выходят): дельты к ним неприменимы (событие учли при одной пометке, а вычли бы при
+    -- другой — счётчик ушёл бы в минус), их пересчитывают точно ниже.
+    SELECT coalesce(array_agg(DISTINCT v.apartment_id), '{}') INTO v_recount
+    FROM flagged_visitors f
+    JOIN views_log v ON v.viewer = f.viewer AND v.occurred_at > v_state.window_end - interval '24 hours'
+    WHERE f.changed_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
+      AND NOT pg_visible_in_snapshot(f.changed_xid, v_state.folded_snapshot);
 
     -- Просмотры и избранное: + события, которых не было в прошлом снимке; − учтённые, что вышли из окна.
     -- События помеченных зрителей не учитываются ни в плюс, ни в минус (смену пометки чинит пересчёт ниже).
@@ -284,6 +294,7 @@ BEGIN
     net AS (
         SELECT apartment_id, sum(views_delta) AS views_delta, sum(favourites_delta) AS favourites_delta
         FROM deltas
+        WHERE apartment_id <> ALL (v_recount)
         GROUP BY apartment_id
         HAVING sum(views_delta) <> 0 OR sum(favourites_delta) <> 0
     ),
@@ -307,10 +318,12 @@ BEGIN
           AND NOT pg_visible_in_snapshot(f.changed_xid, v_state.folded_snapshot)
     ),
     touched AS (
-        SELECT DISTINCT v.apartment_id
+        SELECT v.apartment_id
         FROM views_log v
         JOIN changed_viewers c ON c.viewer = v.viewer
-        WHERE v.occurred_at > v_start
+        WHERE v.occurred_at > v_state.window_end - interval '24 hours'
+        UNION
+        SELECT unnest(v_recount)
     ),
     recounted AS (
         SELECT t.apartment_id,

@@ -599,3 +599,72 @@ async fn a_batch_item_of_the_wrong_shape_is_rejected_alone() {
     assert_eq!(body["accepted"], 2);
     assert_eq!(body["rejected"], 4);
 }
+
+/// apartment_stats must equal a full rebuild even when a viewer's flag changes in the same refresh in which
+/// that viewer's last event leaves the 24 h window.
+#[tokio::test]
+async fn a_flag_change_stays_exact_when_the_viewers_event_leaves_the_window() {
+    let app = TestApp::spawn().await;
+    let (_, apartments) = published_apartments(&app, 2).await;
+    let (flagged_later, unflagged_later) = (apartments[0], apartments[1]);
+    let client = app.db.client().await;
+    client
+        .execute(
+            "INSERT INTO flagged_visitors (viewer, peak_events_per_minute) VALUES ('v:unflagged-later', 100)",
+            &[],
+        )
+        .await
+        .unwrap();
+    let almost_a_day_ago = chrono::Utc::now() - chrono::Duration::minutes(23 * 60 + 58);
+    let body: Value = batch(
+        &app,
+        json!([
+            {"apartment_id": flagged_later, "visitor_id": "flagged-later", "occurred_at": almost_a_day_ago},
+            {"apartment_id": unflagged_later, "visitor_id": "unflagged-later", "occurred_at": almost_a_day_ago},
+        ]),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(body["accepted"], 2, "{body}");
+    client
+        .execute("SELECT rebuild_apartment_stats(now())", &[])
+        .await
+        .unwrap();
+    let views = |apartment_id: i64| {
+        let client = &client;
+        async move {
+            client
+                .query_one(
+                    "SELECT views_24h FROM apartment_stats WHERE apartment_id = $1",
+                    &[&apartment_id],
+                )
+                .await
+                .unwrap()
+                .get::<_, i32>(0)
+        }
+    };
+    assert_eq!(views(flagged_later).await, 1);
+    assert_eq!(views(unflagged_later).await, 0);
+
+    client
+        .batch_execute(
+            "INSERT INTO flagged_visitors (viewer, peak_events_per_minute) VALUES ('v:flagged-later', 100);
+             UPDATE flagged_visitors SET flagged = false, changed_xid = pg_current_xact_id()
+             WHERE viewer = 'v:unflagged-later';
+             SELECT refresh_apartment_stats(now() + interval '5 minutes');",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        views(flagged_later).await,
+        0,
+        "the counted event left the window"
+    );
+    assert_eq!(
+        views(unflagged_later).await,
+        0,
+        "an event never counted is never subtracted"
+    );
+}
