@@ -668,3 +668,73 @@ async fn a_flag_change_stays_exact_when_the_viewers_event_leaves_the_window() {
         "an event never counted is never subtracted"
     );
 }
+
+#[tokio::test]
+async fn leads_of_a_flagged_visitor_are_excluded_from_demand_until_unflagged() {
+    let app = TestApp::spawn().await;
+    let (_, apartments) = published_apartments(&app, 1).await;
+    let apartment = apartments[0];
+    let client = app.db.client().await;
+    let leads_24h = || async {
+        client
+            .execute("SELECT refresh_demand_aggregates()", &[])
+            .await
+            .unwrap();
+        client
+            .query_one(
+                "SELECT leads_24h FROM apartment_stats WHERE apartment_id = $1",
+                &[&apartment],
+            )
+            .await
+            .unwrap()
+            .get::<_, i32>(0)
+    };
+    assert_eq!(leads_24h().await, 0);
+    let flag_id: i64 = client
+        .query_one(
+            "INSERT INTO flagged_visitors (viewer, peak_events_per_minute) VALUES ('v:bot', 100) RETURNING id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    for visitor in ["bot", "honest"] {
+        let response = app
+            .post_json(
+                &format!("/apartments/{apartment}/leads"),
+                None,
+                &json!({"name": "Иван", "phone": "+79161234567", "visitor_id": visitor}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    assert_eq!(
+        leads_24h().await,
+        1,
+        "the flagged visitor's lead is not demand"
+    );
+
+    let moderator = app.create_moderator("mod@leads-flag.ru").await;
+    let response = app
+        .post_json(
+            &format!("/moderation/flagged-visitors/{flag_id}/unflag"),
+            Some(&moderator),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(leads_24h().await, 2, "unflagged: the lead counts again");
+    client
+        .execute("SELECT rebuild_apartment_stats()", &[])
+        .await
+        .unwrap();
+    let rebuilt: i32 = client
+        .query_one(
+            "SELECT leads_24h FROM apartment_stats WHERE apartment_id = $1",
+            &[&apartment],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rebuilt, 2);
+}
