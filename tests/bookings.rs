@@ -497,3 +497,34 @@ async fn a_booking_comment_with_a_nul_character_is_a_field_error() {
     assert!(problem.to_string().contains("comment"), "{problem}");
     assert_eq!(active_bookings(&app, rows.apartment_id).await, 0);
 }
+
+#[tokio::test]
+async fn a_malformed_id_in_the_path_is_a_problem_json_field_error() {
+    let app = TestApp::spawn().await;
+    let (_, buyer) = app.quick_buyer("buyer@path.ru").await;
+    for (method, path) in [
+        (reqwest::Method::POST, "/apartments/abc/bookings"),
+        (reqwest::Method::GET, "/bookings/99999999999999999999"),
+        (reqwest::Method::POST, "/apartments/1x/views"),
+        (reqwest::Method::PUT, "/apartments/abc/favourite"),
+    ] {
+        let response = app
+            .request(method, path, Some(&buyer))
+            .json(&json!({"visitor_id": "v"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}"
+        );
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "id", "{path}: {problem}");
+    }
+}

@@ -5,7 +5,7 @@ mod types;
 
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use sha2::{Digest, Sha256};
 use tokio_postgres::types::Type;
@@ -14,7 +14,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::auth::{CurrentUser, MaybeUser, Role};
 use crate::config::Secret;
 use crate::error::{AppError, AppResult, Problem};
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use crate::validation::{normalize_phone, required_text, FieldErrors};
 
@@ -493,6 +493,7 @@ async fn list_flagged_visitors(
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Только модератор", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Пометки нет", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Идентификатор в пути не целое число", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn unflag_visitor(
     State(state): State<AppState>,
