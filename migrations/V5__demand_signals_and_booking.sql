@@ -57,8 +57,10 @@ CREATE TABLE visitor_activity (
     CONSTRAINT visitor_activity_pkey PRIMARY KEY (viewer, minute)
 );
 CREATE INDEX visitor_activity_minute_idx ON visitor_activity (minute);
-COMMENT ON TABLE visitor_activity IS 'Сколько событий (включая повторы) прислал зритель за минуту; хранится час';
-COMMENT ON COLUMN visitor_activity.viewer IS 'Зритель';
+COMMENT ON TABLE visitor_activity IS
+    'Сколько событий (включая повторы) прислал зритель за минуту; хранится час. Строки ip:<адрес> — анонимные '
+    'просмотры и заявки с одного адреса клиента (лимит ANONYMOUS_EVENTS_PER_IP_PER_MINUTE, ответ 429)';
+COMMENT ON COLUMN visitor_activity.viewer IS 'Зритель (u:…, v:…) или адрес анонимного клиента (ip:…)';
 COMMENT ON COLUMN visitor_activity.minute IS 'Минута приёма (начало)';
 COMMENT ON COLUMN visitor_activity.events IS 'Событий за минуту';
 

@@ -738,3 +738,55 @@ async fn leads_of_a_flagged_visitor_are_excluded_from_demand_until_unflagged() {
         .get(0);
     assert_eq!(rebuilt, 2);
 }
+
+#[tokio::test]
+async fn anonymous_views_and_leads_are_limited_per_client_address() {
+    let app = TestApp::spawn_with_signals(SignalSettings {
+        anonymous_events_per_ip_per_minute: 3,
+        ..test_signal_settings()
+    })
+    .await;
+    let (_, apartments) = published_apartments(&app, 1).await;
+    let apartment = apartments[0];
+    // The counter is per calendar minute: do not start right before it turns.
+    let second = chrono::Timelike::second(&chrono::Utc::now());
+    if second > 50 {
+        tokio::time::sleep(std::time::Duration::from_secs(u64::from(61 - second))).await;
+    }
+    // Fresh visitor ids do not help: the address is what is counted.
+    for visitor in ["a", "b", "c"] {
+        assert_eq!(
+            view(&app, apartment, visitor).await.status(),
+            StatusCode::ACCEPTED
+        );
+    }
+    let limited = view(&app, apartment, "d").await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers().contains_key("retry-after"));
+    assert_eq!(
+        limited.headers()["content-type"],
+        "application/problem+json"
+    );
+    let lead = app
+        .post_json(
+            &format!("/apartments/{apartment}/leads"),
+            None,
+            &json!({"name": "Иван", "phone": "+79161234567", "visitor_id": "e"}),
+        )
+        .await;
+    assert_eq!(lead.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    let (_, buyer) = app.quick_buyer("buyer@limit.ru").await;
+    let signed_in = app
+        .post_json(
+            &format!("/apartments/{apartment}/views"),
+            Some(&buyer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        signed_in.status(),
+        StatusCode::ACCEPTED,
+        "buyers are bounded by flagging, not by address"
+    );
+}

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use tokio_postgres::types::Type;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::auth::{CurrentUser, MaybeUser, Role};
+use crate::auth::{ClientIp, CurrentUser, MaybeUser, Role};
 use crate::config::Secret;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{Json, Path, Query};
@@ -138,6 +138,39 @@ fn viewer_of(
     }
 }
 
+/// Anonymous writers are bounded by their address: a visitor id is free to invent, an address is not.
+/// The per-minute counter lives in `visitor_activity` under `ip:<address>` (pruned after an hour).
+async fn limit_anonymous(
+    client: &impl deadpool_postgres::GenericClient,
+    state: &AppState,
+    caller: &Option<CurrentUser>,
+    ClientIp(ip): ClientIp,
+) -> AppResult<()> {
+    let (None, Some(ip)) = (caller, ip) else {
+        return Ok(());
+    };
+    let row = client
+        .query_one(
+            "INSERT INTO visitor_activity AS va (viewer, minute, events)
+             VALUES ($1, date_trunc('minute', now()), 1)
+             ON CONFLICT (viewer, minute) DO UPDATE SET events = va.events + 1
+             RETURNING va.events, 60 - extract(second FROM now())::integer AS retry_after",
+            &[&format!("ip:{ip}")],
+        )
+        .await?;
+    let events: i32 = row.get("events");
+    let limit = i64::from(state.signals.anonymous_events_per_ip_per_minute);
+    if i64::from(events) > limit {
+        return Err(AppError::TooManyRequests {
+            detail: format!(
+                "Слишком много анонимных запросов с вашего адреса (больше {limit} в минуту); войдите или повторите позже"
+            ),
+            retry_after_seconds: u64::try_from(row.get::<_, i32>("retry_after")).unwrap_or(60).max(1),
+        });
+    }
+    Ok(())
+}
+
 fn rejected_apartment(outcome: EventOutcome) -> AppError {
     match outcome {
         EventOutcome::UnknownApartment | EventOutcome::NotPublished => {
@@ -161,15 +194,19 @@ fn rejected_apartment(outcome: EventOutcome) -> AppError {
         (status = 404, description = "Квартиры нет или она не опубликована", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Нет visitor_id у анонимного посетителя или он длиннее 128 символов", body = Problem,
             content_type = "application/problem+json"),
+        (status = 429, description = "Больше ANONYMOUS_EVENTS_PER_IP_PER_MINUTE анонимных запросов с адреса в минуту; заголовок Retry-After",
+            body = Problem, content_type = "application/problem+json"),
     ))]
 async fn record_view(
     State(state): State<AppState>,
     MaybeUser(caller): MaybeUser,
+    client_ip: ClientIp,
     Path(apartment_id): Path<i64>,
     Json(request): Json<ViewRequest>,
 ) -> AppResult<(StatusCode, Json<ViewRecorded>)> {
     let (user_id, visitor_id) = viewer_of(&caller, request.visitor_id.as_deref())?;
     let client = state.pool.get().await?;
+    limit_anonymous(&client, &state, &caller, client_ip).await?;
     let event = NewEvent {
         apartment_id,
         user_id,
@@ -218,10 +255,13 @@ async fn record_view(
             content_type = "application/problem+json"),
         (status = 422, description = "Некорректные поля: имя, телефон, комментарий, visitor_id", body = Problem,
             content_type = "application/problem+json"),
+        (status = 429, description = "Больше ANONYMOUS_EVENTS_PER_IP_PER_MINUTE анонимных запросов с адреса в минуту; заголовок Retry-After",
+            body = Problem, content_type = "application/problem+json"),
     ))]
 async fn create_lead(
     State(state): State<AppState>,
     MaybeUser(caller): MaybeUser,
+    client_ip: ClientIp,
     Path(apartment_id): Path<i64>,
     Json(request): Json<LeadRequest>,
 ) -> AppResult<(StatusCode, Json<Lead>)> {
@@ -280,6 +320,7 @@ async fn create_lead(
         }
     };
     let mut client = state.pool.get().await?;
+    limit_anonymous(&client, &state, &caller, client_ip).await?;
     let transaction = client.transaction().await?;
     transaction
         .execute(
