@@ -528,3 +528,139 @@ async fn a_malformed_id_in_the_path_is_a_problem_json_field_error() {
         assert_eq!(problem["errors"][0]["field"], "id", "{path}: {problem}");
     }
 }
+
+#[tokio::test]
+async fn the_buyer_cap_holds_under_concurrent_bookings_of_different_apartments() {
+    let app = TestApp::spawn_with_signals(SignalSettings {
+        buyer_max_active_bookings: 2,
+        ..test_signal_settings()
+    })
+    .await;
+    let (_, developer_id) = app.developer_with_company("owner@cap.ru", "ГК Лимит").await;
+    let (_, buyer) = app.quick_buyer("buyer@cap.ru").await;
+    let mut requests = Vec::new();
+    for _ in 0..8 {
+        let rows = app.insert_catalog(developer_id).await;
+        app.publish_catalog(&rows).await;
+        requests.push(book(&app, rows.apartment_id, &buyer));
+    }
+    let statuses: Vec<StatusCode> = send_concurrently(requests)
+        .await
+        .iter()
+        .map(|response| response.status())
+        .collect();
+    let created = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 2, "{statuses:?}");
+    assert!(statuses
+        .iter()
+        .all(|status| [StatusCode::CREATED, StatusCode::CONFLICT].contains(status)));
+    let booked: i64 = app
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT count(*) FROM apartments WHERE status = 'booked'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(booked, 2, "refused bookings leave their apartments on sale");
+}
+
+#[tokio::test]
+async fn confirmations_racing_the_expiry_job_never_leave_a_confirmed_booking_expired() {
+    let app = TestApp::spawn().await;
+    let (developer, developer_id) = app
+        .developer_with_company("owner@racejob.ru", "ГК Гонка")
+        .await;
+    let mut ids = Vec::new();
+    for index in 0..10 {
+        let rows = app.insert_catalog(developer_id).await;
+        app.publish_catalog(&rows).await;
+        let (_, buyer) = app.quick_buyer(&format!("b{index}@racejob.ru")).await;
+        let booking: Value = book(&app, rows.apartment_id, &buyer)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.push(booking["id"].as_i64().unwrap());
+    }
+    // Holds that end in a moment: some confirmations win, the job expires the rest — never both.
+    let client = app.db.client().await;
+    client
+        .execute(
+            "UPDATE bookings SET expires_at = now() + interval '8 milliseconds' * (id - (SELECT min(id) FROM bookings))",
+            &[],
+        )
+        .await
+        .unwrap();
+    let confirms: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            app.http
+                .post(app.url(&format!("/bookings/{id}/confirm")))
+                .bearer_auth(&developer)
+                .json(&json!({}))
+        })
+        .collect();
+    let job = {
+        let db = app.db.client().await;
+        tokio::spawn(async move {
+            for _ in 0..20 {
+                nedvizhimost::bookings::expiry::run_once(&db, &test_signal_settings())
+                    .await
+                    .unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        })
+    };
+    let statuses: Vec<StatusCode> = send_concurrently(confirms)
+        .await
+        .iter()
+        .map(|response| response.status())
+        .collect();
+    job.await.unwrap();
+    nedvizhimost::bookings::expiry::run_once(&client, &test_signal_settings())
+        .await
+        .unwrap();
+    assert!(statuses
+        .iter()
+        .all(|status| [StatusCode::OK, StatusCode::CONFLICT].contains(status)));
+    let rows = client
+        .query(
+            "SELECT b.status::text, a.status::text,
+                    (SELECT array_agg(e.action::text ORDER BY e.id) FROM booking_events e WHERE e.booking_id = b.id)
+             FROM bookings b JOIN apartments a ON a.id = b.apartment_id",
+            &[],
+        )
+        .await
+        .unwrap();
+    let confirmed = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(
+        rows.iter()
+            .filter(|row| row.get::<_, String>(0) == "confirmed")
+            .count(),
+        confirmed
+    );
+    for row in rows {
+        let (booking, apartment, history): (String, String, Vec<String>) =
+            (row.get(0), row.get(1), row.get(2));
+        match booking.as_str() {
+            "confirmed" => {
+                assert_eq!(apartment, "booked");
+                assert_eq!(history, ["created", "confirmed"]);
+            }
+            "expired" => {
+                assert_eq!(apartment, "available");
+                assert_eq!(history, ["created", "expired"]);
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+}
