@@ -664,3 +664,40 @@ async fn confirmations_racing_the_expiry_job_never_leave_a_confirmed_booking_exp
         }
     }
 }
+
+#[tokio::test]
+async fn the_same_idempotency_key_with_different_bodies_concurrently_books_once_and_the_others_get_422(
+) {
+    let app = TestApp::spawn().await;
+    let (_, _, rows) = developer_with_apartment(&app, "owner@idemmix.ru").await;
+    let (_, token) = app.quick_buyer("buyer@idemmix.ru").await;
+    let requests = (0..10)
+        .map(|index| {
+            app.http
+                .post(app.url(&format!("/apartments/{}/bookings", rows.apartment_id)))
+                .bearer_auth(&token)
+                .header("Idempotency-Key", "order-mixed")
+                .json(&json!({"comment": format!("тело {}", index % 2)}))
+        })
+        .collect();
+    let mut created = Vec::new();
+    let mut rejected = 0;
+    for response in send_concurrently(requests).await {
+        match response.status() {
+            StatusCode::CREATED => created.push(response.text().await.unwrap()),
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                let problem: Value = response.json().await.unwrap();
+                assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+                rejected += 1;
+            }
+            other => panic!("unexpected {other}: {}", response.text().await.unwrap()),
+        }
+    }
+    assert_eq!(
+        (created.len(), rejected),
+        (5, 5),
+        "the winner's body is replayed, the other body is 422"
+    );
+    assert!(created.iter().all(|body| body == &created[0]));
+    assert_eq!(active_bookings(&app, rows.apartment_id).await, 1);
+}
