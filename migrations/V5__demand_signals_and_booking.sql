@@ -305,8 +305,8 @@ BEGIN
     ),
     net AS (
         SELECT apartment_id, sum(views_delta) AS views_delta, sum(favourites_delta) AS favourites_delta
-        FROM deltas
-        WHERE apartment_id <> ALL (v_recount)
+        FROM deltas d
+        WHERE NOT EXISTS (SELECT 1 FROM unnest(v_recount) AS r (apartment_id) WHERE r.apartment_id = d.apartment_id)
         GROUP BY apartment_id
         HAVING sum(views_delta) <> 0 OR sum(favourites_delta) <> 0
     ),
