@@ -701,3 +701,36 @@ async fn the_same_idempotency_key_with_different_bodies_concurrently_books_once_
     assert!(created.iter().all(|body| body == &created[0]));
     assert_eq!(active_bookings(&app, rows.apartment_id).await, 1);
 }
+
+#[tokio::test]
+async fn the_partial_unique_index_answers_409_when_the_apartment_status_lies() {
+    let app = TestApp::spawn().await;
+    let (_, _, rows) = developer_with_apartment(&app, "owner@index.ru").await;
+    let (_, first) = app.quick_buyer("first@index.ru").await;
+    let (_, second) = app.quick_buyer("second@index.ru").await;
+    assert_eq!(
+        book(&app, rows.apartment_id, &first)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::CREATED
+    );
+    // Someone put the apartment back on sale by hand while the hold is active: the database still refuses.
+    app.db
+        .client()
+        .await
+        .execute(
+            "UPDATE apartments SET status = 'available' WHERE id = $1",
+            &[&rows.apartment_id],
+        )
+        .await
+        .unwrap();
+    let response = book(&app, rows.apartment_id, &second).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    assert_eq!(active_bookings(&app, rows.apartment_id).await, 1);
+}
