@@ -734,3 +734,66 @@ async fn the_partial_unique_index_answers_409_when_the_apartment_status_lies() {
     );
     assert_eq!(active_bookings(&app, rows.apartment_id).await, 1);
 }
+
+#[tokio::test]
+async fn an_expired_booking_still_blocks_repricing_until_a_day_has_passed() {
+    let app = TestApp::spawn().await;
+    let client = app.db.client().await;
+    let developer_id =
+        fixtures::developer(&**client, &common::random_inn(), &common::random_ogrn()).await;
+    let (_, building_id) = fixtures::project(&**client, developer_id, "ЖК Истёкший").await;
+    for _ in 0..2 {
+        let neighbour =
+            fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
+        fixtures::views(&**client, neighbour, 10).await;
+    }
+    let target = fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
+    fixtures::views(&**client, target, 30).await;
+    let (_, buyer) = app.quick_buyer("buyer@expired-guard.ru").await;
+    let booking: Value = book(&app, target, &buyer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = booking["id"].as_i64().unwrap();
+    client
+        .execute(
+            "UPDATE bookings SET booked_at = now() - interval '2 hours', expires_at = now() - interval '1 hour' WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    let report = nedvizhimost::bookings::expiry::run_once(&client, &test_signal_settings())
+        .await
+        .unwrap();
+    assert_eq!(report.expired_bookings, 1);
+    assert_eq!(apartment_status(&app, target).await, "available");
+    assert_eq!(decision(&client, target).await, "recent_booking");
+
+    client
+        .execute(
+            "UPDATE bookings SET booked_at = now() - interval '25 hours', expires_at = now() - interval '23 hours' WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    // The guard reads apartments.last_booked_at (kept by a trigger on insert): age it the same way.
+    client
+        .execute(
+            "UPDATE apartments SET last_booked_at = now() - interval '25 hours' WHERE id = $1",
+            &[&target],
+        )
+        .await
+        .unwrap();
+    client
+        .execute("SELECT rebuild_apartment_stats()", &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        decision(&client, target).await,
+        "raise",
+        "a day later the guard is off"
+    );
+}
