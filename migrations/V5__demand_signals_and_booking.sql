@@ -24,6 +24,14 @@ CREATE INDEX views_log_viewer_occurred_at_idx ON views_log (viewer, occurred_at)
 COMMENT ON COLUMN views_log.viewer IS
     'Кто смотрел: u:<id пользователя> или v:<id посетителя от фронтенда>; по нему работают окно повторов и пометка накрутки';
 
+ALTER TABLE leads
+    ADD COLUMN viewer text GENERATED ALWAYS AS (
+        CASE WHEN user_id IS NOT NULL THEN 'u:' || user_id::text
+             WHEN visitor_id IS NOT NULL THEN 'v:' || visitor_id END) STORED;
+CREATE INDEX leads_viewer_created_at_idx ON leads (viewer, created_at) WHERE viewer IS NOT NULL;
+COMMENT ON COLUMN leads.viewer IS
+    'Кто оставил заявку (как views_log.viewer): заявки помеченного зрителя не входят в спрос, одна заявка зрителя по квартире в сутки';
+
 -- Окно повторов -----------------------------------------------------------------------------------
 CREATE TABLE view_dedup (
     apartment_id bigint         NOT NULL CONSTRAINT view_dedup_apartment_id_fkey REFERENCES apartments (id) ON DELETE CASCADE,
@@ -49,8 +57,10 @@ CREATE TABLE visitor_activity (
     CONSTRAINT visitor_activity_pkey PRIMARY KEY (viewer, minute)
 );
 CREATE INDEX visitor_activity_minute_idx ON visitor_activity (minute);
-COMMENT ON TABLE visitor_activity IS 'Сколько событий (включая повторы) прислал зритель за минуту; хранится час';
-COMMENT ON COLUMN visitor_activity.viewer IS 'Зритель';
+COMMENT ON TABLE visitor_activity IS
+    'Сколько событий (включая повторы) прислал зритель за минуту; хранится час. Строки ip:<адрес> — анонимные '
+    'просмотры и заявки с одного адреса клиента (лимит ANONYMOUS_EVENTS_PER_IP_PER_MINUTE, ответ 429)';
+COMMENT ON COLUMN visitor_activity.viewer IS 'Зритель (u:…, v:…) или адрес анонимного клиента (ip:…)';
 COMMENT ON COLUMN visitor_activity.minute IS 'Минута приёма (начало)';
 COMMENT ON COLUMN visitor_activity.events IS 'Событий за минуту';
 
@@ -213,8 +223,10 @@ BEGIN
               AND NOT EXISTS (SELECT 1 FROM flagged_visitors f WHERE f.viewer = v.viewer AND f.flagged)
             GROUP BY v.apartment_id
             UNION ALL
-            SELECT apartment_id, 0, 0, count(*), 0 FROM leads
-            WHERE created_at > p_now - interval '24 hours' AND created_at <= p_now GROUP BY apartment_id
+            SELECT l.apartment_id, 0, 0, count(*), 0 FROM leads l
+            WHERE l.created_at > p_now - interval '24 hours' AND l.created_at <= p_now
+              AND NOT EXISTS (SELECT 1 FROM flagged_visitors f WHERE f.viewer = l.viewer AND f.flagged)
+            GROUP BY l.apartment_id
             UNION ALL
             SELECT apartment_id, 0, 0, 0, count(*) FROM bookings
             WHERE booked_at > p_now - interval '24 hours' AND booked_at <= p_now GROUP BY apartment_id
@@ -238,7 +250,7 @@ END;
 $$;
 COMMENT ON FUNCTION rebuild_apartment_stats(timestamptz) IS
     'Полный пересчёт apartment_stats с нуля (первый запуск, сверка, восстановление): счётчики из событий за 24 ч '
-    '(без событий помеченных зрителей) и копия полей apartments. Дорого: читает все события за 24 ч';
+    '(без событий и заявок помеченных зрителей) и копия полей apartments. Дорого: читает все события за 24 ч';
 
 CREATE OR REPLACE FUNCTION refresh_apartment_stats(p_now timestamptz DEFAULT now()) RETURNS void
 LANGUAGE plpgsql
@@ -249,12 +261,22 @@ DECLARE
     v_state    demand_aggregation_state;
     v_start    timestamptz := p_now - interval '24 hours';
     v_snapshot pg_snapshot;
+    v_recount  bigint[];
 BEGIN
     SELECT * INTO v_state FROM demand_aggregation_state FOR UPDATE;
     IF v_state.folded_snapshot IS NULL OR p_now < v_state.window_end THEN
         PERFORM rebuild_apartment_stats(p_now);
         RETURN;
     END IF;
+
+    -- Квартиры зрителей, чья пометка сменилась после прошлого снимка (события с начала ПРОШЛОГО окна — и те,
+    -- что сейчас из него выходят): дельты к ним неприменимы (событие учли при одной пометке, а вычли бы при
+    -- другой — счётчик ушёл бы в минус), их пересчитывают точно ниже.
+    SELECT coalesce(array_agg(DISTINCT v.apartment_id), '{}') INTO v_recount
+    FROM flagged_visitors f
+    JOIN views_log v ON v.viewer = f.viewer AND v.occurred_at > v_state.window_end - interval '24 hours'
+    WHERE f.changed_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
+      AND NOT pg_visible_in_snapshot(f.changed_xid, v_state.folded_snapshot);
 
     -- Просмотры и избранное: + события, которых не было в прошлом снимке; − учтённые, что вышли из окна.
     -- События помеченных зрителей не учитываются ни в плюс, ни в минус (смену пометки чинит пересчёт ниже).
@@ -283,7 +305,8 @@ BEGIN
     ),
     net AS (
         SELECT apartment_id, sum(views_delta) AS views_delta, sum(favourites_delta) AS favourites_delta
-        FROM deltas
+        FROM deltas d
+        WHERE NOT EXISTS (SELECT 1 FROM unnest(v_recount) AS r (apartment_id) WHERE r.apartment_id = d.apartment_id)
         GROUP BY apartment_id
         HAVING sum(views_delta) <> 0 OR sum(favourites_delta) <> 0
     ),
@@ -307,10 +330,12 @@ BEGIN
           AND NOT pg_visible_in_snapshot(f.changed_xid, v_state.folded_snapshot)
     ),
     touched AS (
-        SELECT DISTINCT v.apartment_id
+        SELECT v.apartment_id
         FROM views_log v
         JOIN changed_viewers c ON c.viewer = v.viewer
-        WHERE v.occurred_at > v_start
+        WHERE v.occurred_at > v_state.window_end - interval '24 hours'
+        UNION
+        SELECT unnest(v_recount)
     ),
     recounted AS (
         SELECT t.apartment_id,
@@ -329,7 +354,8 @@ BEGIN
     WHERE s.apartment_id = r.apartment_id
       AND (s.views_24h, s.favourites_24h) IS DISTINCT FROM (r.views, r.favourites);
 
-    -- Заявки и брони: точный пересчёт за 24 ч, но только у квартир, где что-то могло измениться (как в V2).
+    -- Заявки и брони: точный пересчёт за 24 ч, но только у квартир, где что-то могло измениться (как в V2,
+    -- плюс квартиры с заявками зрителей, чья пометка сменилась); заявки помеченных зрителей не входят в спрос.
     WITH touched AS (
         SELECT l.apartment_id FROM leads l
         WHERE l.recorded_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
@@ -339,6 +365,12 @@ BEGIN
         WHERE l.created_at > v_state.window_end - interval '24 hours' AND l.created_at <= v_start
         UNION
         SELECT l.apartment_id FROM leads l WHERE l.created_at > v_state.window_end AND l.created_at <= p_now
+        UNION
+        SELECT l.apartment_id FROM leads l
+        JOIN flagged_visitors f ON f.viewer = l.viewer
+        WHERE l.created_at > v_state.window_end - interval '24 hours'
+          AND f.changed_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
+          AND NOT pg_visible_in_snapshot(f.changed_xid, v_state.folded_snapshot)
         UNION
         SELECT b.apartment_id FROM bookings b
         WHERE b.recorded_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
@@ -352,7 +384,8 @@ BEGIN
     recounted AS (
         SELECT t.apartment_id,
                (SELECT count(*) FROM leads l
-                WHERE l.apartment_id = t.apartment_id AND l.created_at > v_start AND l.created_at <= p_now)::integer AS leads,
+                WHERE l.apartment_id = t.apartment_id AND l.created_at > v_start AND l.created_at <= p_now
+                  AND NOT EXISTS (SELECT 1 FROM flagged_visitors f WHERE f.viewer = l.viewer AND f.flagged))::integer AS leads,
                (SELECT count(*) FROM bookings b
                 WHERE b.apartment_id = t.apartment_id AND b.booked_at > v_start AND b.booked_at <= p_now)::integer AS bookings
         FROM touched t
@@ -366,7 +399,7 @@ END;
 $$;
 COMMENT ON FUNCTION refresh_apartment_stats(timestamptz) IS
     'Инкрементально сдвигает 24-часовое окно apartment_stats к p_now: стоимость зависит от числа новых и '
-    'выходящих из окна событий, а не от объёма за 24 ч. События помеченных зрителей (flagged_visitors) не входят '
+    'выходящих из окна событий, а не от объёма за 24 ч. События и заявки помеченных зрителей (flagged_visitors) не входят '
     'в спрос; квартиры зрителей, чья пометка сменилась, пересчитываются точно. Если p_now раньше прошлого окна — полный пересчёт';
 
 -- Хранение сырых событий -----------------------------------------------------------------------------

@@ -140,6 +140,9 @@ pub struct SignalSettings {
     pub view_dedup_window: Duration,
     /// A viewer sending more events than this in one minute is flagged and excluded from demand.
     pub flood_events_per_minute: u32,
+    /// Anonymous (token-less) views and leads from one client address per minute; more answer 429.
+    /// Visitor ids are free to invent, so this is what bounds an anonymous writer.
+    pub anonymous_events_per_ip_per_minute: u32,
     /// Raw interest events older than this are pruned (at least 2 days).
     pub views_retention: Duration,
     /// How long a pending booking holds the apartment.
@@ -155,6 +158,7 @@ impl Default for SignalSettings {
         Self {
             view_dedup_window: Duration::from_secs(30 * 60),
             flood_events_per_minute: 60,
+            anonymous_events_per_ip_per_minute: 600,
             views_retention: Duration::from_secs(90 * 24 * 3600),
             booking_hold: Duration::from_secs(48 * 3600),
             buyer_max_active_bookings: 3,
@@ -396,6 +400,10 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             "VISITOR_FLOOD_EVENTS_PER_MINUTE",
             self.parsed("VISITOR_FLOOD_EVENTS_PER_MINUTE", 60)?,
         )?;
+        let per_ip = positive(
+            "ANONYMOUS_EVENTS_PER_IP_PER_MINUTE",
+            self.parsed("ANONYMOUS_EVENTS_PER_IP_PER_MINUTE", 600)?,
+        )?;
         let retention_days: u64 = self.parsed("VIEWS_LOG_RETENTION_DAYS", 90)?;
         if !(2..=3650).contains(&retention_days) {
             return Err(ConfigError::Invalid {
@@ -433,6 +441,8 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             view_dedup_window: Duration::from_secs(window),
             flood_events_per_minute: u32::try_from(flood)
                 .map_err(|_| too_big("VISITOR_FLOOD_EVENTS_PER_MINUTE"))?,
+            anonymous_events_per_ip_per_minute: u32::try_from(per_ip)
+                .map_err(|_| too_big("ANONYMOUS_EVENTS_PER_IP_PER_MINUTE"))?,
             views_retention: Duration::from_secs(retention_days * 24 * 3600),
             booking_hold: Duration::from_secs(hold_hours * 3600),
             buyer_max_active_bookings: u32::try_from(cap)

@@ -171,6 +171,8 @@ impl AppError {
             SqlState::STRING_DATA_RIGHT_TRUNCATION,
             SqlState::INVALID_DATETIME_FORMAT,
             SqlState::DATETIME_FIELD_OVERFLOW,
+            SqlState::CHARACTER_NOT_IN_REPERTOIRE,
+            SqlState::UNTRANSLATABLE_CHARACTER,
         ]
         .contains(code)
         {

@@ -1,4 +1,5 @@
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::path::ErrorKind as PathErrorKind;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -120,6 +121,50 @@ where
                     .unwrap_or("query")
                     .to_owned();
                 Err(AppError::field(field, detail))
+            }
+            Err(other) => Err(AppError::BadRequest(other.body_text())),
+        }
+    }
+}
+
+/// `axum::extract::Path` with problem+json rejections: `/apartments/abc/views` is a 422 naming the parameter,
+/// not axum's text/plain 400.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(PathRejection::FailedToDeserializePathParams(error)) => {
+                let field = match error.kind() {
+                    PathErrorKind::ParseErrorAtKey { key, .. }
+                    | PathErrorKind::InvalidUtf8InPathParam { key } => key.clone(),
+                    // A single-value `Path<i64>` does not name its parameter: find it by its value.
+                    PathErrorKind::ParseError { value, .. } => {
+                        axum::extract::RawPathParams::from_request_parts(parts, state)
+                            .await
+                            .ok()
+                            .and_then(|params| {
+                                params
+                                    .iter()
+                                    .find(|(_, raw)| raw == value)
+                                    .map(|(key, _)| key.to_owned())
+                            })
+                            .unwrap_or_else(|| "path".to_owned())
+                    }
+                    _ => "path".to_owned(),
+                };
+                Err(AppError::field(
+                    field,
+                    "некорректное значение в пути: ожидается целое число от 1 до 9223372036854775807",
+                ))
             }
             Err(other) => Err(AppError::BadRequest(other.body_text())),
         }

@@ -479,3 +479,321 @@ async fn a_booking_through_the_api_blocks_repricing_for_a_day_even_when_cancelle
     assert_eq!(apartment_status(&app, target).await, "available");
     assert_eq!(decision(&client, target).await, "recent_booking");
 }
+
+#[tokio::test]
+async fn a_booking_comment_with_a_nul_character_is_a_field_error() {
+    let app = TestApp::spawn().await;
+    let (_, _, rows) = developer_with_apartment(&app, "owner@nul.ru").await;
+    let (_, buyer) = app.quick_buyer("buyer@nul.ru").await;
+    let response = app
+        .post_json(
+            &format!("/apartments/{}/bookings", rows.apartment_id),
+            Some(&buyer),
+            &json!({"comment": "позвоните\u{0}"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = response.json().await.unwrap();
+    assert!(problem.to_string().contains("comment"), "{problem}");
+    assert_eq!(active_bookings(&app, rows.apartment_id).await, 0);
+}
+
+#[tokio::test]
+async fn a_malformed_id_in_the_path_is_a_problem_json_field_error() {
+    let app = TestApp::spawn().await;
+    let (_, buyer) = app.quick_buyer("buyer@path.ru").await;
+    for (method, path) in [
+        (reqwest::Method::POST, "/apartments/abc/bookings"),
+        (reqwest::Method::GET, "/bookings/99999999999999999999"),
+        (reqwest::Method::POST, "/apartments/1x/views"),
+        (reqwest::Method::PUT, "/apartments/abc/favourite"),
+    ] {
+        let response = app
+            .request(method, path, Some(&buyer))
+            .json(&json!({"visitor_id": "v"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}"
+        );
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "id", "{path}: {problem}");
+    }
+}
+
+#[tokio::test]
+async fn the_buyer_cap_holds_under_concurrent_bookings_of_different_apartments() {
+    let app = TestApp::spawn_with_signals(SignalSettings {
+        buyer_max_active_bookings: 2,
+        ..test_signal_settings()
+    })
+    .await;
+    let (_, developer_id) = app.developer_with_company("owner@cap.ru", "ГК Лимит").await;
+    let (_, buyer) = app.quick_buyer("buyer@cap.ru").await;
+    let mut requests = Vec::new();
+    for _ in 0..8 {
+        let rows = app.insert_catalog(developer_id).await;
+        app.publish_catalog(&rows).await;
+        requests.push(book(&app, rows.apartment_id, &buyer));
+    }
+    let statuses: Vec<StatusCode> = send_concurrently(requests)
+        .await
+        .iter()
+        .map(|response| response.status())
+        .collect();
+    let created = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 2, "{statuses:?}");
+    assert!(statuses
+        .iter()
+        .all(|status| [StatusCode::CREATED, StatusCode::CONFLICT].contains(status)));
+    let booked: i64 = app
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT count(*) FROM apartments WHERE status = 'booked'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(booked, 2, "refused bookings leave their apartments on sale");
+}
+
+#[tokio::test]
+async fn confirmations_racing_the_expiry_job_never_leave_a_confirmed_booking_expired() {
+    let app = TestApp::spawn().await;
+    let (developer, developer_id) = app
+        .developer_with_company("owner@racejob.ru", "ГК Гонка")
+        .await;
+    let mut ids = Vec::new();
+    for index in 0..10 {
+        let rows = app.insert_catalog(developer_id).await;
+        app.publish_catalog(&rows).await;
+        let (_, buyer) = app.quick_buyer(&format!("b{index}@racejob.ru")).await;
+        let booking: Value = book(&app, rows.apartment_id, &buyer)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.push(booking["id"].as_i64().unwrap());
+    }
+    // Holds that end in a moment: some confirmations win, the job expires the rest — never both.
+    let client = app.db.client().await;
+    client
+        .execute(
+            "UPDATE bookings SET expires_at = now() + interval '8 milliseconds' * (id - (SELECT min(id) FROM bookings))",
+            &[],
+        )
+        .await
+        .unwrap();
+    let confirms: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            app.http
+                .post(app.url(&format!("/bookings/{id}/confirm")))
+                .bearer_auth(&developer)
+                .json(&json!({}))
+        })
+        .collect();
+    let job = {
+        let db = app.db.client().await;
+        tokio::spawn(async move {
+            for _ in 0..20 {
+                nedvizhimost::bookings::expiry::run_once(&db, &test_signal_settings())
+                    .await
+                    .unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        })
+    };
+    let statuses: Vec<StatusCode> = send_concurrently(confirms)
+        .await
+        .iter()
+        .map(|response| response.status())
+        .collect();
+    job.await.unwrap();
+    nedvizhimost::bookings::expiry::run_once(&client, &test_signal_settings())
+        .await
+        .unwrap();
+    assert!(statuses
+        .iter()
+        .all(|status| [StatusCode::OK, StatusCode::CONFLICT].contains(status)));
+    let rows = client
+        .query(
+            "SELECT b.status::text, a.status::text,
+                    (SELECT array_agg(e.action::text ORDER BY e.id) FROM booking_events e WHERE e.booking_id = b.id)
+             FROM bookings b JOIN apartments a ON a.id = b.apartment_id",
+            &[],
+        )
+        .await
+        .unwrap();
+    let confirmed = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(
+        rows.iter()
+            .filter(|row| row.get::<_, String>(0) == "confirmed")
+            .count(),
+        confirmed
+    );
+    for row in rows {
+        let (booking, apartment, history): (String, String, Vec<String>) =
+            (row.get(0), row.get(1), row.get(2));
+        match booking.as_str() {
+            "confirmed" => {
+                assert_eq!(apartment, "booked");
+                assert_eq!(history, ["created", "confirmed"]);
+            }
+            "expired" => {
+                assert_eq!(apartment, "available");
+                assert_eq!(history, ["created", "expired"]);
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_same_idempotency_key_with_different_bodies_concurrently_books_once_and_the_others_get_422(
+) {
+    let app = TestApp::spawn().await;
+    let (_, _, rows) = developer_with_apartment(&app, "owner@idemmix.ru").await;
+    let (_, token) = app.quick_buyer("buyer@idemmix.ru").await;
+    let requests = (0..10)
+        .map(|index| {
+            app.http
+                .post(app.url(&format!("/apartments/{}/bookings", rows.apartment_id)))
+                .bearer_auth(&token)
+                .header("Idempotency-Key", "order-mixed")
+                .json(&json!({"comment": format!("тело {}", index % 2)}))
+        })
+        .collect();
+    let mut created = Vec::new();
+    let mut rejected = 0;
+    for response in send_concurrently(requests).await {
+        match response.status() {
+            StatusCode::CREATED => created.push(response.text().await.unwrap()),
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                let problem: Value = response.json().await.unwrap();
+                assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+                rejected += 1;
+            }
+            other => panic!("unexpected {other}: {}", response.text().await.unwrap()),
+        }
+    }
+    assert_eq!(
+        (created.len(), rejected),
+        (5, 5),
+        "the winner's body is replayed, the other body is 422"
+    );
+    assert!(created.iter().all(|body| body == &created[0]));
+    assert_eq!(active_bookings(&app, rows.apartment_id).await, 1);
+}
+
+#[tokio::test]
+async fn the_partial_unique_index_answers_409_when_the_apartment_status_lies() {
+    let app = TestApp::spawn().await;
+    let (_, _, rows) = developer_with_apartment(&app, "owner@index.ru").await;
+    let (_, first) = app.quick_buyer("first@index.ru").await;
+    let (_, second) = app.quick_buyer("second@index.ru").await;
+    assert_eq!(
+        book(&app, rows.apartment_id, &first)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::CREATED
+    );
+    // Someone put the apartment back on sale by hand while the hold is active: the database still refuses.
+    app.db
+        .client()
+        .await
+        .execute(
+            "UPDATE apartments SET status = 'available' WHERE id = $1",
+            &[&rows.apartment_id],
+        )
+        .await
+        .unwrap();
+    let response = book(&app, rows.apartment_id, &second).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    assert_eq!(active_bookings(&app, rows.apartment_id).await, 1);
+}
+
+#[tokio::test]
+async fn an_expired_booking_still_blocks_repricing_until_a_day_has_passed() {
+    let app = TestApp::spawn().await;
+    let client = app.db.client().await;
+    let developer_id =
+        fixtures::developer(&**client, &common::random_inn(), &common::random_ogrn()).await;
+    let (_, building_id) = fixtures::project(&**client, developer_id, "ЖК Истёкший").await;
+    for _ in 0..2 {
+        let neighbour =
+            fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
+        fixtures::views(&**client, neighbour, 10).await;
+    }
+    let target = fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
+    fixtures::views(&**client, target, 30).await;
+    let (_, buyer) = app.quick_buyer("buyer@expired-guard.ru").await;
+    let booking: Value = book(&app, target, &buyer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = booking["id"].as_i64().unwrap();
+    client
+        .execute(
+            "UPDATE bookings SET booked_at = now() - interval '2 hours', expires_at = now() - interval '1 hour' WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    let report = nedvizhimost::bookings::expiry::run_once(&client, &test_signal_settings())
+        .await
+        .unwrap();
+    assert_eq!(report.expired_bookings, 1);
+    assert_eq!(apartment_status(&app, target).await, "available");
+    assert_eq!(decision(&client, target).await, "recent_booking");
+
+    client
+        .execute(
+            "UPDATE bookings SET booked_at = now() - interval '25 hours', expires_at = now() - interval '23 hours' WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    // The guard reads apartments.last_booked_at (kept by a trigger on insert): age it the same way.
+    client
+        .execute(
+            "UPDATE apartments SET last_booked_at = now() - interval '25 hours' WHERE id = $1",
+            &[&target],
+        )
+        .await
+        .unwrap();
+    client
+        .execute("SELECT rebuild_apartment_stats()", &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        decision(&client, target).await,
+        "raise",
+        "a day later the guard is off"
+    );
+}

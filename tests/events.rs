@@ -523,3 +523,270 @@ async fn pruning_removes_only_events_past_retention() {
         .await;
     assert!(too_short.is_err());
 }
+
+#[tokio::test]
+async fn control_characters_in_text_fields_are_field_errors_not_500() {
+    let app = TestApp::spawn().await;
+    let (_, apartments) = published_apartments(&app, 1).await;
+    let apartment = apartments[0];
+
+    let response = view(&app, apartment, "bad\u{0}visitor").await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = response.json().await.unwrap();
+    assert!(problem.to_string().contains("visitor_id"), "{problem}");
+
+    let response = app
+        .post_json(
+            &format!("/apartments/{apartment}/leads"),
+            None,
+            &json!({"name": "Ан\u{0}на", "phone": "+79161234567", "comment": "a\u{0}", "visitor_id": "anna"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = response.json().await.unwrap();
+    assert!(problem.to_string().contains("\"name\""), "{problem}");
+    assert!(problem.to_string().contains("\"comment\""), "{problem}");
+
+    let body: Value = batch(
+        &app,
+        json!([
+            {"apartment_id": apartment, "visitor_id": "nul\u{0}"},
+            {"apartment_id": apartment, "visitor_id": "fine"},
+        ]),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(body["items"][0]["accepted"], false, "{body}");
+    assert_eq!(body["items"][1]["accepted"], true, "{body}");
+}
+
+#[tokio::test]
+async fn a_batch_item_of_the_wrong_shape_is_rejected_alone() {
+    let app = TestApp::spawn().await;
+    let (_, apartments) = published_apartments(&app, 1).await;
+    let apartment = apartments[0];
+    let response = batch(
+        &app,
+        json!([
+            {"apartment_id": apartment, "visitor_id": "first"},
+            {"apartment_id": "not a number", "visitor_id": "second"},
+            {"apartment_id": apartment, "visitor_id": "third", "surprise": 1},
+            {"apartment_id": apartment, "event": "like", "visitor_id": "fourth"},
+            42,
+            {"apartment_id": apartment, "visitor_id": "sixth"},
+        ]),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let accepted: Vec<bool> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["accepted"].as_bool().unwrap())
+        .collect();
+    assert_eq!(accepted, [true, false, false, false, false, true], "{body}");
+    assert_eq!(body["items"][1]["outcome"], "invalid");
+    assert!(
+        body["items"][2]["message"]
+            .as_str()
+            .unwrap()
+            .contains("surprise"),
+        "{body}"
+    );
+    assert_eq!(body["accepted"], 2);
+    assert_eq!(body["rejected"], 4);
+}
+
+/// apartment_stats must equal a full rebuild even when a viewer's flag changes in the same refresh in which
+/// that viewer's last event leaves the 24 h window.
+#[tokio::test]
+async fn a_flag_change_stays_exact_when_the_viewers_event_leaves_the_window() {
+    let app = TestApp::spawn().await;
+    let (_, apartments) = published_apartments(&app, 2).await;
+    let (flagged_later, unflagged_later) = (apartments[0], apartments[1]);
+    let client = app.db.client().await;
+    client
+        .execute(
+            "INSERT INTO flagged_visitors (viewer, peak_events_per_minute) VALUES ('v:unflagged-later', 100)",
+            &[],
+        )
+        .await
+        .unwrap();
+    let almost_a_day_ago = chrono::Utc::now() - chrono::Duration::minutes(23 * 60 + 58);
+    let body: Value = batch(
+        &app,
+        json!([
+            {"apartment_id": flagged_later, "visitor_id": "flagged-later", "occurred_at": almost_a_day_ago},
+            {"apartment_id": unflagged_later, "visitor_id": "unflagged-later", "occurred_at": almost_a_day_ago},
+        ]),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(body["accepted"], 2, "{body}");
+    client
+        .execute("SELECT rebuild_apartment_stats(now())", &[])
+        .await
+        .unwrap();
+    let views = |apartment_id: i64| {
+        let client = &client;
+        async move {
+            client
+                .query_one(
+                    "SELECT views_24h FROM apartment_stats WHERE apartment_id = $1",
+                    &[&apartment_id],
+                )
+                .await
+                .unwrap()
+                .get::<_, i32>(0)
+        }
+    };
+    assert_eq!(views(flagged_later).await, 1);
+    assert_eq!(views(unflagged_later).await, 0);
+
+    client
+        .batch_execute(
+            "INSERT INTO flagged_visitors (viewer, peak_events_per_minute) VALUES ('v:flagged-later', 100);
+             UPDATE flagged_visitors SET flagged = false, changed_xid = pg_current_xact_id()
+             WHERE viewer = 'v:unflagged-later';
+             SELECT refresh_apartment_stats(now() + interval '5 minutes');",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        views(flagged_later).await,
+        0,
+        "the counted event left the window"
+    );
+    assert_eq!(
+        views(unflagged_later).await,
+        0,
+        "an event never counted is never subtracted"
+    );
+}
+
+#[tokio::test]
+async fn leads_of_a_flagged_visitor_are_excluded_from_demand_until_unflagged() {
+    let app = TestApp::spawn().await;
+    let (_, apartments) = published_apartments(&app, 1).await;
+    let apartment = apartments[0];
+    let client = app.db.client().await;
+    let leads_24h = || async {
+        client
+            .execute("SELECT refresh_demand_aggregates()", &[])
+            .await
+            .unwrap();
+        client
+            .query_one(
+                "SELECT leads_24h FROM apartment_stats WHERE apartment_id = $1",
+                &[&apartment],
+            )
+            .await
+            .unwrap()
+            .get::<_, i32>(0)
+    };
+    assert_eq!(leads_24h().await, 0);
+    let flag_id: i64 = client
+        .query_one(
+            "INSERT INTO flagged_visitors (viewer, peak_events_per_minute) VALUES ('v:bot', 100) RETURNING id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    for visitor in ["bot", "honest"] {
+        let response = app
+            .post_json(
+                &format!("/apartments/{apartment}/leads"),
+                None,
+                &json!({"name": "Иван", "phone": "+79161234567", "visitor_id": visitor}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    assert_eq!(
+        leads_24h().await,
+        1,
+        "the flagged visitor's lead is not demand"
+    );
+
+    let moderator = app.create_moderator("mod@leads-flag.ru").await;
+    let response = app
+        .post_json(
+            &format!("/moderation/flagged-visitors/{flag_id}/unflag"),
+            Some(&moderator),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(leads_24h().await, 2, "unflagged: the lead counts again");
+    client
+        .execute("SELECT rebuild_apartment_stats()", &[])
+        .await
+        .unwrap();
+    let rebuilt: i32 = client
+        .query_one(
+            "SELECT leads_24h FROM apartment_stats WHERE apartment_id = $1",
+            &[&apartment],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rebuilt, 2);
+}
+
+#[tokio::test]
+async fn anonymous_views_and_leads_are_limited_per_client_address() {
+    let app = TestApp::spawn_with_signals(SignalSettings {
+        anonymous_events_per_ip_per_minute: 3,
+        ..test_signal_settings()
+    })
+    .await;
+    let (_, apartments) = published_apartments(&app, 1).await;
+    let apartment = apartments[0];
+    // The counter is per calendar minute: do not start right before it turns.
+    let second = chrono::Timelike::second(&chrono::Utc::now());
+    if second > 50 {
+        tokio::time::sleep(std::time::Duration::from_secs(u64::from(61 - second))).await;
+    }
+    // Fresh visitor ids do not help: the address is what is counted.
+    for visitor in ["a", "b", "c"] {
+        assert_eq!(
+            view(&app, apartment, visitor).await.status(),
+            StatusCode::ACCEPTED
+        );
+    }
+    let limited = view(&app, apartment, "d").await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers().contains_key("retry-after"));
+    assert_eq!(
+        limited.headers()["content-type"],
+        "application/problem+json"
+    );
+    let lead = app
+        .post_json(
+            &format!("/apartments/{apartment}/leads"),
+            None,
+            &json!({"name": "Иван", "phone": "+79161234567", "visitor_id": "e"}),
+        )
+        .await;
+    assert_eq!(lead.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    let (_, buyer) = app.quick_buyer("buyer@limit.ru").await;
+    let signed_in = app
+        .post_json(
+            &format!("/apartments/{apartment}/views"),
+            Some(&buyer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        signed_in.status(),
+        StatusCode::ACCEPTED,
+        "buyers are bounded by flagging, not by address"
+    );
+}

@@ -121,3 +121,32 @@ async fn a_buyer_adds_lists_and_removes_favourites_idempotently() {
     let big_page = app.get_with("/me/favourites?limit=201", Some(&buyer)).await;
     assert_eq!(big_page.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn concurrent_adds_of_the_same_favourite_all_succeed_and_add_once() {
+    let app = TestApp::spawn().await;
+    let (_, developer_id) = app
+        .developer_with_company("owner@favrace.ru", "ГК Гонка")
+        .await;
+    let rows = app.insert_catalog(developer_id).await;
+    app.publish_catalog(&rows).await;
+    let (_, buyer) = app.quick_buyer("buyer@favrace.ru").await;
+    let path = format!("/apartments/{}/favourite", rows.apartment_id);
+    let requests = (0..20)
+        .map(|_| app.request(Method::PUT, &path, Some(&buyer)))
+        .collect();
+    let responses = common::send_concurrently(requests).await;
+    let mut added = 0;
+    let mut dates = std::collections::HashSet::new();
+    for response in responses {
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        if body["added"] == true {
+            added += 1;
+        }
+        dates.insert(body["added_at"].to_string());
+    }
+    assert_eq!(added, 1, "exactly one request adds the favourite");
+    assert_eq!(dates.len(), 1, "every answer carries the same date");
+    assert_eq!(favourite_events(&app, rows.apartment_id).await, 1);
+}

@@ -6,7 +6,7 @@
 pub mod expiry;
 mod types;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use deadpool_postgres::Transaction;
 use serde_json::Value;
@@ -16,7 +16,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppResult, Problem};
 use crate::events::page;
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 
 pub use types::{
@@ -44,6 +44,12 @@ fn comment_of(raw: Option<&str>) -> AppResult<Option<String>> {
     let comment = raw.map(str::trim).filter(|comment| !comment.is_empty());
     if comment.is_some_and(|comment| comment.chars().count() > MAX_COMMENT_CHARS) {
         return Err(AppError::field("comment", "не длиннее 1000 символов"));
+    }
+    if comment.is_some_and(|comment| crate::events::has_control_chars(comment, true)) {
+        return Err(AppError::field(
+            "comment",
+            "без управляющих символов (кроме переноса строки)",
+        ));
     }
     Ok(comment.map(str::to_owned))
 }
@@ -245,6 +251,7 @@ async fn book(
         (status = 200, description = "Бронь с историей", body = Booking),
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Брони нет или она чужая", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Идентификатор в пути не целое число", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_booking(
     State(state): State<AppState>,

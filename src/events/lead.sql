@@ -9,7 +9,7 @@ WITH apartment AS (
 recent AS (
     SELECT l.id FROM leads l
     WHERE l.apartment_id = $1 AND l.created_at > now() - interval '24 hours'
-      AND (CASE WHEN l.user_id IS NOT NULL THEN 'u:' || l.user_id::text ELSE 'v:' || l.visitor_id END) = $7
+      AND l.viewer = $7
     LIMIT 1
 ),
 inserted AS (

@@ -5,16 +5,16 @@ mod types;
 
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use sha2::{Digest, Sha256};
 use tokio_postgres::types::Type;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::auth::{CurrentUser, MaybeUser, Role};
+use crate::auth::{ClientIp, CurrentUser, MaybeUser, Role};
 use crate::config::Secret;
 use crate::error::{AppError, AppResult, Problem};
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use crate::validation::{normalize_phone, required_text, FieldErrors};
 
@@ -103,12 +103,20 @@ pub async fn ingest(
         .collect()
 }
 
+/// PostgreSQL text cannot hold NUL, and no identifier or name needs control characters: reject them as
+/// field errors instead of letting the database answer 500. Comments keep line breaks and tabs.
+pub fn has_control_chars(text: &str, allow_line_breaks: bool) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !(allow_line_breaks && matches!(c, '\n' | '\r' | '\t')))
+}
+
 fn visitor_id_of(raw: Option<&str>) -> Result<Option<String>, &'static str> {
     match raw.map(str::trim) {
         None => Ok(None),
         Some(value) if value.is_empty() || value.chars().count() > MAX_VISITOR_ID_CHARS => {
             Err("от 1 до 128 символов")
         }
+        Some(value) if has_control_chars(value, false) => Err("без управляющих символов"),
         Some(value) => Ok(Some(value.to_owned())),
     }
 }
@@ -128,6 +136,39 @@ fn viewer_of(
             "обязателен без access-токена: анонимный идентификатор посетителя от фронтенда",
         )),
     }
+}
+
+/// Anonymous writers are bounded by their address: a visitor id is free to invent, an address is not.
+/// The per-minute counter lives in `visitor_activity` under `ip:<address>` (pruned after an hour).
+async fn limit_anonymous(
+    client: &impl deadpool_postgres::GenericClient,
+    state: &AppState,
+    caller: &Option<CurrentUser>,
+    ClientIp(ip): ClientIp,
+) -> AppResult<()> {
+    let (None, Some(ip)) = (caller, ip) else {
+        return Ok(());
+    };
+    let row = client
+        .query_one(
+            "INSERT INTO visitor_activity AS va (viewer, minute, events)
+             VALUES ($1, date_trunc('minute', now()), 1)
+             ON CONFLICT (viewer, minute) DO UPDATE SET events = va.events + 1
+             RETURNING va.events, 60 - extract(second FROM now())::integer AS retry_after",
+            &[&format!("ip:{ip}")],
+        )
+        .await?;
+    let events: i32 = row.get("events");
+    let limit = i64::from(state.signals.anonymous_events_per_ip_per_minute);
+    if i64::from(events) > limit {
+        return Err(AppError::TooManyRequests {
+            detail: format!(
+                "Слишком много анонимных запросов с вашего адреса (больше {limit} в минуту); войдите или повторите позже"
+            ),
+            retry_after_seconds: u64::try_from(row.get::<_, i32>("retry_after")).unwrap_or(60).max(1),
+        });
+    }
+    Ok(())
 }
 
 fn rejected_apartment(outcome: EventOutcome) -> AppError {
@@ -153,15 +194,19 @@ fn rejected_apartment(outcome: EventOutcome) -> AppError {
         (status = 404, description = "Квартиры нет или она не опубликована", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Нет visitor_id у анонимного посетителя или он длиннее 128 символов", body = Problem,
             content_type = "application/problem+json"),
+        (status = 429, description = "Больше ANONYMOUS_EVENTS_PER_IP_PER_MINUTE анонимных запросов с адреса в минуту; заголовок Retry-After",
+            body = Problem, content_type = "application/problem+json"),
     ))]
 async fn record_view(
     State(state): State<AppState>,
     MaybeUser(caller): MaybeUser,
+    client_ip: ClientIp,
     Path(apartment_id): Path<i64>,
     Json(request): Json<ViewRequest>,
 ) -> AppResult<(StatusCode, Json<ViewRecorded>)> {
     let (user_id, visitor_id) = viewer_of(&caller, request.visitor_id.as_deref())?;
     let client = state.pool.get().await?;
+    limit_anonymous(&client, &state, &caller, client_ip).await?;
     let event = NewEvent {
         apartment_id,
         user_id,
@@ -210,10 +255,13 @@ async fn record_view(
             content_type = "application/problem+json"),
         (status = 422, description = "Некорректные поля: имя, телефон, комментарий, visitor_id", body = Problem,
             content_type = "application/problem+json"),
+        (status = 429, description = "Больше ANONYMOUS_EVENTS_PER_IP_PER_MINUTE анонимных запросов с адреса в минуту; заголовок Retry-After",
+            body = Problem, content_type = "application/problem+json"),
     ))]
 async fn create_lead(
     State(state): State<AppState>,
     MaybeUser(caller): MaybeUser,
+    client_ip: ClientIp,
     Path(apartment_id): Path<i64>,
     Json(request): Json<LeadRequest>,
 ) -> AppResult<(StatusCode, Json<Lead>)> {
@@ -236,6 +284,18 @@ async fn create_lead(
         .is_some_and(|comment| comment.chars().count() > MAX_LEAD_COMMENT_CHARS)
     {
         errors.add("comment", "не длиннее 2000 символов");
+    }
+    if comment
+        .as_ref()
+        .is_some_and(|comment| has_control_chars(comment, true))
+    {
+        errors.add(
+            "comment",
+            "без управляющих символов (кроме переноса строки)",
+        );
+    }
+    if has_control_chars(&name, false) {
+        errors.add("name", "без управляющих символов");
     }
     let visitor = viewer_of(&caller, request.visitor_id.as_deref());
     let (user_id, visitor_id) = match visitor {
@@ -260,6 +320,7 @@ async fn create_lead(
         }
     };
     let mut client = state.pool.get().await?;
+    limit_anonymous(&client, &state, &caller, client_ip).await?;
     let transaction = client.transaction().await?;
     transaction
         .execute(
@@ -346,7 +407,7 @@ fn require_batch_sender(
         (status = 401, description = "Нет или неверен X-Service-Token / access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Access-токен не модератора", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Тело больше 1 МБ", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Пустой пакет или больше 1000 событий; неверная форма события", body = Problem,
+        (status = 422, description = "Пустой пакет или больше 1000 событий; тело не объект с массивом events", body = Problem,
             content_type = "application/problem+json"),
     ))]
 async fn ingest_batch(
@@ -359,9 +420,21 @@ async fn ingest_batch(
     if request.events.is_empty() || request.events.len() > MAX_BATCH_EVENTS {
         return Err(AppError::field("events", "от 1 до 1000 событий в пакете"));
     }
-    let mut outcomes: Vec<Option<EventOutcome>> = Vec::with_capacity(request.events.len());
+    // An item of the wrong shape is rejected alone, with serde's description, like any other bad item.
+    let mut outcomes: Vec<Option<(EventOutcome, String)>> =
+        Vec::with_capacity(request.events.len());
     let mut valid = Vec::with_capacity(request.events.len());
-    for event in request.events {
+    for item in request.events {
+        let event = match serde_json::from_value::<BatchEvent>(item) {
+            Ok(event) => event,
+            Err(error) => {
+                outcomes.push(Some((
+                    EventOutcome::Invalid,
+                    format!("некорректное событие: {error}"),
+                )));
+                continue;
+            }
+        };
         match visitor_id_of(event.visitor_id.as_deref()) {
             Ok(visitor_id) => {
                 outcomes.push(None);
@@ -373,7 +446,10 @@ async fn ingest_batch(
                     occurred_at: event.occurred_at,
                 });
             }
-            Err(_) => outcomes.push(Some(EventOutcome::Invalid)),
+            Err(message) => outcomes.push(Some((
+                EventOutcome::Invalid,
+                format!("visitor_id: {message}"),
+            ))),
         }
     }
     let client = state.pool.get().await?;
@@ -392,19 +468,16 @@ async fn ingest_batch(
     let items: Vec<BatchItemResult> = outcomes
         .into_iter()
         .enumerate()
-        .map(|(index, outcome)| {
-            let outcome = outcome
-                .or_else(|| stored.next())
-                .unwrap_or(EventOutcome::Invalid);
+        .map(|(index, rejected)| {
+            let (outcome, message) = rejected.unwrap_or_else(|| {
+                let outcome = stored.next().unwrap_or(EventOutcome::Invalid);
+                (outcome, outcome.message().to_owned())
+            });
             BatchItemResult {
                 index,
                 accepted: outcome.accepted(),
                 outcome,
-                message: if outcome == EventOutcome::Invalid {
-                    "visitor_id: от 1 до 128 символов".into()
-                } else {
-                    outcome.message().into()
-                },
+                message,
             }
         })
         .collect();
@@ -461,6 +534,7 @@ async fn list_flagged_visitors(
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Только модератор", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Пометки нет", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Идентификатор в пути не целое число", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn unflag_visitor(
     State(state): State<AppState>,

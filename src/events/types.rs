@@ -199,8 +199,10 @@ fn default_event() -> InterestEvent {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"events": [{"apartment_id": 1001, "visitor_id": "3f0c9a7e"}, {"apartment_id": 1002, "event": "view", "user_id": 42}]}))]
 pub struct BatchRequest {
-    /// События, от 1 до 1000
-    pub events: Vec<BatchEvent>,
+    /// События, от 1 до 1000. Событие неверной формы (не объект, лишнее поле, неверный тип) отклоняется
+    /// само по себе (`invalid` с описанием), остальные события пакета принимаются
+    #[schema(value_type = Vec<BatchEvent>)]
+    pub events: Vec<serde_json::Value>,
 }
 
 /// Исход одного события пакета.

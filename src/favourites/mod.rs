@@ -1,6 +1,6 @@
 //! Favourites of a buyer: idempotent add and remove, the list; adding counts as a `favourite` interest event.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -11,7 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppResult, Problem};
 use crate::events::{ingest, page, InterestEvent, NewEvent};
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -106,6 +106,7 @@ fn require_buyer(caller: &CurrentUser) -> AppResult<()> {
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Не покупатель", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Квартиры нет или она не опубликована", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Идентификатор в пути не целое число", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn add_favourite(
     State(state): State<AppState>,
@@ -153,6 +154,7 @@ async fn add_favourite(
         (status = 204, description = "Квартиры нет в избранном"),
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Не покупатель", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Идентификатор в пути не целое число", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn remove_favourite(
     State(state): State<AppState>,
