@@ -422,3 +422,129 @@ async fn the_cabinet_lists_own_objects_in_every_state_and_the_moderator_queue() 
     let response = app.get_with("/cabinet/projects", Some(&buyer)).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn another_companys_projects_buildings_and_apartments_answer_404_and_stay_unchanged() {
+    let Cabinet {
+        app,
+        token,
+        project,
+        building,
+        ..
+    } = cabinet().await;
+    let apartment: Value = app
+        .post_json(
+            &format!("/buildings/{building}/apartments"),
+            Some(&token),
+            &json!({"code": "201", "floor": 2, "rooms": 1, "area_total": "40", "base_price": "8000000"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let apartment = apartment["id"].as_i64().unwrap();
+    let (stranger, stranger_company) = app.developer_with_company("dev@yug.ru", "Юг").await;
+
+    let snapshot = || async {
+        let client = app.db.client().await;
+        client
+            .query_one(
+                "SELECT (SELECT row_to_json(p)::text FROM projects p WHERE p.id = $1)
+                        || (SELECT row_to_json(b)::text FROM buildings b WHERE b.id = $2)
+                        || (SELECT row_to_json(a)::text FROM apartments a WHERE a.id = $3)
+                        || (SELECT count(*)::text FROM buildings WHERE project_id = $1)
+                        || (SELECT count(*)::text FROM apartments WHERE building_id = $2)",
+                &[&project, &building, &apartment],
+            )
+            .await
+            .unwrap()
+            .get::<_, String>(0)
+    };
+    let before = snapshot().await;
+
+    let attempts = [
+        (
+            reqwest::Method::PATCH,
+            format!("/projects/{project}"),
+            json!({"name": "Захват"}),
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("/projects/{project}"),
+            Value::Null,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/projects/{project}/buildings"),
+            json!({"name": "Чужой корпус", "floors": 5}),
+        ),
+        (
+            reqwest::Method::PATCH,
+            format!("/buildings/{building}"),
+            json!({"floors": 3}),
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("/buildings/{building}"),
+            Value::Null,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/buildings/{building}/apartments"),
+            json!({"code": "X-1", "floor": 1, "rooms": 1, "area_total": "30", "base_price": "5000000"}),
+        ),
+        (
+            reqwest::Method::PATCH,
+            format!("/apartments/{apartment}"),
+            json!({"rooms": 3}),
+        ),
+        (
+            reqwest::Method::PATCH,
+            format!("/apartments/{apartment}/price"),
+            json!({"price": "1000000"}),
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("/apartments/{apartment}"),
+            Value::Null,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/apartments/{apartment}/submit"),
+            json!({}),
+        ),
+    ];
+    for (method, path, body) in attempts {
+        let mut request = app.request(method.clone(), &path, Some(&stranger));
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::NOT_FOUND,
+            "{method} {path} by another company"
+        );
+    }
+    assert_eq!(snapshot().await, before, "the owner's rows are unchanged");
+
+    let response = app.get_with("/cabinet/apartments", Some(&stranger)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page: Value = response.json().await.unwrap();
+    assert_eq!(page["total"], 0, "another company's cabinet: {page}");
+    let response = app
+        .get_with(
+            &format!("/cabinet/apartments?developer_id={}", stranger_company - 1),
+            Some(&stranger),
+        )
+        .await;
+    if response.status() == StatusCode::OK {
+        let page: Value = response.json().await.unwrap();
+        assert_eq!(
+            page["total"], 0,
+            "a foreign developer_id filter shows nothing: {page}"
+        );
+    } else {
+        assert!(response.status().is_client_error(), "{}", response.status());
+    }
+}
