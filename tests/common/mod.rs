@@ -25,7 +25,7 @@ pub const TEST_JWT_SECRET: &str = "nedvizhimost-test-jwt-secret-0123456789-abcde
 pub const TEST_PASSWORD: &str = "Тестовый-пароль-2025";
 
 const TEMPLATE_LOCK_KEY: i64 = 0x7465_7374_746d_706c;
-const STALE_TEST_DATABASE_SECONDS: u64 = 3 * 3600;
+const STALE_TEST_DATABASE_SECONDS: u64 = 30 * 60;
 
 pub fn admin_config() -> tokio_postgres::Config {
     std::env::var("TEST_DATABASE_URL")
