@@ -1,6 +1,6 @@
 mod common;
 
-use common::TestApp;
+use common::{send_concurrently, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -546,5 +546,37 @@ async fn another_companys_projects_buildings_and_apartments_answer_404_and_stay_
         );
     } else {
         assert!(response.status().is_client_error(), "{}", response.status());
+    }
+}
+
+#[tokio::test]
+async fn concurrent_bulk_uploads_of_the_same_new_codes_do_not_deadlock() {
+    let Cabinet {
+        app,
+        token,
+        company,
+        building,
+        ..
+    } = cabinet().await;
+    let path = format!("/developers/{company}/apartments:bulk");
+    for round in 0..3 {
+        let rows: Vec<Value> = (0..300)
+            .map(|index| row(building, &format!("C{round}-{index:04}"), 1, "5000000"))
+            .collect();
+        let reversed: Vec<Value> = rows.iter().rev().cloned().collect();
+        let responses = send_concurrently(vec![
+            app.request(reqwest::Method::PUT, &path, Some(&token))
+                .json(&json!({"apartments": rows})),
+            app.request(reqwest::Method::PUT, &path, Some(&token))
+                .json(&json!({"apartments": reversed})),
+        ])
+        .await;
+        let mut created = 0;
+        for response in responses {
+            assert_eq!(response.status(), StatusCode::OK, "round {round}");
+            let result: Value = response.json().await.unwrap();
+            created += result["created"].as_array().unwrap().len();
+        }
+        assert_eq!(created, 300, "each new code is created exactly once");
     }
 }

@@ -203,7 +203,9 @@ pub async fn bulk_upsert(
             );
         }
         keys.push(json!({"project_id": building.project_id, "code": fields.code}));
-        payload.push(json!({
+        payload.push((
+            (building.project_id, fields.code.clone()),
+            json!({
             "building_id": row.building_id,
             "code": fields.code,
             "floor": fields.floor,
@@ -218,9 +220,14 @@ pub async fn bulk_upsert(
             "base_price": fields.base_price,
             "current_price": fields.current_price,
             "status": fields.status.as_str(),
-        }));
+            }),
+        ));
     }
     errors.finish()?;
+    // Two uploads that insert the same new codes in different orders would wait on each other's unique
+    // index entries and deadlock: insert in one global order, (project, code), like the lock step's id order.
+    payload.sort_by(|(left, _), (right, _)| left.cmp(right));
+    let payload: Vec<serde_json::Value> = payload.into_iter().map(|(_, row)| row).collect();
 
     let transaction = client.transaction().await?;
     let existing: HashMap<(i64, String), i64> = transaction
