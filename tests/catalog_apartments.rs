@@ -580,3 +580,43 @@ async fn concurrent_bulk_uploads_of_the_same_new_codes_do_not_deadlock() {
         assert_eq!(created, 300, "each new code is created exactly once");
     }
 }
+
+#[tokio::test]
+async fn bulk_rejects_control_characters_naming_the_row_and_field() {
+    let Cabinet {
+        app,
+        token,
+        company,
+        building,
+        ..
+    } = cabinet().await;
+    let mut rows: Vec<Value> = (0..4_001)
+        .map(|index| row(building, &format!("N{index:05}"), 1, "5000000"))
+        .collect();
+    rows[4_000]["code"] = json!("N\u{0}4000");
+    rows[3_999]["layout_image_url"] = json!("https://cdn.sever.ru/\u{0}.png");
+    let response = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/developers/{company}/apartments:bulk"),
+            Some(&token),
+        )
+        .json(&json!({"apartments": rows}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        fields(response).await,
+        ["apartments[3999].layout_image_url", "apartments[4000].code"]
+    );
+    let written: i64 = app
+        .db
+        .client()
+        .await
+        .query_one("SELECT count(*) FROM apartments WHERE code LIKE 'N%'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(written, 0, "nothing is half-applied");
+}
