@@ -620,3 +620,45 @@ async fn bulk_rejects_control_characters_naming_the_row_and_field() {
         .get(0);
     assert_eq!(written, 0, "nothing is half-applied");
 }
+
+#[tokio::test]
+async fn bulk_keeps_the_price_of_a_sold_apartment_like_patch_does() {
+    let Cabinet {
+        app,
+        token,
+        company,
+        building,
+        ..
+    } = cabinet().await;
+    let path = format!("/developers/{company}/apartments:bulk");
+    let mut sold = row(building, "S1", 1, "5000000");
+    sold["status"] = json!("sold");
+    let response = app
+        .request(reqwest::Method::PUT, &path, Some(&token))
+        .json(&json!({"apartments": [sold.clone()]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    sold["current_price"] = json!("4000000");
+    let response = app
+        .request(reqwest::Method::PUT, &path, Some(&token))
+        .json(&json!({"apartments": [row(building, "S2", 1, "5000000"), sold]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields(response).await, ["apartments[1].current_price"]);
+    let client = app.db.client().await;
+    let prices: Vec<String> = client
+        .query(
+            "SELECT code || ':' || current_price::text FROM apartments WHERE code IN ('S1', 'S2') ORDER BY code",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(prices, ["S1:5000000.00"], "nothing is applied, S2 included");
+}
