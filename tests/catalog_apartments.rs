@@ -1,6 +1,6 @@
 mod common;
 
-use common::TestApp;
+use common::{send_concurrently, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -547,4 +547,118 @@ async fn another_companys_projects_buildings_and_apartments_answer_404_and_stay_
     } else {
         assert!(response.status().is_client_error(), "{}", response.status());
     }
+}
+
+#[tokio::test]
+async fn concurrent_bulk_uploads_of_the_same_new_codes_do_not_deadlock() {
+    let Cabinet {
+        app,
+        token,
+        company,
+        building,
+        ..
+    } = cabinet().await;
+    let path = format!("/developers/{company}/apartments:bulk");
+    for round in 0..3 {
+        let rows: Vec<Value> = (0..300)
+            .map(|index| row(building, &format!("C{round}-{index:04}"), 1, "5000000"))
+            .collect();
+        let reversed: Vec<Value> = rows.iter().rev().cloned().collect();
+        let responses = send_concurrently(vec![
+            app.request(reqwest::Method::PUT, &path, Some(&token))
+                .json(&json!({"apartments": rows})),
+            app.request(reqwest::Method::PUT, &path, Some(&token))
+                .json(&json!({"apartments": reversed})),
+        ])
+        .await;
+        let mut created = 0;
+        for response in responses {
+            assert_eq!(response.status(), StatusCode::OK, "round {round}");
+            let result: Value = response.json().await.unwrap();
+            created += result["created"].as_array().unwrap().len();
+        }
+        assert_eq!(created, 300, "each new code is created exactly once");
+    }
+}
+
+#[tokio::test]
+async fn bulk_rejects_control_characters_naming_the_row_and_field() {
+    let Cabinet {
+        app,
+        token,
+        company,
+        building,
+        ..
+    } = cabinet().await;
+    let mut rows: Vec<Value> = (0..4_001)
+        .map(|index| row(building, &format!("N{index:05}"), 1, "5000000"))
+        .collect();
+    rows[4_000]["code"] = json!("N\u{0}4000");
+    rows[3_999]["layout_image_url"] = json!("https://cdn.sever.ru/\u{0}.png");
+    let response = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/developers/{company}/apartments:bulk"),
+            Some(&token),
+        )
+        .json(&json!({"apartments": rows}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        fields(response).await,
+        ["apartments[3999].layout_image_url", "apartments[4000].code"]
+    );
+    let written: i64 = app
+        .db
+        .client()
+        .await
+        .query_one("SELECT count(*) FROM apartments WHERE code LIKE 'N%'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(written, 0, "nothing is half-applied");
+}
+
+#[tokio::test]
+async fn bulk_keeps_the_price_of_a_sold_apartment_like_patch_does() {
+    let Cabinet {
+        app,
+        token,
+        company,
+        building,
+        ..
+    } = cabinet().await;
+    let path = format!("/developers/{company}/apartments:bulk");
+    let mut sold = row(building, "S1", 1, "5000000");
+    sold["status"] = json!("sold");
+    let response = app
+        .request(reqwest::Method::PUT, &path, Some(&token))
+        .json(&json!({"apartments": [sold.clone()]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    sold["current_price"] = json!("4000000");
+    let response = app
+        .request(reqwest::Method::PUT, &path, Some(&token))
+        .json(&json!({"apartments": [row(building, "S2", 1, "5000000"), sold]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields(response).await, ["apartments[1].current_price"]);
+    let client = app.db.client().await;
+    let prices: Vec<String> = client
+        .query(
+            "SELECT code || ':' || current_price::text FROM apartments WHERE code IN ('S1', 'S2') ORDER BY code",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(prices, ["S1:5000000.00"], "nothing is applied, S2 included");
 }

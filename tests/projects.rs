@@ -320,3 +320,41 @@ async fn the_project_list_aggregates_apartments_under_the_filters() {
     let response = app.get("/projects?limit=500").await;
     assert_eq!(fields(response).await, ["limit"]);
 }
+
+#[tokio::test]
+async fn the_public_card_hides_layouts_of_unpublished_apartments() {
+    let app = TestApp::spawn().await;
+    let client = app.db.client().await;
+    let catalog = seed(&client).await;
+    let project = catalog.id("P1");
+    client
+        .execute(
+            "INSERT INTO project_media (project_id, apartment_id, kind, url, position)
+             VALUES ($1, $2, 'layout', 'https://cdn.example.ru/a1.png', 0),
+                    ($1, $3, 'layout', 'https://cdn.example.ru/a5-draft.png', 1),
+                    ($1, NULL, 'photo', 'https://cdn.example.ru/facade.jpg', 0)",
+            &[&project, &catalog.id("a1"), &catalog.id("a5")],
+        )
+        .await
+        .unwrap();
+    let card: Value = app
+        .get(&format!("/projects/{project}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let urls: Vec<&str> = card["media"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "https://cdn.example.ru/facade.jpg",
+            "https://cdn.example.ru/a1.png"
+        ],
+        "the draft apartment a5 and its layout stay hidden"
+    );
+}

@@ -202,6 +202,10 @@ async fn bad_filters_and_pages_name_the_field() {
         ("sort=cheapest", "sort"),
         ("floor_min=abc", "floor_min"),
         ("colour=red", "colour"),
+        ("city=%D0%9C%00", "city"),
+        ("price_min=NaN", "price_min"),
+        ("limit=99999999999999999999", "limit"),
+        ("rooms=", "rooms"),
     ] {
         let response = app.get(&format!("/apartments?{query}")).await;
         assert_eq!(

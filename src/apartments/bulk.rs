@@ -203,7 +203,9 @@ pub async fn bulk_upsert(
             );
         }
         keys.push(json!({"project_id": building.project_id, "code": fields.code}));
-        payload.push(json!({
+        payload.push((
+            (building.project_id, fields.code.clone()),
+            json!({
             "building_id": row.building_id,
             "code": fields.code,
             "floor": fields.floor,
@@ -218,20 +220,55 @@ pub async fn bulk_upsert(
             "base_price": fields.base_price,
             "current_price": fields.current_price,
             "status": fields.status.as_str(),
-        }));
+            }),
+        ));
     }
     errors.finish()?;
+    // Two uploads that insert the same new codes in different orders would wait on each other's unique
+    // index entries and deadlock: insert in one global order, (project, code), like the lock step's id order.
+    payload.sort_by(|(left, _), (right, _)| left.cmp(right));
+    let payload: Vec<serde_json::Value> = payload.into_iter().map(|(_, row)| row).collect();
 
     let transaction = client.transaction().await?;
-    let existing: HashMap<(i64, String), i64> = transaction
+    let locked = transaction
         .query(
             include_str!("bulk_lock.sql"),
             &[&serde_json::Value::Array(keys)],
         )
-        .await?
+        .await?;
+    let existing: HashMap<(i64, String), i64> = locked
         .iter()
         .map(|row| ((row.get("project_id"), row.get("code")), row.get("id")))
         .collect();
+    // The same rule as PATCH /apartments/{id}: the price of an apartment that is and stays sold is history.
+    let sold_prices: HashMap<(i64, String), Decimal> = locked
+        .iter()
+        .filter(|row| row.get::<_, &str>("status") == "sold")
+        .map(|row| {
+            (
+                (row.get("project_id"), row.get("code")),
+                row.get("current_price"),
+            )
+        })
+        .collect();
+    let mut errors = FieldErrors::default();
+    for (index, row) in rows.iter().enumerate() {
+        let key = (
+            buildings[&row.building_id].project_id,
+            row.code.trim().to_owned(),
+        );
+        if let (Some(old_price), Some(new_price), Some(ApartmentStatus::Sold)) =
+            (sold_prices.get(&key), row.current_price, row.status)
+        {
+            if *old_price != new_price {
+                errors.add(
+                    &format!("apartments[{index}].current_price"),
+                    "квартира продана, её цену менять нельзя",
+                );
+            }
+        }
+    }
+    errors.finish()?;
     let upserted = transaction
         .query(
             include_str!("bulk_upsert.sql"),

@@ -65,6 +65,11 @@ impl ApartmentFields {
         let field = |name: &str| format!("{prefix}{name}");
         if self.code.is_empty() || self.code.chars().count() > MAX_CODE_CHARS {
             errors.add(&field("code"), format!("от 1 до {MAX_CODE_CHARS} символов"));
+        } else if self.code.chars().any(char::is_control) {
+            errors.add(
+                &field("code"),
+                "артикул не может содержать управляющие символы",
+            );
         }
         if self.floor < -5 || self.floor > floors {
             errors.add(
@@ -119,7 +124,11 @@ impl ApartmentFields {
             ("tour_url", &self.tour_url),
         ] {
             if let Some(url) = url {
-                errors.check::<(), _>(&field(name), validate_http_url(url));
+                if url.chars().any(char::is_control) {
+                    errors.add(&field(name), "некорректная ссылка");
+                } else {
+                    errors.check::<(), _>(&field(name), validate_http_url(url));
+                }
             }
         }
         for (name, price) in [

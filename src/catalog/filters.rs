@@ -221,6 +221,14 @@ impl RawFilters<'_> {
             .is_some_and(|city| city.is_empty() || city.chars().count() > 100)
         {
             errors.add("city", "от 1 до 100 символов");
+        } else if city
+            .as_deref()
+            .is_some_and(|city| city.chars().any(char::is_control))
+        {
+            errors.add(
+                "city",
+                "название города не может содержать управляющие символы",
+            );
         }
         let rooms = list(
             &mut errors,

@@ -98,9 +98,14 @@ async fn card_from(
         .collect();
     let media = client
         .query(
-            "SELECT id, kind::text AS kind, url, title, position, apartment_id
-               FROM project_media WHERE project_id = $1 ORDER BY kind, position",
-            &[&id],
+            // A layout names its apartment: the public sees it only once that apartment is published.
+            "SELECT m.id, m.kind::text AS kind, m.url, m.title, m.position, m.apartment_id
+               FROM project_media m
+               LEFT JOIN apartments a ON a.id = m.apartment_id
+              WHERE m.project_id = $1
+                AND ($2 OR m.apartment_id IS NULL OR a.moderation_status = 'published')
+              ORDER BY m.kind, m.position",
+            &[&id, &staff],
         )
         .await?
         .iter()
