@@ -662,3 +662,38 @@ async fn bulk_keeps_the_price_of_a_sold_apartment_like_patch_does() {
         .collect();
     assert_eq!(prices, ["S1:5000000.00"], "nothing is applied, S2 included");
 }
+
+#[tokio::test]
+async fn a_malformed_id_in_a_catalog_path_is_a_problem_json_field_error() {
+    let app = TestApp::spawn().await;
+    let moderator = app.create_moderator("moderator@assoc.ru").await;
+    for path in [
+        "/projects/abc",
+        "/apartments/abc",
+        "/apartments/99999999999999999999/pricing",
+        "/developers/abc",
+        "/buildings/abc",
+    ] {
+        let method = if path.starts_with("/buildings") {
+            reqwest::Method::DELETE
+        } else {
+            reqwest::Method::GET
+        };
+        let response = app
+            .request(method, path, Some(&moderator))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}"
+        );
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
+        assert_eq!(fields(response).await, ["id"], "{path}");
+    }
+}

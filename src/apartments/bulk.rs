@@ -3,7 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use axum::extract::{Path, State};
+use crate::extract::Path;
+use axum::extract::State;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -1,4 +1,5 @@
-use axum::extract::{Path, State};
+use crate::extract::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use deadpool_postgres::GenericClient;
 

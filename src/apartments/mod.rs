@@ -7,7 +7,8 @@ mod handlers;
 pub mod search;
 pub mod types;
 
-use axum::extract::{Path, State};
+use crate::extract::Path;
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

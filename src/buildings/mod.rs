@@ -1,7 +1,8 @@
 //! Buildings (корпуса) of a project: create, edit, delete. A building has no moderation of its own: it is
 //! public exactly when its project is.
 
-use axum::extract::{Path, State};
+use crate::extract::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;

@@ -1,6 +1,7 @@
 //! REST API of dynamic pricing: configuration, runs (preview, run now, journal, rollback), price
 //! history and the per-apartment pricing preview.
-use axum::extract::{Path, State};
+use crate::extract::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
 use utoipa_axum::{router::OpenApiRouter, routes};

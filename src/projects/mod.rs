@@ -2,7 +2,8 @@
 
 pub mod types;
 
-use axum::extract::{Path, State};
+use crate::extract::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{Datelike, NaiveDate};
 use deadpool_postgres::GenericClient;
