@@ -1,4 +1,5 @@
 pub mod apartments;
+pub mod audit;
 pub mod auth;
 pub mod bookings;
 pub mod buildings;

@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::extract::Path;
 use axum::extract::State;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -11,10 +10,11 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::fields::{blank_to_none, ApartmentFields};
+use crate::audit;
 use crate::auth::{require_company_member, CurrentUser};
 use crate::catalog::ApartmentStatus;
 use crate::error::{AppError, AppResult, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Path};
 use crate::state::AppState;
 use crate::validation::FieldErrors;
 
@@ -320,20 +320,15 @@ pub async fn bulk_upsert(
             .await?
             .get("changed")
     };
-    transaction
-        .execute(
-            "INSERT INTO audit_log (actor_user_id, action, entity, entity_id, details)
-             VALUES ($1, 'apartment.bulk_upsert', 'developer', $2,
-                     jsonb_build_object('created', $3::bigint, 'updated', $4::bigint, 'prices_changed', $5::bigint))",
-            &[
-                &caller.id,
-                &developer_id,
-                &(created.len() as i64),
-                &(updated.len() as i64),
-                &prices_changed,
-            ],
-        )
-        .await?;
+    audit::record(
+        &transaction,
+        caller.id,
+        "apartment.bulk_upsert",
+        "developer",
+        developer_id,
+        json!({ "created": created.len(), "updated": updated.len(), "prices_changed": prices_changed }),
+    )
+    .await?;
     transaction.commit().await?;
     created.sort_by_key(|row| row.index);
     updated.sort_by_key(|row| row.index);

@@ -1,7 +1,7 @@
-use crate::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
 use deadpool_postgres::GenericClient;
+use serde_json::json;
 
 use super::fields::{blank_to_none, ApartmentFields};
 use super::search::{self, cards_in_order};
@@ -9,6 +9,7 @@ use super::types::{
     ApartmentCard, ApartmentPage, ApartmentSearchQuery, CreateApartmentRequest,
     UpdateApartmentRequest,
 };
+use crate::audit;
 use crate::auth::{
     apartment_of_company, apartment_of_company_for_update, building_of_company, CurrentUser,
     MaybeUser,
@@ -16,7 +17,7 @@ use crate::auth::{
 use crate::catalog::moderation::{self, Moderated};
 use crate::catalog::{ApartmentStatus, ModerationDecisionRequest};
 use crate::error::{AppError, AppResult, Problem};
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use crate::validation::FieldErrors;
 
@@ -139,12 +140,15 @@ pub async fn create_apartment(
         )
         .await?
         .get(0);
-    transaction
-        .execute(
-            "INSERT INTO audit_log (actor_user_id, action, entity, entity_id) VALUES ($1, 'apartment.create', 'apartment', $2)",
-            &[&caller.id, &id],
-        )
-        .await?;
+    audit::record(
+        &transaction,
+        caller.id,
+        "apartment.create",
+        "apartment",
+        id,
+        json!({}),
+    )
+    .await?;
     transaction.commit().await?;
     Ok((StatusCode::CREATED, Json(card(&client, id, true).await?)))
 }
@@ -299,12 +303,15 @@ pub async fn delete_apartment(
     transaction
         .execute("DELETE FROM apartments WHERE id = $1", &[&id])
         .await?;
-    transaction
-        .execute(
-            "INSERT INTO audit_log (actor_user_id, action, entity, entity_id) VALUES ($1, 'apartment.delete', 'apartment', $2)",
-            &[&caller.id, &id],
-        )
-        .await?;
+    audit::record(
+        &transaction,
+        caller.id,
+        "apartment.delete",
+        "apartment",
+        id,
+        json!({}),
+    )
+    .await?;
     transaction.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,7 +7,6 @@ mod handlers;
 pub mod search;
 pub mod types;
 
-use crate::extract::Path;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -17,7 +16,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{apartment_of_company_for_update, CurrentUser};
 use crate::error::{AppError, AppResult, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Path};
 use crate::state::AppState;
 
 pub use bulk::{BulkApartment, BulkRequest, BulkResult, BulkRow, MAX_BULK_ROWS};

@@ -1,7 +1,6 @@
 //! Buildings (корпуса) of a project: create, edit, delete. A building has no moderation of its own: it is
 //! public exactly when its project is.
 
-use crate::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
@@ -10,7 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{building_of_company_for_update, project_of_company, CurrentUser};
 use crate::error::{AppError, AppResult, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Path};
 use crate::projects::Building;
 use crate::state::AppState;
 use crate::validation::{required_text, FieldErrors};

@@ -2,16 +2,17 @@
 
 mod types;
 
-use crate::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
+use serde_json::json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::audit;
 use crate::auth::{
     require_company_member, require_company_owner, CompanyRole, CurrentUser, MaybeUser, Role,
 };
 use crate::error::{AppError, AppResult, Problem};
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use crate::validation::{
     normalize_email, required_text, validate_http_url, validate_inn, validate_inn_matches_ogrn,
@@ -312,13 +313,15 @@ async fn update_developer(
             ],
         )
         .await?;
-    transaction
-        .execute(
-            "INSERT INTO audit_log (actor_user_id, action, entity, entity_id, details)
-             VALUES ($1, 'developer.update', 'developer', $2, jsonb_build_object('needs_review', $3::boolean))",
-            &[&caller.id, &id, &needs_review],
-        )
-        .await?;
+    audit::record(
+        &transaction,
+        caller.id,
+        "developer.update",
+        "developer",
+        id,
+        json!({ "needs_review": needs_review }),
+    )
+    .await?;
     transaction.commit().await?;
     Ok(Json(Developer::from_row(&row)?))
 }
@@ -461,14 +464,15 @@ async fn add_member(
             &[&user_id],
         )
         .await?;
-    transaction
-        .execute(
-            "INSERT INTO audit_log (actor_user_id, action, entity, entity_id, details)
-             VALUES ($1, 'developer.member_add', 'developer', $2,
-                     jsonb_build_object('user_id', $3::bigint, 'company_role', $4::text))",
-            &[&caller.id, &id, &user_id, &request.company_role.as_str()],
-        )
-        .await?;
+    audit::record(
+        &transaction,
+        caller.id,
+        "developer.member_add",
+        "developer",
+        id,
+        json!({ "user_id": user_id, "company_role": request.company_role.as_str() }),
+    )
+    .await?;
     transaction.commit().await?;
     Ok((StatusCode::CREATED, Json(Member::from_row(&row)?)))
 }
@@ -529,13 +533,15 @@ async fn remove_member(
             &[&id, &user_id],
         )
         .await?;
-    transaction
-        .execute(
-            "INSERT INTO audit_log (actor_user_id, action, entity, entity_id, details)
-             VALUES ($1, 'developer.member_remove', 'developer', $2, jsonb_build_object('user_id', $3::bigint))",
-            &[&caller.id, &id, &user_id],
-        )
-        .await?;
+    audit::record(
+        &transaction,
+        caller.id,
+        "developer.member_remove",
+        "developer",
+        id,
+        json!({ "user_id": user_id }),
+    )
+    .await?;
     transaction.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

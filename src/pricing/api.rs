@@ -1,6 +1,5 @@
 //! REST API of dynamic pricing: configuration, runs (preview, run now, journal, rollback), price
 //! history and the per-apartment pricing preview.
-use crate::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
@@ -10,7 +9,7 @@ use super::cycle::{run_cycle, CycleRequest, Trigger};
 use super::types::*;
 use crate::auth::{apartment_of_company, project_of_company, require_company_member, CurrentUser};
 use crate::error::{AppError, AppResult, FieldError, Problem};
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {

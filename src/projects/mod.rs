@@ -2,7 +2,6 @@
 
 pub mod types;
 
-use crate::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{Datelike, NaiveDate};
@@ -11,12 +10,13 @@ use serde_json::json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::apartments::search::page_bounds;
+use crate::audit;
 use crate::auth::{project_of_company, project_of_company_for_update, CurrentUser, MaybeUser};
 use crate::catalog::moderation::{self, Moderated};
 use crate::catalog::{ModerationDecisionRequest, ProjectClass, SqlParams};
 use crate::developers::ModerationStatus;
 use crate::error::{AppError, AppResult, Problem};
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use crate::validation::{
     normalize_region_code, required_text, validate_http_url, validate_latitude, validate_longitude,
@@ -328,12 +328,15 @@ async fn create_project(
         )
         .await?
         .get(0);
-    transaction
-        .execute(
-            "INSERT INTO audit_log (actor_user_id, action, entity, entity_id) VALUES ($1, 'project.create', 'project', $2)",
-            &[&caller.id, &id],
-        )
-        .await?;
+    audit::record(
+        &transaction,
+        caller.id,
+        "project.create",
+        "project",
+        id,
+        json!({}),
+    )
+    .await?;
     transaction.commit().await?;
     Ok((
         StatusCode::CREATED,
@@ -441,13 +444,15 @@ async fn update_project(
             ],
         )
         .await?;
-    transaction
-        .execute(
-            "INSERT INTO audit_log (actor_user_id, action, entity, entity_id, details)
-             VALUES ($1, 'project.update', 'project', $2, jsonb_build_object('back_to_review', $3::boolean))",
-            &[&caller.id, &id, &back_to_review],
-        )
-        .await?;
+    audit::record(
+        &transaction,
+        caller.id,
+        "project.update",
+        "project",
+        id,
+        json!({ "back_to_review": back_to_review }),
+    )
+    .await?;
     transaction.commit().await?;
     Ok(Json(load_card(&client, id, true).await?))
 }
@@ -475,12 +480,15 @@ async fn delete_project(
     transaction
         .execute("DELETE FROM projects WHERE id = $1", &[&id])
         .await?;
-    transaction
-        .execute(
-            "INSERT INTO audit_log (actor_user_id, action, entity, entity_id) VALUES ($1, 'project.delete', 'project', $2)",
-            &[&caller.id, &id],
-        )
-        .await?;
+    audit::record(
+        &transaction,
+        caller.id,
+        "project.delete",
+        "project",
+        id,
+        json!({}),
+    )
+    .await?;
     transaction.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
