@@ -24,7 +24,8 @@ LIMIT 20;
 
 -- 4. Изменения цен за сутки с объяснениями и входными данными решения.
 SELECT h.changed_at, h.apartment_id, h.old_price, h.new_price, h.reason, h.explanation,
-       h.inputs ->> 'demand_norm' AS demand_norm, h.pricing_run_id
+       h.views_24h, h.leads_24h, h.bookings_24h, h.days_on_site, h.demand, h.cluster_median, h.demand_norm,
+       h.pricing_run_id, h.inputs ->> 'comment' AS manual_comment
 FROM price_history h
 WHERE h.changed_at > now() - interval '24 hours'
 ORDER BY h.changed_at DESC

@@ -1,0 +1,232 @@
+//! V8 replaced the per-row foreign keys of price_history, views_log and view_dedup with statement-level checks:
+//! the same errors, the same RESTRICT / CASCADE on delete; and a real pass keeps every copy of the price in step.
+mod common;
+
+use common::fixtures::{self, ApartmentSpec};
+use common::TestDb;
+use nedvizhimost::config::PricingSettings;
+use nedvizhimost::pricing::{self, CycleRequest, Trigger};
+use rust_decimal::Decimal;
+use tokio_postgres::error::SqlState;
+
+async fn one_apartment(db: &TestDb) -> i64 {
+    let client = db.client().await;
+    let developer_id = fixtures::developer(&**client, "7707083893", "1027700132195").await;
+    let (_, building_id) = fixtures::project(&**client, developer_id, "ЖК Ссылки").await;
+    fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await
+}
+
+async fn violated_constraint(db: &TestDb, statement: &str) -> String {
+    let error = db
+        .client()
+        .await
+        .batch_execute(statement)
+        .await
+        .expect_err("the statement must be refused");
+    let database_error = error.as_db_error().expect("a database error");
+    assert_eq!(database_error.code(), &SqlState::FOREIGN_KEY_VIOLATION);
+    database_error.constraint().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn inserts_pointing_nowhere_fail_with_the_old_constraint_names() {
+    let db = TestDb::new().await;
+    let apartment_id = one_apartment(&db).await;
+    let missing = apartment_id + 1_000;
+
+    assert_eq!(
+        violated_constraint(
+            &db,
+            &format!(
+                "INSERT INTO price_history (apartment_id, old_price, new_price, reason)
+                 VALUES ({apartment_id}, 100, 101, 'manual'), ({missing}, 100, 101, 'manual')"
+            ),
+        )
+        .await,
+        "price_history_apartment_id_fkey"
+    );
+    assert_eq!(
+        violated_constraint(
+            &db,
+            &format!(
+                "INSERT INTO price_history (apartment_id, old_price, new_price, reason, pricing_run_id, views_24h, demand, config_id)
+                 VALUES ({apartment_id}, 100, 101, 'dynamic', 424242, 1, 0.5, 1)"
+            ),
+        )
+        .await,
+        "price_history_pricing_run_id_fkey"
+    );
+    assert_eq!(
+        violated_constraint(
+            &db,
+            &format!("INSERT INTO views_log (apartment_id, event, visitor_id) VALUES ({missing}, 'view', 'v1')"),
+        )
+        .await,
+        "views_log_apartment_id_fkey"
+    );
+    assert_eq!(
+        violated_constraint(
+            &db,
+            &format!(
+                "INSERT INTO view_dedup (apartment_id, viewer, event, counted_at) VALUES ({missing}, 'v:v1', 'view', now())"
+            ),
+        )
+        .await,
+        "view_dedup_apartment_id_fkey"
+    );
+    let written: i64 = db
+        .client()
+        .await
+        .query_one(
+            "SELECT (SELECT count(*) FROM price_history) + (SELECT count(*) FROM views_log) + (SELECT count(*) FROM view_dedup)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(written, 0, "a refused statement writes none of its rows");
+}
+
+#[tokio::test]
+async fn deleting_a_referenced_apartment_is_refused_and_dedup_rows_go_with_it() {
+    let db = TestDb::new().await;
+    let with_history = one_apartment(&db).await;
+    let client = db.client().await;
+    client
+        .batch_execute(&format!(
+            "INSERT INTO price_history (apartment_id, old_price, new_price, reason) VALUES ({with_history}, 100, 101, 'manual')"
+        ))
+        .await
+        .unwrap();
+    let refused = client
+        .batch_execute(&format!("DELETE FROM apartments WHERE id = {with_history}"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.as_db_error().unwrap().constraint(),
+        Some("price_history_apartment_id_fkey")
+    );
+
+    let building_id: i64 = client
+        .query_one(
+            "SELECT building_id FROM apartments WHERE id = $1",
+            &[&with_history],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let with_views = fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
+    fixtures::views(&**client, with_views, 1).await;
+    let refused = client
+        .batch_execute(&format!("DELETE FROM apartments WHERE id = {with_views}"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.as_db_error().unwrap().constraint(),
+        Some("views_log_apartment_id_fkey")
+    );
+
+    let only_dedup = fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
+    client
+        .batch_execute(&format!(
+            "INSERT INTO view_dedup (apartment_id, viewer, event, counted_at) VALUES ({only_dedup}, 'v:v1', 'view', now());
+             DELETE FROM apartments WHERE id = {only_dedup};"
+        ))
+        .await
+        .unwrap();
+    let left: i64 = client
+        .query_one(
+            "SELECT count(*) FROM view_dedup WHERE apartment_id = $1",
+            &[&only_dedup],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "view_dedup rows are deleted with their apartment");
+
+    let run_referenced = client
+        .batch_execute(
+            "INSERT INTO pricing_runs (trigger) VALUES ('cli');
+             INSERT INTO price_history (apartment_id, old_price, new_price, reason, pricing_run_id, views_24h, demand, config_id)
+             SELECT a.id, 100, 102, 'dynamic', (SELECT max(id) FROM pricing_runs), 1, 0.5, 1 FROM apartments a LIMIT 1;
+             DELETE FROM pricing_runs;",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        run_referenced.as_db_error().unwrap().constraint(),
+        Some("price_history_pricing_run_id_fkey")
+    );
+}
+
+#[tokio::test]
+async fn a_real_pass_keeps_every_copy_of_the_price_in_step_and_stores_typed_inputs() {
+    let db = TestDb::new().await;
+    let client = db.client().await;
+    let developer_id = fixtures::developer(&**client, "7707083893", "1027700132195").await;
+    let (_, building_id) = fixtures::project(&**client, developer_id, "ЖК Копии").await;
+    let mut ids = Vec::new();
+    for views in [40, 0, 10, 10, 10] {
+        let id = fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
+        fixtures::views(&**client, id, views).await;
+        ids.push(id);
+    }
+    let mut connection = db.pool.get().await.unwrap();
+    let report = pricing::run_cycle(
+        &mut connection,
+        &PricingSettings::default(),
+        &CycleRequest::new(Trigger::Manual),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.changes.len(), 2, "the hot one rises, the cold one falls");
+
+    let out_of_step: i64 = client
+        .query_one(
+            "SELECT count(*) FROM apartments a JOIN apartment_stats s ON s.apartment_id = a.id
+             WHERE (s.current_price, s.price_changed_at) IS DISTINCT FROM (a.current_price, a.price_changed_at)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(out_of_step, 0, "apartment_stats copies the new prices");
+    let history_out_of_step: i64 = client
+        .query_one(
+            "SELECT count(*) FROM price_history h JOIN apartments a ON a.id = h.apartment_id
+             WHERE a.price_changed_at IS DISTINCT FROM h.changed_at OR a.current_price <> h.new_price",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(history_out_of_step, 0);
+
+    let hot = client
+        .query_one(
+            "SELECT views_24h, demand, cluster_median, demand_norm, k1, k2, config_id, inputs IS NULL
+             FROM price_history WHERE apartment_id = $1",
+            &[&ids[0]],
+        )
+        .await
+        .unwrap();
+    assert_eq!(hot.get::<_, Option<i32>>(0), Some(40));
+    assert_eq!(hot.get::<_, Option<Decimal>>(1), Some(Decimal::from(20)));
+    assert_eq!(hot.get::<_, Option<Decimal>>(2), Some(Decimal::from(5)));
+    assert_eq!(hot.get::<_, Option<Decimal>>(3), Some(Decimal::from(4)));
+    assert!(hot.get::<_, Option<i64>>(6).is_some());
+    assert!(
+        hot.get::<_, bool>(7),
+        "dynamic inputs live in columns, not jsonb"
+    );
+
+    let updated_at_moved: bool = client
+        .query_one(
+            "SELECT updated_at > created_at FROM apartments WHERE id = $1",
+            &[&ids[0]],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(updated_at_moved, "the pass stamps updated_at itself");
+}
