@@ -147,6 +147,10 @@ pub struct SignalSettings {
     pub views_retention: Duration,
     /// How long a pending booking holds the apartment.
     pub booking_hold: Duration,
+    /// How long an `Idempotency-Key` of a booking request is remembered; older keys are pruned every minute.
+    pub idempotency_key_ttl: Duration,
+    /// `POST /events:batch` requests written to the database at the same time by one replica.
+    pub batch_ingest_concurrency: u32,
     /// Simultaneous active (pending or confirmed) bookings of one buyer.
     pub buyer_max_active_bookings: u32,
     /// `X-Service-Token` of the NestJS front end for `POST /events:batch`; `None` — moderators only.
@@ -161,6 +165,8 @@ impl Default for SignalSettings {
             anonymous_events_per_ip_per_minute: 600,
             views_retention: Duration::from_secs(90 * 24 * 3600),
             booking_hold: Duration::from_secs(48 * 3600),
+            idempotency_key_ttl: Duration::from_secs(72 * 3600),
+            batch_ingest_concurrency: 2,
             buyer_max_active_bookings: 3,
             events_service_token: None,
         }
@@ -419,6 +425,21 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
                 reason: "must be between 1 and 720 hours".into(),
             });
         }
+        let key_ttl_hours: u64 = self.parsed("BOOKING_IDEMPOTENCY_KEY_TTL_HOURS", 72)?;
+        if !(1..=8760).contains(&key_ttl_hours) || key_ttl_hours < hold_hours {
+            return Err(ConfigError::Invalid {
+                name: "BOOKING_IDEMPOTENCY_KEY_TTL_HOURS",
+                reason: "must be between 1 and 8760 hours and not shorter than BOOKING_HOLD_HOURS"
+                    .into(),
+            });
+        }
+        let batch_concurrency: u64 = self.parsed("EVENTS_BATCH_CONCURRENCY", 2)?;
+        if !(1..=64).contains(&batch_concurrency) {
+            return Err(ConfigError::Invalid {
+                name: "EVENTS_BATCH_CONCURRENCY",
+                reason: "must be between 1 and 64".into(),
+            });
+        }
         let cap = positive(
             "BUYER_MAX_ACTIVE_BOOKINGS",
             self.parsed("BUYER_MAX_ACTIVE_BOOKINGS", 3)?,
@@ -445,6 +466,8 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
                 .map_err(|_| too_big("ANONYMOUS_EVENTS_PER_IP_PER_MINUTE"))?,
             views_retention: Duration::from_secs(retention_days * 24 * 3600),
             booking_hold: Duration::from_secs(hold_hours * 3600),
+            idempotency_key_ttl: Duration::from_secs(key_ttl_hours * 3600),
+            batch_ingest_concurrency: batch_concurrency as u32,
             buyer_max_active_bookings: u32::try_from(cap)
                 .map_err(|_| too_big("BUYER_MAX_ACTIVE_BOOKINGS"))?,
             events_service_token,
@@ -521,6 +544,14 @@ mod tests {
                 "EVENTS_SERVICE_TOKEN",
             ),
             (&[("BOOKING_HOLD_HOURS", "abc")][..], "BOOKING_HOLD_HOURS"),
+            (
+                &[("BOOKING_IDEMPOTENCY_KEY_TTL_HOURS", "24")][..],
+                "BOOKING_IDEMPOTENCY_KEY_TTL_HOURS",
+            ),
+            (
+                &[("EVENTS_BATCH_CONCURRENCY", "0")][..],
+                "EVENTS_BATCH_CONCURRENCY",
+            ),
             (
                 &[("VIEW_DEDUP_WINDOW_SECONDS", "90000")][..],
                 "VIEW_DEDUP_WINDOW_SECONDS",

@@ -1,6 +1,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use nedvizhimost::auth::{create_or_promote_moderator, AuthKeys};
@@ -66,9 +67,18 @@ enum Command {
         /// Events per batch (1–1000)
         #[arg(long, default_value_t = 1000)]
         batch_size: usize,
-        /// Keep the benchmark database for inspection
+        /// Offered load, events per second across all clients (default: as fast as the server answers)
+        #[arg(long)]
+        rate: Option<u32>,
+        /// Pause between pricing cycles during the load, seconds
+        #[arg(long, default_value_t = 2)]
+        cycle_pause: u64,
+        /// Keep the benchmark database for inspection or a later --reuse
         #[arg(long)]
         keep: bool,
+        /// Reuse the database kept by an earlier --keep run (no catalog rebuild)
+        #[arg(long)]
+        reuse: bool,
     },
     /// Benchmark the public catalog API (search, project card, map) on a synthetic catalog in a scratch database
     BenchApi {
@@ -144,7 +154,10 @@ async fn run(command: Command) -> Result<(), String> {
             seconds,
             concurrency,
             batch_size,
+            rate,
+            cycle_pause,
             keep,
+            reuse,
         } => {
             let options = EventsBenchOptions {
                 apartments,
@@ -152,8 +165,11 @@ async fn run(command: Command) -> Result<(), String> {
                 seconds,
                 concurrency: concurrency.max(1),
                 batch_size: batch_size.clamp(1, nedvizhimost::events::MAX_BATCH_EVENTS),
+                rate,
+                cycle_pause: Duration::from_secs(cycle_pause),
                 admin: database_config()?,
-                keep_database: keep,
+                keep_database: keep || reuse,
+                reuse_database: reuse,
             };
             let result = events_bench::run(&options).await?;
             println!("{}", result.summary());
@@ -307,12 +323,12 @@ async fn serve() -> Result<(), String> {
     } else {
         tracing::warn!("pricing scheduler disabled by PRICING_SCHEDULER_ENABLED=false");
     }
-    let state = AppState {
+    let state = AppState::new(
         pool,
-        pricing: settings.pricing.clone(),
-        auth: AuthKeys::new(&settings.jwt_secret, settings.auth.clone()),
-        signals: settings.signals.clone(),
-    };
+        settings.pricing.clone(),
+        AuthKeys::new(&settings.jwt_secret, settings.auth.clone()),
+        settings.signals.clone(),
+    );
     let address = SocketAddr::from(([0, 0, 0, 0], settings.http_port));
     let listener = tokio::net::TcpListener::bind(address)
         .await

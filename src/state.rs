@@ -1,4 +1,7 @@
+use std::sync::Arc;
+
 use deadpool_postgres::Pool;
+use tokio::sync::Semaphore;
 
 use crate::config::{PricingSettings, SignalSettings};
 
@@ -8,4 +11,25 @@ pub struct AppState {
     pub pricing: PricingSettings,
     pub auth: crate::auth::AuthKeys,
     pub signals: SignalSettings,
+    /// Batches of interest events written to the database at once (`EVENTS_BATCH_CONCURRENCY`): the rest wait,
+    /// so a flood from the front end cannot take every core from the pricing cycle and the public API.
+    pub event_batches: Arc<Semaphore>,
+}
+
+impl AppState {
+    pub fn new(
+        pool: Pool,
+        pricing: PricingSettings,
+        auth: crate::auth::AuthKeys,
+        signals: SignalSettings,
+    ) -> Self {
+        let event_batches = Arc::new(Semaphore::new(signals.batch_ingest_concurrency as usize));
+        Self {
+            pool,
+            pricing,
+            auth,
+            signals,
+            event_batches,
+        }
+    }
 }

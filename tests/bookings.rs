@@ -131,6 +131,31 @@ async fn the_same_idempotency_key_ten_times_makes_one_booking_with_identical_ans
     assert_eq!(different_body.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let problem: Value = different_body.json().await.unwrap();
     assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+
+    // The key is remembered for its time to live, then the minute job forgets it.
+    let client = app.db.client().await;
+    let settings = test_signal_settings();
+    let report = nedvizhimost::bookings::expiry::run_once(&client, &settings)
+        .await
+        .unwrap();
+    assert_eq!(report.pruned_idempotency_keys, 0);
+    client
+        .execute(
+            "UPDATE booking_idempotency_keys SET created_at = now() - $1::float8 * interval '1 second' - interval '1 minute'",
+            &[&settings.idempotency_key_ttl.as_secs_f64()],
+        )
+        .await
+        .unwrap();
+    let report = nedvizhimost::bookings::expiry::run_once(&client, &settings)
+        .await
+        .unwrap();
+    assert_eq!(report.pruned_idempotency_keys, 1);
+    let keys: i64 = client
+        .query_one("SELECT count(*) FROM booking_idempotency_keys", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(keys, 0);
 }
 
 #[tokio::test]

@@ -264,6 +264,29 @@ async fn bulk_upsert_applies_everything_or_nothing() {
         .get(0);
     assert_eq!(history, 1);
 
+    // A later upload without `status` keeps A2 booked (like PATCH); a new row without it is for sale.
+    let response = put(json!({"apartments": [row(building, "A2", 2, "6000000"), row(building, "A8", 8, "6000000")]}))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let statuses: Vec<(String, String)> = client
+        .query(
+            "SELECT code, status::text FROM apartments WHERE code IN ('A2', 'A8') ORDER BY code",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("A2".to_owned(), "booked".to_owned()),
+            ("A8".to_owned(), "available".to_owned())
+        ]
+    );
+
     let (_, other_company) = app.developer_with_company("dev@other.ru", "Другой").await;
     let before: i64 = client
         .query_one("SELECT count(*) FROM apartments", &[])

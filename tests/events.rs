@@ -790,3 +790,51 @@ async fn anonymous_views_and_leads_are_limited_per_client_address() {
         "buyers are bounded by flagging, not by address"
     );
 }
+
+#[tokio::test]
+async fn batches_beyond_the_writer_limit_wait_for_a_free_writer() {
+    let app = TestApp::spawn_with_signals(SignalSettings {
+        batch_ingest_concurrency: 1,
+        ..test_signal_settings()
+    })
+    .await;
+    let (_, apartments) = published_apartments(&app, 1).await;
+    let apartment = apartments[0];
+
+    // The first batch blocks inside the database on a visitor_activity row locked by this test.
+    let mut holder = app.db.pool.get().await.unwrap();
+    let lock = holder.transaction().await.unwrap();
+    lock.execute(
+        "INSERT INTO visitor_activity (viewer, minute, events) VALUES ('v:held', date_trunc('minute', now()), 1)",
+        &[],
+    )
+    .await
+    .unwrap();
+    let first = tokio::spawn({
+        let request = app
+            .http
+            .post(app.url("/events:batch"))
+            .header("X-Service-Token", TEST_SERVICE_TOKEN)
+            .json(&json!({"events": [{"apartment_id": apartment, "visitor_id": "held"}]}));
+        async move { request.send().await.unwrap().status() }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let second = tokio::spawn({
+        let request = app
+            .http
+            .post(app.url("/events:batch"))
+            .header("X-Service-Token", TEST_SERVICE_TOKEN)
+            .json(&json!({"events": [{"apartment_id": apartment, "visitor_id": "free"}]}));
+        async move { request.send().await.unwrap().status() }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert!(
+        !second.is_finished(),
+        "with one writer the second batch waits although its visitor is not locked"
+    );
+
+    lock.rollback().await.unwrap();
+    assert_eq!(first.await.unwrap(), StatusCode::OK);
+    assert_eq!(second.await.unwrap(), StatusCode::OK);
+    assert_eq!(views_24h(&app, apartment).await, 2);
+}

@@ -306,15 +306,15 @@ async fn constraint_violations_answer_409_or_422_naming_the_field() {
 }
 
 fn test_state(pool: deadpool_postgres::Pool) -> AppState {
-    AppState {
+    AppState::new(
         pool,
-        pricing: PricingSettings::default(),
-        auth: nedvizhimost::auth::AuthKeys::new(
+        PricingSettings::default(),
+        nedvizhimost::auth::AuthKeys::new(
             &Secret::new(common::TEST_JWT_SECRET),
             AuthSettings::default(),
         ),
-        signals: nedvizhimost::config::SignalSettings::default(),
-    }
+        nedvizhimost::config::SignalSettings::default(),
+    )
 }
 
 async fn serve(state: AppState) -> String {

@@ -179,7 +179,11 @@ async fn a_real_pass_keeps_every_copy_of_the_price_in_step_and_stores_typed_inpu
     )
     .await
     .unwrap();
-    assert_eq!(report.changes.len(), 2, "the hot one rises, the cold one falls");
+    assert_eq!(
+        report.changes.len(),
+        2,
+        "the hot one rises, the cold one falls"
+    );
 
     let out_of_step: i64 = client
         .query_one(

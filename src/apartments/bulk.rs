@@ -65,7 +65,8 @@ pub struct BulkApartment {
     /// Текущая цена: у новой квартиры по умолчанию равна базовой, у существующей без поля не меняется
     #[schema(value_type = Option<String>, example = "9350000.00")]
     pub current_price: Option<Decimal>,
-    /// Статус продажи; по умолчанию `available`
+    /// Статус продажи: у новой квартиры по умолчанию `available`, у существующей без поля не меняется
+    /// (как в PATCH: выгрузка без статуса не вернёт забронированную или проданную квартиру в продажу)
     #[schema(example = "available")]
     pub status: Option<ApartmentStatus>,
 }
@@ -220,7 +221,7 @@ pub async fn bulk_upsert(
             "tour_url": fields.tour_url,
             "base_price": fields.base_price,
             "current_price": fields.current_price,
-            "status": fields.status.as_str(),
+            "status": row.status.map(|_| fields.status.as_str()),
             }),
         ));
     }
@@ -228,7 +229,6 @@ pub async fn bulk_upsert(
     // Two uploads that insert the same new codes in different orders would wait on each other's unique
     // index entries and deadlock: insert in one global order, (project, code), like the lock step's id order.
     payload.sort_by(|(left, _), (right, _)| left.cmp(right));
-    let payload: Vec<serde_json::Value> = payload.into_iter().map(|(_, row)| row).collect();
 
     let transaction = client.transaction().await?;
     let locked = transaction
@@ -258,9 +258,12 @@ pub async fn bulk_upsert(
             buildings[&row.building_id].project_id,
             row.code.trim().to_owned(),
         );
-        if let (Some(old_price), Some(new_price), Some(ApartmentStatus::Sold)) =
-            (sold_prices.get(&key), row.current_price, row.status)
-        {
+        // Without `status` an existing apartment keeps its own, so a sold one stays sold.
+        if let (Some(old_price), Some(new_price), ApartmentStatus::Sold) = (
+            sold_prices.get(&key),
+            row.current_price,
+            row.status.unwrap_or(ApartmentStatus::Sold),
+        ) {
             if *old_price != new_price {
                 errors.add(
                     &format!("apartments[{index}].current_price"),
@@ -270,6 +273,21 @@ pub async fn bulk_upsert(
         }
     }
     errors.finish()?;
+    let kept_statuses: HashMap<(i64, String), String> = locked
+        .iter()
+        .map(|row| ((row.get("project_id"), row.get("code")), row.get("status")))
+        .collect();
+    let payload: Vec<serde_json::Value> = payload
+        .into_iter()
+        .map(|(key, mut row)| {
+            if row["status"].is_null() {
+                row["status"] = json!(kept_statuses
+                    .get(&key)
+                    .map_or(ApartmentStatus::Available.as_str(), String::as_str));
+            }
+            row
+        })
+        .collect();
     let upserted = transaction
         .query(
             include_str!("bulk_upsert.sql"),

@@ -15,9 +15,11 @@ pub const INTERVAL: Duration = Duration::from_secs(60);
 pub struct MaintenanceReport {
     pub expired_bookings: i64,
     pub pruned_events: i64,
+    pub pruned_idempotency_keys: i64,
 }
 
-/// Expires overdue pending bookings (apartments back to sale) and prunes raw events past retention.
+/// Expires overdue pending bookings (apartments back to sale), prunes raw events past retention and
+/// booking idempotency keys past their time to live.
 pub async fn run_once(
     client: &impl deadpool_postgres::GenericClient,
     settings: &SignalSettings,
@@ -34,9 +36,18 @@ pub async fn run_once(
         )
         .await?
         .get(0);
+    let key_ttl_seconds = settings.idempotency_key_ttl.as_secs_f64();
+    let pruned_idempotency_keys: i64 = client
+        .query_one(
+            "SELECT prune_booking_idempotency_keys(now(), make_interval(secs => $1))",
+            &[&key_ttl_seconds],
+        )
+        .await?
+        .get(0);
     Ok(MaintenanceReport {
         expired_bookings,
         pruned_events,
+        pruned_idempotency_keys,
     })
 }
 
@@ -58,6 +69,7 @@ pub fn spawn(pool: Pool, settings: SignalSettings) -> JoinHandle<()> {
                 Ok(report) if report != MaintenanceReport::default() => tracing::info!(
                     expired_bookings = report.expired_bookings,
                     pruned_events = report.pruned_events,
+                    pruned_idempotency_keys = report.pruned_idempotency_keys,
                     "maintenance tick"
                 ),
                 Ok(_) => {}

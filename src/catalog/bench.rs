@@ -146,18 +146,18 @@ pub async fn run(options: &BenchApiOptions) -> Result<Vec<ScenarioResult>, Strin
         .map_err(|error| db::describe_error(&error))?
         .get(0);
 
-    let state = AppState {
-        pool: pool.clone(),
-        pricing: PricingSettings {
+    let state = AppState::new(
+        pool.clone(),
+        PricingSettings {
             scheduler_enabled: false,
             ..PricingSettings::default()
         },
-        auth: AuthKeys::new(
+        AuthKeys::new(
             &Secret::new("bench-api-secret-not-for-production-0123456789"),
             AuthSettings::default(),
         ),
-        signals: SignalSettings::default(),
-    };
+        SignalSettings::default(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|error| error.to_string())?;

@@ -25,9 +25,15 @@ pub struct EventsBenchOptions {
     pub seconds: u64,
     pub concurrency: usize,
     pub batch_size: usize,
+    /// Offered load in events per second across all clients; `None` sends as fast as the server answers.
+    pub rate: Option<u32>,
+    /// Pause between pricing cycles while the load runs.
+    pub cycle_pause: Duration,
     /// Connection to a maintenance database; the benchmark database is created next to it.
     pub admin: tokio_postgres::Config,
     pub keep_database: bool,
+    /// Reuse the database kept by an earlier `--keep` run instead of building the catalog again.
+    pub reuse_database: bool,
 }
 
 #[derive(Debug)]
@@ -81,40 +87,45 @@ pub async fn run(options: &EventsBenchOptions) -> Result<EventsBenchResult, Stri
         .await
         .map_err(|error| format!("connect to the maintenance database: {error}"))?;
     tokio::spawn(connection);
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        admin
-            .batch_execute(&statement)
-            .await
-            .map_err(|error| db::describe_error(&error))?;
+    if !options.reuse_database {
+        for statement in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            admin
+                .batch_execute(&statement)
+                .await
+                .map_err(|error| db::describe_error(&error))?;
+        }
     }
     let mut config = options.admin.clone();
     config.dbname(name);
     db::migrate(&config)
         .await
         .map_err(|error| error.to_string())?;
-
-    let events = options
-        .apartments
-        .saturating_mul(options.events_per_apartment);
-    eprintln!(
-        "building the catalog: {} apartments, {events} events…",
-        options.apartments
-    );
-    let base = Utc::now().duration_trunc(TimeDelta::minutes(1)).unwrap() - TimeDelta::minutes(10);
-    let script = include_str!("../pricing/bench_catalog.sql")
-        .replace("{apartments}", &options.apartments.to_string())
-        .replace("{events}", &events.to_string())
-        .replace("{now}", &format!("'{}'", base.to_rfc3339()));
     let pool = db::create_pool(config, options.concurrency + 2);
     let mut pricing_client = pool.get().await.map_err(|error| error.to_string())?;
-    pricing_client
-        .batch_execute(&script)
-        .await
-        .map_err(|error| db::describe_error(&error))?;
     let settings = PricingSettings::default();
+    if !options.reuse_database {
+        let events = options
+            .apartments
+            .saturating_mul(options.events_per_apartment);
+        eprintln!(
+            "building the catalog: {} apartments, {events} events…",
+            options.apartments
+        );
+        let base =
+            Utc::now().duration_trunc(TimeDelta::minutes(1)).unwrap() - TimeDelta::minutes(10);
+        let script = include_str!("../pricing/bench_catalog.sql")
+            .replace("{apartments}", &options.apartments.to_string())
+            .replace("{events}", &events.to_string())
+            .replace("{now}", &format!("'{}'", base.to_rfc3339()));
+        pricing_client
+            .batch_execute(&script)
+            .await
+            .map_err(|error| db::describe_error(&error))?;
+    }
+    // Brings the aggregates up to the clock (on a reused database: hours of simulated time may have passed).
     let first = run_cycle(
         &mut pricing_client,
         &settings,
@@ -126,19 +137,25 @@ pub async fn run(options: &EventsBenchOptions) -> Result<EventsBenchResult, Stri
         "first pricing cycle before the load: {}",
         first.summary_line()
     );
+    let apartments: i64 = pricing_client
+        .query_one("SELECT count(*) FROM apartments", &[])
+        .await
+        .map_err(|error| db::describe_error(&error))?
+        .get(0);
+    let apartments = u32::try_from(apartments).map_err(|error| error.to_string())?;
 
-    let state = AppState {
-        pool: pool.clone(),
-        pricing: settings.clone(),
-        auth: AuthKeys::new(
+    let state = AppState::new(
+        pool.clone(),
+        settings.clone(),
+        AuthKeys::new(
             &Secret::new("bench-events-jwt-secret-0123456789abcdefghij"),
             AuthSettings::default(),
         ),
-        signals: SignalSettings {
+        SignalSettings {
             events_service_token: Some(Secret::new(BENCH_SERVICE_TOKEN)),
             ..SignalSettings::default()
         },
-    };
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|error| error.to_string())?;
@@ -153,6 +170,7 @@ pub async fn run(options: &EventsBenchOptions) -> Result<EventsBenchResult, Stri
 
     let stop = Arc::new(AtomicBool::new(false));
     let pricing_stop = stop.clone();
+    let cycle_pause = options.cycle_pause;
     let pricing = tokio::spawn(async move {
         let mut cycles = Vec::new();
         while !pricing_stop.load(Ordering::Relaxed) {
@@ -167,28 +185,49 @@ pub async fn run(options: &EventsBenchOptions) -> Result<EventsBenchResult, Stri
                 Ok(_) => cycles.push(started.elapsed()),
                 Err(error) => eprintln!("pricing cycle failed: {}", db::describe_error(&error)),
             }
-            tokio::time::sleep(Duration::from_secs(2)).await;
+            tokio::time::sleep(cycle_pause).await;
         }
         cycles
     });
 
+    // With an offered rate each client sends one batch every `period`: clients × batch / period = rate.
+    let period = options.rate.map(|rate| {
+        Duration::from_secs_f64(
+            (options.concurrency * options.batch_size) as f64 / f64::from(rate.max(1)),
+        )
+    });
     eprintln!(
-        "load: {} clients × batches of {} for {} s…",
-        options.concurrency, options.batch_size, options.seconds
+        "load: {} clients × batches of {} for {} s, offered {}…",
+        options.concurrency,
+        options.batch_size,
+        options.seconds,
+        options
+            .rate
+            .map_or("as fast as answered".to_owned(), |rate| format!(
+                "{rate} events/s"
+            )),
     );
     let started = Instant::now();
     let deadline = started + Duration::from_secs(options.seconds);
     let mut clients = Vec::new();
     for client_index in 0..options.concurrency {
-        let apartments = options.apartments;
         let batch_size = options.batch_size;
+        // Clients start spread over one period so that their batches do not arrive together.
+        let first_send = started
+            + period.map_or(Duration::ZERO, |period| {
+                period.mul_f64(client_index as f64 / options.concurrency as f64)
+            });
         clients.push(tokio::spawn(async move {
             client_loop(
                 address,
                 client_index as u64,
                 apartments,
                 batch_size,
-                deadline,
+                Pace {
+                    first_send,
+                    period,
+                    deadline,
+                },
             )
             .await
         }));
@@ -229,13 +268,20 @@ pub async fn run(options: &EventsBenchOptions) -> Result<EventsBenchResult, Stri
     })
 }
 
+/// When a client sends: from `first_send`, one batch per `period` (or back to back), until `deadline`.
+struct Pace {
+    first_send: Instant,
+    period: Option<Duration>,
+    deadline: Instant,
+}
+
 /// One keep-alive connection posting batches until the deadline; (latency per batch, accepted events).
 async fn client_loop(
     address: SocketAddr,
     seed: u64,
     apartments: u32,
     batch_size: usize,
-    deadline: Instant,
+    pace: Pace,
 ) -> Result<(Vec<Duration>, u64), String> {
     let stream = TcpStream::connect(address)
         .await
@@ -251,9 +297,21 @@ async fn client_loop(
             .wrapping_add(1_442_695_040_888_963_407);
         state >> 33
     };
+    let mut ticks = pace.period.map(|period| {
+        let mut ticks = tokio::time::interval_at(pace.first_send.into(), period);
+        // A server that falls behind is not flooded with the backlog later: the offered rate stays the rate.
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        ticks
+    });
     let mut latencies = Vec::new();
     let mut accepted = 0u64;
-    while Instant::now() < deadline {
+    loop {
+        if let Some(ticks) = ticks.as_mut() {
+            ticks.tick().await;
+        }
+        if Instant::now() >= pace.deadline {
+            break;
+        }
         let mut body = String::with_capacity(batch_size * 60);
         body.push_str("{\"events\":[");
         for index in 0..batch_size {

@@ -32,6 +32,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(unflag_visitor))
 }
 
+/// How long a batch waits for a free writer (`EVENTS_BATCH_CONCURRENCY`) before it is answered 429.
+const BATCH_QUEUE_WAIT: Duration = Duration::from_secs(10);
 /// Items of one `POST /events:batch`; more answer 422.
 pub const MAX_BATCH_EVENTS: usize = 1000;
 const MAX_VISITOR_ID_CHARS: usize = 128;
@@ -409,6 +411,9 @@ fn require_batch_sender(
         (status = 413, description = "Тело больше 1 МБ", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Пустой пакет или больше 1000 событий; тело не объект с массивом events", body = Problem,
             content_type = "application/problem+json"),
+        (status = 429, description = "Пакет ждал свободного места в очереди записи (EVENTS_BATCH_CONCURRENCY пакетов \
+            пишутся одновременно) дольше 10 с; повторить после Retry-After", body = Problem,
+            content_type = "application/problem+json"),
     ))]
 async fn ingest_batch(
     State(state): State<AppState>,
@@ -452,6 +457,16 @@ async fn ingest_batch(
             ))),
         }
     }
+    let _writing = tokio::time::timeout(BATCH_QUEUE_WAIT, state.event_batches.acquire())
+        .await
+        .map_err(|_| AppError::TooManyRequests {
+            detail: format!(
+                "Приём пакетов событий перегружен: пакет ждал очереди дольше {} с; повторите позже",
+                BATCH_QUEUE_WAIT.as_secs()
+            ),
+            retry_after_seconds: 1,
+        })?
+        .map_err(|_| AppError::ServiceUnavailable("Приём событий остановлен".into()))?;
     let client = state.pool.get().await?;
     let stored = if valid.is_empty() {
         Vec::new()

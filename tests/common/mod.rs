@@ -212,12 +212,12 @@ impl TestApp {
         signals: SignalSettings,
     ) -> Self {
         let db = TestDb::new().await;
-        let state = AppState {
-            pool: db.pool.clone(),
+        let state = AppState::new(
+            db.pool.clone(),
             pricing,
-            auth: AuthKeys::new(&Secret::new(TEST_JWT_SECRET), auth),
+            AuthKeys::new(&Secret::new(TEST_JWT_SECRET), auth),
             signals,
-        };
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         tokio::spawn(async move {
