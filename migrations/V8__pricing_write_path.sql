@@ -255,6 +255,18 @@ COMMENT ON FUNCTION apartments_sync_pricing_inputs() IS
     'Переносит в apartment_stats поля вставленных и изменённых квартир, которые читает ценообразование (одним оператором); '
     'оператор прохода ценообразования (флаг pricing.copies_synced_by_pass) обновляет свою копию цены сам';
 
+-- Место на странице для новой версии строки: первый проход меняет цену у большинства квартир, и при fillfactor 70
+-- около трети обновлений не помещались на свою страницу — не-HOT, по новой записи в каждый из 11 индексов
+-- apartments. При 50 все 573 тыс. обновлений первого прохода на 1 млн квартир — HOT (замер в README); таблица
+-- больше на ~20 %. Действует для новых страниц; существующую таблицу переупаковывает VACUUM FULL apartments
+-- (или pg_repack) в окно обслуживания.
+ALTER TABLE apartments SET (fillfactor = 50);
+
+-- apartment_stats читают целиком дважды в минуту (медианы и проход), а меняется в ней ~1 % строк в минуту и
+-- больше половины — в первом проходе: мёртвые версии удлиняют оба чтения (на 1 млн квартир после первого прохода
+-- seq scan читал 1,5 млн версий вместо 1 млн). Автоочистка — с 2 % мёртвых строк, а не с 20 %.
+ALTER TABLE apartment_stats SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.05);
+
 -- updated_at: проход ставит его сам, построчный PL/pgSQL-триггер вызывается только когда поле не задано явно --------
 DROP TRIGGER apartments_set_updated_at ON apartments;
 CREATE TRIGGER apartments_set_updated_at BEFORE UPDATE ON apartments FOR EACH ROW
