@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use nedvizhimost::auth::{create_or_promote_moderator, AuthKeys};
 use nedvizhimost::catalog::bench::{self as catalog_bench, BenchApiOptions};
-use nedvizhimost::config::{Settings, SettingsReader};
+use nedvizhimost::config::{Settings, SettingsReader, SignalSettings};
 use nedvizhimost::events::bench::{self as events_bench, EventsBenchOptions};
 use nedvizhimost::pricing::bench::{self, BenchOptions};
 use nedvizhimost::pricing::{self, CycleRequest, Trigger};
@@ -73,6 +73,9 @@ enum Command {
         /// Pause between pricing cycles during the load, seconds
         #[arg(long, default_value_t = 2)]
         cycle_pause: u64,
+        /// Batches written to the database at once (EVENTS_BATCH_CONCURRENCY of the server under test)
+        #[arg(long, default_value_t = SignalSettings::default().batch_ingest_concurrency)]
+        batch_concurrency: u32,
         /// Keep the benchmark database for inspection or a later --reuse
         #[arg(long)]
         keep: bool,
@@ -156,6 +159,7 @@ async fn run(command: Command) -> Result<(), String> {
             batch_size,
             rate,
             cycle_pause,
+            batch_concurrency,
             keep,
             reuse,
         } => {
@@ -167,6 +171,7 @@ async fn run(command: Command) -> Result<(), String> {
                 batch_size: batch_size.clamp(1, nedvizhimost::events::MAX_BATCH_EVENTS),
                 rate,
                 cycle_pause: Duration::from_secs(cycle_pause),
+                batch_concurrency: batch_concurrency.clamp(1, 64),
                 admin: database_config()?,
                 keep_database: keep || reuse,
                 reuse_database: reuse,

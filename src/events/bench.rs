@@ -29,6 +29,8 @@ pub struct EventsBenchOptions {
     pub rate: Option<u32>,
     /// Pause between pricing cycles while the load runs.
     pub cycle_pause: Duration,
+    /// `EVENTS_BATCH_CONCURRENCY` of the server under test.
+    pub batch_concurrency: u32,
     /// Connection to a maintenance database; the benchmark database is created next to it.
     pub admin: tokio_postgres::Config,
     pub keep_database: bool,
@@ -153,6 +155,7 @@ pub async fn run(options: &EventsBenchOptions) -> Result<EventsBenchResult, Stri
         ),
         SignalSettings {
             events_service_token: Some(Secret::new(BENCH_SERVICE_TOKEN)),
+            batch_ingest_concurrency: options.batch_concurrency,
             ..SignalSettings::default()
         },
     );
