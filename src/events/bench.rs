@@ -139,6 +139,7 @@ pub async fn run(options: &EventsBenchOptions) -> Result<EventsBenchResult, Stri
         "first pricing cycle before the load: {}",
         first.summary_line()
     );
+    crate::pricing::bench::settle_after_mass_reprice(&pricing_client, "bench-events").await?;
     let apartments: i64 = pricing_client
         .query_one("SELECT count(*) FROM apartments", &[])
         .await
