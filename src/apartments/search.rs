@@ -48,8 +48,10 @@ fn sort_sql(sort: ApartmentSort) -> (&'static str, &'static str) {
 
 /// The SQL pieces of one search: which path, its sort key, joins and filter conditions with their parameters.
 struct SearchPlan {
-    /// The narrow `apartment_stats` path (search_on_sale*.sql) rather than the catalog view (search*.sql).
+    /// The narrow on-sale path (search_on_sale*.sql) rather than the catalog view (search*.sql).
     on_sale: bool,
+    /// The table of that path: `catalog_offers` (by region) or `apartment_stats`.
+    source: &'static str,
     sort_key: &'static str,
     direction: &'static str,
     joins: &'static str,
@@ -71,16 +73,24 @@ impl SearchPlan {
         };
         match on_sale_sort_key {
             Some(on_sale_key) if filters.on_sale_by_rooms_and_price() => {
-                // The region is matched on the copy in apartment_stats: its index is in price order.
+                // By region: catalog_offers, whose index is (region, price). Popularity needs the demand
+                // counters of apartment_stats.
                 let mut project_filters = filters.clone();
-                let region = project_filters.region.take();
+                let region = project_filters
+                    .region
+                    .take_if(|_| sort != ApartmentSort::Popularity);
                 let mut conditions = project_filters.project_conditions(&mut params, "p", "p.id");
-                if let Some(region) = region {
+                let source = if let Some(region) = region {
                     conditions.push(format!("s.region_code = {}", params.push(region)));
-                }
+                    "catalog_offers"
+                } else {
+                    conditions.push("s.on_sale".to_owned());
+                    "apartment_stats"
+                };
                 conditions.extend(filters.on_sale_conditions(&mut params));
                 Self {
                     on_sale: true,
+                    source,
                     sort_key: on_sale_key,
                     direction,
                     joins: "",
@@ -98,6 +108,7 @@ impl SearchPlan {
                 };
                 Self {
                     on_sale: false,
+                    source: "catalog_apartments",
                     sort_key,
                     direction,
                     joins,
@@ -112,6 +123,7 @@ impl SearchPlan {
     fn render(&self, template: &str, page: Option<(&str, &str)>) -> String {
         let (limit, offset) = page.unwrap_or(("", ""));
         template
+            .replace("{source}", self.source)
             .replace("{sort_key}", self.sort_key)
             .replace("{direction}", self.direction)
             .replace("{joins}", self.joins)
@@ -157,7 +169,7 @@ fn recount_in_background(pool: Pool, cache: CatalogCache, key: String, filters: 
 }
 
 /// One page of the catalog. `total` comes from `cache` when the same filter set was counted less than
-/// `CATALOG_TOTAL_CACHE_SECONDS` ago (and is recounted in the background past half of it); the page itself is
+/// `CATALOG_TOTAL_CACHE_SECONDS` ago (and is recounted in the background past 3/4 of it); the page itself is
 /// always read now.
 pub async fn search(
     pool: &Pool,

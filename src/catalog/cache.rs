@@ -1,7 +1,7 @@
 //! Short-lived in-process cache of `total` of catalog searches, keyed by the normalised filter set (everything but
 //! sort and page). A total is exact at the moment it was counted and is served for at most the configured TTL;
-//! the page itself is always read fresh. Refresh-ahead: a total older than half the TTL is still served, and the
-//! first such request starts one background recount, so a filter set asked for at least every TTL/2 never makes a
+//! the page itself is always read fresh. Refresh-ahead: a total older than 3/4 of the TTL is still served, and the
+//! first such request starts one background recount, so a filter set asked for at least every TTL/4 never makes a
 //! request wait for a count. Bounded: when full, expired entries go first, then the oldest one.
 //!
 //! Also the answers of the map built from the summary `cluster_demand`: such an answer is a function of the
@@ -33,9 +33,9 @@ struct Entry {
 /// What the cache knows about a filter set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lookup {
-    /// Counted less than TTL/2 ago (or a recount is already under way).
+    /// Counted less than 3/4 of the TTL ago (or a recount is already under way).
     Fresh(i64),
-    /// Counted between TTL/2 and TTL ago: serve it and recount in the background (the caller was chosen to,
+    /// Counted between 3/4 of the TTL and the TTL ago: serve it and recount in the background (the caller was chosen to,
     /// see [`CatalogCache::remember`] and [`CatalogCache::abandon`]).
     Refresh(i64),
     /// Unknown or older than the TTL: count now.
@@ -100,7 +100,7 @@ impl CatalogCache {
             Lookup::Missing
         } else {
             match self.totals().get_mut(key) {
-                Some(entry) if entry.counted_at.elapsed() < ttl / 2 || entry.refreshing => {
+                Some(entry) if entry.counted_at.elapsed() < ttl * 3 / 4 || entry.refreshing => {
                     if entry.counted_at.elapsed() < ttl {
                         Lookup::Fresh(entry.total)
                     } else {
@@ -134,7 +134,7 @@ impl CatalogCache {
         }
     }
 
-    /// A background recount failed: the next request past TTL/2 may try again.
+    /// A background recount failed: the next request past 3/4 of the TTL may try again.
     pub fn abandon(&self, key: &str) {
         if let Some(entry) = self.totals().get_mut(key) {
             entry.refreshing = false;
@@ -278,11 +278,11 @@ mod tests {
     }
 
     #[test]
-    fn past_half_the_ttl_one_caller_recounts_in_the_background() {
+    fn past_three_quarters_of_the_ttl_one_caller_recounts_in_the_background() {
         let cache = cache(Duration::from_millis(100), 10);
         cache.remember("a".into(), Instant::now(), 7);
         assert_eq!(cache.lookup("a"), Lookup::Fresh(7));
-        std::thread::sleep(Duration::from_millis(55));
+        std::thread::sleep(Duration::from_millis(80));
         assert_eq!(
             cache.lookup("a"),
             Lookup::Refresh(7),
@@ -291,7 +291,7 @@ mod tests {
         assert_eq!(cache.lookup("a"), Lookup::Fresh(7), "the others do not");
         cache.remember("a".into(), Instant::now(), 8);
         assert_eq!(cache.lookup("a"), Lookup::Fresh(8));
-        std::thread::sleep(Duration::from_millis(55));
+        std::thread::sleep(Duration::from_millis(80));
         assert_eq!(cache.lookup("a"), Lookup::Refresh(8));
         cache.abandon("a");
         assert_eq!(

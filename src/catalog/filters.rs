@@ -441,9 +441,10 @@ impl CatalogFilters {
             && self.floor == (None, None)
     }
 
-    /// Rooms and price conditions on `apartment_stats s` (see [`Self::on_sale_by_rooms_and_price`]).
+    /// Rooms and price conditions on `apartment_stats s` or `catalog_offers s` (see
+    /// [`Self::on_sale_by_rooms_and_price`]); `apartment_stats` needs `s.on_sale` besides.
     pub fn on_sale_conditions(&self, params: &mut SqlParams) -> Vec<String> {
-        let mut conditions = vec!["s.on_sale".to_owned()];
+        let mut conditions = Vec::new();
         if !self.rooms.is_empty() {
             conditions.push(format!(
                 "s.rooms = ANY({}::smallint[])",

@@ -226,6 +226,7 @@ async fn map_projects(
             (include_str!("map_offers_summary.sql"), conditions)
         } else if filters.on_sale_by_rooms_and_price() {
             let mut conditions = filters.project_conditions(&mut params, "p", "p.id");
+            conditions.push("s.on_sale".to_owned());
             conditions.extend(filters.on_sale_conditions(&mut params));
             (include_str!("map_offers_on_sale.sql"), conditions)
         } else {
