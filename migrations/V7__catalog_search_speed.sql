@@ -16,16 +16,16 @@
 -- квартиры одного региона и диапазона цен лежат на немногих соседних страницах, а частый autovacuum возвращает
 -- страницам признак видимости.
 --
--- Копию ведут триггеры apartment_stats (она сама — копия apartments, её ведут триггеры ценообразования V2/V6) и
--- projects; функции ценообразования (rebuild_apartment_stats и др.) не меняются:
---   catalog_offers_inserted  — AFTER INSERT по оператору: новые квартиры и полная перезаливка rebuild_apartment_stats;
---   catalog_offers_updated   — AFTER UPDATE по строке, только если поменялись в продаже / цена / комнатность / ЖК
---                              (поминутный пересчёт счётчиков его не вызывает: условие WHEN проверяется без вызова);
---   catalog_offers_deleted   — AFTER DELETE по оператору;
---   catalog_offers_truncated — AFTER TRUNCATE (перезаливка apartment_stats);
---   projects_sync_region_to_offers — AFTER UPDATE projects по оператору: ЖК сменил регион.
--- Цена для ценообразования: смена цены квартиры — одна лишняя вставка в узкую таблицу и два её индекса (в обычную
--- минуту ~1,4 тыс. квартир на 1 млн); массовая переоценка (первый проход) платит за каждую изменённую цену.
+-- Копию ведут триггеры apartments по оператору (таблицы переходов, как apartments_sync_pricing_* в V2) и projects;
+-- apartment_stats и функции ценообразования (rebuild_apartment_stats и др.) они не трогают:
+--   catalog_offers_inserted / catalog_offers_updated — AFTER INSERT / UPDATE apartments: строки в продаже
+--       (status = available, moderation_status = published) вставляются или обновляются, если что-то поменялось,
+--       остальные удаляются из копии;
+--   catalog_offers_deleted  — AFTER DELETE apartments;
+--   projects_sync_region_to_offers — AFTER UPDATE projects: ЖК сменил регион.
+-- Цена для ценообразования: проход, меняющий цены, один раз на оператор сопоставляет изменённые квартиры с копией
+-- (в обычную минуту ~1,4 тыс. квартир на 1 млн); полная перезаливка apartment_stats копию не трогает. Замеры —
+-- README, «🔎 Каталог».
 
 CREATE TABLE catalog_offers (
     apartment_id  bigint         CONSTRAINT catalog_offers_pkey PRIMARY KEY,
@@ -38,21 +38,23 @@ CREATE TABLE catalog_offers (
         autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 2000,
         autovacuum_analyze_scale_factor = 0.02);
 COMMENT ON TABLE catalog_offers IS
-    'Квартиры в продаже (apartment_stats.on_sale) с регионом ЖК — узкая копия для поиска по региону в порядке цены и '
-    'подсчёта total; без счётчиков спроса, поэтому страницы остаются «все видимы». Ведут триггеры catalog_offers_* '
-    'на apartment_stats и projects_sync_region_to_offers (V7). Опубликованность ЖК и застройщика проверяет запрос';
-COMMENT ON COLUMN catalog_offers.apartment_id IS 'Квартира (apartments.id); внешнего ключа нет, как у apartment_stats (V6)';
-COMMENT ON COLUMN catalog_offers.project_id IS 'Копия apartment_stats.project_id (ЖК)';
+    'Квартиры в продаже (status = available, moderation_status = published, как apartment_stats.on_sale) с регионом ЖК — '
+    'узкая копия для поиска по региону в порядке цены и подсчёта total; без счётчиков спроса, поэтому страницы '
+    'остаются «все видимы». Ведут триггеры catalog_offers_* на apartments и projects_sync_region_to_offers (V7). '
+    'Опубликованность ЖК и застройщика проверяет запрос';
+COMMENT ON COLUMN catalog_offers.apartment_id IS
+    'Квартира (apartments.id); внешнего ключа нет, как у apartment_stats (V6): строки создают и удаляют триггеры apartments';
+COMMENT ON COLUMN catalog_offers.project_id IS 'Копия apartments.project_id (ЖК)';
 COMMENT ON COLUMN catalog_offers.region_code IS 'Копия projects.region_code ЖК квартиры';
-COMMENT ON COLUMN catalog_offers.rooms IS 'Копия apartment_stats.rooms';
-COMMENT ON COLUMN catalog_offers.current_price IS 'Копия apartment_stats.current_price';
+COMMENT ON COLUMN catalog_offers.rooms IS 'Копия apartments.rooms';
+COMMENT ON COLUMN catalog_offers.current_price IS 'Копия apartments.current_price';
 
 INSERT INTO catalog_offers (apartment_id, project_id, region_code, rooms, current_price)
-SELECT s.apartment_id, s.project_id, p.region_code, s.rooms, s.current_price
-  FROM apartment_stats s
-  JOIN projects p ON p.id = s.project_id
- WHERE s.on_sale
- ORDER BY p.region_code, s.current_price;
+SELECT a.id, a.project_id, p.region_code, a.rooms, a.current_price
+  FROM apartments a
+  JOIN projects p ON p.id = a.project_id
+ WHERE a.status = 'available' AND a.moderation_status = 'published'
+ ORDER BY p.region_code, a.current_price;
 
 -- Страница поиска по региону: регион = , диапазон цены, по порядку (цена, id) — без сортировки; комнатность и ЖК
 -- (для проверки публикации ЖК и застройщика) лежат в INCLUDE.
@@ -61,83 +63,61 @@ CREATE INDEX catalog_offers_region_price_idx
 COMMENT ON INDEX catalog_offers_region_price_idx IS
     'Поиск квартир в продаже по региону в порядке цены: страница — чтение записей индекса по порядку (V7)';
 
-CREATE FUNCTION catalog_offers_inserted() RETURNS trigger
+CREATE FUNCTION catalog_offers_sync() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- Снятые с продажи — из копии вон.
+    DELETE FROM catalog_offers c
+     USING changed_apartments a
+     WHERE c.apartment_id = a.id
+       AND NOT (a.status = 'available' AND a.moderation_status = 'published');
+    -- В продаже и уже в копии — обновить, только если что-то поменялось (цена, комнатность, ЖК).
+    UPDATE catalog_offers c
+       SET project_id = a.project_id, region_code = p.region_code, rooms = a.rooms, current_price = a.current_price
+      FROM changed_apartments a
+      JOIN projects p ON p.id = a.project_id
+     WHERE c.apartment_id = a.id
+       AND a.status = 'available' AND a.moderation_status = 'published'
+       AND (c.project_id, c.region_code, c.rooms, c.current_price)
+           IS DISTINCT FROM (a.project_id, p.region_code, a.rooms, a.current_price);
+    -- В продаже, а в копии нет — вставить (в порядке региона и цены: соседние по цене квартиры региона рядом).
     INSERT INTO catalog_offers (apartment_id, project_id, region_code, rooms, current_price)
-    SELECT n.apartment_id, n.project_id, p.region_code, n.rooms, n.current_price
-      FROM inserted_stats n
-      JOIN projects p ON p.id = n.project_id
-     WHERE n.on_sale
-     ORDER BY p.region_code, n.current_price
-        ON CONFLICT (apartment_id) DO UPDATE
-       SET project_id = excluded.project_id, region_code = excluded.region_code, rooms = excluded.rooms,
-           current_price = excluded.current_price;
+    SELECT a.id, a.project_id, p.region_code, a.rooms, a.current_price
+      FROM changed_apartments a
+      JOIN projects p ON p.id = a.project_id
+     WHERE a.status = 'available' AND a.moderation_status = 'published'
+       AND NOT EXISTS (SELECT 1 FROM catalog_offers c WHERE c.apartment_id = a.id)
+     ORDER BY p.region_code, a.current_price;
     RETURN NULL;
 END;
 $$;
-COMMENT ON FUNCTION catalog_offers_inserted() IS
-    'Переносит в catalog_offers вставленные строки apartment_stats квартир в продаже (одним оператором, в порядке региона и цены)';
-CREATE TRIGGER catalog_offers_inserted AFTER INSERT ON apartment_stats
-    REFERENCING NEW TABLE AS inserted_stats
-    FOR EACH STATEMENT EXECUTE FUNCTION catalog_offers_inserted();
-COMMENT ON TRIGGER catalog_offers_inserted ON apartment_stats IS
-    'Новые квартиры и перезаливка apartment_stats попадают в catalog_offers';
-
-CREATE FUNCTION catalog_offers_updated() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF NEW.on_sale THEN
-        INSERT INTO catalog_offers (apartment_id, project_id, region_code, rooms, current_price)
-        SELECT NEW.apartment_id, NEW.project_id, p.region_code, NEW.rooms, NEW.current_price
-          FROM projects p
-         WHERE p.id = NEW.project_id
-            ON CONFLICT (apartment_id) DO UPDATE
-           SET project_id = excluded.project_id, region_code = excluded.region_code, rooms = excluded.rooms,
-               current_price = excluded.current_price;
-    ELSE
-        DELETE FROM catalog_offers WHERE apartment_id = NEW.apartment_id;
-    END IF;
-    RETURN NULL;
-END;
-$$;
-COMMENT ON FUNCTION catalog_offers_updated() IS
-    'Квартира в продаже — её строка catalog_offers вставляется или обновляется; снята с продажи — удаляется';
-CREATE TRIGGER catalog_offers_updated AFTER UPDATE ON apartment_stats
-    FOR EACH ROW
-    WHEN ((OLD.on_sale, OLD.current_price, OLD.rooms, OLD.project_id)
-          IS DISTINCT FROM (NEW.on_sale, NEW.current_price, NEW.rooms, NEW.project_id))
-    EXECUTE FUNCTION catalog_offers_updated();
-COMMENT ON TRIGGER catalog_offers_updated ON apartment_stats IS
-    'Смена цены, статуса, комнатности или ЖК квартиры переносится в catalog_offers; пересчёт счётчиков спроса триггер не вызывает';
+COMMENT ON FUNCTION catalog_offers_sync() IS
+    'Переносит в catalog_offers вставленные и изменённые квартиры (одним набором операторов на оператор apartments): '
+    'в продаже — вставка или обновление изменившегося, иначе удаление';
+CREATE TRIGGER catalog_offers_inserted AFTER INSERT ON apartments
+    REFERENCING NEW TABLE AS changed_apartments
+    FOR EACH STATEMENT EXECUTE FUNCTION catalog_offers_sync();
+COMMENT ON TRIGGER catalog_offers_inserted ON apartments IS 'Новые квартиры в продаже попадают в catalog_offers';
+CREATE TRIGGER catalog_offers_updated AFTER UPDATE ON apartments
+    REFERENCING NEW TABLE AS changed_apartments
+    FOR EACH STATEMENT EXECUTE FUNCTION catalog_offers_sync();
+COMMENT ON TRIGGER catalog_offers_updated ON apartments IS
+    'Смена цены, статуса, публикации, комнатности или корпуса квартиры переносится в catalog_offers';
 
 CREATE FUNCTION catalog_offers_deleted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM catalog_offers c
-     USING deleted_stats d
-     WHERE c.apartment_id = d.apartment_id;
+     USING deleted_apartments d
+     WHERE c.apartment_id = d.id;
     RETURN NULL;
 END;
 $$;
-COMMENT ON FUNCTION catalog_offers_deleted() IS 'Удаляет из catalog_offers квартиры, удалённые из apartment_stats (одним оператором)';
-CREATE TRIGGER catalog_offers_deleted AFTER DELETE ON apartment_stats
-    REFERENCING OLD TABLE AS deleted_stats
+COMMENT ON FUNCTION catalog_offers_deleted() IS 'Удаляет из catalog_offers удалённые квартиры (одним оператором)';
+CREATE TRIGGER catalog_offers_deleted AFTER DELETE ON apartments
+    REFERENCING OLD TABLE AS deleted_apartments
     FOR EACH STATEMENT EXECUTE FUNCTION catalog_offers_deleted();
-COMMENT ON TRIGGER catalog_offers_deleted ON apartment_stats IS 'Удалённые квартиры уходят из catalog_offers';
-
-CREATE FUNCTION catalog_offers_truncated() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    TRUNCATE catalog_offers;
-    RETURN NULL;
-END;
-$$;
-COMMENT ON FUNCTION catalog_offers_truncated() IS
-    'Очищает catalog_offers вместе с apartment_stats (rebuild_apartment_stats перезаливает её, и INSERT-триггер наполняет копию заново)';
-CREATE TRIGGER catalog_offers_truncated AFTER TRUNCATE ON apartment_stats
-    FOR EACH STATEMENT EXECUTE FUNCTION catalog_offers_truncated();
-COMMENT ON TRIGGER catalog_offers_truncated ON apartment_stats IS 'Перезаливка apartment_stats перезаливает и catalog_offers';
+COMMENT ON TRIGGER catalog_offers_deleted ON apartments IS 'Удалённые квартиры уходят из catalog_offers';
 
 CREATE FUNCTION projects_sync_region_to_offers() RETURNS trigger
 LANGUAGE plpgsql AS $$

@@ -61,8 +61,9 @@ struct Scenario {
     refresh_summary: bool,
 }
 
-/// Warm-up requests per scenario: the first plans and pages do not count.
-const WARM_UP_PATHS: usize = 24;
+/// Warm-up: every path of a scenario once (at most this many), so the first plans, pages and totals do not
+/// count; the scenarios with a new filter set or window per request warm up only their first paths.
+const WARM_UP_PATHS: usize = 200;
 
 fn scenarios(projects: i64) -> Vec<Scenario> {
     let cities = [
