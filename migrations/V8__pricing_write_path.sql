@@ -279,6 +279,51 @@ CREATE TRIGGER views_log_clamp_occurred_at BEFORE INSERT ON views_log FOR EACH R
     WHEN (NEW.occurred_at > now())
     EXECUTE FUNCTION views_log_clamp_occurred_at();
 
+-- Копия квартир в продаже для поиска (catalog_offers, V7): оператор прохода обновляет её цену сам, как и
+-- apartment_stats, — триггер его пропускает. Запросы триггера — через EXECUTE: план строится под фактический размер
+-- таблицы переходов (одна квартира из API или полмиллиона из пакетной выгрузки), а не берётся из кеша сеанса.
+CREATE OR REPLACE FUNCTION catalog_offers_sync() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND current_setting('pricing.copies_synced_by_pass', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    -- Снятые с продажи — из копии вон.
+    EXECUTE $sql$
+        DELETE FROM catalog_offers c
+         USING changed_apartments a
+         WHERE c.apartment_id = a.id
+           AND NOT (a.status = 'available' AND a.moderation_status = 'published')
+    $sql$;
+    -- В продаже и уже в копии — обновить, только если что-то поменялось (цена, комнатность, ЖК).
+    EXECUTE $sql$
+        UPDATE catalog_offers c
+           SET project_id = a.project_id, region_code = p.region_code, rooms = a.rooms, current_price = a.current_price
+          FROM changed_apartments a
+          JOIN projects p ON p.id = a.project_id
+         WHERE c.apartment_id = a.id
+           AND a.status = 'available' AND a.moderation_status = 'published'
+           AND (c.project_id, c.region_code, c.rooms, c.current_price)
+               IS DISTINCT FROM (a.project_id, p.region_code, a.rooms, a.current_price)
+    $sql$;
+    -- В продаже, а в копии нет — вставить (в порядке региона и цены: соседние по цене квартиры региона рядом).
+    EXECUTE $sql$
+        INSERT INTO catalog_offers (apartment_id, project_id, region_code, rooms, current_price)
+        SELECT a.id, a.project_id, p.region_code, a.rooms, a.current_price
+          FROM changed_apartments a
+          JOIN projects p ON p.id = a.project_id
+         WHERE a.status = 'available' AND a.moderation_status = 'published'
+           AND NOT EXISTS (SELECT 1 FROM catalog_offers c WHERE c.apartment_id = a.id)
+         ORDER BY p.region_code, a.current_price
+    $sql$;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION catalog_offers_sync() IS
+    'Переносит в catalog_offers вставленные и изменённые квартиры (одним набором операторов на оператор apartments): '
+    'в продаже — вставка или обновление изменившегося, иначе удаление. Оператор прохода ценообразования '
+    '(флаг pricing.copies_synced_by_pass) обновляет цену в копии сам';
+
 -- Проход --------------------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION reprice_apartments(
     p_now                timestamptz     DEFAULT now(),
@@ -465,6 +510,12 @@ BEGIN
         SET current_price = c.new_price, price_changed_at = p_now
         FROM changed c
         WHERE s.apartment_id = c.apartment_id
+    ),
+    offers_synced AS (  -- копия цены для поиска по региону (V7); квартира остаётся в продаже, меняется только цена
+        UPDATE catalog_offers o
+        SET current_price = c.new_price
+        FROM changed c
+        WHERE o.apartment_id = c.apartment_id
     ),
     history AS (
         INSERT INTO price_history (apartment_id, changed_at, old_price, new_price, reason, pricing_run_id, explanation,

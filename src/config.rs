@@ -175,6 +175,29 @@ impl Default for SignalSettings {
 
 pub const MIN_SERVICE_TOKEN_BYTES: usize = 32;
 
+/// Public catalog: how stale `total` of a search and the country map may be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogSettings {
+    /// `total` of `GET /apartments` is reused for this long per filter set; zero disables the cache.
+    pub total_cache_ttl: Duration,
+    /// At most this many filter sets are remembered (the oldest is evicted).
+    pub total_cache_entries: usize,
+    /// The map takes per-project minimum prices from `cluster_demand` while it is at most this old; an older
+    /// (the pricing scheduler stopped) or never refreshed summary sends the map down the exact path.
+    /// Zero disables the summary.
+    pub map_summary_max_age: Duration,
+}
+
+impl Default for CatalogSettings {
+    fn default() -> Self {
+        Self {
+            total_cache_ttl: Duration::from_secs(5),
+            total_cache_entries: 10_000,
+            map_summary_max_age: Duration::from_secs(180),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub http_port: u16,
@@ -183,6 +206,7 @@ pub struct Settings {
     pub pricing: PricingSettings,
     pub auth: AuthSettings,
     pub signals: SignalSettings,
+    pub catalog: CatalogSettings,
 }
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -495,6 +519,36 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             pricing: self.pricing()?,
             auth: self.auth()?,
             signals: self.signals()?,
+            catalog: self.catalog()?,
+        })
+    }
+
+    pub fn catalog(&self) -> Result<CatalogSettings, ConfigError> {
+        let ttl: u64 = self.parsed("CATALOG_TOTAL_CACHE_SECONDS", 5)?;
+        if ttl > 600 {
+            return Err(ConfigError::Invalid {
+                name: "CATALOG_TOTAL_CACHE_SECONDS",
+                reason: "must be at most 600 (total is shown as exact)".into(),
+            });
+        }
+        let entries: usize = self.parsed("CATALOG_TOTAL_CACHE_ENTRIES", 10_000)?;
+        if !(1..=1_000_000).contains(&entries) {
+            return Err(ConfigError::Invalid {
+                name: "CATALOG_TOTAL_CACHE_ENTRIES",
+                reason: "must be from 1 to 1000000".into(),
+            });
+        }
+        let map_age: u64 = self.parsed("MAP_SUMMARY_MAX_AGE_SECONDS", 180)?;
+        if map_age > 3600 {
+            return Err(ConfigError::Invalid {
+                name: "MAP_SUMMARY_MAX_AGE_SECONDS",
+                reason: "must be at most 3600".into(),
+            });
+        }
+        Ok(CatalogSettings {
+            total_cache_ttl: Duration::from_secs(ttl),
+            total_cache_entries: entries,
+            map_summary_max_age: Duration::from_secs(map_age),
         })
     }
 }
@@ -512,6 +566,28 @@ mod tests {
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| (*value).to_owned())
         })
+    }
+
+    #[test]
+    fn catalog_settings_have_defaults_and_name_the_bad_variable() {
+        assert_eq!(reader(&[]).catalog().unwrap(), CatalogSettings::default());
+        let custom = reader(&[
+            ("CATALOG_TOTAL_CACHE_SECONDS", "0"),
+            ("MAP_SUMMARY_MAX_AGE_SECONDS", "90"),
+        ])
+        .catalog()
+        .unwrap();
+        assert_eq!(custom.total_cache_ttl, Duration::ZERO);
+        assert_eq!(custom.map_summary_max_age, Duration::from_secs(90));
+        let bad: [&'static [(&'static str, &'static str)]; 3] = [
+            &[("CATALOG_TOTAL_CACHE_SECONDS", "601")],
+            &[("CATALOG_TOTAL_CACHE_ENTRIES", "0")],
+            &[("MAP_SUMMARY_MAX_AGE_SECONDS", "-1")],
+        ];
+        for pairs in bad {
+            let error = reader(pairs).catalog().unwrap_err().to_string();
+            assert!(error.contains(pairs[0].0), "{error}");
+        }
     }
 
     #[test]

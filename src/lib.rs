@@ -54,10 +54,17 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     api_router().1
 }
 
+/// The router with the default catalog settings (`total` cached for 5 s, map summary up to 3 min old).
 pub fn app(state: AppState) -> Router {
+    app_with_catalog(state, catalog::CatalogCache::default())
+}
+
+/// The router with the given catalog cache (its settings come from `CATALOG_*` / `MAP_*` in production).
+pub fn app_with_catalog(state: AppState, catalog: catalog::CatalogCache) -> Router {
     let (router, api) = api_router();
     router
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
+        .layer(axum::Extension(catalog))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(telemetry::request_trace_layer())
         .fallback(|| async {

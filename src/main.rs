@@ -6,11 +6,12 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use nedvizhimost::auth::{create_or_promote_moderator, AuthKeys};
 use nedvizhimost::catalog::bench::{self as catalog_bench, BenchApiOptions};
+use nedvizhimost::catalog::CatalogCache;
 use nedvizhimost::config::{Settings, SettingsReader, SignalSettings};
 use nedvizhimost::events::bench::{self as events_bench, EventsBenchOptions};
 use nedvizhimost::pricing::bench::{self, BenchOptions};
 use nedvizhimost::pricing::{self, CycleRequest, Trigger};
-use nedvizhimost::{app, db, seed, telemetry, AppState};
+use nedvizhimost::{app_with_catalog, db, seed, telemetry, AppState};
 
 #[derive(Parser)]
 #[command(
@@ -341,7 +342,8 @@ async fn serve() -> Result<(), String> {
     tracing::info!(%address, "listening; Swagger UI at /docs");
     axum::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        app_with_catalog(state, CatalogCache::new(settings.catalog.clone()))
+            .into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await

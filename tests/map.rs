@@ -1,7 +1,10 @@
 mod common;
 
+use std::time::Duration;
+
 use common::catalog::seed;
 use common::TestApp;
+use nedvizhimost::config::CatalogSettings;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -161,4 +164,178 @@ async fn bad_windows_name_the_field() {
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
     }
+}
+
+async fn refresh_summary(app: &TestApp) {
+    app.db
+        .client()
+        .await
+        .execute("SELECT refresh_demand_aggregates()", &[])
+        .await
+        .unwrap();
+}
+
+fn min_price_of(body: &Value, name: &str) -> Option<f64> {
+    body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|feature| feature["properties"]["name"] == name)
+        .map(|feature| feature["properties"]["min_price"].as_f64().unwrap())
+}
+
+#[tokio::test]
+async fn the_summary_map_matches_the_exact_path_on_a_refreshed_catalog() {
+    let app = TestApp::spawn().await;
+    let catalog = seed(&app.db.client().await).await;
+    refresh_summary(&app).await;
+    // `price_min=1` matches every flat but is an apartment-level filter: the exact path.
+    for query in [
+        "bbox=19.6,41.1,180,82&zoom=3",
+        "bbox=19.6,41.1,180,82&zoom=14",
+        "bbox=37,55,38,56&zoom=14",
+        "bbox=19.6,41.1,180,82&zoom=14&rooms=2",
+        "bbox=19.6,41.1,180,82&zoom=14&rooms=0,1",
+        "bbox=19.6,41.1,180,82&zoom=14&class=comfort,business",
+        "bbox=19.6,41.1,180,82&zoom=3&region=RU-MOW",
+    ] {
+        let summary = map(&app, query).await;
+        let exact = map(&app, &format!("{query}&price_min=1")).await;
+        assert_eq!(summary, exact, "{query}");
+    }
+    let body = map(&app, "bbox=19.6,41.1,180,82&zoom=3").await;
+    assert_eq!(sum(&body, "projects"), 3, "P1, P2, P5 as before");
+
+    // The summary is up to a minute old for prices: a new price shows on the exact path at once and on
+    // the summary path after the next refresh.
+    let client = app.db.client().await;
+    client
+        .execute(
+            "UPDATE apartments SET current_price = 1000000 WHERE id = $1",
+            &[&catalog.id("b1")],
+        )
+        .await
+        .unwrap();
+    let all = "bbox=19.6,41.1,180,82&zoom=14";
+    assert_eq!(min_price_of(&map(&app, all).await, "P2"), Some(5_000_000.0));
+    let exact = map(&app, &format!("{all}&price_min=1")).await;
+    assert_eq!(min_price_of(&exact, "P2"), Some(1_000_000.0));
+    refresh_summary(&app).await;
+    assert_eq!(min_price_of(&map(&app, all).await, "P2"), Some(1_000_000.0));
+
+    // Publication is checked now, not from the summary: nothing unpublished leaks.
+    client
+        .execute(
+            "UPDATE projects SET moderation_status = 'draft' WHERE id = $1",
+            &[&catalog.id("P1")],
+        )
+        .await
+        .unwrap();
+    client
+        .execute(
+            "UPDATE developers SET moderation_status = 'draft' WHERE id = $1",
+            &[&catalog.id("D1")],
+        )
+        .await
+        .unwrap();
+    let body = map(&app, all).await;
+    assert_eq!(body["features"], serde_json::json!([]), "{body}");
+    let body = map(&app, "bbox=19.6,41.1,180,82&zoom=3").await;
+    assert_eq!(body["features"], serde_json::json!([]), "{body}");
+}
+
+#[tokio::test]
+async fn a_stale_or_disabled_summary_falls_back_to_the_exact_path() {
+    let app = TestApp::spawn_with_catalog(CatalogSettings {
+        map_summary_max_age: Duration::ZERO,
+        ..CatalogSettings::default()
+    })
+    .await;
+    let catalog = seed(&app.db.client().await).await;
+    refresh_summary(&app).await;
+    let client = app.db.client().await;
+    client
+        .execute(
+            "UPDATE apartments SET current_price = 1000000 WHERE id = $1",
+            &[&catalog.id("b1")],
+        )
+        .await
+        .unwrap();
+    let all = "bbox=19.6,41.1,180,82&zoom=14";
+    assert_eq!(
+        min_price_of(&map(&app, all).await, "P2"),
+        Some(1_000_000.0),
+        "summary disabled: exact"
+    );
+
+    // A summary older than MAP_SUMMARY_MAX_AGE_SECONDS (the pricing cycle stopped) is not used.
+    let app = TestApp::spawn_with_catalog(CatalogSettings {
+        map_summary_max_age: Duration::from_secs(1),
+        ..CatalogSettings::default()
+    })
+    .await;
+    let catalog = seed(&app.db.client().await).await;
+    refresh_summary(&app).await;
+    app.db
+        .client()
+        .await
+        .execute(
+            "UPDATE apartments SET current_price = 1000000 WHERE id = $1",
+            &[&catalog.id("b1")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        min_price_of(&map(&app, all).await, "P2"),
+        Some(5_000_000.0),
+        "a fresh summary is used"
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        min_price_of(&map(&app, all).await, "P2"),
+        Some(1_000_000.0),
+        "a stale summary is not"
+    );
+}
+
+#[tokio::test]
+async fn summary_answers_are_reused_only_while_projects_and_the_summary_are_unchanged() {
+    let app = TestApp::spawn().await;
+    let catalog = seed(&app.db.client().await).await;
+    refresh_summary(&app).await;
+    let all = "bbox=19.6,41.1,180,82&zoom=14";
+    let first = map(&app, all).await;
+    assert_eq!(map(&app, all).await, first);
+    assert_eq!(
+        app.catalog.map_hits_and_misses(),
+        (1, 1),
+        "the second from memory"
+    );
+
+    // Any change of a project is seen at once: its name, then its publication.
+    let client = app.db.client().await;
+    client
+        .execute(
+            "UPDATE projects SET name = 'P1 новый' WHERE id = $1",
+            &[&catalog.id("P1")],
+        )
+        .await
+        .unwrap();
+    let renamed = map(&app, all).await;
+    assert_eq!(min_price_of(&renamed, "P1 новый"), Some(8_000_000.0));
+    assert_eq!(min_price_of(&renamed, "P1"), None);
+    client
+        .execute(
+            "UPDATE projects SET moderation_status = 'draft' WHERE id = $1",
+            &[&catalog.id("P5")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(min_price_of(&map(&app, all).await, "P5"), None);
+    // So is a refreshed summary, and an apartment-level filter never uses the memory.
+    refresh_summary(&app).await;
+    map(&app, all).await;
+    map(&app, &format!("{all}&price_min=1")).await;
+    map(&app, &format!("{all}&price_min=1")).await;
+    assert_eq!(app.catalog.map_hits_and_misses(), (1, 4));
 }

@@ -195,6 +195,19 @@ async fn a_real_pass_keeps_every_copy_of_the_price_in_step_and_stores_typed_inpu
         .unwrap()
         .get(0);
     assert_eq!(out_of_step, 0, "apartment_stats copies the new prices");
+    let offers_out_of_step: i64 = client
+        .query_one(
+            "SELECT count(*) FROM apartments a LEFT JOIN catalog_offers o ON o.apartment_id = a.id
+             WHERE o.current_price IS DISTINCT FROM a.current_price",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        offers_out_of_step, 0,
+        "the search copy (catalog_offers) has the new prices too"
+    );
     let history_out_of_step: i64 = client
         .query_one(
             "SELECT count(*) FROM price_history h JOIN apartments a ON a.id = h.apartment_id

@@ -1,7 +1,10 @@
 mod common;
 
+use std::time::Duration;
+
 use common::catalog::{seed, Catalog};
 use common::TestApp;
+use nedvizhimost::config::CatalogSettings;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -219,5 +222,225 @@ async fn bad_filters_and_pages_name_the_field() {
         );
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
+    }
+}
+
+/// catalog_offers is exactly the apartments on sale of apartment_stats with the region of their project.
+async fn assert_region_copies_match(app: &TestApp) {
+    let client = app.db.client().await;
+    let expected = "SELECT s.apartment_id, s.project_id, p.region_code, s.rooms, s.current_price
+                      FROM apartment_stats s JOIN projects p ON p.id = s.project_id WHERE s.on_sale";
+    let copy =
+        "SELECT apartment_id, project_id, region_code, rooms, current_price FROM catalog_offers";
+    let wrong: i64 = client
+        .query_one(
+            &format!(
+                "SELECT count(*) FROM (({expected} EXCEPT {copy}) UNION ALL ({copy} EXCEPT {expected})) d"
+            ),
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(wrong, 0, "catalog_offers differs from apartment_stats");
+    let copies: i64 = client
+        .query_one("SELECT count(*) FROM catalog_offers", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(copies > 0);
+}
+
+#[tokio::test]
+async fn region_search_by_the_price_index_matches_the_catalog_view_path() {
+    let (app, catalog) = seeded().await;
+    // `floor_min=-5` matches every flat but sends the query down the catalog-view path.
+    let queries = [
+        ("region=RU-MOW", &["a1", "a3", "e1", "a2"][..]),
+        ("region=RU-MOW&rooms=2&sort=-price", &["a2", "e1", "a3"]),
+        (
+            "region=RU-MOW&rooms=1,2&price_min=8000000&price_max=11000000",
+            &["a1", "a3", "e1"],
+        ),
+        (
+            "region=RU-MOW&class=comfort&sort=price",
+            &["a1", "a3", "a2"],
+        ),
+        ("region=RU-MOW&limit=2&offset=1", &["a3", "e1"]),
+        ("region=RU-SPE&rooms=0", &["b1"]),
+        ("region=RU-KDA", &[]),
+    ];
+    for (query, expected) in queries {
+        let fast = search(&app, query).await;
+        let slow = search(&app, &format!("{query}&floor_min=-5")).await;
+        assert_eq!(codes(&fast), expected, "{query}");
+        assert_eq!(fast, slow, "{query}: both paths agree");
+    }
+    assert_eq!(
+        search(&app, "region=RU-MOW&limit=2&offset=1").await["total"],
+        4
+    );
+    assert_region_copies_match(&app).await;
+
+    // The copy follows the project's region, a new flat, a flat moved to another project, price and status
+    // changes, a deleted flat and a full rebuild.
+    let client = app.db.client().await;
+    client
+        .execute(
+            "UPDATE projects SET region_code = 'RU-SPE' WHERE id = $1",
+            &[&catalog.id("P5")],
+        )
+        .await
+        .unwrap();
+    client
+        .execute(
+            "UPDATE apartments SET building_id = $1 WHERE id = $2",
+            &[&catalog.id("B2"), &catalog.id("a1")],
+        )
+        .await
+        .unwrap();
+    client
+        .execute(
+            "INSERT INTO apartments (building_id, code, floor, rooms, area_total, base_price, current_price,
+                                     moderation_status, published_at)
+             VALUES ($1, 'f1', 2, 1, 30, 4000000, 4000000, 'published', now())",
+            &[&catalog.id("B2")],
+        )
+        .await
+        .unwrap();
+    assert_region_copies_match(&app).await;
+    let expected = ["f1", "b1", "a1", "e1", "b2"];
+    let fast = search(&app, "region=RU-SPE").await;
+    assert_eq!(codes(&fast), expected);
+    assert_eq!(fast, search(&app, "region=RU-SPE&floor_min=-5").await);
+    assert_eq!(codes(&search(&app, "region=RU-MOW").await), ["a3", "a2"]);
+    client
+        .batch_execute(&format!(
+            "UPDATE apartments SET current_price = 4500000 WHERE id = {b2};
+             UPDATE apartments SET status = 'sold' WHERE id = {e1};
+             UPDATE apartments SET status = 'available' WHERE id = {a4};
+             UPDATE apartment_stats SET views_24h = views_24h + 3;
+             DELETE FROM apartments WHERE code = 'f1';",
+            b2 = catalog.id("b2"),
+            e1 = catalog.id("e1"),
+            a4 = catalog.id("a4"),
+        ))
+        .await
+        .unwrap();
+    assert_region_copies_match(&app).await;
+    let expected = ["b2", "b1", "a1"];
+    let fast = search(&app, "region=RU-SPE").await;
+    assert_eq!(codes(&fast), expected);
+    assert_eq!(fast, search(&app, "region=RU-SPE&floor_min=-5").await);
+    let moscow = search(&app, "region=RU-MOW").await;
+    assert_eq!(codes(&moscow), ["a3", "a2", "a4"]);
+    assert_eq!(moscow, search(&app, "region=RU-MOW&floor_min=-5").await);
+    client
+        .execute("SELECT rebuild_apartment_stats()", &[])
+        .await
+        .unwrap();
+    assert_region_copies_match(&app).await;
+    assert_eq!(codes(&search(&app, "region=RU-SPE").await), expected);
+}
+
+#[tokio::test]
+async fn total_is_cached_per_filter_set_for_the_ttl_and_the_page_stays_fresh() {
+    let app = TestApp::spawn_with_catalog(CatalogSettings {
+        total_cache_ttl: Duration::from_secs(2),
+        ..CatalogSettings::default()
+    })
+    .await;
+    let catalog = seed(&app.db.client().await).await;
+    let fast = "region=RU-MOW&rooms=2";
+    let slow = "region=RU-MOW&rooms=2&floor_min=-5";
+    assert_eq!(search(&app, fast).await["total"], 3);
+    assert_eq!(search(&app, slow).await["total"], 3);
+    app.db
+        .client()
+        .await
+        .execute(
+            "UPDATE apartments SET status = 'sold' WHERE id = $1",
+            &[&catalog.id("a3")],
+        )
+        .await
+        .unwrap();
+    // The same filter set in another spelling, sort and page: the total is the cached one, the page is not.
+    for query in [
+        "rooms=2&region=ru-mow&sort=-price",
+        "region=RU-MOW&rooms=2,2&limit=1",
+        "rooms=2&region=RU-MOW&floor_min=-5&sort=area",
+    ] {
+        let page = search(&app, query).await;
+        assert_eq!(page["total"], 3, "{query}: counted before the sale");
+        assert!(!codes(&page).contains(&"a3".to_owned()), "{query}: {page}");
+    }
+    // Another filter set is counted now.
+    assert_eq!(
+        search(&app, "region=RU-MOW&rooms=2&price_max=20000000").await["total"],
+        2
+    );
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(search(&app, fast).await["total"], 2, "expired");
+    assert_eq!(search(&app, slow).await["total"], 2, "expired");
+}
+
+#[tokio::test]
+async fn zero_ttl_counts_every_total() {
+    // The default test app runs with CATALOG_TOTAL_CACHE_SECONDS = 0.
+    let (app, catalog) = seeded().await;
+    assert_eq!(search(&app, "region=RU-MOW&rooms=2").await["total"], 3);
+    app.db
+        .client()
+        .await
+        .execute(
+            "UPDATE apartments SET status = 'sold' WHERE id = $1",
+            &[&catalog.id("a3")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(search(&app, "region=RU-MOW&rooms=2").await["total"], 2);
+}
+
+#[tokio::test]
+async fn past_three_quarters_of_the_ttl_the_total_is_recounted_in_the_background() {
+    let app = TestApp::spawn_with_catalog(CatalogSettings {
+        total_cache_ttl: Duration::from_secs(4),
+        ..CatalogSettings::default()
+    })
+    .await;
+    let catalog = seed(&app.db.client().await).await;
+    for query in [
+        "region=RU-MOW&rooms=2",
+        "region=RU-MOW&rooms=2&floor_min=-5",
+    ] {
+        assert_eq!(search(&app, query).await["total"], 3, "{query}");
+    }
+    app.db
+        .client()
+        .await
+        .execute(
+            "UPDATE apartments SET status = 'sold' WHERE id = $1",
+            &[&catalog.id("a3")],
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    for query in [
+        "region=RU-MOW&rooms=2",
+        "region=RU-MOW&rooms=2&floor_min=-5",
+    ] {
+        // Served at once from the cache; this request starts the recount.
+        assert_eq!(search(&app, query).await["total"], 3, "{query}");
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    for query in [
+        "region=RU-MOW&rooms=2",
+        "region=RU-MOW&rooms=2&floor_min=-5",
+    ] {
+        assert_eq!(
+            search(&app, query).await["total"],
+            2,
+            "{query}: recounted before the TTL ran out"
+        );
     }
 }

@@ -1,5 +1,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::Extension;
 use deadpool_postgres::GenericClient;
 use serde_json::json;
 
@@ -15,7 +16,7 @@ use crate::auth::{
     MaybeUser,
 };
 use crate::catalog::moderation::{self, Moderated};
-use crate::catalog::{ApartmentStatus, ModerationDecisionRequest};
+use crate::catalog::{ApartmentStatus, CatalogCache, ModerationDecisionRequest};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
@@ -31,22 +32,27 @@ async fn card(client: &impl GenericClient, id: i64, staff: bool) -> AppResult<Ap
 /// Каталог квартир
 ///
 /// Публичный поиск: только квартиры, опубликованные вместе со своим ЖК и застройщиком. Фильтры
-/// комбинируются через И; без `status` показываются квартиры в продаже. `total` — точное число
-/// подходящих квартир. Размер страницы не больше 100 (больше — 422, а не молчаливое урезание),
-/// смещение не больше 10 000.
+/// комбинируются через И; без `status` показываются квартиры в продаже. `total` — число
+/// подходящих квартир, точное на момент подсчёта: сервис держит его до `CATALOG_TOTAL_CACHE_SECONDS`
+/// секунд (по умолчанию 5) для того же набора фильтров (сортировка и страница не в счёт), так что `total`
+/// может отставать от страницы на эти секунды. Сама страница читается при каждом запросе. Размер страницы
+/// не больше 100 (больше — 422, а не молчаливое урезание), смещение не больше 10 000.
 #[utoipa::path(get, path = "/apartments", tag = "catalog",
     params(ApartmentSearchQuery),
     responses(
-        (status = 200, description = "Страница каталога и точное число квартир", body = ApartmentPage),
+        (status = 200, description = "Страница каталога и число квартир (точное на момент подсчёта, не старше CATALOG_TOTAL_CACHE_SECONDS)", body = ApartmentPage),
         (status = 422, description = "Некорректный фильтр, сортировка или страница; поле названо в errors", body = Problem,
             content_type = "application/problem+json"),
     ))]
 pub async fn search_apartments(
     State(state): State<AppState>,
+    Extension(cache): Extension<CatalogCache>,
     Query(query): Query<ApartmentSearchQuery>,
 ) -> AppResult<Json<ApartmentPage>> {
     let client = state.pool.get().await?;
-    Ok(Json(search::search(&client, &query).await?))
+    Ok(Json(
+        search::search(&state.pool, &client, &cache, &query).await?,
+    ))
 }
 
 /// Карточка квартиры

@@ -1,9 +1,12 @@
 //! `GET /apartments`: the public catalog search.
 
-use deadpool_postgres::GenericClient;
+use std::time::Instant;
+
+use deadpool_postgres::{GenericClient, Pool};
 
 use super::types::{ApartmentCard, ApartmentPage, ApartmentSearchQuery, ApartmentSort};
-use crate::catalog::SqlParams;
+use crate::catalog::cache::Lookup;
+use crate::catalog::{CatalogCache, CatalogFilters, SqlParams};
 use crate::error::{AppError, AppResult};
 
 pub const MAX_PAGE_SIZE: i64 = 100;
@@ -43,60 +46,199 @@ fn sort_sql(sort: ApartmentSort) -> (&'static str, &'static str) {
     }
 }
 
+/// The SQL pieces of one search: which path, its sort key, joins and filter conditions with their parameters.
+struct SearchPlan {
+    /// The narrow on-sale path (search_on_sale*.sql) rather than the catalog view (search*.sql).
+    on_sale: bool,
+    /// The table of that path: `catalog_offers` (by region) or `apartment_stats`.
+    source: &'static str,
+    sort_key: &'static str,
+    direction: &'static str,
+    joins: &'static str,
+    conditions: Vec<String>,
+    params: SqlParams,
+}
+
+impl SearchPlan {
+    fn new(filters: &CatalogFilters, sort: ApartmentSort) -> Self {
+        let (sort_key, direction) = sort_sql(sort);
+        let mut params = SqlParams::default();
+        let on_sale_sort_key = match sort {
+            ApartmentSort::Price | ApartmentSort::PriceDesc => Some("s.current_price"),
+            ApartmentSort::Commissioning | ApartmentSort::CommissioningDesc => {
+                Some("p.commissioning_date")
+            }
+            ApartmentSort::Popularity => Some(sort_key),
+            _ => None,
+        };
+        match on_sale_sort_key {
+            Some(on_sale_key) if filters.on_sale_by_rooms_and_price() => {
+                // By region: catalog_offers, whose index is (region, price). Popularity needs the demand
+                // counters of apartment_stats.
+                let mut project_filters = filters.clone();
+                let region = project_filters
+                    .region
+                    .take_if(|_| sort != ApartmentSort::Popularity);
+                let mut conditions = project_filters.project_conditions(&mut params, "p", "p.id");
+                let source = if let Some(region) = region {
+                    conditions.push(format!("s.region_code = {}", params.push(region)));
+                    "catalog_offers"
+                } else {
+                    conditions.push("s.on_sale".to_owned());
+                    "apartment_stats"
+                };
+                conditions.extend(filters.on_sale_conditions(&mut params));
+                Self {
+                    on_sale: true,
+                    source,
+                    sort_key: on_sale_key,
+                    direction,
+                    joins: "",
+                    conditions,
+                    params,
+                }
+            }
+            _ => {
+                let mut conditions = filters.project_conditions(&mut params, "c", "c.project_id");
+                conditions.extend(filters.apartment_conditions(&mut params));
+                let joins = if sort == ApartmentSort::Popularity {
+                    "LEFT JOIN apartment_stats s ON s.apartment_id = c.id"
+                } else {
+                    ""
+                };
+                Self {
+                    on_sale: false,
+                    source: "catalog_apartments",
+                    sort_key,
+                    direction,
+                    joins,
+                    conditions,
+                    params,
+                }
+            }
+        }
+    }
+
+    /// The text of `template` for this plan; `page` — placeholders of limit and offset.
+    fn render(&self, template: &str, page: Option<(&str, &str)>) -> String {
+        let (limit, offset) = page.unwrap_or(("", ""));
+        template
+            .replace("{source}", self.source)
+            .replace("{sort_key}", self.sort_key)
+            .replace("{direction}", self.direction)
+            .replace("{joins}", self.joins)
+            .replace("{conditions}", &self.conditions.join("\n       AND "))
+            .replace("{limit}", limit)
+            .replace("{offset}", offset)
+    }
+
+    /// The statement that counts the matching apartments (filter parameters only).
+    fn count_sql(&self) -> String {
+        self.render(
+            if self.on_sale {
+                include_str!("search_on_sale_count.sql")
+            } else {
+                include_str!("search_count.sql")
+            },
+            None,
+        )
+    }
+}
+
+/// Counts `filters` on a connection of its own and remembers the total: the refresh-ahead of [`CatalogCache`].
+fn recount_in_background(pool: Pool, cache: CatalogCache, key: String, filters: CatalogFilters) {
+    tokio::spawn(async move {
+        let plan = SearchPlan::new(&filters, ApartmentSort::Price);
+        let counted_at = Instant::now();
+        let counted = async {
+            let client = pool.get().await.map_err(|error| error.to_string())?;
+            let row = client
+                .query_one(plan.count_sql().as_str(), &plan.params.as_refs())
+                .await
+                .map_err(|error| crate::db::describe_error(&error))?;
+            Ok::<i64, String>(row.get("total"))
+        };
+        match counted.await {
+            Ok(total) => cache.remember(key, counted_at, total),
+            Err(error) => {
+                tracing::warn!(%error, "background recount of a catalog total failed");
+                cache.abandon(&key);
+            }
+        }
+    });
+}
+
+/// One page of the catalog. `total` comes from `cache` when the same filter set was counted less than
+/// `CATALOG_TOTAL_CACHE_SECONDS` ago (and is recounted in the background past 3/4 of it); the page itself is
+/// always read now.
 pub async fn search(
+    pool: &Pool,
     client: &impl GenericClient,
+    cache: &CatalogCache,
     query: &ApartmentSearchQuery,
 ) -> AppResult<ApartmentPage> {
     let filters = query.catalog_filters()?;
     let (limit, offset) = page_bounds(query.limit, query.offset)?;
     let sort = ApartmentSort::parse(query.sort.as_deref())?.unwrap_or(ApartmentSort::Price);
-    let (sort_key, direction) = sort_sql(sort);
-    let mut params = SqlParams::default();
-    let on_sale_sort_key = match sort {
-        ApartmentSort::Price | ApartmentSort::PriceDesc => Some("s.current_price"),
-        ApartmentSort::Commissioning | ApartmentSort::CommissioningDesc => {
-            Some("p.commissioning_date")
-        }
-        ApartmentSort::Popularity => Some(sort_key),
-        _ => None,
+    let mut plan = SearchPlan::new(&filters, sort);
+    let filter_params = plan.params.len();
+    let limit_placeholder = plan.params.push(limit);
+    let offset_placeholder = plan.params.push(offset);
+    let page = Some((limit_placeholder.as_str(), offset_placeholder.as_str()));
+    let refs = plan.params.as_refs();
+    let key = filters.cache_key();
+    let page_ids = |rows: &[tokio_postgres::Row]| -> Vec<i64> {
+        rows.iter()
+            .filter_map(|row| row.get::<_, Option<i64>>("id"))
+            .collect()
     };
-    let (template, sort_key, joins, conditions) = match on_sale_sort_key {
-        Some(on_sale_key) if filters.on_sale_by_rooms_and_price() => {
-            let mut conditions = filters.project_conditions(&mut params, "p", "p.id");
-            conditions.extend(filters.on_sale_conditions(&mut params));
-            (
-                include_str!("search_on_sale.sql"),
-                on_sale_key,
-                "",
-                conditions,
-            )
+    let cached = match cache.lookup(&key) {
+        Lookup::Fresh(total) => Some(total),
+        Lookup::Refresh(total) => {
+            recount_in_background(pool.clone(), cache.clone(), key.clone(), filters.clone());
+            Some(total)
         }
-        _ => {
-            let mut conditions = filters.project_conditions(&mut params, "c", "c.project_id");
-            conditions.extend(filters.apartment_conditions(&mut params));
-            let joins = if sort == ApartmentSort::Popularity {
-                "LEFT JOIN apartment_stats s ON s.apartment_id = c.id"
-            } else {
-                ""
-            };
-            (include_str!("search.sql"), sort_key, joins, conditions)
+        Lookup::Missing => None,
+    };
+    let page_template = if plan.on_sale {
+        include_str!("search_on_sale.sql")
+    } else {
+        include_str!("search_page.sql")
+    };
+    let (total, ids) = match cached {
+        Some(total) => {
+            let rows = client
+                .query(plan.render(page_template, page).as_str(), &refs)
+                .await?;
+            (total, page_ids(&rows))
+        }
+        None if plan.on_sale => {
+            // Both statements go down the same connection at once (pipelined).
+            let counted_at = Instant::now();
+            let page_sql = plan.render(page_template, page);
+            let count_sql = plan.count_sql();
+            let (rows, count) = tokio::try_join!(
+                client.query(page_sql.as_str(), &refs),
+                client.query_one(count_sql.as_str(), &refs[..filter_params]),
+            )?;
+            let total: i64 = count.get("total");
+            cache.remember(key, counted_at, total);
+            (total, page_ids(&rows))
+        }
+        None => {
+            // The catalog view path counts and pages one materialised set in one statement.
+            let counted_at = Instant::now();
+            let rows = client
+                .query(
+                    plan.render(include_str!("search.sql"), page).as_str(),
+                    &refs,
+                )
+                .await?;
+            let total: i64 = rows.first().map(|row| row.get("total")).unwrap_or(0);
+            cache.remember(key, counted_at, total);
+            (total, page_ids(&rows))
         }
     };
-    let limit_placeholder = params.push(limit);
-    let offset_placeholder = params.push(offset);
-    let sql = template
-        .replace("{sort_key}", sort_key)
-        .replace("{direction}", direction)
-        .replace("{joins}", joins)
-        .replace("{conditions}", &conditions.join("\n       AND "))
-        .replace("{limit}", &limit_placeholder)
-        .replace("{offset}", &offset_placeholder);
-    let rows = client.query(sql.as_str(), &params.as_refs()).await?;
-    let total: i64 = rows.first().map(|row| row.get("total")).unwrap_or(0);
-    let ids: Vec<i64> = rows
-        .iter()
-        .filter_map(|row| row.get::<_, Option<i64>>("id"))
-        .collect();
     let items = cards_in_order(client, &ids, false).await?;
     Ok(ApartmentPage {
         total,

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 
 use crate::auth::AuthKeys;
-use crate::config::{AuthSettings, PricingSettings, Secret, SignalSettings};
-use crate::{app, db, AppState};
+use crate::catalog::CatalogCache;
+use crate::config::{AuthSettings, CatalogSettings, PricingSettings, Secret, SignalSettings};
+use crate::{app_with_catalog, db, AppState};
 
 pub struct BenchApiOptions {
     pub apartments: u32,
@@ -31,20 +32,24 @@ pub struct ScenarioResult {
     pub throughput: f64,
     pub p50: Duration,
     pub p99: Duration,
+    /// Share of the scenario's `total` lookups (searches) or map answers taken from the service's memory.
+    pub cache_hits: Option<f64>,
 }
 
-pub const TABLE_HEADER: &str = "| сценарий | запросов | ошибок | запросов/с | p50, мс | p99, мс |\n|---|---:|---:|---:|---:|---:|";
+pub const TABLE_HEADER: &str = "| сценарий | запросов | ошибок | запросов/с | p50, мс | p99, мс | из памяти |\n|---|---:|---:|---:|---:|---:|---:|";
 
 impl ScenarioResult {
     pub fn table_row(&self) -> String {
         format!(
-            "| {} | {} | {} | {:.0} | {:.1} | {:.1} |",
+            "| {} | {} | {} | {:.0} | {:.1} | {:.1} | {} |",
             self.name,
             self.requests,
             self.errors,
             self.throughput,
             self.p50.as_secs_f64() * 1000.0,
-            self.p99.as_secs_f64() * 1000.0
+            self.p99.as_secs_f64() * 1000.0,
+            self.cache_hits
+                .map_or("—".to_owned(), |share| format!("{:.0} %", share * 100.0))
         )
     }
 }
@@ -52,26 +57,49 @@ impl ScenarioResult {
 struct Scenario {
     name: &'static str,
     paths: Vec<String>,
+    /// Refresh `cluster_demand` (what the pricing cycle does every minute) before the scenario.
+    refresh_summary: bool,
 }
+
+/// Warm-up: every path of a scenario once (at most this many), so the first plans, pages and totals do not
+/// count; the scenarios with a new filter set or window per request warm up only their first paths.
+const WARM_UP_PATHS: usize = 200;
 
 fn scenarios(projects: i64) -> Vec<Scenario> {
     let cities = [
         "RU-MOW", "RU-SPE", "RU-NVS", "RU-SVE", "RU-TA", "RU-KDA", "RU-SAM", "RU-PER",
     ];
     let rooms = ["1,2", "0,1", "2,3", "1"];
+    let brackets = [
+        (6_000_000, 9_000_000),
+        (8_000_000, 11_000_000),
+        (9_000_000, 12_000_000),
+        (10_000_000, 15_000_000),
+        (12_000_000, 18_000_000),
+        (15_000_000, 25_000_000),
+    ];
+    // 8 regions × 6 price brackets × 4 room sets = 192 filter sets, interleaved so that neighbours differ.
     let mut search = Vec::new();
-    let mut search_city = Vec::new();
-    for (index, region) in cities.iter().enumerate() {
-        let room_set = rooms[index % rooms.len()];
-        search.push(format!(
-            "/apartments?region={region}&rooms={room_set}&price_min=9000000&price_max=12000000&sort=price&limit=20"
-        ));
-        if *region != "RU-MOW" {
-            search_city.push(format!(
-                "/apartments?region={region}&rooms={room_set}&price_min=9000000&price_max=12000000&sort=price&limit=20"
-            ));
+    for (min, max) in brackets {
+        for room_set in rooms {
+            for region in cities {
+                search.push(format!(
+                    "/apartments?region={region}&rooms={room_set}&price_min={min}&price_max={max}&sort=price&limit=20"
+                ));
+            }
         }
     }
+    // Every request with its own price bounds: every total is counted (a cache miss), Moscow every 8th.
+    let search_uncached = (0..40_000)
+        .map(|index: usize| {
+            let region = cities[index % cities.len()];
+            let room_set = rooms[(index / cities.len()) % rooms.len()];
+            let min = 9_000_000 + index;
+            format!(
+                "/apartments?region={region}&rooms={room_set}&price_min={min}&price_max=12000000&sort=price&limit=20"
+            )
+        })
+        .collect();
     let project_search = (0..50)
         .map(|index| {
             format!(
@@ -89,31 +117,57 @@ fn scenarios(projects: i64) -> Vec<Scenario> {
         "/map/projects?bbox=49.0,55.7,49.3,55.9&zoom=11".to_owned(),
     ];
     let map_country = vec!["/map/projects?bbox=19.6,41.1,180,82&zoom=3".to_owned()];
+    // The same window shifted by a hair each time: the summary is read, the memory of answers never helps.
+    let map_country_moving = (0..40_000)
+        .map(|index| {
+            format!(
+                "/map/projects?bbox={:.5},41.1,180,82&zoom=3",
+                19.6 + index as f64 * 0.00001
+            )
+        })
+        .collect();
+    let map_country_priced =
+        vec!["/map/projects?bbox=19.6,41.1,180,82&zoom=3&price_max=12000000".to_owned()];
     vec![
         Scenario {
-            name:
-                "поиск: регион + комнатность + цена, сортировка по цене (8 регионов, вкл. Москву)",
+            name: "поиск: регион + комнатность + цена, сортировка по цене (192 набора фильтров: 8 регионов вкл. Москву × 6 диапазонов цены × 4 набора комнатности)",
             paths: search,
+            refresh_summary: false,
         },
         Scenario {
-            name: "поиск: то же без Москвы (7 регионов)",
-            paths: search_city,
+            name: "поиск: то же, у каждого запроса свои границы цены (total каждый раз считается)",
+            paths: search_uncached,
+            refresh_summary: false,
         },
         Scenario {
             name: "поиск внутри ЖК: комнатность, сортировка по цене",
             paths: project_search,
+            refresh_summary: false,
         },
         Scenario {
             name: "карточка ЖК",
             paths: cards,
+            refresh_summary: false,
         },
         Scenario {
             name: "карта города (zoom 10–11)",
             paths: map_city,
+            refresh_summary: true,
         },
         Scenario {
             name: "карта России (zoom 3, весь каталог в окне)",
             paths: map_country,
+            refresh_summary: true,
+        },
+        Scenario {
+            name: "карта России, у каждого запроса своё окно (сводка без памяти ответов)",
+            paths: map_country_moving,
+            refresh_summary: true,
+        },
+        Scenario {
+            name: "карта России с фильтром цены (точный путь, без сводки)",
+            paths: map_country_priced,
+            refresh_summary: true,
         },
     ]
 }
@@ -137,6 +191,16 @@ pub async fn run(options: &BenchApiOptions) -> Result<Vec<ScenarioResult>, Strin
         build_catalog(&admin, &config, &name, options.apartments).await?;
     }
     let pool = db::create_pool(config, options.pool_size);
+    // What the pricing scheduler (off here) does every minute: apartment_stats counters (the first time a full
+    // rebuild, which also leaves its pages not all-visible, as the minute-by-minute counter updates do in
+    // production) and the cluster_demand summary the map reads.
+    eprintln!("[bench-api] refresh_demand_aggregates()…");
+    pool.get()
+        .await
+        .map_err(|error| error.to_string())?
+        .batch_execute("SELECT refresh_demand_aggregates()")
+        .await
+        .map_err(|error| db::describe_error(&error))?;
     let projects: i64 = pool
         .get()
         .await
@@ -158,6 +222,8 @@ pub async fn run(options: &BenchApiOptions) -> Result<Vec<ScenarioResult>, Strin
         ),
         SignalSettings::default(),
     );
+    let catalog = CatalogCache::new(CatalogSettings::default());
+    let served_catalog = catalog.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|error| error.to_string())?;
@@ -165,7 +231,8 @@ pub async fn run(options: &BenchApiOptions) -> Result<Vec<ScenarioResult>, Strin
     let server = tokio::spawn(async move {
         axum::serve(
             listener,
-            app(state).into_make_service_with_connect_info::<SocketAddr>(),
+            app_with_catalog(state, served_catalog)
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .await
     });
@@ -176,8 +243,16 @@ pub async fn run(options: &BenchApiOptions) -> Result<Vec<ScenarioResult>, Strin
         .map_err(|error| error.to_string())?;
     let mut results = Vec::new();
     for scenario in scenarios(projects) {
-        // Warm-up: every path once, so the first plans and pages do not count.
-        for path in &scenario.paths {
+        if scenario.refresh_summary {
+            // The map reads cluster_demand while it is fresh; the scheduler (off here) refreshes it every minute.
+            pool.get()
+                .await
+                .map_err(|error| error.to_string())?
+                .batch_execute("SELECT refresh_demand_aggregates()")
+                .await
+                .map_err(|error| db::describe_error(&error))?;
+        }
+        for path in scenario.paths.iter().take(WARM_UP_PATHS) {
             let response = client
                 .get(format!("http://{address}{path}"))
                 .send()
@@ -187,7 +262,15 @@ pub async fn run(options: &BenchApiOptions) -> Result<Vec<ScenarioResult>, Strin
                 return Err(format!("{path}: HTTP {}", response.status()));
             }
         }
-        let result = measure(&client, address, &scenario, options).await;
+        let totals_before = catalog.hits_and_misses();
+        let maps_before = catalog.map_hits_and_misses();
+        let mut result = measure(&client, address, &scenario, options).await;
+        let share = |(hits, misses): (u64, u64), before: (u64, u64)| {
+            let lookups = (hits - before.0) + (misses - before.1);
+            (lookups > 0).then(|| (hits - before.0) as f64 / lookups as f64)
+        };
+        result.cache_hits = share(catalog.hits_and_misses(), totals_before)
+            .or_else(|| share(catalog.map_hits_and_misses(), maps_before));
         println!("{}", result.table_row());
         results.push(result);
     }
@@ -262,7 +345,8 @@ async fn measure(
     let paths = Arc::new(scenario.paths.clone());
     let deadline = Instant::now() + Duration::from_secs(options.seconds);
     let started = Instant::now();
-    let workers: Vec<_> = (0..options.concurrency)
+    let concurrency = options.concurrency;
+    let workers: Vec<_> = (0..concurrency)
         .map(|worker| {
             let client = client.clone();
             let paths = Arc::clone(&paths);
@@ -272,7 +356,8 @@ async fn measure(
                 let mut next = worker;
                 while Instant::now() < deadline {
                     let url = format!("http://{address}{}", paths[next % paths.len()]);
-                    next += 1;
+                    // Workers stride by the concurrency: no two of them walk the same sequence of paths.
+                    next += concurrency;
                     let sent = Instant::now();
                     let ok = match client.get(url).send().await {
                         Ok(response) => {
@@ -313,5 +398,6 @@ async fn measure(
         throughput: latencies.len() as f64 / elapsed.as_secs_f64(),
         p50: percentile(0.50),
         p99: percentile(0.99),
+        cache_hits: None,
     }
 }

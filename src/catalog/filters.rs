@@ -325,6 +325,15 @@ impl SqlParams {
         format!("${}", self.values.len())
     }
 
+    /// How many parameters there are so far.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
     pub fn as_refs(&self) -> Vec<&(dyn ToSql + Sync)> {
         self.values
             .iter()
@@ -432,9 +441,10 @@ impl CatalogFilters {
             && self.floor == (None, None)
     }
 
-    /// Rooms and price conditions on `apartment_stats s` (see [`Self::on_sale_by_rooms_and_price`]).
+    /// Rooms and price conditions on `apartment_stats s` or `catalog_offers s` (see
+    /// [`Self::on_sale_by_rooms_and_price`]); `apartment_stats` needs `s.on_sale` besides.
     pub fn on_sale_conditions(&self, params: &mut SqlParams) -> Vec<String> {
-        let mut conditions = vec!["s.on_sale".to_owned()];
+        let mut conditions = Vec::new();
         if !self.rooms.is_empty() {
             conditions.push(format!(
                 "s.rooms = ANY({}::smallint[])",
@@ -448,6 +458,30 @@ impl CatalogFilters {
             conditions.push(format!("s.current_price <= {}", params.push(max)));
         }
         conditions
+    }
+
+    /// Only project-level filters and rooms over apartments on sale: the per-project summary `cluster_demand`
+    /// (project × rooms: count and price range on sale) answers it without touching apartments.
+    pub fn on_sale_by_rooms_only(&self) -> bool {
+        self.on_sale_by_rooms_and_price() && self.price == (None, None)
+    }
+
+    /// The normalised filter set, everything that decides which apartments match (not sort or page): two
+    /// queries with the same key have the same `total`.
+    pub fn cache_key(&self) -> String {
+        let mut key = self.clone();
+        key.city = key.city.map(|city| city.to_lowercase());
+        for list in [&mut key.classes, &mut key.statuses] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        key.rooms.sort_unstable();
+        key.rooms.dedup();
+        for (min, max) in [&mut key.price, &mut key.price_m2, &mut key.area] {
+            *min = min.map(|value| value.normalize());
+            *max = max.map(|value| value.normalize());
+        }
+        format!("{key:?}")
     }
 
     /// Whether any filter narrows the apartments beyond the default status.

@@ -3,9 +3,11 @@
 
 pub mod bench;
 pub mod cabinet;
+pub mod cache;
 pub mod filters;
 pub mod moderation;
 pub mod types;
 
+pub use cache::CatalogCache;
 pub use filters::{CatalogFilters, SqlParams};
 pub use types::{ApartmentStatus, ModerationDecisionRequest, ProjectClass, PublishDecision};

@@ -1,9 +1,11 @@
 //! `GET /map/projects`: projects on the map of Russia as a GeoJSON FeatureCollection (RFC 7946), clustered
 //! server-side by PostGIS at low zoom, never more than [`MAX_FEATURES`] features.
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -11,7 +13,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::catalog::filters::catalog_query;
-use crate::catalog::SqlParams;
+use crate::catalog::{CatalogCache, SqlParams};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::Query;
 use crate::state::AppState;
@@ -61,7 +63,8 @@ pub struct MapProperties {
     /// Сколько ЖК в объекте (у ЖК — 1)
     #[schema(example = 14)]
     pub projects: i64,
-    /// Минимальная цена под фильтрами, ₽ — число, чтобы его можно было использовать в выражениях стилей карты
+    /// Минимальная цена под фильтрами, ₽ — число, чтобы его можно было использовать в выражениях стилей карты.
+    /// Без фильтров квартир (цена, площадь, этаж…) — из поминутной сводки, может отставать до минуты
     #[schema(example = 6100000.0)]
     pub min_price: f64,
     /// ЖК (только у `project`)
@@ -154,6 +157,15 @@ fn cell_size(zoom: u8, bbox: [f64; 4]) -> f64 {
 /// цена и центр масс его ЖК; ячейка с одним ЖК отдаётся как ЖК. С `zoom` 12 — объект на каждый ЖК (минимальная
 /// цена и класс). В ответе не больше 500 объектов: если ЖК в окне больше, они кластеризуются при любом `zoom`.
 /// Показываются только опубликованные ЖК, где есть квартиры под фильтрами.
+///
+/// Свежесть: если заданы только фильтры ЖК (регион, город, застройщик, ЖК, класс, сроки сдачи, акции) и
+/// комнатность, минимальные цены и состав ЖК берутся из сводки «ЖК × комнатность», которую цикл
+/// ценообразования обновляет раз в минуту: цена и наличие квартир могут отставать до минуты (сводка
+/// используется, пока она не старше `MAP_SUMMARY_MAX_AGE_SECONDS`, по умолчанию 180 с; старше — точный
+/// подсчёт). Публикация ЖК и застройщика проверяется всегда на момент запроса: снятый с публикации ЖК на
+/// карте не показывается. Ответ по сводке сервис может повторить из памяти, но только пока не изменились ни
+/// сводка, ни ЖК, ни застройщики — то есть он совпадает с тем, что дал бы расчёт в базе. С фильтрами квартир (цена, площадь, этаж, корпус, цена за м², статус) ответ
+/// точный на момент запроса.
 #[utoipa::path(get, path = "/map/projects", tag = "catalog",
     params(MapQuery),
     responses(
@@ -162,6 +174,7 @@ fn cell_size(zoom: u8, bbox: [f64; 4]) -> f64 {
     ))]
 async fn map_projects(
     State(state): State<AppState>,
+    Extension(catalog): Extension<CatalogCache>,
     Query(query): Query<MapQuery>,
 ) -> AppResult<Response> {
     let filters = query.catalog_filters()?;
@@ -171,6 +184,29 @@ async fn map_projects(
     }
     let client = state.pool.get().await?;
     let cell = cell_size(query.zoom, bbox);
+    let max_age = catalog.settings().map_summary_max_age;
+    // The summary path, and the fingerprint of the data its answer is built from.
+    let fingerprint: Option<String> = if filters.on_sale_by_rooms_only() && !max_age.is_zero() {
+        let row = client
+            .query_one(
+                "SELECT coalesce(cluster_demand_refreshed_at() > now() - make_interval(secs => $1), false) AS fresh,
+                        map_summary_fingerprint() AS fingerprint",
+                &[&max_age.as_secs_f64()],
+            )
+            .await?;
+        row.get::<_, bool>("fresh").then(|| row.get("fingerprint"))
+    } else {
+        None
+    };
+    let summary = fingerprint.is_some();
+    // Promotions depend on the clock, not only on the fingerprinted tables: such answers are not reused.
+    let answer_key = (summary && !filters.with_promotion)
+        .then(|| format!("{bbox:?}|{}|{}", query.zoom, filters.cache_key()));
+    if let (Some(key), Some(fingerprint)) = (&answer_key, &fingerprint) {
+        if let Some(body) = catalog.map_answer(key, fingerprint) {
+            return Ok(geo_json(body));
+        }
+    }
     let fetch = |cluster: bool| {
         let mut params = SqlParams::default();
         for value in bbox {
@@ -178,8 +214,19 @@ async fn map_projects(
         }
         params.push(cell);
         params.push(cluster);
-        let (offers, conditions) = if filters.on_sale_by_rooms_and_price() {
+        let (offers, conditions) = if summary {
+            let mut conditions = vec!["cd.apartments_on_sale > 0".to_owned()];
+            conditions.extend(filters.project_conditions(&mut params, "p", "p.id"));
+            if !filters.rooms.is_empty() {
+                conditions.push(format!(
+                    "cd.rooms = ANY({}::smallint[])",
+                    params.push(filters.rooms.clone())
+                ));
+            }
+            (include_str!("map_offers_summary.sql"), conditions)
+        } else if filters.on_sale_by_rooms_and_price() {
             let mut conditions = filters.project_conditions(&mut params, "p", "p.id");
+            conditions.push("s.on_sale".to_owned());
             conditions.extend(filters.on_sale_conditions(&mut params));
             (include_str!("map_offers_on_sale.sql"), conditions)
         } else {
@@ -239,10 +286,20 @@ async fn map_projects(
         bbox,
         features,
     };
-    let mut response = axum::Json(collection).into_response();
+    let body = Bytes::from(
+        serde_json::to_vec(&collection).map_err(|error| AppError::Internal(error.to_string()))?,
+    );
+    if let (Some(key), Some(fingerprint)) = (answer_key, fingerprint) {
+        catalog.remember_map_answer(key, fingerprint, body.clone());
+    }
+    Ok(geo_json(body))
+}
+
+fn geo_json(body: Bytes) -> Response {
+    let mut response = body.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/geo+json"),
     );
-    Ok(response)
+    response
 }

@@ -13,8 +13,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use deadpool_postgres::Pool;
 use nedvizhimost::auth::AuthKeys;
-use nedvizhimost::config::{AuthSettings, PricingSettings, Secret, SignalSettings};
-use nedvizhimost::{app, db, AppState};
+use nedvizhimost::catalog::CatalogCache;
+use nedvizhimost::config::{
+    AuthSettings, CatalogSettings, PricingSettings, Secret, SignalSettings,
+};
+use nedvizhimost::{app_with_catalog, db, AppState};
 use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 use tokio_postgres::{Client, NoTls};
@@ -162,6 +165,8 @@ pub struct TestApp {
     pub db: TestDb,
     pub address: SocketAddr,
     pub http: reqwest::Client,
+    /// The served app's catalog cache (`total` and map answers), to look at its hit counters.
+    pub catalog: CatalogCache,
 }
 
 impl TestApp {
@@ -211,6 +216,29 @@ impl TestApp {
         auth: AuthSettings,
         signals: SignalSettings,
     ) -> Self {
+        Self::spawn_with_everything(pricing, auth, signals, test_catalog_settings()).await
+    }
+
+    /// Default pricing, auth and signals with custom catalog settings (the `total` cache, the map summary).
+    pub async fn spawn_with_catalog(catalog: CatalogSettings) -> Self {
+        Self::spawn_with_everything(
+            PricingSettings {
+                scheduler_enabled: false,
+                ..PricingSettings::default()
+            },
+            AuthSettings::default(),
+            test_signal_settings(),
+            catalog,
+        )
+        .await
+    }
+
+    pub async fn spawn_with_everything(
+        pricing: PricingSettings,
+        auth: AuthSettings,
+        signals: SignalSettings,
+        catalog: CatalogSettings,
+    ) -> Self {
         let db = TestDb::new().await;
         let state = AppState::new(
             db.pool.clone(),
@@ -218,12 +246,15 @@ impl TestApp {
             AuthKeys::new(&Secret::new(TEST_JWT_SECRET), auth),
             signals,
         );
+        let catalog = CatalogCache::new(catalog);
+        let served_catalog = catalog.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         tokio::spawn(async move {
             axum::serve(
                 listener,
-                app(state).into_make_service_with_connect_info::<SocketAddr>(),
+                app_with_catalog(state, served_catalog)
+                    .into_make_service_with_connect_info::<SocketAddr>(),
             )
             .await
         });
@@ -231,6 +262,7 @@ impl TestApp {
             db,
             address,
             http: reqwest::Client::new(),
+            catalog,
         }
     }
 
@@ -245,6 +277,15 @@ impl TestApp {
 
 /// The `X-Service-Token` accepted by every `TestApp` on `POST /events:batch`.
 pub const TEST_SERVICE_TOKEN: &str = "nedvizhimost-test-service-token-0123456789";
+
+/// Catalog settings of every `TestApp` unless a test asks otherwise: no `total` cache (tests change the catalog
+/// and search again at once), the map summary as in production.
+pub fn test_catalog_settings() -> CatalogSettings {
+    CatalogSettings {
+        total_cache_ttl: std::time::Duration::ZERO,
+        ..CatalogSettings::default()
+    }
+}
 
 pub fn test_signal_settings() -> SignalSettings {
     SignalSettings {
