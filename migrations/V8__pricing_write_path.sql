@@ -138,7 +138,8 @@ LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM deleted_runs d JOIN price_history h ON h.pricing_run_id = d.id) THEN
         RAISE EXCEPTION 'update or delete on table "pricing_runs" violates foreign key constraint "price_history_pricing_run_id_fkey" on table "price_history"'
-            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'price_history_pricing_run_id_fkey', TABLE = 'price_history';
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'price_history_pricing_run_id_fkey', TABLE = 'price_history',
+                  DETAIL = 'Key (id) is still referenced from table "price_history".';
     END IF;
     RETURN NULL;
 END;
@@ -148,6 +149,35 @@ COMMENT ON FUNCTION pricing_runs_keep_referenced() IS
 CREATE TRIGGER pricing_runs_keep_referenced AFTER DELETE ON pricing_runs
     REFERENCING OLD TABLE AS deleted_runs
     FOR EACH STATEMENT EXECUTE FUNCTION pricing_runs_keep_referenced();
+
+-- Ссылку существующей строки не меняют: история, события и окно повторов пишутся, а не переписываются. Внешний
+-- ключ проверял и UPDATE; без него смену ссылки запрещает построчный триггер, который вызывается только при смене.
+CREATE FUNCTION forbid_reference_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'на таблице "%" ссылка % не меняется после вставки', TG_TABLE_NAME, TG_ARGV[0]
+        USING ERRCODE = 'foreign_key_violation', CONSTRAINT = TG_ARGV[1], TABLE = TG_TABLE_NAME;
+END;
+$$;
+COMMENT ON FUNCTION forbid_reference_change() IS
+    'Запрещает менять ссылочный столбец строки (аргументы триггера: столбец и имя прежнего внешнего ключа), см. V8';
+CREATE TRIGGER price_history_keep_references BEFORE UPDATE OF apartment_id, pricing_run_id ON price_history
+    FOR EACH ROW WHEN (OLD.apartment_id IS DISTINCT FROM NEW.apartment_id OR OLD.pricing_run_id IS DISTINCT FROM NEW.pricing_run_id)
+    EXECUTE FUNCTION forbid_reference_change('apartment_id/pricing_run_id', 'price_history_apartment_id_fkey');
+CREATE TRIGGER views_log_keep_apartment BEFORE UPDATE OF apartment_id ON views_log
+    FOR EACH ROW WHEN (OLD.apartment_id IS DISTINCT FROM NEW.apartment_id)
+    EXECUTE FUNCTION forbid_reference_change('apartment_id', 'views_log_apartment_id_fkey');
+CREATE TRIGGER view_dedup_keep_apartment BEFORE UPDATE OF apartment_id ON view_dedup
+    FOR EACH ROW WHEN (OLD.apartment_id IS DISTINCT FROM NEW.apartment_id)
+    EXECUTE FUNCTION forbid_reference_change('apartment_id', 'view_dedup_apartment_id_fkey');
+COMMENT ON TRIGGER price_history_keep_references ON price_history IS 'Ссылки строки истории на квартиру и проход не меняются (V8)';
+COMMENT ON TRIGGER views_log_keep_apartment ON views_log IS 'Квартира события не меняется (V8)';
+COMMENT ON TRIGGER view_dedup_keep_apartment ON view_dedup IS 'Квартира строки окна повторов не меняется (V8)';
+COMMENT ON TRIGGER views_log_check_apartment ON views_log IS 'Квартиры вставленных событий существуют (вместо построчного внешнего ключа, V8)';
+COMMENT ON TRIGGER view_dedup_check_apartment ON view_dedup IS 'Квартиры вставленных строк окна повторов существуют (V8)';
+COMMENT ON TRIGGER price_history_check_references ON price_history IS 'Квартиры и проходы вставленных строк истории существуют (V8)';
+COMMENT ON TRIGGER apartments_keep_referenced ON apartments IS 'Квартиру с историей цен или событиями не удалить; её строки view_dedup удаляются (V8)';
+COMMENT ON TRIGGER pricing_runs_keep_referenced ON pricing_runs IS 'Проход, на который ссылается история цен, не удалить (V8)';
 
 -- Входные данные решения — столбцами -------------------------------------------------------------------------
 ALTER TABLE price_history
@@ -183,6 +213,8 @@ WHERE reason = 'dynamic' AND inputs IS NOT NULL;
 ALTER TABLE price_history
     ADD CONSTRAINT price_history_dynamic_inputs_check
         CHECK (reason <> 'dynamic' OR (views_24h IS NOT NULL AND demand IS NOT NULL AND config_id IS NOT NULL));
+COMMENT ON CONSTRAINT price_history_dynamic_inputs_check ON price_history IS
+    'У строки прохода (reason = dynamic) входные данные решения заполнены';
 COMMENT ON COLUMN price_history.inputs IS
     'Дополнительно для ручных изменений: комментарий сотрудника. Входные данные решения прохода — в столбцах views_24h…config_id';
 COMMENT ON COLUMN price_history.views_24h IS 'Проход: просмотров за 24 ч на момент решения';
@@ -272,12 +304,15 @@ DROP TRIGGER apartments_set_updated_at ON apartments;
 CREATE TRIGGER apartments_set_updated_at BEFORE UPDATE ON apartments FOR EACH ROW
     WHEN (OLD.updated_at IS NOT DISTINCT FROM NEW.updated_at)
     EXECUTE FUNCTION set_updated_at();
+COMMENT ON TRIGGER apartments_set_updated_at ON apartments IS 'updated_at = now(), если UPDATE не задал его сам (V8)';
+COMMENT ON COLUMN apartments.updated_at IS 'Когда строка последний раз изменена: ставит оператор (проход цен) или триггер apartments_set_updated_at';
 
 -- Событие «из будущего» — редкость: PL/pgSQL-триггер вызывается только для него, а не для каждой вставки --------
 DROP TRIGGER views_log_clamp_occurred_at ON views_log;
 CREATE TRIGGER views_log_clamp_occurred_at BEFORE INSERT ON views_log FOR EACH ROW
     WHEN (NEW.occurred_at > now())
     EXECUTE FUNCTION views_log_clamp_occurred_at();
+COMMENT ON TRIGGER views_log_clamp_occurred_at ON views_log IS 'Событие из будущего записывается текущим временем (V8: вызывается только для него)';
 
 -- Копия квартир в продаже для поиска (catalog_offers, V7): оператор прохода обновляет её цену сам, как и
 -- apartment_stats, — триггер его пропускает. Запросы триггера — через EXECUTE: план строится под фактический размер
@@ -488,9 +523,11 @@ BEGIN
     ),
     -- Строки блокируются в порядке id (как у всех, кто меняет квартиры пачкой) и режимом FOR NO KEY UPDATE —
     -- тем же, что берёт сам UPDATE цены: он не конфликтует с FOR KEY SHARE, который держат вставки заявок и броней.
-    -- ctid заблокированной версии строки ведёт UPDATE прямо к ней (Tid Scan), без второго поиска по индексу.
+    -- UPDATE ищет строку по id, а не по ctid блокировки: если квартиру изменили и закоммитили после снимка оператора,
+    -- блокировка вернёт ctid новой версии, невидимой в снимке, а поиск по id найдёт видимую и через EvalPlanQual
+    -- перепроверит цену и статус на последней версии (как и до V8).
     locked AS MATERIALIZED (
-        SELECT e.*, a.ctid AS row_id
+        SELECT e.*
         FROM apartments a
         JOIN explained e ON e.apartment_id = a.id
         WHERE NOT p_dry_run AND e.decision IN ('raise', 'lower')
@@ -501,7 +538,7 @@ BEGIN
         UPDATE apartments a
         SET current_price = l.new_price, price_changed_at = p_now, updated_at = now()
         FROM locked l
-        WHERE a.ctid = l.row_id AND a.id = l.apartment_id
+        WHERE a.id = l.apartment_id
           AND a.current_price = l.old_price AND a.status = 'available'
         RETURNING l.*
     ),

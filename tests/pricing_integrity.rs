@@ -247,3 +247,69 @@ async fn a_real_pass_keeps_every_copy_of_the_price_in_step_and_stores_typed_inpu
         .get(0);
     assert!(updated_at_moved, "the pass stamps updated_at itself");
 }
+
+#[tokio::test]
+async fn an_apartment_edited_while_the_pass_waits_for_its_lock_is_still_repriced() {
+    let db = TestDb::new().await;
+    let client = db.client().await;
+    let developer_id = fixtures::developer(&**client, "7707083893", "1027700132195").await;
+    let (_, building_id) = fixtures::project(&**client, developer_id, "ЖК Гонка").await;
+    let mut ids = Vec::new();
+    for views in [40, 10, 10, 10, 10] {
+        let id = fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
+        fixtures::views(&**client, id, views).await;
+        ids.push(id);
+    }
+    let hot = ids[0];
+    let before = fixtures::current_price(&**client, hot).await;
+
+    client
+        .execute("SELECT refresh_demand_aggregates()", &[])
+        .await
+        .unwrap();
+    // Another session edits the hot apartment (not its price) and commits only after the pass took its snapshot
+    // and started waiting for the row lock.
+    let mut editor_connection = db.pool.get().await.unwrap();
+    let editor = editor_connection.transaction().await.unwrap();
+    editor
+        .execute(
+            "UPDATE apartments SET balcony = NOT coalesce(balcony, false) WHERE id = $1",
+            &[&hot],
+        )
+        .await
+        .unwrap();
+    let pass = tokio::spawn({
+        let pool = db.pool.clone();
+        async move {
+            pool.get()
+                .await
+                .unwrap()
+                .query_one(
+                    "SELECT count(*) FROM reprice_apartments(p_trigger => 'manual', p_changes_only => true)",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get::<_, i64>(0)
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        !pass.is_finished(),
+        "the pass waits for the editor's row lock"
+    );
+    editor.commit().await.unwrap();
+    let changes = pass.await.unwrap();
+
+    assert_eq!(changes, 1);
+    assert!(fixtures::current_price(&**client, hot).await > before);
+    let history: i64 = client
+        .query_one(
+            "SELECT count(*) FROM price_history WHERE apartment_id = $1 AND reason = 'dynamic'",
+            &[&hot],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(history, 1);
+}

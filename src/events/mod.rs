@@ -457,20 +457,20 @@ async fn ingest_batch(
             ))),
         }
     }
-    let _writing = tokio::time::timeout(BATCH_QUEUE_WAIT, state.event_batches.acquire())
-        .await
-        .map_err(|_| AppError::TooManyRequests {
-            detail: format!(
-                "Приём пакетов событий перегружен: пакет ждал очереди дольше {} с; повторите позже",
-                BATCH_QUEUE_WAIT.as_secs()
-            ),
-            retry_after_seconds: 1,
-        })?
-        .map_err(|_| AppError::ServiceUnavailable("Приём событий остановлен".into()))?;
-    let client = state.pool.get().await?;
     let stored = if valid.is_empty() {
         Vec::new()
     } else {
+        let _writing = tokio::time::timeout(BATCH_QUEUE_WAIT, state.event_batches.acquire())
+            .await
+            .map_err(|_| AppError::TooManyRequests {
+                detail: format!(
+                    "Приём пакетов событий перегружен: пакет ждал очереди дольше {} с; повторите позже",
+                    BATCH_QUEUE_WAIT.as_secs()
+                ),
+                retry_after_seconds: BATCH_QUEUE_WAIT.as_secs(),
+            })?
+            .map_err(|_| AppError::ServiceUnavailable("Приём событий остановлен".into()))?;
+        let client = state.pool.get().await?;
         ingest(
             &client,
             &valid,
