@@ -74,6 +74,30 @@ async fn inserts_pointing_nowhere_fail_with_the_old_constraint_names() {
         .await,
         "view_dedup_apartment_id_fkey"
     );
+    // A stored reference cannot be rewritten either: the old key checked UPDATE too.
+    let other = {
+        let client = db.client().await;
+        let building_id: i64 = client
+            .query_one(
+                "SELECT building_id FROM apartments WHERE id = $1",
+                &[&apartment_id],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await
+    };
+    assert_eq!(
+        violated_constraint(
+            &db,
+            &format!(
+                "INSERT INTO views_log (apartment_id, event, visitor_id) VALUES ({apartment_id}, 'view', 'v2');
+                 UPDATE views_log SET apartment_id = {other} WHERE visitor_id = 'v2'"
+            ),
+        )
+        .await,
+        "views_log_apartment_id_fkey"
+    );
     let written: i64 = db
         .client()
         .await
