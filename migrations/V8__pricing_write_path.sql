@@ -28,11 +28,11 @@ ALTER TABLE views_log DROP CONSTRAINT views_log_apartment_id_fkey;
 ALTER TABLE view_dedup DROP CONSTRAINT view_dedup_apartment_id_fkey;
 
 COMMENT ON COLUMN price_history.apartment_id IS
-    'Квартира (apartments.id). Ссылку проверяет триггер price_history_check_references одним запросом на оператор, '
+    'Квартира (apartments.id). Ссылку проверяет триггер price_history_check_apartment одним запросом на оператор, '
     'удаление квартиры с историей запрещает apartments_keep_referenced (см. V8)';
 COMMENT ON COLUMN price_history.pricing_run_id IS
     'Проход ценообразования (pricing_runs.id), для reason = dynamic обязателен. Ссылку проверяет '
-    'price_history_check_references одним запросом на оператор (см. V8)';
+    'price_history_check_run одним запросом на оператор (см. V8)';
 COMMENT ON COLUMN views_log.apartment_id IS
     'Квартира (apartments.id). Ссылку проверяет триггер views_log_check_apartment одним запросом на оператор; '
     'удаление квартиры с событиями запрещает apartments_keep_referenced (см. V8)';
@@ -67,23 +67,19 @@ CREATE TRIGGER view_dedup_check_apartment AFTER INSERT ON view_dedup
     REFERENCING NEW TABLE AS inserted_rows
     FOR EACH STATEMENT EXECUTE FUNCTION check_apartment_reference('view_dedup_apartment_id_fkey');
 
-CREATE FUNCTION price_history_check_references() RETURNS trigger
+CREATE TRIGGER price_history_check_apartment AFTER INSERT ON price_history
+    REFERENCING NEW TABLE AS inserted_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION check_apartment_reference('price_history_apartment_id_fkey');
+
+CREATE FUNCTION price_history_check_run() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     v_missing bigint;
 BEGIN
-    EXECUTE 'SELECT n.apartment_id FROM inserted_history n
-             WHERE NOT EXISTS (SELECT 1 FROM apartments a WHERE a.id = n.apartment_id) LIMIT 1'
+    EXECUTE 'SELECT n.pricing_run_id
+             FROM (SELECT DISTINCT h.pricing_run_id FROM inserted_rows h WHERE h.pricing_run_id IS NOT NULL) n
+             WHERE NOT EXISTS (SELECT 1 FROM pricing_runs r WHERE r.id = n.pricing_run_id) LIMIT 1'
         INTO v_missing;
-    IF v_missing IS NOT NULL THEN
-        RAISE EXCEPTION 'insert on table "price_history" violates foreign key constraint "price_history_apartment_id_fkey"'
-            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'price_history_apartment_id_fkey', TABLE = 'price_history',
-                  DETAIL = format('Key (apartment_id)=(%s) is not present in table "apartments".', v_missing);
-    END IF;
-    SELECT n.pricing_run_id INTO v_missing
-    FROM (SELECT DISTINCT h.pricing_run_id FROM inserted_history h WHERE h.pricing_run_id IS NOT NULL) n
-    WHERE NOT EXISTS (SELECT 1 FROM pricing_runs r WHERE r.id = n.pricing_run_id)
-    LIMIT 1;
     IF v_missing IS NOT NULL THEN
         RAISE EXCEPTION 'insert on table "price_history" violates foreign key constraint "price_history_pricing_run_id_fkey"'
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'price_history_pricing_run_id_fkey', TABLE = 'price_history',
@@ -92,12 +88,12 @@ BEGIN
     RETURN NULL;
 END;
 $$;
-COMMENT ON FUNCTION price_history_check_references() IS
-    'Проверка ссылок apartment_id и pricing_run_id всех вставленных оператором строк price_history одним запросом '
-    '(вместо построчных внешних ключей); ошибка — foreign_key_violation с прежним именем ограничения';
-CREATE TRIGGER price_history_check_references AFTER INSERT ON price_history
-    REFERENCING NEW TABLE AS inserted_history
-    FOR EACH STATEMENT EXECUTE FUNCTION price_history_check_references();
+COMMENT ON FUNCTION price_history_check_run() IS
+    'Проверка ссылки pricing_run_id всех вставленных оператором строк price_history одним запросом (вместо '
+    'построчного внешнего ключа); ошибка — foreign_key_violation с прежним именем ограничения';
+CREATE TRIGGER price_history_check_run AFTER INSERT ON price_history
+    REFERENCING NEW TABLE AS inserted_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION price_history_check_run();
 
 CREATE FUNCTION apartments_keep_referenced() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -175,7 +171,8 @@ COMMENT ON TRIGGER views_log_keep_apartment ON views_log IS 'Квартира с
 COMMENT ON TRIGGER view_dedup_keep_apartment ON view_dedup IS 'Квартира строки окна повторов не меняется (V8)';
 COMMENT ON TRIGGER views_log_check_apartment ON views_log IS 'Квартиры вставленных событий существуют (вместо построчного внешнего ключа, V8)';
 COMMENT ON TRIGGER view_dedup_check_apartment ON view_dedup IS 'Квартиры вставленных строк окна повторов существуют (V8)';
-COMMENT ON TRIGGER price_history_check_references ON price_history IS 'Квартиры и проходы вставленных строк истории существуют (V8)';
+COMMENT ON TRIGGER price_history_check_apartment ON price_history IS 'Квартиры вставленных строк истории существуют (V8)';
+COMMENT ON TRIGGER price_history_check_run ON price_history IS 'Проходы вставленных строк истории существуют (V8)';
 COMMENT ON TRIGGER apartments_keep_referenced ON apartments IS 'Квартиру с историей цен или событиями не удалить; её строки view_dedup удаляются (V8)';
 COMMENT ON TRIGGER pricing_runs_keep_referenced ON pricing_runs IS 'Проход, на который ссылается история цен, не удалить (V8)';
 

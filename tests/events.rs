@@ -60,14 +60,15 @@ async fn view(app: &TestApp, apartment_id: i64, visitor: &str) -> reqwest::Respo
     .await
 }
 
-async fn batch(app: &TestApp, events: Value) -> reqwest::Response {
+fn batch_request(app: &TestApp, events: Value) -> reqwest::RequestBuilder {
     app.http
         .post(app.url("/events:batch"))
         .header("X-Service-Token", TEST_SERVICE_TOKEN)
         .json(&json!({"events": events}))
-        .send()
-        .await
-        .unwrap()
+}
+
+async fn batch(app: &TestApp, events: Value) -> reqwest::Response {
+    batch_request(app, events).send().await.unwrap()
 }
 
 #[tokio::test]
@@ -810,23 +811,16 @@ async fn batches_beyond_the_writer_limit_wait_for_a_free_writer() {
     )
     .await
     .unwrap();
-    let first = tokio::spawn({
-        let request = app
-            .http
-            .post(app.url("/events:batch"))
-            .header("X-Service-Token", TEST_SERVICE_TOKEN)
-            .json(&json!({"events": [{"apartment_id": apartment, "visitor_id": "held"}]}));
-        async move { request.send().await.unwrap().status() }
-    });
+    let send = |visitor: &str| {
+        let request = batch_request(
+            &app,
+            json!([{"apartment_id": apartment, "visitor_id": visitor}]),
+        );
+        tokio::spawn(async move { request.send().await.unwrap().status() })
+    };
+    let first = send("held");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let second = tokio::spawn({
-        let request = app
-            .http
-            .post(app.url("/events:batch"))
-            .header("X-Service-Token", TEST_SERVICE_TOKEN)
-            .json(&json!({"events": [{"apartment_id": apartment, "visitor_id": "free"}]}));
-        async move { request.send().await.unwrap().status() }
-    });
+    let second = send("free");
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     assert!(
         !second.is_finished(),

@@ -313,14 +313,7 @@ async fn build_catalog(
     tokio::spawn(connection);
     eprintln!("[bench-api] building the catalog: {apartments} apartments…");
     let started = Instant::now();
-    let script = include_str!("../pricing/bench_catalog.sql")
-        .replace("{apartments}", &apartments.to_string())
-        .replace("{events}", &apartments.to_string())
-        .replace("{now}", &format!("'{}'", Utc::now().to_rfc3339()));
-    client
-        .batch_execute(&script)
-        .await
-        .map_err(|error| db::describe_error(&error))?;
+    crate::pricing::bench::build_catalog(&client, apartments, apartments, Utc::now()).await?;
     client
         .batch_execute(include_str!("bench_cities.sql"))
         .await

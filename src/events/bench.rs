@@ -118,14 +118,8 @@ pub async fn run(options: &EventsBenchOptions) -> Result<EventsBenchResult, Stri
         );
         let base =
             Utc::now().duration_trunc(TimeDelta::minutes(1)).unwrap() - TimeDelta::minutes(10);
-        let script = include_str!("../pricing/bench_catalog.sql")
-            .replace("{apartments}", &options.apartments.to_string())
-            .replace("{events}", &events.to_string())
-            .replace("{now}", &format!("'{}'", base.to_rfc3339()));
-        pricing_client
-            .batch_execute(&script)
-            .await
-            .map_err(|error| db::describe_error(&error))?;
+        crate::pricing::bench::build_catalog(&pricing_client, options.apartments, events, base)
+            .await?;
     }
     // Brings the aggregates up to the clock (on a reused database: hours of simulated time may have passed).
     let first = run_cycle(

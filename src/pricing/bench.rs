@@ -97,14 +97,7 @@ async fn bench_one(options: &BenchOptions, apartments: u32) -> Result<BenchResul
     let base = Utc::now().duration_trunc(TimeDelta::minutes(1)).unwrap() - TimeDelta::minutes(10);
     eprintln!("[{apartments}] building the catalog: {apartments} apartments, {events} events…");
     let started = Instant::now();
-    let script = include_str!("bench_catalog.sql")
-        .replace("{apartments}", &apartments.to_string())
-        .replace("{events}", &events.to_string())
-        .replace("{now}", &format!("'{}'", base.to_rfc3339()));
-    client
-        .batch_execute(&script)
-        .await
-        .map_err(|error| db::describe_error(&error))?;
+    build_catalog(&client, apartments, events, base).await?;
     let catalog_build = started.elapsed();
 
     let settings = PricingSettings::default();
@@ -144,6 +137,24 @@ async fn bench_one(options: &BenchOptions, apartments: u32) -> Result<BenchResul
         first,
         steady,
     })
+}
+
+/// Fills an empty, migrated database with the synthetic catalog of `bench_catalog.sql`: `apartments` apartments
+/// and `events` interest events over the 24 h before `now`.
+pub async fn build_catalog(
+    client: &tokio_postgres::Client,
+    apartments: u32,
+    events: u32,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let script = include_str!("bench_catalog.sql")
+        .replace("{apartments}", &apartments.to_string())
+        .replace("{events}", &events.to_string())
+        .replace("{now}", &format!("'{}'", now.to_rfc3339()));
+    client
+        .batch_execute(&script)
+        .await
+        .map_err(|error| db::describe_error(&error))
 }
 
 /// The first pass leaves one dead row version per changed price in `apartments` and `apartment_stats` (~580 k at
