@@ -191,7 +191,7 @@ pub struct CatalogSettings {
 impl Default for CatalogSettings {
     fn default() -> Self {
         Self {
-            total_cache_ttl: Duration::from_secs(5),
+            total_cache_ttl: Duration::from_secs(30),
             total_cache_entries: 10_000,
             map_summary_max_age: Duration::from_secs(180),
         }
@@ -524,7 +524,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
     }
 
     pub fn catalog(&self) -> Result<CatalogSettings, ConfigError> {
-        let ttl: u64 = self.parsed("CATALOG_TOTAL_CACHE_SECONDS", 5)?;
+        let ttl: u64 = self.parsed("CATALOG_TOTAL_CACHE_SECONDS", 30)?;
         if ttl > 600 {
             return Err(ConfigError::Invalid {
                 name: "CATALOG_TOTAL_CACHE_SECONDS",

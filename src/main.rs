@@ -104,6 +104,12 @@ enum Command {
         /// Reuse a kept benchmark database of the same size instead of building it again
         #[arg(long)]
         reuse: bool,
+        /// Load generator: the built-in client, or wrk in its own process (apt-get install wrk)
+        #[arg(long, value_enum, default_value = "builtin")]
+        client: catalog_bench::LoadClient,
+        /// Run only these scenarios (numbers from 1, comma-separated; default: all)
+        #[arg(long, value_delimiter = ',')]
+        scenarios: Vec<usize>,
     },
     /// Create the first moderator, or promote an existing account and set its password
     CreateModerator {
@@ -188,6 +194,8 @@ async fn run(command: Command) -> Result<(), String> {
             pool_size,
             keep,
             reuse,
+            client,
+            scenarios,
         } => {
             let options = BenchApiOptions {
                 apartments,
@@ -197,6 +205,8 @@ async fn run(command: Command) -> Result<(), String> {
                 admin: database_config()?,
                 keep_database: keep,
                 reuse,
+                client,
+                scenarios,
             };
             println!("{}", catalog_bench::TABLE_HEADER);
             catalog_bench::run(&options).await.map(|_| ())

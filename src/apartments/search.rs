@@ -2,7 +2,8 @@
 
 use std::time::Instant;
 
-use deadpool_postgres::{GenericClient, Pool};
+use deadpool_postgres::{Client, GenericClient, Pool};
+use tokio_postgres::Statement;
 
 use super::types::{ApartmentCard, ApartmentPage, ApartmentSearchQuery, ApartmentSort};
 use crate::catalog::cache::Lookup;
@@ -145,6 +146,19 @@ impl SearchPlan {
     }
 }
 
+/// Statements kept prepared per connection. A search statement's text depends only on which filters are set, so
+/// the common shapes are parsed once per connection; shapes beyond this many are parsed on every request, so that
+/// a caller inventing filter combinations cannot grow the memory of the service and the server without bound.
+const MAX_PREPARED_PER_CONNECTION: usize = 64;
+
+async fn prepared(client: &Client, sql: &str) -> Result<Statement, tokio_postgres::Error> {
+    if client.statement_cache.size() < MAX_PREPARED_PER_CONNECTION {
+        client.prepare_cached(sql).await
+    } else {
+        client.prepare(sql).await
+    }
+}
+
 /// Counts `filters` on a connection of its own and remembers the total: the refresh-ahead of [`CatalogCache`].
 fn recount_in_background(pool: Pool, cache: CatalogCache, key: String, filters: CatalogFilters) {
     tokio::spawn(async move {
@@ -173,7 +187,7 @@ fn recount_in_background(pool: Pool, cache: CatalogCache, key: String, filters: 
 /// always read now.
 pub async fn search(
     pool: &Pool,
-    client: &impl GenericClient,
+    client: &Client,
     cache: &CatalogCache,
     query: &ApartmentSearchQuery,
 ) -> AppResult<ApartmentPage> {
@@ -207,9 +221,8 @@ pub async fn search(
     };
     let (total, ids) = match cached {
         Some(total) => {
-            let rows = client
-                .query(plan.render(page_template, page).as_str(), &refs)
-                .await?;
+            let statement = prepared(client, &plan.render(page_template, page)).await?;
+            let rows = client.query(&statement, &refs).await?;
             (total, page_ids(&rows))
         }
         None if plan.on_sale => {
@@ -217,9 +230,11 @@ pub async fn search(
             let counted_at = Instant::now();
             let page_sql = plan.render(page_template, page);
             let count_sql = plan.count_sql();
+            let (page_statement, count_statement) =
+                tokio::try_join!(prepared(client, &page_sql), prepared(client, &count_sql))?;
             let (rows, count) = tokio::try_join!(
-                client.query(page_sql.as_str(), &refs),
-                client.query_one(count_sql.as_str(), &refs[..filter_params]),
+                client.query(&page_statement, &refs),
+                client.query_one(&count_statement, &refs[..filter_params]),
             )?;
             let total: i64 = count.get("total");
             cache.remember(key, counted_at, total);

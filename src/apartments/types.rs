@@ -367,7 +367,7 @@ catalog_query! {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApartmentPage {
     /// Число квартир под фильтрами, точное на момент подсчёта; для того же набора фильтров сервис повторяет его
-    /// до `CATALOG_TOTAL_CACHE_SECONDS` секунд (по умолчанию 5), поэтому оно может быть старше страницы на это время
+    /// до `CATALOG_TOTAL_CACHE_SECONDS` секунд (по умолчанию 30), поэтому оно может быть старше страницы на это время
     #[schema(example = 1342)]
     pub total: i64,
     /// Размер страницы

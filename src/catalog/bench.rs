@@ -23,6 +23,19 @@ pub struct BenchApiOptions {
     pub keep_database: bool,
     /// Reuse an existing benchmark database of the same size instead of building it again.
     pub reuse: bool,
+    /// Who sends the requests.
+    pub client: LoadClient,
+    /// Numbers (from 1) of the scenarios to run; empty — all.
+    pub scenarios: Vec<usize>,
+}
+
+/// The load generator of `bench-api`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LoadClient {
+    /// reqwest inside this process: nothing to install, but on a 2-core machine it takes CPU from the server.
+    Builtin,
+    /// `wrk` (Debian package `wrk`) in its own process: a lean C client, as a load test on loopback usually runs.
+    Wrk,
 }
 
 pub struct ScenarioResult {
@@ -195,12 +208,7 @@ pub async fn run(options: &BenchApiOptions) -> Result<Vec<ScenarioResult>, Strin
     // rebuild, which also leaves its pages not all-visible, as the minute-by-minute counter updates do in
     // production) and the cluster_demand summary the map reads.
     eprintln!("[bench-api] refresh_demand_aggregates()…");
-    pool.get()
-        .await
-        .map_err(|error| error.to_string())?
-        .batch_execute("SELECT refresh_demand_aggregates()")
-        .await
-        .map_err(|error| db::describe_error(&error))?;
+    refresh_aggregates(&pool).await?;
     let projects: i64 = pool
         .get()
         .await
@@ -242,15 +250,13 @@ pub async fn run(options: &BenchApiOptions) -> Result<Vec<ScenarioResult>, Strin
         .build()
         .map_err(|error| error.to_string())?;
     let mut results = Vec::new();
-    for scenario in scenarios(projects) {
+    for (number, scenario) in scenarios(projects).into_iter().enumerate() {
+        if !options.scenarios.is_empty() && !options.scenarios.contains(&(number + 1)) {
+            continue;
+        }
         if scenario.refresh_summary {
             // The map reads cluster_demand while it is fresh; the scheduler (off here) refreshes it every minute.
-            pool.get()
-                .await
-                .map_err(|error| error.to_string())?
-                .batch_execute("SELECT refresh_demand_aggregates()")
-                .await
-                .map_err(|error| db::describe_error(&error))?;
+            refresh_aggregates(&pool).await?;
         }
         for path in scenario.paths.iter().take(WARM_UP_PATHS) {
             let response = client
@@ -264,7 +270,10 @@ pub async fn run(options: &BenchApiOptions) -> Result<Vec<ScenarioResult>, Strin
         }
         let totals_before = catalog.hits_and_misses();
         let maps_before = catalog.map_hits_and_misses();
-        let mut result = measure(&client, address, &scenario, options).await;
+        let mut result = match options.client {
+            LoadClient::Builtin => measure(&client, address, &scenario, options).await,
+            LoadClient::Wrk => measure_with_wrk(address, &scenario, options)?,
+        };
         let share = |(hits, misses): (u64, u64), before: (u64, u64)| {
             let lookups = (hits - before.0) + (misses - before.1);
             (lookups > 0).then(|| (hits - before.0) as f64 / lookups as f64)
@@ -286,6 +295,23 @@ pub async fn run(options: &BenchApiOptions) -> Result<Vec<ScenarioResult>, Strin
             .map_err(|error| db::describe_error(&error))?;
     }
     Ok(results)
+}
+
+/// What the scheduler does every minute, then what autovacuum does soon after: every refresh of the
+/// `cluster_demand` materialized view leaves its old rows dead, and autovacuum is off on the CI server, so without
+/// the VACUUM each `--reuse` run would read a summary more bloated than the last.
+async fn refresh_aggregates(pool: &deadpool_postgres::Pool) -> Result<(), String> {
+    let client = pool.get().await.map_err(|error| error.to_string())?;
+    for statement in [
+        "SELECT refresh_demand_aggregates()",
+        "VACUUM (ANALYZE) cluster_demand",
+    ] {
+        client
+            .batch_execute(statement)
+            .await
+            .map_err(|error| db::describe_error(&error))?;
+    }
+    Ok(())
 }
 
 async fn build_catalog(
@@ -392,5 +418,154 @@ async fn measure(
         p50: percentile(0.50),
         p99: percentile(0.99),
         cache_hits: None,
+    }
+}
+
+/// Runs `wrk` against the served router: one thread, `concurrency` connections, the scenario's paths in turn
+/// (a Lua script per scenario), and reads its summary (`--latency` percentiles).
+fn measure_with_wrk(
+    address: SocketAddr,
+    scenario: &Scenario,
+    options: &BenchApiOptions,
+) -> Result<ScenarioResult, String> {
+    let script_path = std::env::temp_dir().join(format!("bench-api-{}.lua", std::process::id()));
+    std::fs::write(&script_path, wrk_script(&scenario.paths))
+        .map_err(|error| format!("{}: {error}", script_path.display()))?;
+    let output = std::process::Command::new("wrk")
+        .args(["--threads", "1", "--latency"])
+        .arg(format!("--connections={}", options.concurrency))
+        .arg(format!("--duration={}s", options.seconds))
+        .arg(format!("--script={}", script_path.display()))
+        .arg(format!("http://{address}"))
+        .output()
+        .map_err(|error| format!("wrk (apt-get install wrk): {error}"))?;
+    let _ = std::fs::remove_file(&script_path);
+    let report = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(format!(
+            "wrk failed: {}{report}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    parse_wrk_report(scenario.name, &report)
+}
+
+/// The scenario's paths as a wrk Lua script: every request takes the next path, round robin.
+fn wrk_script(paths: &[String]) -> String {
+    let quoted: Vec<String> = paths.iter().map(|path| format!("{path:?}")).collect();
+    format!(
+        "local paths = {{{}}}\nlocal next_path = 0\nrequest = function()\n  next_path = next_path % #paths + 1\n  return wrk.format(\"GET\", paths[next_path])\nend\n",
+        quoted.join(",\n")
+    )
+}
+
+fn parse_wrk_report(name: &'static str, report: &str) -> Result<ScenarioResult, String> {
+    let unreadable = || format!("unexpected wrk output:\n{report}");
+    let line_starting = |prefix: &str| {
+        report
+            .lines()
+            .map(str::trim)
+            .find(|line| line.starts_with(prefix))
+    };
+    let percentile = |label: &str| -> Result<Duration, String> {
+        let value = line_starting(label)
+            .and_then(|line| line.split_whitespace().nth(1))
+            .ok_or_else(unreadable)?;
+        parse_wrk_duration(value).ok_or_else(unreadable)
+    };
+    let requests = report
+        .lines()
+        .find(|line| line.contains(" requests in "))
+        .and_then(|line| line.split_whitespace().next())
+        .and_then(|count| count.parse::<usize>().ok())
+        .ok_or_else(unreadable)?;
+    let throughput = line_starting("Requests/sec:")
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|value| value.parse::<f64>().ok())
+        .ok_or_else(unreadable)?;
+    let count_after = |prefix: &str| -> usize {
+        line_starting(prefix)
+            .map(|line| {
+                line[prefix.len()..]
+                    .split(|c: char| !c.is_ascii_digit())
+                    .filter_map(|number| number.parse::<usize>().ok())
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    Ok(ScenarioResult {
+        name,
+        requests,
+        errors: count_after("Non-2xx or 3xx responses:") + count_after("Socket errors:"),
+        throughput,
+        p50: percentile("50%")?,
+        p99: percentile("99%")?,
+        cache_hits: None,
+    })
+}
+
+/// `812.00us`, `1.53ms`, `2.01s` → a duration.
+fn parse_wrk_duration(value: &str) -> Option<Duration> {
+    let (number, seconds_per_unit) = if let Some(number) = value.strip_suffix("us") {
+        (number, 1e-6)
+    } else if let Some(number) = value.strip_suffix("ms") {
+        (number, 1e-3)
+    } else if let Some(number) = value.strip_suffix('m') {
+        (number, 60.0)
+    } else {
+        (value.strip_suffix('s')?, 1.0)
+    };
+    Some(Duration::from_secs_f64(
+        number.parse::<f64>().ok()? * seconds_per_unit,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WRK_REPORT: &str = "Running 15s test @ http://127.0.0.1:40000
+  1 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    21.38ms    9.12ms 120.30ms   70.12%
+    Req/Sec     1.51k   120.00     1.80k    75.00%
+  Latency Distribution
+     50%   19.80ms
+     75%   25.10ms
+     90%   32.00ms
+     99%   48.70ms
+  22650 requests in 15.01s, 180.00MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4
+Requests/sec:   1509.00
+Transfer/sec:     12.00MB
+";
+
+    #[test]
+    fn a_wrk_summary_gives_throughput_percentiles_and_errors() {
+        let result = parse_wrk_report("поиск", WRK_REPORT).unwrap();
+        assert_eq!(result.requests, 22_650);
+        assert_eq!(result.errors, 7);
+        assert!((result.throughput - 1509.0).abs() < 1e-9);
+        assert_eq!(result.p50, Duration::from_micros(19_800));
+        assert_eq!(result.p99, Duration::from_micros(48_700));
+    }
+
+    #[test]
+    fn wrk_durations_in_every_unit() {
+        assert_eq!(
+            parse_wrk_duration("812.00us"),
+            Some(Duration::from_micros(812))
+        );
+        assert_eq!(parse_wrk_duration("2.00s"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_wrk_duration("1.50m"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_wrk_duration("fast"), None);
+    }
+
+    #[test]
+    fn the_wrk_script_walks_every_path_in_turn() {
+        let script = wrk_script(&["/a?x=1".to_owned(), "/b".to_owned()]);
+        assert!(script.contains("\"/a?x=1\",\n\"/b\""));
+        assert!(script.contains("next_path % #paths + 1"));
     }
 }
