@@ -444,3 +444,48 @@ async fn past_three_quarters_of_the_ttl_the_total_is_recounted_in_the_background
         );
     }
 }
+
+#[tokio::test]
+async fn search_statements_kept_per_connection_are_bounded() {
+    // 5 orders × rooms × price from × price to × region = 80 filter shapes on the narrow path, two statements each
+    // (page and count, the total is counted every time here): more than a connection keeps prepared.
+    let (app, _catalog) = seeded().await;
+    let mut shapes = 0;
+    for sort in [
+        "price",
+        "-price",
+        "commissioning",
+        "-commissioning",
+        "popularity",
+    ] {
+        for rooms in ["", "&rooms=2"] {
+            for price_min in ["", "&price_min=1000"] {
+                for price_max in ["", "&price_max=900000000"] {
+                    for region in ["", "&region=RU-MOW"] {
+                        let query = format!("sort={sort}{rooms}{price_min}{price_max}{region}");
+                        let page = search(&app, &query).await;
+                        assert!(page["total"].as_i64().unwrap() > 0, "{query}");
+                        shapes += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(shapes, 80);
+    // Requests one after another reuse one pooled connection; every connection stays within the bound.
+    let status = app.db.pool.status();
+    let mut connections = Vec::new();
+    for _ in 0..status.size {
+        connections.push(app.db.pool.get().await.unwrap());
+    }
+    let largest = connections
+        .iter()
+        .map(|connection| connection.statement_cache.size())
+        .max()
+        .unwrap();
+    assert!(largest > 8, "the common shapes stay prepared: {largest}");
+    assert!(
+        largest <= 64,
+        "at most 64 statements per connection: {largest}"
+    );
+}
