@@ -196,6 +196,10 @@ pub async fn run_pass(
             });
         }
     }
+    // A real pass answers its changes in evaluation order (V9); logs and callers get them by apartment.
+    report
+        .changes
+        .sort_unstable_by_key(|change| change.apartment_id);
     if !request.dry_run && report.skipped_reason.is_none() {
         if let Some(run) = client.query_opt(include_str!("run.sql"), &[]).await? {
             report.run_id = Some(run.get("id"));
