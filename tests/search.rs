@@ -447,8 +447,8 @@ async fn past_three_quarters_of_the_ttl_the_total_is_recounted_in_the_background
 
 #[tokio::test]
 async fn search_statements_kept_per_connection_are_bounded() {
-    // 5 orders × rooms × price from × price to × region = 80 filter shapes on the narrow path, two statements each
-    // (page and count, the total is counted every time here): more than a connection keeps prepared.
+    // 5 orders × rooms × price from × price to × region = 80 shapes of the page statement on the narrow path (the
+    // total is counted every time in the test app, without a prepared statement): more than a connection keeps.
     let (app, _catalog) = seeded().await;
     let mut shapes = 0;
     for sort in [

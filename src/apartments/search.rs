@@ -146,16 +146,41 @@ impl SearchPlan {
     }
 }
 
-/// Statements kept prepared per connection. A search statement's text depends only on which filters are set, so
-/// the common shapes are parsed once per connection; shapes beyond this many are parsed on every request, so that
+/// Statements a connection keeps prepared (all of them, not only searches) before a new search shape is no longer
+/// added. A search page statement's text depends only on which filters are set, so the common shapes are parsed
+/// once per connection; the shapes are chosen by callers, so past this many a new one is parsed on every request and
 /// a caller inventing filter combinations cannot grow the memory of the service and the server without bound.
 const MAX_PREPARED_PER_CONNECTION: usize = 64;
 
-async fn prepared(client: &Client, sql: &str) -> Result<Statement, tokio_postgres::Error> {
-    if client.statement_cache.size() < MAX_PREPARED_PER_CONNECTION {
-        client.prepare_cached(sql).await
-    } else {
-        client.prepare(sql).await
+/// The page statement of a search: from the connection's cache while it has room, otherwise prepared for this
+/// request only.
+async fn page_statement(client: &Client, sql: &str) -> Result<Statement, tokio_postgres::Error> {
+    if client.statement_cache.size() >= MAX_PREPARED_PER_CONNECTION {
+        return client.prepare(sql).await;
+    }
+    let mut forget = ForgetUnlessPrepared {
+        client,
+        sql,
+        prepared: false,
+    };
+    let statement = client.prepare_cached(sql).await?;
+    forget.prepared = true;
+    Ok(statement)
+}
+
+/// A cached prepare that fails or is cancelled (the caller went away) leaves an entry without a statement in
+/// deadpool's cache; this removes it, so such entries do not accumulate.
+struct ForgetUnlessPrepared<'a> {
+    client: &'a Client,
+    sql: &'a str,
+    prepared: bool,
+}
+
+impl Drop for ForgetUnlessPrepared<'_> {
+    fn drop(&mut self) {
+        if !self.prepared {
+            self.client.statement_cache.remove(self.sql, &[]);
+        }
     }
 }
 
@@ -221,7 +246,7 @@ pub async fn search(
     };
     let (total, ids) = match cached {
         Some(total) => {
-            let statement = prepared(client, &plan.render(page_template, page)).await?;
+            let statement = page_statement(client, &plan.render(page_template, page)).await?;
             let rows = client.query(&statement, &refs).await?;
             (total, page_ids(&rows))
         }
@@ -230,11 +255,12 @@ pub async fn search(
             let counted_at = Instant::now();
             let page_sql = plan.render(page_template, page);
             let count_sql = plan.count_sql();
-            let (page_statement, count_statement) =
-                tokio::try_join!(prepared(client, &page_sql), prepared(client, &count_sql))?;
+            // The count is not kept prepared: it runs at most once per filter set and TTL, and a plan for the
+            // actual region and price range matters more to it than the parse it would save.
+            let statement = page_statement(client, &page_sql).await?;
             let (rows, count) = tokio::try_join!(
-                client.query(&page_statement, &refs),
-                client.query_one(&count_statement, &refs[..filter_params]),
+                client.query(&statement, &refs),
+                client.query_one(count_sql.as_str(), &refs[..filter_params]),
             )?;
             let total: i64 = count.get("total");
             cache.remember(key, counted_at, total);

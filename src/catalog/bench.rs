@@ -186,6 +186,16 @@ fn scenarios(projects: i64) -> Vec<Scenario> {
 }
 
 pub async fn run(options: &BenchApiOptions) -> Result<Vec<ScenarioResult>, String> {
+    let scenario_count = scenarios(1).len();
+    if let Some(unknown) = options
+        .scenarios
+        .iter()
+        .find(|number| !(1..=scenario_count).contains(*number))
+    {
+        return Err(format!(
+            "--scenarios: no scenario {unknown} (there are {scenario_count})"
+        ));
+    }
     let name = format!("catalog_bench_api_{}", options.apartments);
     let (admin, connection) = options
         .admin
@@ -452,11 +462,25 @@ fn measure_with_wrk(
 
 /// The scenario's paths as a wrk Lua script: every request takes the next path, round robin.
 fn wrk_script(paths: &[String]) -> String {
-    let quoted: Vec<String> = paths.iter().map(|path| format!("{path:?}")).collect();
+    let quoted: Vec<String> = paths.iter().map(|path| lua_string(path)).collect();
     format!(
         "local paths = {{{}}}\nlocal next_path = 0\nrequest = function()\n  next_path = next_path % #paths + 1\n  return wrk.format(\"GET\", paths[next_path])\nend\n",
         quoted.join(",\n")
     )
+}
+
+/// A Lua string literal: quotes, backslashes and every byte outside printable ASCII as decimal escapes.
+fn lua_string(text: &str) -> String {
+    let mut literal = String::from("\"");
+    for byte in text.bytes() {
+        match byte {
+            b'"' | b'\\' => literal.push_str(&format!("\\{}", byte as char)),
+            0x20..=0x7e => literal.push(byte as char),
+            _ => literal.push_str(&format!("\\{byte:03}")),
+        }
+    }
+    literal.push('"');
+    literal
 }
 
 fn parse_wrk_report(name: &'static str, report: &str) -> Result<ScenarioResult, String> {
@@ -504,9 +528,11 @@ fn parse_wrk_report(name: &'static str, report: &str) -> Result<ScenarioResult, 
     })
 }
 
-/// `812.00us`, `1.53ms`, `2.01s` → a duration.
+/// `812.00us`, `1.53ms`, `2.01s`, `1.50m`, `1.00h` → a duration.
 fn parse_wrk_duration(value: &str) -> Option<Duration> {
-    let (number, seconds_per_unit) = if let Some(number) = value.strip_suffix("us") {
+    let (number, seconds_per_unit) = if let Some(number) = value.strip_suffix('h') {
+        (number, 3600.0)
+    } else if let Some(number) = value.strip_suffix("us") {
         (number, 1e-6)
     } else if let Some(number) = value.strip_suffix("ms") {
         (number, 1e-3)
@@ -559,6 +585,7 @@ Transfer/sec:     12.00MB
         );
         assert_eq!(parse_wrk_duration("2.00s"), Some(Duration::from_secs(2)));
         assert_eq!(parse_wrk_duration("1.50m"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_wrk_duration("1.00h"), Some(Duration::from_secs(3600)));
         assert_eq!(parse_wrk_duration("fast"), None);
     }
 
@@ -567,5 +594,9 @@ Transfer/sec:     12.00MB
         let script = wrk_script(&["/a?x=1".to_owned(), "/b".to_owned()]);
         assert!(script.contains("\"/a?x=1\",\n\"/b\""));
         assert!(script.contains("next_path % #paths + 1"));
+        assert_eq!(
+            lua_string("/a?q=\"ЖК\"\\"),
+            "\"/a?q=\\\"\\208\\150\\208\\154\\\"\\\\\""
+        );
     }
 }
