@@ -524,21 +524,29 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
     }
 
     pub fn catalog(&self) -> Result<CatalogSettings, ConfigError> {
-        let ttl: u64 = self.parsed("CATALOG_TOTAL_CACHE_SECONDS", 30)?;
+        let defaults = CatalogSettings::default();
+        let ttl: u64 = self.parsed(
+            "CATALOG_TOTAL_CACHE_SECONDS",
+            defaults.total_cache_ttl.as_secs(),
+        )?;
         if ttl > 600 {
             return Err(ConfigError::Invalid {
                 name: "CATALOG_TOTAL_CACHE_SECONDS",
                 reason: "must be at most 600 (total is shown as exact)".into(),
             });
         }
-        let entries: usize = self.parsed("CATALOG_TOTAL_CACHE_ENTRIES", 10_000)?;
+        let entries: usize =
+            self.parsed("CATALOG_TOTAL_CACHE_ENTRIES", defaults.total_cache_entries)?;
         if !(1..=1_000_000).contains(&entries) {
             return Err(ConfigError::Invalid {
                 name: "CATALOG_TOTAL_CACHE_ENTRIES",
                 reason: "must be from 1 to 1000000".into(),
             });
         }
-        let map_age: u64 = self.parsed("MAP_SUMMARY_MAX_AGE_SECONDS", 180)?;
+        let map_age: u64 = self.parsed(
+            "MAP_SUMMARY_MAX_AGE_SECONDS",
+            defaults.map_summary_max_age.as_secs(),
+        )?;
         if map_age > 3600 {
             return Err(ConfigError::Invalid {
                 name: "MAP_SUMMARY_MAX_AGE_SECONDS",

@@ -244,16 +244,16 @@ pub async fn search(
     } else {
         include_str!("search_page.sql")
     };
+    let page_sql = plan.render(page_template, page);
     let (total, ids) = match cached {
         Some(total) => {
-            let statement = page_statement(client, &plan.render(page_template, page)).await?;
+            let statement = page_statement(client, &page_sql).await?;
             let rows = client.query(&statement, &refs).await?;
             (total, page_ids(&rows))
         }
         None if plan.on_sale => {
             // Both statements go down the same connection at once (pipelined).
             let counted_at = Instant::now();
-            let page_sql = plan.render(page_template, page);
             let count_sql = plan.count_sql();
             // The count is not kept prepared: it runs at most once per filter set and TTL, and a plan for the
             // actual region and price range matters more to it than the parse it would save.
