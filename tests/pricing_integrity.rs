@@ -1,5 +1,7 @@
 //! V8 replaced the per-row foreign keys of price_history, views_log and view_dedup with statement-level checks:
 //! the same errors, the same RESTRICT / CASCADE on delete; and a real pass keeps every copy of the price in step.
+//! V10 moved the copies and checks of single-row writers to row-level triggers that the pass and the rollback skip:
+//! the rollback and multi-row edits keep the copies in step as well.
 mod common;
 
 use common::fixtures::{self, ApartmentSpec};
@@ -26,6 +28,45 @@ async fn violated_constraint(db: &TestDb, statement: &str) -> String {
     let database_error = error.as_db_error().expect("a database error");
     assert_eq!(database_error.code(), &SqlState::FOREIGN_KEY_VIOLATION);
     database_error.constraint().unwrap_or_default().to_owned()
+}
+
+/// Every copy of an apartment's price agrees with `apartments`: `apartment_stats` (price, pause, on sale),
+/// `catalog_offers` (exactly the apartments on sale, at their price) and the latest `price_history` row.
+async fn assert_copies_in_step(client: &tokio_postgres::Client, moment: &str) {
+    let row = client
+        .query_one(
+            "SELECT
+                 (SELECT count(*) FROM apartments a JOIN apartment_stats s ON s.apartment_id = a.id
+                   WHERE (s.current_price, s.price_changed_at, s.on_sale)
+                         IS DISTINCT FROM
+                         (a.current_price, a.price_changed_at, a.status = 'available' AND a.moderation_status = 'published')),
+                 (SELECT count(*) FROM apartments a FULL JOIN catalog_offers o ON o.apartment_id = a.id
+                   WHERE (a.status = 'available' AND a.moderation_status = 'published')
+                         IS DISTINCT FROM (o.apartment_id IS NOT NULL)
+                      OR (o.apartment_id IS NOT NULL AND o.current_price IS DISTINCT FROM a.current_price)),
+                 (SELECT count(*) FROM apartments a
+                    JOIN LATERAL (SELECT h.changed_at, h.new_price FROM price_history h WHERE h.apartment_id = a.id
+                                   ORDER BY h.id DESC LIMIT 1) latest ON true
+                   WHERE a.price_changed_at IS DISTINCT FROM latest.changed_at OR a.current_price <> latest.new_price)",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        row.get::<_, i64>(0),
+        0,
+        "{moment}: apartment_stats copies price, pause and on-sale"
+    );
+    assert_eq!(
+        row.get::<_, i64>(1),
+        0,
+        "{moment}: catalog_offers holds exactly the apartments on sale, at their price"
+    );
+    assert_eq!(
+        row.get::<_, i64>(2),
+        0,
+        "{moment}: the latest history row is the current price and pause"
+    );
 }
 
 #[tokio::test]
@@ -209,39 +250,7 @@ async fn a_real_pass_keeps_every_copy_of_the_price_in_step_and_stores_typed_inpu
         "the hot one rises, the cold one falls"
     );
 
-    let out_of_step: i64 = client
-        .query_one(
-            "SELECT count(*) FROM apartments a JOIN apartment_stats s ON s.apartment_id = a.id
-             WHERE (s.current_price, s.price_changed_at) IS DISTINCT FROM (a.current_price, a.price_changed_at)",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(out_of_step, 0, "apartment_stats copies the new prices");
-    let offers_out_of_step: i64 = client
-        .query_one(
-            "SELECT count(*) FROM apartments a LEFT JOIN catalog_offers o ON o.apartment_id = a.id
-             WHERE o.current_price IS DISTINCT FROM a.current_price",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(
-        offers_out_of_step, 0,
-        "the search copy (catalog_offers) has the new prices too"
-    );
-    let history_out_of_step: i64 = client
-        .query_one(
-            "SELECT count(*) FROM price_history h JOIN apartments a ON a.id = h.apartment_id
-             WHERE a.price_changed_at IS DISTINCT FROM h.changed_at OR a.current_price <> h.new_price",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(history_out_of_step, 0);
+    assert_copies_in_step(&**client, "after the pass").await;
 
     let hot = client
         .query_one(
@@ -270,6 +279,70 @@ async fn a_real_pass_keeps_every_copy_of_the_price_in_step_and_stores_typed_inpu
         .unwrap()
         .get(0);
     assert!(updated_at_moved, "the pass stamps updated_at itself");
+}
+
+#[tokio::test]
+async fn rollback_and_multi_row_edits_keep_every_copy_in_step() {
+    let db = TestDb::new().await;
+    let client = db.client().await;
+    let developer_id = fixtures::developer(&**client, "7707083893", "1027700132195").await;
+    let (_, building_id) = fixtures::project(&**client, developer_id, "ЖК Откат").await;
+    let mut ids = Vec::new();
+    for views in [40, 0, 10, 10, 10] {
+        let id = fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
+        fixtures::views(&**client, id, views).await;
+        ids.push(id);
+    }
+    let mut connection = db.pool.get().await.unwrap();
+    let report = pricing::run_cycle(
+        &mut connection,
+        &PricingSettings::default(),
+        &CycleRequest::new(Trigger::Manual),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.changes.len(), 2);
+
+    let restored = client
+        .query(
+            "SELECT * FROM rollback_pricing_run($1)",
+            &[&report.run_id.unwrap()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(restored.len(), 2, "both changes are still current");
+    assert_copies_in_step(&**client, "after the rollback").await;
+
+    // One statement over several rows, as a DBA or a moderation tool would write it: one apartment is booked
+    // (leaves the search copy), the others get a new price.
+    client
+        .execute(
+            "UPDATE apartments
+                SET current_price = current_price + 1000,
+                    status = CASE WHEN id = $2 THEN 'booked'::apartment_status ELSE status END
+              WHERE building_id = $1",
+            &[&building_id, &ids[2]],
+        )
+        .await
+        .unwrap();
+    client
+        .execute(
+            "INSERT INTO price_history (apartment_id, old_price, new_price, reason, changed_at)
+             SELECT id, current_price - 1000, current_price, 'manual', now() FROM apartments WHERE building_id = $1",
+            &[&building_id],
+        )
+        .await
+        .unwrap();
+    assert_copies_in_step(&**client, "after a multi-row edit").await;
+    let offers: i64 = client
+        .query_one(
+            "SELECT count(*) FROM catalog_offers WHERE project_id = (SELECT project_id FROM apartments WHERE id = $1)",
+            &[&ids[2]],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(offers, 4, "the booked apartment left the search copy");
 }
 
 #[tokio::test]

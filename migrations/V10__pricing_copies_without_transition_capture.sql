@@ -1,0 +1,226 @@
+-- V10. Первый проход цен без копирования своих строк в transition tables.
+--
+-- Замер (1 млн квартир / 10 млн событий, первый проход — 573 412 изменений, копии базы после CHECKPOINT, README
+-- «📊 Производительность»): триггер уровня оператора с REFERENCING NEW TABLE заставляет PostgreSQL складывать в
+-- tuplestore каждую строку, которую пишет оператор, — до вызова триггера и независимо от того, что триггер потом
+-- ничего не делает. Проходу эти триггеры не нужны (копии цены и price_changed_at он ведёт сам, ссылки его строк
+-- верны по построению), а захват 573 тыс. широких строк apartments и столько же строк price_history стоил ~4,9 с из
+-- 22,5 с. WHEN-условие и список столбцов захват не отключают — только отсутствие таких триггеров на событии.
+--
+-- Поэтому на UPDATE apartments и INSERT price_history триггеры теперь построчные, с WHEN: строки оператора, который
+-- сам ведёт копии (флаг транзакции pricing.copies_synced_by_pass: проход reprice_apartments и откат
+-- rollback_pricing_run ставят его на время своего оператора), в очередь триггеров не попадают вовсе; остальные
+-- операторы (карточка квартиры, бронь, выгрузка до 5 000 квартир, модерация) обновляют копии построчно по ключу.
+-- INSERT и DELETE квартир остаются на триггерах уровня оператора: проход их не делает, а пакетная вставка
+-- выгрузки так дешевле.
+--
+-- Флаг — внутренний: его ставят только эти две функции, и только на оператор, строки которого они сами сверяют
+-- с квартирой и проходом (строка истории пишется по квартире, которую тот же оператор только что обновил, и по
+-- проходу, который вставила та же транзакция). Сессия, поставившая флаг вручную, берёт на себя копии и ссылки —
+-- как и тот, кто отключает триггеры.
+
+-- UPDATE apartments: копии apartment_stats и catalog_offers -------------------------------------------------------
+DROP TRIGGER apartments_sync_pricing_updated ON apartments;
+DROP TRIGGER catalog_offers_updated ON apartments;
+
+CREATE FUNCTION apartments_sync_copies() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE apartment_stats s
+       SET project_id = NEW.project_id, rooms = NEW.rooms,
+           on_sale = NEW.status = 'available' AND NEW.moderation_status = 'published',
+           published_at = NEW.published_at, base_price = NEW.base_price, current_price = NEW.current_price,
+           price_changed_at = NEW.price_changed_at, last_booked_at = NEW.last_booked_at
+     WHERE s.apartment_id = NEW.id;
+    IF NEW.status = 'available' AND NEW.moderation_status = 'published' THEN
+        INSERT INTO catalog_offers AS c (apartment_id, project_id, region_code, rooms, current_price)
+        SELECT NEW.id, NEW.project_id, p.region_code, NEW.rooms, NEW.current_price
+          FROM projects p
+         WHERE p.id = NEW.project_id
+        ON CONFLICT (apartment_id) DO UPDATE
+           SET project_id = EXCLUDED.project_id, region_code = EXCLUDED.region_code, rooms = EXCLUDED.rooms,
+               current_price = EXCLUDED.current_price
+         WHERE (c.project_id, c.region_code, c.rooms, c.current_price)
+               IS DISTINCT FROM (EXCLUDED.project_id, EXCLUDED.region_code, EXCLUDED.rooms, EXCLUDED.current_price);
+    ELSE
+        DELETE FROM catalog_offers c WHERE c.apartment_id = NEW.id;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION apartments_sync_copies() IS
+    'Переносит изменённую квартиру в копии: apartment_stats (поля, которые читает ценообразование) и catalog_offers '
+    '(в продаже — вставка или обновление, иначе удаление). Построчно, по ключу; см. V10';
+CREATE TRIGGER apartments_sync_copies AFTER UPDATE ON apartments
+    FOR EACH ROW
+    WHEN ((OLD.project_id, OLD.rooms, OLD.status, OLD.moderation_status, OLD.published_at, OLD.base_price,
+           OLD.current_price, OLD.price_changed_at, OLD.last_booked_at)
+          IS DISTINCT FROM
+          (NEW.project_id, NEW.rooms, NEW.status, NEW.moderation_status, NEW.published_at, NEW.base_price,
+           NEW.current_price, NEW.price_changed_at, NEW.last_booked_at)
+          AND current_setting('pricing.copies_synced_by_pass', true) IS DISTINCT FROM 'on')
+    EXECUTE FUNCTION apartments_sync_copies();
+COMMENT ON TRIGGER apartments_sync_copies ON apartments IS
+    'Смена цены, статуса, публикации, комнатности, корпуса, базовой цены или пауз переносится в apartment_stats и '
+    'catalog_offers; строки прохода и отката (флаг pricing.copies_synced_by_pass) не ставятся в очередь (V10)';
+
+-- Функции копий остаются только для INSERT (уровень оператора): ветки UPDATE заменил apartments_sync_copies.
+CREATE OR REPLACE FUNCTION apartments_sync_pricing_inputs() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO apartment_stats (apartment_id, project_id, rooms, on_sale, published_at, base_price, current_price,
+                                 price_changed_at, last_booked_at)
+    SELECT a.id, a.project_id, a.rooms, a.status = 'available' AND a.moderation_status = 'published',
+           a.published_at, a.base_price, a.current_price, a.price_changed_at, a.last_booked_at
+    FROM changed_apartments a;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION apartments_sync_pricing_inputs() IS
+    'Создаёт строки apartment_stats вставленных квартир (одним оператором на INSERT apartments); '
+    'изменения квартир переносит apartments_sync_copies (V10)';
+
+CREATE OR REPLACE FUNCTION catalog_offers_sync() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    -- В порядке региона и цены: соседние по цене квартиры региона — рядом на страницах.
+    INSERT INTO catalog_offers (apartment_id, project_id, region_code, rooms, current_price)
+    SELECT a.id, a.project_id, p.region_code, a.rooms, a.current_price
+      FROM changed_apartments a
+      JOIN projects p ON p.id = a.project_id
+     WHERE a.status = 'available' AND a.moderation_status = 'published'
+     ORDER BY p.region_code, a.current_price;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION catalog_offers_sync() IS
+    'Добавляет в catalog_offers вставленные квартиры в продаже (одним оператором на INSERT apartments); '
+    'изменения квартир переносит apartments_sync_copies (V10)';
+
+-- INSERT price_history: ссылки и apartments.price_changed_at ------------------------------------------------------
+DROP TRIGGER price_history_check_apartment ON price_history;
+DROP TRIGGER price_history_check_run ON price_history;
+DROP FUNCTION price_history_check_run();
+DROP TRIGGER price_history_track_price_change ON price_history;
+
+CREATE FUNCTION price_history_check_references() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM apartments a WHERE a.id = NEW.apartment_id) THEN
+        RAISE EXCEPTION 'insert on table "price_history" violates foreign key constraint "price_history_apartment_id_fkey"'
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'price_history_apartment_id_fkey', TABLE = 'price_history',
+                  DETAIL = format('Key (apartment_id)=(%s) is not present in table "apartments".', NEW.apartment_id);
+    END IF;
+    IF NEW.pricing_run_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pricing_runs r WHERE r.id = NEW.pricing_run_id) THEN
+        RAISE EXCEPTION 'insert on table "price_history" violates foreign key constraint "price_history_pricing_run_id_fkey"'
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'price_history_pricing_run_id_fkey', TABLE = 'price_history',
+                  DETAIL = format('Key (pricing_run_id)=(%s) is not present in table "pricing_runs".', NEW.pricing_run_id);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION price_history_check_references() IS
+    'Проверка ссылок новой строки price_history на квартиру и проход (вместо внешних ключей, V8); ошибка — '
+    'foreign_key_violation с прежним именем ограничения. Построчно, по ключу (V10)';
+CREATE TRIGGER price_history_check_references AFTER INSERT ON price_history
+    FOR EACH ROW
+    WHEN (current_setting('pricing.copies_synced_by_pass', true) IS DISTINCT FROM 'on')
+    EXECUTE FUNCTION price_history_check_references();
+COMMENT ON TRIGGER price_history_check_references ON price_history IS
+    'Квартира и проход новой строки истории существуют; строки прохода и отката (флаг pricing.copies_synced_by_pass) '
+    'верны по построению и не проверяются (V10)';
+
+CREATE OR REPLACE FUNCTION apartments_track_price_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE apartments a
+       SET price_changed_at = NEW.changed_at
+     WHERE a.id = NEW.apartment_id
+       AND (a.price_changed_at IS NULL OR a.price_changed_at < NEW.changed_at);
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION apartments_track_price_change() IS
+    'Переносит changed_at новой строки price_history в apartments.price_changed_at, если оно позже (построчно, V10); '
+    'проход и откат ставят это поле сами';
+CREATE TRIGGER price_history_track_price_change AFTER INSERT ON price_history
+    FOR EACH ROW
+    WHEN (current_setting('pricing.copies_synced_by_pass', true) IS DISTINCT FROM 'on')
+    EXECUTE FUNCTION apartments_track_price_change();
+COMMENT ON TRIGGER price_history_track_price_change ON price_history IS
+    'apartments.price_changed_at = max(changed_at) истории квартиры (пауза после изменения цены); строки прохода и '
+    'отката не ставятся в очередь (V10)';
+
+COMMENT ON COLUMN price_history.apartment_id IS
+    'Квартира (apartments.id). Ссылку проверяет триггер price_history_check_references, удаление квартиры с историей '
+    'запрещает apartments_keep_referenced (см. V8, V10)';
+COMMENT ON COLUMN price_history.pricing_run_id IS
+    'Проход ценообразования (pricing_runs.id), для reason = dynamic обязателен. Ссылку проверяет '
+    'price_history_check_references (см. V8, V10)';
+
+-- Откат прохода — второй массовый писатель цен: ведёт копии сам, как проход ----------------------------------------
+CREATE OR REPLACE FUNCTION rollback_pricing_run(p_run_id bigint, p_user_id bigint DEFAULT NULL, p_now timestamptz DEFAULT now())
+RETURNS TABLE (apartment_id bigint, restored_price numeric(14, 2), replaced_price numeric(14, 2))
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_run pricing_runs;
+BEGIN
+    SELECT * INTO v_run FROM pricing_runs r WHERE r.id = p_run_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'pricing run % does not exist', p_run_id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF v_run.rolled_back_at IS NOT NULL THEN
+        RETURN;
+    END IF;
+    PERFORM pg_advisory_xact_lock(pricing_pass_lock_key());
+
+    PERFORM set_config('pricing.copies_synced_by_pass', 'on', true);
+    RETURN QUERY
+    WITH still_current AS (
+        SELECT h.apartment_id, h.old_price, h.new_price
+        FROM price_history h
+        JOIN apartments a ON a.id = h.apartment_id
+        WHERE h.pricing_run_id = p_run_id
+          AND a.current_price = h.new_price
+          AND NOT EXISTS (SELECT 1 FROM price_history later
+                          WHERE later.apartment_id = h.apartment_id AND later.id > h.id)
+        ORDER BY h.apartment_id
+        FOR UPDATE OF a
+    ),
+    restored AS (
+        UPDATE apartments a SET current_price = sc.old_price, price_changed_at = p_now
+        FROM still_current sc
+        WHERE a.id = sc.apartment_id
+        RETURNING a.id, sc.old_price, sc.new_price,
+                  a.status = 'available' AND a.moderation_status = 'published' AS on_sale
+    ),
+    stats_synced AS (
+        UPDATE apartment_stats s
+        SET current_price = r.old_price, price_changed_at = p_now
+        FROM restored r
+        WHERE s.apartment_id = r.id
+    ),
+    offers_synced AS (  -- только квартиры в продаже: остальных в копии нет, и откат их туда не возвращает
+        UPDATE catalog_offers o
+        SET current_price = r.old_price
+        FROM restored r
+        WHERE o.apartment_id = r.id AND r.on_sale
+    ),
+    history AS (
+        INSERT INTO price_history (apartment_id, changed_at, old_price, new_price, reason, rollback_of_run_id, changed_by, explanation)
+        SELECT r.id, p_now, r.new_price, r.old_price, 'manual', p_run_id, p_user_id,
+               format('Цена возвращена: отмена прохода ценообразования №%s (%s)', p_run_id, format_percent_change(r.new_price, r.old_price))
+        FROM restored r
+    ),
+    marked AS (
+        UPDATE pricing_runs r SET rolled_back_at = p_now, rolled_back_by = p_user_id
+        WHERE r.id = p_run_id
+    )
+    SELECT r.id, r.old_price, r.new_price FROM restored r ORDER BY r.id;
+    PERFORM set_config('pricing.copies_synced_by_pass', 'off', true);
+END;
+$$;
+COMMENT ON FUNCTION rollback_pricing_run(bigint, bigint, timestamptz) IS
+    'Откат прохода: возвращает старые цены тех его изменений, которые всё ещё действуют (после них цену никто не менял), '
+    'каждую записывает в price_history как manual со ссылкой rollback_of_run_id. Повторный вызов ничего не делает. '
+    'Копии цены (apartment_stats, catalog_offers) и price_changed_at ведёт сам одним оператором, как проход (V10)';
