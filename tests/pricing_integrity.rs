@@ -250,7 +250,7 @@ async fn a_real_pass_keeps_every_copy_of_the_price_in_step_and_stores_typed_inpu
         "the hot one rises, the cold one falls"
     );
 
-    assert_copies_in_step(&**client, "after the pass").await;
+    assert_copies_in_step(&client, "after the pass").await;
 
     let hot = client
         .query_one(
@@ -311,7 +311,7 @@ async fn rollback_and_multi_row_edits_keep_every_copy_in_step() {
         .await
         .unwrap();
     assert_eq!(restored.len(), 2, "both changes are still current");
-    assert_copies_in_step(&**client, "after the rollback").await;
+    assert_copies_in_step(&client, "after the rollback").await;
 
     // One statement over several rows, as a DBA or a moderation tool would write it: one apartment is booked
     // (leaves the search copy), the others get a new price.
@@ -333,7 +333,7 @@ async fn rollback_and_multi_row_edits_keep_every_copy_in_step() {
         )
         .await
         .unwrap();
-    assert_copies_in_step(&**client, "after a multi-row edit").await;
+    assert_copies_in_step(&client, "after a multi-row edit").await;
     let offers: i64 = client
         .query_one(
             "SELECT count(*) FROM catalog_offers WHERE project_id = (SELECT project_id FROM apartments WHERE id = $1)",
