@@ -30,6 +30,29 @@ async fn violated_constraint(db: &TestDb, statement: &str) -> String {
     database_error.constraint().unwrap_or_default().to_owned()
 }
 
+/// Five apartments of one cluster (40, 0, 10, 10 and 10 views) and one real pass over them: the hot one rises, the
+/// cold one falls. Returns the building, the apartments in that order and the pass's report.
+async fn one_hot_one_cold_after_a_pass(db: &TestDb) -> (i64, Vec<i64>, pricing::CycleReport) {
+    let client = db.client().await;
+    let developer_id = fixtures::developer(&**client, "7707083893", "1027700132195").await;
+    let (_, building_id) = fixtures::project(&**client, developer_id, "ЖК Копии").await;
+    let mut ids = Vec::new();
+    for views in [40, 0, 10, 10, 10] {
+        let id = fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
+        fixtures::views(&**client, id, views).await;
+        ids.push(id);
+    }
+    let mut connection = db.pool.get().await.unwrap();
+    let report = pricing::run_cycle(
+        &mut connection,
+        &PricingSettings::default(),
+        &CycleRequest::new(Trigger::Manual),
+    )
+    .await
+    .unwrap();
+    (building_id, ids, report)
+}
+
 /// Every copy of an apartment's price agrees with `apartments`: `apartment_stats` (price, pause, on sale),
 /// `catalog_offers` (exactly the apartments on sale, at their price) and the latest `price_history` row.
 async fn assert_copies_in_step(client: &tokio_postgres::Client, moment: &str) {
@@ -228,22 +251,7 @@ async fn deleting_a_referenced_apartment_is_refused_and_dedup_rows_go_with_it() 
 async fn a_real_pass_keeps_every_copy_of_the_price_in_step_and_stores_typed_inputs() {
     let db = TestDb::new().await;
     let client = db.client().await;
-    let developer_id = fixtures::developer(&**client, "7707083893", "1027700132195").await;
-    let (_, building_id) = fixtures::project(&**client, developer_id, "ЖК Копии").await;
-    let mut ids = Vec::new();
-    for views in [40, 0, 10, 10, 10] {
-        let id = fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
-        fixtures::views(&**client, id, views).await;
-        ids.push(id);
-    }
-    let mut connection = db.pool.get().await.unwrap();
-    let report = pricing::run_cycle(
-        &mut connection,
-        &PricingSettings::default(),
-        &CycleRequest::new(Trigger::Manual),
-    )
-    .await
-    .unwrap();
+    let (_, ids, report) = one_hot_one_cold_after_a_pass(&db).await;
     assert_eq!(
         report.changes.len(),
         2,
@@ -285,22 +293,7 @@ async fn a_real_pass_keeps_every_copy_of_the_price_in_step_and_stores_typed_inpu
 async fn rollback_and_multi_row_edits_keep_every_copy_in_step() {
     let db = TestDb::new().await;
     let client = db.client().await;
-    let developer_id = fixtures::developer(&**client, "7707083893", "1027700132195").await;
-    let (_, building_id) = fixtures::project(&**client, developer_id, "ЖК Откат").await;
-    let mut ids = Vec::new();
-    for views in [40, 0, 10, 10, 10] {
-        let id = fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
-        fixtures::views(&**client, id, views).await;
-        ids.push(id);
-    }
-    let mut connection = db.pool.get().await.unwrap();
-    let report = pricing::run_cycle(
-        &mut connection,
-        &PricingSettings::default(),
-        &CycleRequest::new(Trigger::Manual),
-    )
-    .await
-    .unwrap();
+    let (building_id, ids, report) = one_hot_one_cold_after_a_pass(&db).await;
     assert_eq!(report.changes.len(), 2);
 
     let restored = client
