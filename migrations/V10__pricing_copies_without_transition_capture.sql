@@ -32,7 +32,17 @@ BEGIN
            on_sale = NEW.status = 'available' AND NEW.moderation_status = 'published',
            published_at = NEW.published_at, base_price = NEW.base_price, current_price = NEW.current_price,
            price_changed_at = NEW.price_changed_at, last_booked_at = NEW.last_booked_at
-     WHERE s.apartment_id = NEW.id;
+     WHERE s.apartment_id = NEW.id
+       AND (s.project_id, s.rooms, s.on_sale, s.published_at, s.base_price, s.current_price,
+            s.price_changed_at, s.last_booked_at)
+           IS DISTINCT FROM
+           (NEW.project_id, NEW.rooms, NEW.status = 'available' AND NEW.moderation_status = 'published',
+            NEW.published_at, NEW.base_price, NEW.current_price, NEW.price_changed_at, NEW.last_booked_at);
+    -- Копия поиска — только когда изменилось то, что в ней есть (ON CONFLICT блокирует строку и при ложном WHERE).
+    IF (OLD.project_id, OLD.rooms, OLD.current_price, OLD.status, OLD.moderation_status)
+       IS NOT DISTINCT FROM (NEW.project_id, NEW.rooms, NEW.current_price, NEW.status, NEW.moderation_status) THEN
+        RETURN NULL;
+    END IF;
     IF NEW.status = 'available' AND NEW.moderation_status = 'published' THEN
         INSERT INTO catalog_offers AS c (apartment_id, project_id, region_code, rooms, current_price)
         SELECT NEW.id, NEW.project_id, p.region_code, NEW.rooms, NEW.current_price
@@ -62,18 +72,28 @@ CREATE TRIGGER apartments_sync_copies AFTER UPDATE ON apartments
           AND current_setting('pricing.copies_synced_by_pass', true) IS DISTINCT FROM 'on')
     EXECUTE FUNCTION apartments_sync_copies();
 COMMENT ON TRIGGER apartments_sync_copies ON apartments IS
-    'Смена цены, статуса, публикации, комнатности, корпуса, базовой цены или пауз переносится в apartment_stats и '
-    'catalog_offers; строки прохода и отката (флаг pricing.copies_synced_by_pass) не ставятся в очередь (V10)';
+    'Смена цены, статуса, модерации, даты публикации, комнатности, ЖК (в т. ч. через смену корпуса), базовой цены или '
+    'пауз переносится в apartment_stats и catalog_offers; строки прохода и отката (флаг pricing.copies_synced_by_pass) '
+    'не ставятся в очередь (V10). Сравнивается старая и новая версия строки, а не копия: разошедшуюся вручную копию '
+    'чинит следующее изменение этих полей или rebuild_apartment_stats()';
 
 -- Функции копий остаются только для INSERT (уровень оператора): ветки UPDATE заменил apartments_sync_copies.
 CREATE OR REPLACE FUNCTION apartments_sync_pricing_inputs() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO apartment_stats (apartment_id, project_id, rooms, on_sale, published_at, base_price, current_price,
-                                 price_changed_at, last_booked_at)
+    -- Значения — из текущей версии строки, а не из таблицы переходов: построчные триггеры того же оператора
+    -- (например, вставка истории цены вместе с квартирой в одном WITH) могли уже изменить квартиру и её копии.
+    INSERT INTO apartment_stats AS s (apartment_id, project_id, rooms, on_sale, published_at, base_price, current_price,
+                                      price_changed_at, last_booked_at)
     SELECT a.id, a.project_id, a.rooms, a.status = 'available' AND a.moderation_status = 'published',
            a.published_at, a.base_price, a.current_price, a.price_changed_at, a.last_booked_at
-    FROM changed_apartments a;
+    FROM changed_apartments n
+    JOIN apartments a ON a.id = n.id
+    ON CONFLICT (apartment_id) DO UPDATE
+       SET project_id = EXCLUDED.project_id, rooms = EXCLUDED.rooms, on_sale = EXCLUDED.on_sale,
+           published_at = EXCLUDED.published_at, base_price = EXCLUDED.base_price,
+           current_price = EXCLUDED.current_price, price_changed_at = EXCLUDED.price_changed_at,
+           last_booked_at = EXCLUDED.last_booked_at;
     RETURN NULL;
 END;
 $$;
@@ -85,18 +105,35 @@ CREATE OR REPLACE FUNCTION catalog_offers_sync() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     -- В порядке региона и цены: соседние по цене квартиры региона — рядом на страницах.
+    -- Текущая версия строки, а не таблица переходов, — как в apartments_sync_pricing_inputs.
     INSERT INTO catalog_offers (apartment_id, project_id, region_code, rooms, current_price)
     SELECT a.id, a.project_id, p.region_code, a.rooms, a.current_price
-      FROM changed_apartments a
+      FROM changed_apartments n
+      JOIN apartments a ON a.id = n.id
       JOIN projects p ON p.id = a.project_id
      WHERE a.status = 'available' AND a.moderation_status = 'published'
-     ORDER BY p.region_code, a.current_price;
+     ORDER BY p.region_code, a.current_price
+    ON CONFLICT (apartment_id) DO UPDATE
+       SET project_id = EXCLUDED.project_id, region_code = EXCLUDED.region_code, rooms = EXCLUDED.rooms,
+           current_price = EXCLUDED.current_price;
     RETURN NULL;
 END;
 $$;
 COMMENT ON FUNCTION catalog_offers_sync() IS
     'Добавляет в catalog_offers вставленные квартиры в продаже (одним оператором на INSERT apartments); '
     'изменения квартир переносит apartments_sync_copies (V10)';
+
+COMMENT ON TABLE apartment_stats IS
+    'Рабочий набор ценообразования по квартире: показатели спроса за скользящие 24 ч (ведёт refresh_apartment_stats) '
+    'и копия полей apartments, которые читают медианы и проход (ведут apartments_sync_pricing_inserted при вставке, '
+    'apartments_sync_copies при изменении, проход и откат — сами). Строка есть у каждой квартиры; проход и '
+    'cluster_demand читают только эту узкую таблицу';
+COMMENT ON TABLE catalog_offers IS
+    'Квартиры в продаже (status = available, moderation_status = published, как apartment_stats.on_sale) с регионом ЖК — '
+    'узкая копия для поиска по региону в порядке цены и подсчёта total; без счётчиков спроса, поэтому страницы '
+    'остаются «все видимы». Ведут catalog_offers_inserted / catalog_offers_deleted (вставка, удаление), '
+    'apartments_sync_copies (изменение, V10), projects_sync_region_to_offers (регион ЖК), проход и откат (цена). '
+    'Опубликованность ЖК и застройщика проверяет запрос';
 
 -- INSERT price_history: ссылки и apartments.price_changed_at ------------------------------------------------------
 DROP TRIGGER price_history_check_apartment ON price_history;

@@ -1,6 +1,6 @@
 //! V8 replaced the per-row foreign keys of price_history, views_log and view_dedup with statement-level checks:
 //! the same errors, the same RESTRICT / CASCADE on delete; and a real pass keeps every copy of the price in step.
-//! V10 moved the copies and checks of single-row writers to row-level triggers that the pass and the rollback skip:
+//! V10 moved the copies and checks of every other writer to row-level triggers that the pass and the rollback skip:
 //! the rollback and multi-row edits keep the copies in step as well.
 mod common;
 
@@ -306,15 +306,19 @@ async fn rollback_and_multi_row_edits_keep_every_copy_in_step() {
     assert_eq!(restored.len(), 2, "both changes are still current");
     assert_copies_in_step(&client, "after the rollback").await;
 
-    // One statement over several rows, as a DBA or a moderation tool would write it: one apartment is booked
-    // (leaves the search copy), the others get a new price.
+    // Statements over several rows, as a DBA or a moderation tool would write them: new prices for the whole
+    // building, then a status change alone (the booked apartment leaves the search copy).
     client
         .execute(
-            "UPDATE apartments
-                SET current_price = current_price + 1000,
-                    status = CASE WHEN id = $2 THEN 'booked'::apartment_status ELSE status END
-              WHERE building_id = $1",
-            &[&building_id, &ids[2]],
+            "UPDATE apartments SET current_price = current_price + 1000 WHERE building_id = $1",
+            &[&building_id],
+        )
+        .await
+        .unwrap();
+    client
+        .execute(
+            "UPDATE apartments SET status = 'booked' WHERE id = $1",
+            &[&ids[2]],
         )
         .await
         .unwrap();
