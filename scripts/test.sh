@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Все тесты проекта на настоящем PostgreSQL с PostGIS: ./scripts/test.sh [аргументы cargo test]
-# Если локальный PostgreSQL остановлен — запускает его; если нет PostGIS и мы root с apt — ставит его.
+# Если локальный PostgreSQL остановлен — запускает его; если нет PostGIS или plpgsql_check и мы root с apt — ставит их.
 # Сервер берётся из TEST_DATABASE_URL (по умолчанию postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,30 +34,33 @@ ensure_postgres_running() {
     fail "PostgreSQL at $database_url is not accepting connections; start it or set TEST_DATABASE_URL"
 }
 
-postgis_available() {
-    [[ $(psql "$database_url" -Atqc "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'") == 1 ]]
+extension_available() {
+    [[ $(psql "$database_url" -Atqc "SELECT 1 FROM pg_available_extensions WHERE name = '$1'") == 1 ]]
 }
 
-ensure_postgis_available() {
+# ensure_extension_available <extension> <Debian package without the postgresql-<major>- prefix>
+ensure_extension_available() {
+    local extension=$1 package_suffix=$2
     if ! command -v psql >/dev/null; then
-        say "psql not found: assuming PostGIS is available"
+        say "psql not found: assuming $extension is available"
         return
     fi
-    postgis_available && return
+    extension_available "$extension" && return
     local major package
     major=$(psql "$database_url" -Atqc "SELECT current_setting('server_version_num')::integer / 10000")
-    package="postgresql-$major-postgis-3"
+    package="postgresql-$major-$package_suffix"
     if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
-        fail "PostgreSQL $major at $database_url has no PostGIS: install $package (as root: apt-get install $package)"
+        fail "PostgreSQL $major at $database_url has no $extension: install $package (as root: apt-get install $package)"
     fi
-    say "PostGIS is not available: installing $package"
+    say "$extension is not available: installing $package"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "$package" >/dev/null
-    postgis_available || fail "PostGIS is still not available in PostgreSQL at $database_url after installing $package"
+    extension_available "$extension" || fail "$extension is still not available in PostgreSQL at $database_url after installing $package"
 }
 
 ensure_postgres_running
-ensure_postgis_available
+ensure_extension_available postgis postgis-3
+ensure_extension_available plpgsql_check plpgsql-check
 say "cargo test --locked $*"
 exec cargo test --locked "$@"

@@ -279,7 +279,7 @@ async fn seed_demo() -> Result<(), String> {
 async fn run_migrations(pg_config: &tokio_postgres::Config) -> Result<(), String> {
     let applied = db::migrate(pg_config)
         .await
-        .map_err(|error| format!("migrations failed: {error}"))?;
+        .map_err(|error| format!("схема базы не обновлена: {error}"))?;
     if applied.is_empty() {
         tracing::info!("database schema is up to date");
     }

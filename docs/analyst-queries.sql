@@ -1,5 +1,6 @@
 -- Готовые запросы для аналитиков и DBA «Недвижимость 4.0». Только чтение; запускать в psql.
--- Схема описана в миграциях (migrations/V1…V3) и в комментариях: \d+ apartments, \df+ reprice_apartments.
+-- Таблицы — migrations/ (и schema.sql), функции и представления — sql/; описание каждого объекта — в комментариях:
+-- \d+ apartments, \df+ reprice_apartments.
 
 -- 1. Самые «горячие» кластеры (ЖК × комнатность) за 24 ч: медиана спроса и просмотры.
 SELECT p.name AS project, cd.rooms, cd.apartments_on_sale, cd.median_demand, cd.views_24h, cd.leads_24h,
