@@ -376,6 +376,24 @@ COMMENT ON COLUMN public.pricing_outcome.min_days_on_site IS 'Минимум д�
 
 
 --
+-- Name: pricing_run_status; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.pricing_run_status AS ENUM (
+    'running',
+    'completed',
+    'interrupted'
+);
+
+
+--
+-- Name: TYPE pricing_run_status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.pricing_run_status IS 'Состояние прохода: идёт; завершён (все пачки применены); прерван (процесс или соединение умерли — готовые пачки остались применены, следующий проход просто продолжает)';
+
+
+--
 -- Name: pricing_trigger; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -641,6 +659,55 @@ $$;
 --
 
 COMMENT ON FUNCTION public.apartments_track_price_change() IS 'Переносит changed_at новой строки price_history в apartments.price_changed_at, если оно позже (построчно); проход и откат ставят это поле сами';
+
+
+--
+-- Name: begin_pricing_run(timestamp with time zone, public.pricing_trigger, timestamp with time zone, bigint, numeric, numeric, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.begin_pricing_run(p_now timestamp with time zone, p_trigger public.pricing_trigger, p_scheduled_for timestamp with time zone, p_started_by bigint, p_elasticity_ceiling numeric, p_max_shift_ceiling numeric, p_workers integer) RETURNS TABLE(run_id bigint, priced_at timestamp with time zone, resumed boolean, skipped_reason text)
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_locked      boolean := pg_try_advisory_lock(pricing_pass_lock_key());
+    v_skip_reason text := pricing_skip_reason(v_locked, p_scheduled_for);
+    v_run         pricing_runs;
+BEGIN
+    IF v_skip_reason IS NOT NULL THEN
+        IF v_locked THEN
+            PERFORM pg_advisory_unlock(pricing_pass_lock_key());
+        END IF;
+        RETURN QUERY SELECT NULL::bigint, NULL::timestamptz, false, v_skip_reason;
+        RETURN;
+    END IF;
+
+    -- Блокировка прохода у нас, значит, «идущие» проходы мертвы: их процесс или соединение умерли.
+    UPDATE pricing_runs r SET status = 'interrupted', finished_at = clock_timestamp() WHERE r.status = 'running';
+
+    UPDATE pricing_runs r
+       SET status = 'running', finished_at = NULL, workers = p_workers
+     WHERE r.scheduled_for = p_scheduled_for AND r.status = 'interrupted'
+    RETURNING * INTO v_run;
+    IF FOUND THEN
+        RETURN QUERY SELECT v_run.id, v_run.priced_at, true, NULL::text;
+        RETURN;
+    END IF;
+
+    INSERT INTO pricing_runs (trigger, scheduled_for, started_by, status, priced_at, elasticity_ceiling,
+                              max_shift_ceiling, workers)
+    VALUES (p_trigger, p_scheduled_for, p_started_by, 'running', coalesce(p_now, now()), p_elasticity_ceiling,
+            p_max_shift_ceiling, p_workers)
+    RETURNING * INTO v_run;
+    RETURN QUERY SELECT v_run.id, v_run.priced_at, false, NULL::text;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION begin_pricing_run(p_now timestamp with time zone, p_trigger public.pricing_trigger, p_scheduled_for timestamp with time zone, p_started_by bigint, p_elasticity_ceiling numeric, p_max_shift_ceiling numeric, p_workers integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.begin_pricing_run(p_now timestamp with time zone, p_trigger public.pricing_trigger, p_scheduled_for timestamp with time zone, p_started_by bigint, p_elasticity_ceiling numeric, p_max_shift_ceiling numeric, p_workers integer) IS 'Шаг 1 цикла: берёт сессионную блокировку прохода (её снимает finish_pricing_run или обрыв соединения), помечает прерванными мёртвые проходы, продолжает прерванный проход того же слота расписания (resumed) или создаёт новый. Если проход не идёт — skipped_reason по-русски, блокировка не удерживается';
 
 
 --
@@ -1278,6 +1345,235 @@ COMMENT ON FUNCTION public.expire_overdue_bookings(p_now timestamp with time zon
 
 
 --
+-- Name: pricing_runs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.pricing_runs (
+    id bigint NOT NULL,
+    trigger public.pricing_trigger NOT NULL,
+    scheduled_for timestamp with time zone,
+    started_by bigint,
+    started_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    finished_at timestamp with time zone,
+    evaluated integer DEFAULT 0 NOT NULL,
+    decisions jsonb DEFAULT '{}'::jsonb NOT NULL,
+    raised integer DEFAULT 0 NOT NULL,
+    lowered integer DEFAULT 0 NOT NULL,
+    rolled_back_at timestamp with time zone,
+    rolled_back_by bigint,
+    status public.pricing_run_status DEFAULT 'completed'::public.pricing_run_status NOT NULL,
+    priced_at timestamp with time zone,
+    elasticity_ceiling numeric,
+    max_shift_ceiling numeric,
+    planned_at timestamp with time zone,
+    batches integer DEFAULT 0 NOT NULL,
+    batches_done integer DEFAULT 0 NOT NULL,
+    workers integer,
+    CONSTRAINT pricing_runs_batches_check CHECK ((batches >= 0)),
+    CONSTRAINT pricing_runs_batches_done_check CHECK ((batches_done >= 0)),
+    CONSTRAINT pricing_runs_decisions_check CHECK ((jsonb_typeof(decisions) = 'object'::text)),
+    CONSTRAINT pricing_runs_elasticity_ceiling_check CHECK ((elasticity_ceiling > (0)::numeric)),
+    CONSTRAINT pricing_runs_evaluated_check CHECK ((evaluated >= 0)),
+    CONSTRAINT pricing_runs_lowered_check CHECK ((lowered >= 0)),
+    CONSTRAINT pricing_runs_max_shift_ceiling_check CHECK ((max_shift_ceiling >= (0)::numeric)),
+    CONSTRAINT pricing_runs_raised_check CHECK ((raised >= 0)),
+    CONSTRAINT pricing_runs_scheduled_for_check CHECK (((trigger = 'schedule'::public.pricing_trigger) = (scheduled_for IS NOT NULL))),
+    CONSTRAINT pricing_runs_workers_check CHECK ((workers >= 1))
+);
+
+
+--
+-- Name: TABLE pricing_runs; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.pricing_runs IS 'Журнал проходов динамического ценообразования: один проход — одна строка';
+
+
+--
+-- Name: COLUMN pricing_runs.id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.id IS 'Идентификатор прохода';
+
+
+--
+-- Name: COLUMN pricing_runs.trigger; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.trigger IS 'Источник запуска';
+
+
+--
+-- Name: COLUMN pricing_runs.scheduled_for; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.scheduled_for IS 'Слот расписания (начало минуты); уникален, чтобы несколько реплик не провели один слот дважды';
+
+
+--
+-- Name: COLUMN pricing_runs.started_by; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.started_by IS 'Пользователь, запустивший проход вручную';
+
+
+--
+-- Name: COLUMN pricing_runs.started_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.started_at IS 'Начало прохода';
+
+
+--
+-- Name: COLUMN pricing_runs.finished_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.finished_at IS 'Окончание прохода';
+
+
+--
+-- Name: COLUMN pricing_runs.evaluated; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.evaluated IS 'Сколько квартир в продаже оценено';
+
+
+--
+-- Name: COLUMN pricing_runs.decisions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.decisions IS 'Количество решений по видам: {"raise": 3, "hold": 120, ...}';
+
+
+--
+-- Name: COLUMN pricing_runs.raised; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.raised IS 'Сколько цен повышено';
+
+
+--
+-- Name: COLUMN pricing_runs.lowered; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.lowered IS 'Сколько цен понижено';
+
+
+--
+-- Name: COLUMN pricing_runs.rolled_back_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.rolled_back_at IS 'Когда изменения прохода откачены';
+
+
+--
+-- Name: COLUMN pricing_runs.rolled_back_by; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.rolled_back_by IS 'Кто откатил изменения прохода';
+
+
+--
+-- Name: COLUMN pricing_runs.status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.status IS 'Идёт, завершён или прерван (см. тип pricing_run_status)';
+
+
+--
+-- Name: COLUMN pricing_runs.priced_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.priced_at IS 'Момент, на который считаются решения всех пачек прохода (окно 24 ч, паузы, дни на сайте)';
+
+
+--
+-- Name: COLUMN pricing_runs.elasticity_ceiling; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.elasticity_ceiling IS 'Потолок шага ELASTICITY_CAP из окружения на момент запуска, доля';
+
+
+--
+-- Name: COLUMN pricing_runs.max_shift_ceiling; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.max_shift_ceiling IS 'Потолок коридора PRICE_MAX_SHIFT из окружения на момент запуска, доля';
+
+
+--
+-- Name: COLUMN pricing_runs.planned_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.planned_at IS 'Когда пересчитаны показатели спроса и спланированы пачки: started_at…planned_at — пересчёт показателей, planned_at…finished_at — пересчёт цен';
+
+
+--
+-- Name: COLUMN pricing_runs.batches; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.batches IS 'Сколько пачек ЖК запланировано (0 — проход одним оператором reprice_apartments)';
+
+
+--
+-- Name: COLUMN pricing_runs.batches_done; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.batches_done IS 'Сколько пачек применено и зафиксировано';
+
+
+--
+-- Name: COLUMN pricing_runs.workers; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.workers IS 'Сколько соединений обрабатывали пачки (PRICING_WORKERS)';
+
+
+--
+-- Name: finish_pricing_run(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.finish_pricing_run(p_run_id bigint) RETURNS public.pricing_runs
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_run pricing_runs;
+BEGIN
+    UPDATE pricing_runs r
+       SET finished_at  = clock_timestamp(),
+           status       = CASE WHEN t.batches_done = r.batches THEN 'completed' ELSE 'interrupted' END::pricing_run_status,
+           batches_done = t.batches_done,
+           evaluated    = t.evaluated,
+           raised       = t.raised,
+           lowered      = t.lowered,
+           decisions    = t.decisions
+      FROM (SELECT count(*) FILTER (WHERE b.done_at IS NOT NULL)::integer AS batches_done,
+                   coalesce(sum(b.evaluated), 0)::integer AS evaluated,
+                   coalesce(sum(b.raised), 0)::integer AS raised,
+                   coalesce(sum(b.lowered), 0)::integer AS lowered,
+                   coalesce((SELECT jsonb_object_agg(d.decision, d.total)
+                               FROM (SELECT e.key AS decision, sum(e.value::integer) AS total
+                                       FROM pricing_run_batches x, jsonb_each_text(x.decisions) e
+                                      WHERE x.run_id = p_run_id
+                                      GROUP BY e.key) d), '{}') AS decisions
+              FROM pricing_run_batches b
+             WHERE b.run_id = p_run_id) t
+     WHERE r.id = p_run_id
+    RETURNING r.* INTO v_run;
+    PERFORM pg_advisory_unlock(pricing_pass_lock_key());
+    RETURN v_run;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION finish_pricing_run(p_run_id bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.finish_pricing_run(p_run_id bigint) IS 'Шаг 5 цикла: складывает итоги пачек в pricing_runs (completed, если готовы все пачки, иначе interrupted) и снимает сессионную блокировку прохода';
+
+
+--
 -- Name: forbid_reference_change(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1411,6 +1707,50 @@ $$;
 --
 
 COMMENT ON FUNCTION public.map_summary_fingerprint() IS 'Отпечаток данных, от которых зависит карта по сводке: время обновления cluster_demand, число и сумма xmin строк projects и developers. Тот же отпечаток — тот же ответ карты (кеш ответов в сервисе)';
+
+
+--
+-- Name: plan_pricing_batches(bigint, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.plan_pricing_batches(p_run_id bigint, p_batch_apartments integer) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_batches integer;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pricing_run_batches b WHERE b.run_id = p_run_id) THEN
+        INSERT INTO pricing_run_batches (run_id, batch_no, project_ids, apartments)
+        SELECT p_run_id, dense_rank() OVER (ORDER BY p.bucket)::integer, p.project_ids, p.apartments
+        FROM (
+            SELECT o.bucket, array_agg(o.project_id ORDER BY o.project_id) AS project_ids,
+                   sum(o.on_sale)::integer AS apartments
+            FROM (  -- ЖК попадает в пачку, где начинается: ЖК больше пачки идёт пачкой сам
+                SELECT c.project_id, c.on_sale,
+                       (sum(c.on_sale) OVER (ORDER BY c.project_id) - c.on_sale) / greatest(p_batch_apartments, 1) AS bucket
+                FROM (SELECT s.project_id, count(*) AS on_sale
+                        FROM apartment_stats s
+                       WHERE s.on_sale
+                       GROUP BY s.project_id) c
+            ) o
+            GROUP BY o.bucket
+        ) p;
+    END IF;
+    UPDATE pricing_runs r
+       SET batches = (SELECT count(*) FROM pricing_run_batches b WHERE b.run_id = p_run_id),
+           planned_at = coalesce(r.planned_at, clock_timestamp())
+     WHERE r.id = p_run_id
+    RETURNING r.batches INTO v_batches;
+    RETURN v_batches;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION plan_pricing_batches(p_run_id bigint, p_batch_apartments integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.plan_pricing_batches(p_run_id bigint, p_batch_apartments integer) IS 'Шаг 3 цикла: делит ЖК с квартирами в продаже на пачки по возрастанию id примерно по p_batch_apartments квартир (кластер не выходит за ЖК, поэтому пачка целых ЖК согласованна). Повторный вызов для прохода ничего не меняет. Возвращает число пачек';
 
 
 --
@@ -1572,6 +1912,28 @@ COMMENT ON FUNCTION public.pricing_pass_lock_key() IS 'Ключ транзакц
 
 
 --
+-- Name: pricing_run_unfinished_batches(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.pricing_run_unfinished_batches(p_run_id bigint) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    -- Пачки, которые сейчас пересчитывают другие соединения, заблокированы до их фиксации: ждём их.
+    PERFORM 1 FROM pricing_run_batches b WHERE b.run_id = p_run_id AND b.done_at IS NULL FOR UPDATE;
+    RETURN (SELECT count(*) FROM pricing_run_batches b WHERE b.run_id = p_run_id AND b.done_at IS NULL);
+END;
+$$;
+
+
+--
+-- Name: FUNCTION pricing_run_unfinished_batches(p_run_id bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.pricing_run_unfinished_batches(p_run_id bigint) IS 'Ждёт пачки прохода, которые пересчитывают другие соединения, и возвращает, сколько пачек осталось неготовыми (больше нуля — соединение умерло посреди пачки, её надо пересчитать)';
+
+
+--
 -- Name: pricing_runs_keep_referenced(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1594,6 +1956,31 @@ $$;
 --
 
 COMMENT ON FUNCTION public.pricing_runs_keep_referenced() IS 'Запрещает удалить проход ценообразования, на который ссылается история цен (как ON DELETE RESTRICT)';
+
+
+--
+-- Name: pricing_skip_reason(boolean, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.pricing_skip_reason(p_locked boolean, p_scheduled_for timestamp with time zone) RETURNS text
+    LANGUAGE sql STABLE
+    BEGIN ATOMIC
+ SELECT
+         CASE
+             WHEN (NOT p_locked) THEN 'Проход пропущен: другой проход ценообразования ещё выполняется'::text
+             WHEN (EXISTS ( SELECT 1
+                FROM public.pricing_runs r
+               WHERE ((r.scheduled_for = pricing_skip_reason.p_scheduled_for) AND (r.status <> 'interrupted'::public.pricing_run_status)))) THEN format('Проход пропущен: слот расписания %s уже обработан'::text, p_scheduled_for)
+             ELSE NULL::text
+         END AS "case";
+END;
+
+
+--
+-- Name: FUNCTION pricing_skip_reason(p_locked boolean, p_scheduled_for timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.pricing_skip_reason(p_locked boolean, p_scheduled_for timestamp with time zone) IS 'Почему проход не идёт (по-русски, для журнала) или NULL: блокировка прохода занята другим проходом, или слот расписания уже обработан (прерванный проход слота не в счёт — его продолжают)';
 
 
 --
@@ -1913,16 +2300,32 @@ COMMENT ON FUNCTION public.refresh_apartment_stats(p_now timestamp with time zon
 
 
 --
--- Name: refresh_demand_aggregates(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+-- Name: refresh_demand_aggregates(timestamp with time zone, interval, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.refresh_demand_aggregates(p_now timestamp with time zone DEFAULT now()) RETURNS void
+CREATE FUNCTION public.refresh_demand_aggregates(p_now timestamp with time zone DEFAULT now(), p_refresh_lock_timeout interval DEFAULT '00:00:00.2'::interval, p_attempts integer DEFAULT 5) RETURNS void
     LANGUAGE plpgsql
     SET work_mem TO '256MB'
     SET jit TO 'off'
     AS $$
+DECLARE
+    v_previous_lock_timeout text := current_setting('lock_timeout');
 BEGIN
-    PERFORM refresh_apartment_stats(p_now);
+    PERFORM set_config('lock_timeout', (extract(epoch FROM p_refresh_lock_timeout) * 1000)::bigint::text, true);
+    FOR attempt IN 1..greatest(p_attempts, 1) LOOP
+        BEGIN
+            PERFORM refresh_apartment_stats(p_now);
+            EXIT;
+        EXCEPTION WHEN lock_not_available THEN
+            IF attempt >= p_attempts THEN
+                RAISE;
+            END IF;
+            RAISE NOTICE 'refresh_apartment_stats: строка занята дольше %, попытка % из %',
+                p_refresh_lock_timeout, attempt + 1, p_attempts;
+            PERFORM pg_sleep(0.05 * attempt);
+        END;
+    END LOOP;
+    PERFORM set_config('lock_timeout', v_previous_lock_timeout, true);
     IF (SELECT ispopulated FROM pg_matviews WHERE schemaname = current_schema() AND matviewname = 'cluster_demand') THEN
         REFRESH MATERIALIZED VIEW CONCURRENTLY cluster_demand;
     ELSE
@@ -1934,10 +2337,10 @@ $$;
 
 
 --
--- Name: FUNCTION refresh_demand_aggregates(p_now timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION refresh_demand_aggregates(p_now timestamp with time zone, p_refresh_lock_timeout interval, p_attempts integer); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.refresh_demand_aggregates(p_now timestamp with time zone) IS 'Шаг 1 поминутного цикла: apartment_stats к моменту p_now и медианы кластеров cluster_demand (без блокировки читателей)';
+COMMENT ON FUNCTION public.refresh_demand_aggregates(p_now timestamp with time zone, p_refresh_lock_timeout interval, p_attempts integer) IS 'Шаг 2 поминутного цикла: apartment_stats к моменту p_now и медианы кластеров cluster_demand (без блокировки читателей). Чужую строку apartment_stats ждёт не дольше p_refresh_lock_timeout и повторяет пересчёт до p_attempts раз, поэтому не бывает участником взаимоблокировки';
 
 
 --
@@ -1998,28 +2401,28 @@ COMMENT ON FUNCTION public.register_login_attempt(p_email text, p_client_ip inet
 
 
 --
--- Name: reprice_apartments(timestamp with time zone, boolean, public.pricing_trigger, numeric, numeric, timestamp with time zone, bigint, bigint, boolean); Type: FUNCTION; Schema: public; Owner: -
+-- Name: reprice_apartments(timestamp with time zone, boolean, public.pricing_trigger, numeric, numeric, timestamp with time zone, bigint, bigint, boolean, bigint, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.reprice_apartments(p_now timestamp with time zone DEFAULT now(), p_dry_run boolean DEFAULT false, p_trigger public.pricing_trigger DEFAULT 'manual'::public.pricing_trigger, p_elasticity_ceiling numeric DEFAULT NULL::numeric, p_max_shift_ceiling numeric DEFAULT NULL::numeric, p_scheduled_for timestamp with time zone DEFAULT NULL::timestamp with time zone, p_started_by bigint DEFAULT NULL::bigint, p_apartment_id bigint DEFAULT NULL::bigint, p_changes_only boolean DEFAULT false) RETURNS TABLE(run_id bigint, apartment_id bigint, project_id bigint, rooms smallint, views_24h integer, favourites_24h integer, leads_24h integer, bookings_24h integer, days_on_site integer, demand numeric, cluster_median numeric, demand_norm numeric, decision public.pricing_decision, old_price numeric, new_price numeric, explanation text)
+CREATE FUNCTION public.reprice_apartments(p_now timestamp with time zone DEFAULT now(), p_dry_run boolean DEFAULT false, p_trigger public.pricing_trigger DEFAULT 'manual'::public.pricing_trigger, p_elasticity_ceiling numeric DEFAULT NULL::numeric, p_max_shift_ceiling numeric DEFAULT NULL::numeric, p_scheduled_for timestamp with time zone DEFAULT NULL::timestamp with time zone, p_started_by bigint DEFAULT NULL::bigint, p_apartment_id bigint DEFAULT NULL::bigint, p_changes_only boolean DEFAULT false, p_run_id bigint DEFAULT NULL::bigint, p_batch_no integer DEFAULT NULL::integer) RETURNS TABLE(run_id bigint, apartment_id bigint, project_id bigint, rooms smallint, views_24h integer, favourites_24h integer, leads_24h integer, bookings_24h integer, days_on_site integer, demand numeric, cluster_median numeric, demand_norm numeric, decision public.pricing_decision, old_price numeric, new_price numeric, explanation text)
     LANGUAGE plpgsql
     SET work_mem TO '256MB'
     SET jit TO 'off'
     SET plan_cache_mode TO 'force_custom_plan'
     AS $$
 DECLARE
-    v_run_id      bigint;
+    v_run_id      bigint := p_run_id;
+    v_project_ids bigint[];
     v_skip_reason text;
     v_min_rooms   integer;
     v_max_rooms   integer;
 BEGIN
-    IF NOT p_dry_run THEN
-        IF NOT pg_try_advisory_xact_lock(pricing_pass_lock_key()) THEN
-            v_skip_reason := 'Проход пропущен: другой проход ценообразования ещё выполняется';
-        ELSIF p_scheduled_for IS NOT NULL
-              AND EXISTS (SELECT 1 FROM pricing_runs r WHERE r.scheduled_for = p_scheduled_for) THEN
-            v_skip_reason := format('Проход пропущен: слот расписания %s уже обработан', p_scheduled_for);
-        END IF;
+    IF p_run_id IS NOT NULL THEN
+        SELECT b.project_ids INTO STRICT v_project_ids
+          FROM pricing_run_batches b
+         WHERE b.run_id = p_run_id AND b.batch_no = p_batch_no;
+    ELSIF NOT p_dry_run THEN
+        v_skip_reason := pricing_skip_reason(pg_try_advisory_xact_lock(pricing_pass_lock_key()), p_scheduled_for);
         IF v_skip_reason IS NOT NULL THEN
             RAISE NOTICE '%', v_skip_reason;
             RETURN QUERY SELECT NULL::bigint, NULL::bigint, NULL::bigint, NULL::smallint, NULL::integer, NULL::integer,
@@ -2027,8 +2430,9 @@ BEGIN
                                 'skipped'::pricing_decision, NULL::numeric(14, 2), NULL::numeric(14, 2), v_skip_reason;
             RETURN;
         END IF;
-        INSERT INTO pricing_runs (trigger, scheduled_for, started_by)
-        VALUES (p_trigger, p_scheduled_for, p_started_by)
+        INSERT INTO pricing_runs (trigger, scheduled_for, started_by, status, priced_at, elasticity_ceiling,
+                                  max_shift_ceiling, workers)
+        VALUES (p_trigger, p_scheduled_for, p_started_by, 'running', p_now, p_elasticity_ceiling, p_max_shift_ceiling, 1)
         RETURNING id INTO v_run_id;
         PERFORM set_config('pricing.run_id', v_run_id::text, true);
     END IF;
@@ -2058,6 +2462,7 @@ BEGIN
                    -- days_on_site > min_days_on_site  ⇔  опубликована не позже p_now − (min_days_on_site + 1) суток
                    p_now - make_interval(secs => 86400 * (cfg.min_days_on_site + 1)) AS lowering_published_before
             FROM project_pricing_config cfg
+            WHERE v_project_ids IS NULL OR cfg.project_id = ANY (v_project_ids)
             OFFSET 0
         ) r
         CROSS JOIN generate_series(v_min_rooms, v_max_rooms) AS room(rooms)
@@ -2096,6 +2501,7 @@ BEGIN
         JOIN clusters c ON c.project_id = s.project_id AND c.rooms = s.rooms
         WHERE s.on_sale
           AND (p_apartment_id IS NULL OR s.apartment_id = p_apartment_id)
+          AND (v_project_ids IS NULL OR s.project_id = ANY (v_project_ids))
         OFFSET 0  -- решение считается один раз на строку, а не в каждом FILTER ниже
     ),
     tally AS MATERIALIZED (  -- один проход по миллиону строк без сортировки: счётчики решений и строки для ответа
@@ -2172,19 +2578,30 @@ BEGIN
                c.cluster_median, round(c.demand / c.cluster_median, 4), c.delta, c.max_shift, c.k1, c.k2, c.config_id
         FROM changed c
     ),
-    run_summary AS (
+    summary AS (
+        SELECT t.evaluated,
+               jsonb_strip_nulls(jsonb_build_object(
+                   'raise', nullif(t.raise, 0), 'lower', nullif(t.lower, 0), 'hold', nullif(t.hold, 0),
+                   'cooldown', nullif(t.cooldown, 0), 'recent_booking', nullif(t.recent_booking, 0),
+                   'at_limit', nullif(t.at_limit, 0), 'no_median', nullif(t.no_median, 0),
+                   'disabled', nullif(t.disabled, 0))) AS decisions,
+               (SELECT count(*) FROM changed c WHERE c.decision = 'raise') AS raised,
+               (SELECT count(*) FROM changed c WHERE c.decision = 'lower') AS lowered
+        FROM tally t
+    ),
+    run_summary AS (  -- весь каталог одним оператором
         UPDATE pricing_runs r
-        SET finished_at = clock_timestamp(),
-            evaluated   = (SELECT t.evaluated FROM tally t),
-            decisions   = (SELECT jsonb_strip_nulls(jsonb_build_object(
-                               'raise', nullif(t.raise, 0), 'lower', nullif(t.lower, 0), 'hold', nullif(t.hold, 0),
-                               'cooldown', nullif(t.cooldown, 0), 'recent_booking', nullif(t.recent_booking, 0),
-                               'at_limit', nullif(t.at_limit, 0), 'no_median', nullif(t.no_median, 0),
-                               'disabled', nullif(t.disabled, 0)))
-                           FROM tally t),
-            raised      = (SELECT count(*) FROM changed c WHERE c.decision = 'raise'),
-            lowered     = (SELECT count(*) FROM changed c WHERE c.decision = 'lower')
-        WHERE r.id = v_run_id
+        SET finished_at = clock_timestamp(), status = 'completed',
+            evaluated = su.evaluated, decisions = su.decisions, raised = su.raised, lowered = su.lowered
+        FROM summary su
+        WHERE r.id = v_run_id AND p_run_id IS NULL
+    ),
+    batch_summary AS (  -- пачка прохода: итоги run_pricing_cycle сложит в pricing_runs
+        UPDATE pricing_run_batches b
+        SET done_at = clock_timestamp(),
+            evaluated = su.evaluated, decisions = su.decisions, raised = su.raised, lowered = su.lowered
+        FROM summary su
+        WHERE b.run_id = p_run_id AND b.batch_no = p_batch_no
     )
     SELECT v_run_id, e.apartment_id, e.project_id, e.rooms, e.views_24h, e.favourites_24h, e.leads_24h, e.bookings_24h,
            e.days_on_site, e.demand, e.cluster_median,
@@ -2200,10 +2617,59 @@ $$;
 
 
 --
--- Name: FUNCTION reprice_apartments(p_now timestamp with time zone, p_dry_run boolean, p_trigger public.pricing_trigger, p_elasticity_ceiling numeric, p_max_shift_ceiling numeric, p_scheduled_for timestamp with time zone, p_started_by bigint, p_apartment_id bigint, p_changes_only boolean); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION reprice_apartments(p_now timestamp with time zone, p_dry_run boolean, p_trigger public.pricing_trigger, p_elasticity_ceiling numeric, p_max_shift_ceiling numeric, p_scheduled_for timestamp with time zone, p_started_by bigint, p_apartment_id bigint, p_changes_only boolean, p_run_id bigint, p_batch_no integer); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.reprice_apartments(p_now timestamp with time zone, p_dry_run boolean, p_trigger public.pricing_trigger, p_elasticity_ceiling numeric, p_max_shift_ceiling numeric, p_scheduled_for timestamp with time zone, p_started_by bigint, p_apartment_id bigint, p_changes_only boolean) IS 'Шаг 2 поминутного цикла: один set-based проход по квартирам в продаже (status = available, published). demand_norm = demand / медиана кластера (cluster_demand); > k1 — +Δ, < k2 и дней на сайте > min_days_on_site — −Δ; Δ = min(step, elasticity_cap, p_elasticity_ceiling); цена округляется до копеек и ограничивается коридором round(base × (1 ± min(max_shift, p_max_shift_ceiling)), 2). Не трогает цену, менявшуюся за cooldown или с бронью за booking_freeze. Пишет price_history (reason = dynamic) и pricing_runs; p_dry_run — только показать решения. Одновременно идёт только один проход (pg_try_advisory_xact_lock): второй сразу возвращает строку decision = skipped. p_scheduled_for не даёт двум репликам провести один слот расписания дважды. Возвращает строку на каждую квартиру в продаже (p_changes_only — только изменённые, без сортировки; иначе по порядку id; итоги прохода в pricing_runs, его id — в current_setting(''pricing.run_id'') до конца транзакции). Строки квартир блокирует сам UPDATE по порядку id';
+COMMENT ON FUNCTION public.reprice_apartments(p_now timestamp with time zone, p_dry_run boolean, p_trigger public.pricing_trigger, p_elasticity_ceiling numeric, p_max_shift_ceiling numeric, p_scheduled_for timestamp with time zone, p_started_by bigint, p_apartment_id bigint, p_changes_only boolean, p_run_id bigint, p_batch_no integer) IS 'Шаг 2 поминутного цикла: один set-based проход по квартирам в продаже (status = available, published). demand_norm = demand / медиана кластера (cluster_demand); > k1 — +Δ, < k2 и дней на сайте > min_days_on_site — −Δ; Δ = min(step, elasticity_cap, p_elasticity_ceiling); цена округляется до копеек и ограничивается коридором round(base × (1 ± min(max_shift, p_max_shift_ceiling)), 2). Не трогает цену, менявшуюся за cooldown или с бронью за booking_freeze. Пишет price_history (reason = dynamic) и pricing_runs; p_dry_run — только показать решения. Одновременно идёт только один проход (pg_try_advisory_xact_lock): второй сразу возвращает строку decision = skipped. p_scheduled_for не даёт двум репликам провести один слот расписания дважды. Возвращает строку на каждую квартиру в продаже (p_changes_only — только изменённые, без сортировки; иначе по порядку id; итоги прохода в pricing_runs, его id — в current_setting(''pricing.run_id'') до конца транзакции). Строки квартир блокирует сам UPDATE по порядку id. С p_run_id и p_batch_no — пачка ЖК прохода run_pricing_cycle: без своей блокировки и строки pricing_runs, итоги — в pricing_run_batches';
+
+
+--
+-- Name: reprice_next_batch(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.reprice_next_batch(p_run_id bigint DEFAULT NULL::bigint) RETURNS boolean
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_run      pricing_runs;
+    v_batch_no integer;
+    v_started  timestamptz := clock_timestamp();
+BEGIN
+    SELECT * INTO v_run
+      FROM pricing_runs r
+     WHERE r.status = 'running' AND (p_run_id IS NULL OR r.id = p_run_id)
+     ORDER BY r.id DESC
+     LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    SELECT b.batch_no INTO v_batch_no
+      FROM pricing_run_batches b
+     WHERE b.run_id = v_run.id AND b.done_at IS NULL
+     ORDER BY b.batch_no
+     LIMIT 1
+       FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    PERFORM 1
+      FROM reprice_apartments(p_now => v_run.priced_at, p_trigger => v_run.trigger,
+                              p_elasticity_ceiling => v_run.elasticity_ceiling,
+                              p_max_shift_ceiling => v_run.max_shift_ceiling,
+                              p_changes_only => true, p_run_id => v_run.id, p_batch_no => v_batch_no);
+    UPDATE pricing_run_batches b
+       SET took_ms = (extract(epoch FROM clock_timestamp() - v_started) * 1000)::integer
+     WHERE b.run_id = v_run.id AND b.batch_no = v_batch_no;
+    RETURN true;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION reprice_next_batch(p_run_id bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.reprice_next_batch(p_run_id bigint) IS 'Шаг 4 цикла: берёт следующую свободную пачку прохода (без p_run_id — идущего прохода), пересчитывает её ЖК и отмечает готовой в той же транзакции; false — свободных пачек нет. Вызывают параллельно несколько соединений';
 
 
 --
@@ -2278,6 +2744,51 @@ $$;
 --
 
 COMMENT ON FUNCTION public.rollback_pricing_run(p_run_id bigint, p_user_id bigint, p_now timestamp with time zone) IS 'Откат прохода: возвращает старые цены тех его изменений, которые всё ещё действуют (после них цену никто не менял), каждую записывает в price_history как manual со ссылкой rollback_of_run_id. Повторный вызов ничего не делает. Копии цены (apartment_stats, catalog_offers) и price_changed_at ведёт сам одним оператором, как проход';
+
+
+--
+-- Name: run_pricing_cycle(timestamp with time zone, public.pricing_trigger, timestamp with time zone, bigint, numeric, numeric, integer, integer, bigint, text); Type: PROCEDURE; Schema: public; Owner: -
+--
+
+CREATE PROCEDURE public.run_pricing_cycle(IN p_now timestamp with time zone DEFAULT NULL::timestamp with time zone, IN p_trigger public.pricing_trigger DEFAULT 'manual'::public.pricing_trigger, IN p_scheduled_for timestamp with time zone DEFAULT NULL::timestamp with time zone, IN p_started_by bigint DEFAULT NULL::bigint, IN p_elasticity_ceiling numeric DEFAULT NULL::numeric, IN p_max_shift_ceiling numeric DEFAULT NULL::numeric, IN p_batch_apartments integer DEFAULT 5000, IN p_workers integer DEFAULT 1, INOUT pricing_run bigint DEFAULT NULL::bigint, INOUT skipped_reason text DEFAULT NULL::text)
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_priced_at timestamptz;
+BEGIN
+    SELECT b.run_id, b.priced_at, b.skipped_reason INTO pricing_run, v_priced_at, skipped_reason
+      FROM begin_pricing_run(p_now, p_trigger, p_scheduled_for, p_started_by, p_elasticity_ceiling,
+                             p_max_shift_ceiling, p_workers) b;
+    IF skipped_reason IS NOT NULL THEN
+        RETURN;
+    END IF;
+    COMMIT;
+
+    IF NOT EXISTS (SELECT 1 FROM pricing_run_batches b WHERE b.run_id = pricing_run) THEN
+        PERFORM refresh_demand_aggregates(v_priced_at);
+        COMMIT;
+        PERFORM plan_pricing_batches(pricing_run, p_batch_apartments);
+        COMMIT;
+    END IF;
+
+    LOOP
+        WHILE reprice_next_batch(pricing_run) LOOP
+            COMMIT;
+        END LOOP;
+        EXIT WHEN pricing_run_unfinished_batches(pricing_run) = 0;
+    END LOOP;
+
+    PERFORM finish_pricing_run(pricing_run);
+    COMMIT;
+END;
+$$;
+
+
+--
+-- Name: PROCEDURE run_pricing_cycle(IN p_now timestamp with time zone, IN p_trigger public.pricing_trigger, IN p_scheduled_for timestamp with time zone, IN p_started_by bigint, IN p_elasticity_ceiling numeric, IN p_max_shift_ceiling numeric, IN p_batch_apartments integer, IN p_workers integer, INOUT pricing_run bigint, INOUT skipped_reason text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON PROCEDURE public.run_pricing_cycle(IN p_now timestamp with time zone, IN p_trigger public.pricing_trigger, IN p_scheduled_for timestamp with time zone, IN p_started_by bigint, IN p_elasticity_ceiling numeric, IN p_max_shift_ceiling numeric, IN p_batch_apartments integer, IN p_workers integer, INOUT pricing_run bigint, INOUT skipped_reason text) IS 'Поминутный цикл ценообразования целиком (CALL вне транзакции: каждая пачка фиксируется сама). Сервис вызывает его в одном соединении, а ещё PRICING_WORKERS − 1 соединений тем временем вызывают reprice_next_batch(). Возвращает id прохода (итоги — pricing_runs, изменения — price_history) или skipped_reason';
 
 
 --
@@ -5001,119 +5512,107 @@ ALTER TABLE public.price_history ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTIT
 
 
 --
--- Name: pricing_runs; Type: TABLE; Schema: public; Owner: -
+-- Name: pricing_run_batches; Type: TABLE; Schema: public; Owner: -
 --
 
-CREATE TABLE public.pricing_runs (
-    id bigint NOT NULL,
-    trigger public.pricing_trigger NOT NULL,
-    scheduled_for timestamp with time zone,
-    started_by bigint,
-    started_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
-    finished_at timestamp with time zone,
-    evaluated integer DEFAULT 0 NOT NULL,
-    decisions jsonb DEFAULT '{}'::jsonb NOT NULL,
-    raised integer DEFAULT 0 NOT NULL,
-    lowered integer DEFAULT 0 NOT NULL,
-    rolled_back_at timestamp with time zone,
-    rolled_back_by bigint,
-    CONSTRAINT pricing_runs_decisions_check CHECK ((jsonb_typeof(decisions) = 'object'::text)),
-    CONSTRAINT pricing_runs_evaluated_check CHECK ((evaluated >= 0)),
-    CONSTRAINT pricing_runs_lowered_check CHECK ((lowered >= 0)),
-    CONSTRAINT pricing_runs_raised_check CHECK ((raised >= 0)),
-    CONSTRAINT pricing_runs_scheduled_for_check CHECK (((trigger = 'schedule'::public.pricing_trigger) = (scheduled_for IS NOT NULL)))
+CREATE TABLE public.pricing_run_batches (
+    run_id bigint NOT NULL,
+    batch_no integer NOT NULL,
+    project_ids bigint[] NOT NULL,
+    apartments integer NOT NULL,
+    done_at timestamp with time zone,
+    took_ms integer,
+    evaluated integer,
+    raised integer,
+    lowered integer,
+    decisions jsonb,
+    CONSTRAINT pricing_run_batches_apartments_check CHECK ((apartments >= 0)),
+    CONSTRAINT pricing_run_batches_batch_no_check CHECK ((batch_no >= 1)),
+    CONSTRAINT pricing_run_batches_decisions_check CHECK ((jsonb_typeof(decisions) = 'object'::text)),
+    CONSTRAINT pricing_run_batches_done_check CHECK (((done_at IS NULL) = (evaluated IS NULL))),
+    CONSTRAINT pricing_run_batches_evaluated_check CHECK ((evaluated >= 0)),
+    CONSTRAINT pricing_run_batches_lowered_check CHECK ((lowered >= 0)),
+    CONSTRAINT pricing_run_batches_project_ids_check CHECK ((cardinality(project_ids) >= 1)),
+    CONSTRAINT pricing_run_batches_raised_check CHECK ((raised >= 0)),
+    CONSTRAINT pricing_run_batches_took_ms_check CHECK ((took_ms >= 0))
 );
 
 
 --
--- Name: TABLE pricing_runs; Type: COMMENT; Schema: public; Owner: -
+-- Name: TABLE pricing_run_batches; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.pricing_runs IS 'Журнал проходов динамического ценообразования: один проход — одна строка';
-
-
---
--- Name: COLUMN pricing_runs.id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_runs.id IS 'Идентификатор прохода';
+COMMENT ON TABLE public.pricing_run_batches IS 'Пачки целых ЖК одного прохода. Соединение берёт следующую незанятую пачку (FOR UPDATE SKIP LOCKED), пересчитывает её квартиры и отмечает готовой в той же транзакции: умерло соединение — пачка снова свободна';
 
 
 --
--- Name: COLUMN pricing_runs.trigger; Type: COMMENT; Schema: public; Owner: -
+-- Name: COLUMN pricing_run_batches.run_id; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.pricing_runs.trigger IS 'Источник запуска';
-
-
---
--- Name: COLUMN pricing_runs.scheduled_for; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_runs.scheduled_for IS 'Слот расписания (начало минуты); уникален, чтобы несколько реплик не провели один слот дважды';
+COMMENT ON COLUMN public.pricing_run_batches.run_id IS 'Проход';
 
 
 --
--- Name: COLUMN pricing_runs.started_by; Type: COMMENT; Schema: public; Owner: -
+-- Name: COLUMN pricing_run_batches.batch_no; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.pricing_runs.started_by IS 'Пользователь, запустивший проход вручную';
-
-
---
--- Name: COLUMN pricing_runs.started_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_runs.started_at IS 'Начало прохода';
+COMMENT ON COLUMN public.pricing_run_batches.batch_no IS 'Номер пачки в проходе (по возрастанию id ЖК)';
 
 
 --
--- Name: COLUMN pricing_runs.finished_at; Type: COMMENT; Schema: public; Owner: -
+-- Name: COLUMN pricing_run_batches.project_ids; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.pricing_runs.finished_at IS 'Окончание прохода';
-
-
---
--- Name: COLUMN pricing_runs.evaluated; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_runs.evaluated IS 'Сколько квартир в продаже оценено';
+COMMENT ON COLUMN public.pricing_run_batches.project_ids IS 'ЖК пачки';
 
 
 --
--- Name: COLUMN pricing_runs.decisions; Type: COMMENT; Schema: public; Owner: -
+-- Name: COLUMN pricing_run_batches.apartments; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.pricing_runs.decisions IS 'Количество решений по видам: {"raise": 3, "hold": 120, ...}';
-
-
---
--- Name: COLUMN pricing_runs.raised; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_runs.raised IS 'Сколько цен повышено';
+COMMENT ON COLUMN public.pricing_run_batches.apartments IS 'Квартир в продаже в пачке на момент планирования';
 
 
 --
--- Name: COLUMN pricing_runs.lowered; Type: COMMENT; Schema: public; Owner: -
+-- Name: COLUMN pricing_run_batches.done_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.pricing_runs.lowered IS 'Сколько цен понижено';
-
-
---
--- Name: COLUMN pricing_runs.rolled_back_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_runs.rolled_back_at IS 'Когда изменения прохода откачены';
+COMMENT ON COLUMN public.pricing_run_batches.done_at IS 'Когда пачка применена; пусто — ещё нет';
 
 
 --
--- Name: COLUMN pricing_runs.rolled_back_by; Type: COMMENT; Schema: public; Owner: -
+-- Name: COLUMN pricing_run_batches.took_ms; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.pricing_runs.rolled_back_by IS 'Кто откатил изменения прохода';
+COMMENT ON COLUMN public.pricing_run_batches.took_ms IS 'Сколько миллисекунд шла транзакция пачки (столько ждёт встречная запись квартиры)';
+
+
+--
+-- Name: COLUMN pricing_run_batches.evaluated; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_run_batches.evaluated IS 'Сколько квартир оценено';
+
+
+--
+-- Name: COLUMN pricing_run_batches.raised; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_run_batches.raised IS 'Сколько цен повышено';
+
+
+--
+-- Name: COLUMN pricing_run_batches.lowered; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_run_batches.lowered IS 'Сколько цен понижено';
+
+
+--
+-- Name: COLUMN pricing_run_batches.decisions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_run_batches.decisions IS 'Количество решений по видам, как pricing_runs.decisions';
 
 
 --
@@ -5965,6 +6464,14 @@ ALTER TABLE ONLY public.price_history
 
 
 --
+-- Name: pricing_run_batches pricing_run_batches_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.pricing_run_batches
+    ADD CONSTRAINT pricing_run_batches_pkey PRIMARY KEY (run_id, batch_no);
+
+
+--
 -- Name: pricing_runs pricing_runs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -6470,10 +6977,24 @@ CREATE INDEX price_history_rollback_of_run_id_idx ON public.price_history USING 
 
 
 --
+-- Name: pricing_run_batches_pending_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX pricing_run_batches_pending_idx ON public.pricing_run_batches USING btree (run_id, batch_no) WHERE (done_at IS NULL);
+
+
+--
 -- Name: pricing_runs_rolled_back_by_idx; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX pricing_runs_rolled_back_by_idx ON public.pricing_runs USING btree (rolled_back_by);
+
+
+--
+-- Name: pricing_runs_running_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX pricing_runs_running_idx ON public.pricing_runs USING btree (id) WHERE (status = 'running'::public.pricing_run_status);
 
 
 --
@@ -7148,6 +7669,14 @@ ALTER TABLE ONLY public.price_history
 
 ALTER TABLE ONLY public.price_history
     ADD CONSTRAINT price_history_rollback_of_run_id_fkey FOREIGN KEY (rollback_of_run_id) REFERENCES public.pricing_runs(id) ON DELETE RESTRICT;
+
+
+--
+-- Name: pricing_run_batches pricing_run_batches_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.pricing_run_batches
+    ADD CONSTRAINT pricing_run_batches_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.pricing_runs(id) ON DELETE CASCADE;
 
 
 --

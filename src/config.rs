@@ -91,6 +91,12 @@ pub struct PricingSettings {
     pub interval: Duration,
     pub elasticity_cap: Decimal,
     pub max_shift: Decimal,
+    /// Connections that reprice batches of a pass at once (the coordinator included).
+    pub workers: usize,
+    /// Apartments on sale per batch of whole projects; one batch is one short transaction.
+    pub batch_apartments: i32,
+    /// `statement_timeout` of pricing sessions: above the longest expected cycle of the coordinator.
+    pub statement_timeout: Duration,
 }
 
 impl Default for PricingSettings {
@@ -100,8 +106,19 @@ impl Default for PricingSettings {
             interval: Duration::from_secs(60),
             elasticity_cap: Decimal::new(3, 2),
             max_shift: Decimal::new(7, 2),
+            workers: default_pricing_workers(),
+            batch_apartments: 5_000,
+            statement_timeout: Duration::from_secs(300),
         }
     }
+}
+
+/// One worker per core of this host (the database shares it in docker compose), at least 1, at most 8.
+fn default_pricing_workers() -> usize {
+    std::thread::available_parallelism()
+        .map(|cores| cores.get())
+        .unwrap_or(1)
+        .clamp(1, 8)
 }
 
 /// Tokens and the brute-force limits of `POST /auth/login`.
@@ -397,11 +414,39 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
                 reason: "must be a positive number of seconds".into(),
             });
         }
+        let workers: usize = self.parsed("PRICING_WORKERS", defaults.workers)?;
+        if !(1..=32).contains(&workers) {
+            return Err(ConfigError::Invalid {
+                name: "PRICING_WORKERS",
+                reason: "must be between 1 and 32".into(),
+            });
+        }
+        let batch_apartments: i32 =
+            self.parsed("PRICING_BATCH_APARTMENTS", defaults.batch_apartments)?;
+        if !(100..=1_000_000).contains(&batch_apartments) {
+            return Err(ConfigError::Invalid {
+                name: "PRICING_BATCH_APARTMENTS",
+                reason: "must be between 100 and 1000000".into(),
+            });
+        }
+        let statement_timeout_seconds: u64 = self.parsed(
+            "PRICING_STATEMENT_TIMEOUT_SECONDS",
+            defaults.statement_timeout.as_secs(),
+        )?;
+        if !(10..=3600).contains(&statement_timeout_seconds) {
+            return Err(ConfigError::Invalid {
+                name: "PRICING_STATEMENT_TIMEOUT_SECONDS",
+                reason: "must be between 10 and 3600".into(),
+            });
+        }
         Ok(PricingSettings {
             scheduler_enabled: self.parsed("PRICING_SCHEDULER_ENABLED", true)?,
             interval: Duration::from_secs(interval_seconds),
             elasticity_cap: self.fraction("ELASTICITY_CAP", defaults.elasticity_cap)?,
             max_shift: self.fraction("PRICE_MAX_SHIFT", defaults.max_shift)?,
+            workers,
+            batch_apartments,
+            statement_timeout: Duration::from_secs(statement_timeout_seconds),
         })
     }
 

@@ -12,7 +12,7 @@ use regex::Regex;
 /// Every object the `sql/` files define, as `kind name` (triggers as `trigger name on table`), with its file.
 fn objects_defined_in_sql_files() -> BTreeMap<String, Vec<&'static str>> {
     let definition = Regex::new(
-        r"(?im)^CREATE (?:OR REPLACE )?(FUNCTION|TRIGGER|VIEW|MATERIALIZED VIEW) (\w+)(?:[^;]*?\bON (\w+))?",
+        r"(?im)^CREATE (?:OR REPLACE )?(FUNCTION|PROCEDURE|TRIGGER|VIEW|MATERIALIZED VIEW) (\w+)(?:[^;]*?\bON (\w+))?",
     )
     .unwrap();
     let mut objects: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
@@ -23,6 +23,7 @@ fn objects_defined_in_sql_files() -> BTreeMap<String, Vec<&'static str>> {
             let object = match kind.as_str() {
                 "trigger" => format!("trigger {name} on {}", &captures[3]),
                 "materialized view" => format!("view {name}"),
+                "procedure" => format!("function {name}"),
                 _ => format!("{kind} {name}"),
             };
             objects.entry(object).or_default().push(file.path);
@@ -272,6 +273,9 @@ fn schema_dump(database: &str) -> String {
     .output()
     .expect("run scripts/normalize-schema-dump.sh");
     assert!(normalized.status.success());
-    assert!(dump.wait().expect("wait for pg_dump").success(), "pg_dump failed");
+    assert!(
+        dump.wait().expect("wait for pg_dump").success(),
+        "pg_dump failed"
+    );
     String::from_utf8(normalized.stdout).unwrap()
 }

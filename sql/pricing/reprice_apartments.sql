@@ -1,12 +1,20 @@
--- Проход ценообразования: решения по всем квартирам в продаже одним set-based оператором и их запись.
+-- Проход ценообразования: решения по квартирам в продаже одним set-based оператором и их запись.
 --
--- Порядок блокировок: строки apartments блокирует сам UPDATE — изменения отсортированы по id, план — вложенный
--- цикл по apartments_pkey (планировщик оценивает CTE explained в ~10 строк при любом размере), так что строки
--- блокируются по порядку id, как у всех, кто меняет квартиры пачкой, и через EvalPlanQual перепроверяются цена и
--- статус, если квартиру изменили после снимка оператора (тест an_apartment_edited_while_the_pass_waits_for_its_
--- lock_is_still_repriced). Отдельного шага блокировки нет: на 1 млн квартир он писал по записи WAL на строку
--- (~5 с первого прохода). Копии цены (apartment_stats, catalog_offers, apartments.price_changed_at) оператор
--- ведёт сам, триггеры синхронизации видят флаг pricing.copies_synced_by_pass и пропускают его строки.
+-- Два режима:
+-- * пачка прохода (p_run_id и p_batch_no заданы) — так работает поминутный цикл (run_pricing_cycle.sql): только ЖК
+--   пачки, итоги пачки — в pricing_run_batches, блокировку прохода и строку pricing_runs держит цикл;
+-- * весь каталог одним оператором (p_run_id пуст) — предпросмотр (p_dry_run), ручной вызов DBA и тесты правил: сам
+--   берёт pg_try_advisory_xact_lock(pricing_pass_lock_key()), создаёт pricing_runs и пишет туда итоги.
+--
+-- Порядок блокировок (общий для всех, кто пишет квартиры и их копии; см. docs/pricing.md): строка apartments →
+-- её строка apartment_stats → её строка catalog_offers → новые строки price_history; между квартирами — по
+-- возрастанию id. Строки блокирует сам UPDATE: изменения отсортированы по id, план — вложенный цикл по
+-- apartments_pkey (планировщик оценивает CTE explained в ~10 строк при любом размере), так что строки
+-- блокируются по порядку id и через EvalPlanQual перепроверяются цена и статус, если квартиру изменили после
+-- снимка оператора (тест an_apartment_edited_while_the_pass_waits_for_its_lock_is_still_repriced). Отдельного
+-- шага блокировки нет: на 1 млн квартир он писал по записи WAL на строку (~5 с первого прохода). Копии цены
+-- (apartment_stats, catalog_offers, apartments.price_changed_at) оператор ведёт сам, триггеры синхронизации
+-- видят флаг pricing.copies_synced_by_pass и пропускают его строки.
 CREATE OR REPLACE FUNCTION reprice_apartments(
     p_now                timestamptz     DEFAULT now(),
     p_dry_run            boolean         DEFAULT false,
@@ -16,7 +24,9 @@ CREATE OR REPLACE FUNCTION reprice_apartments(
     p_scheduled_for      timestamptz     DEFAULT NULL,
     p_started_by         bigint          DEFAULT NULL,
     p_apartment_id       bigint          DEFAULT NULL,
-    p_changes_only       boolean         DEFAULT false
+    p_changes_only       boolean         DEFAULT false,
+    p_run_id             bigint          DEFAULT NULL,
+    p_batch_no           integer         DEFAULT NULL
 ) RETURNS TABLE (
     run_id          bigint,
     apartment_id    bigint,
@@ -38,21 +48,21 @@ CREATE OR REPLACE FUNCTION reprice_apartments(
 LANGUAGE plpgsql
 SET work_mem = '256MB'
 SET jit = off
-SET plan_cache_mode = force_custom_plan  -- параметры — константы в плане: размеры, p_apartment_id, p_changes_only
+SET plan_cache_mode = force_custom_plan  -- параметры — константы в плане: ЖК пачки, p_apartment_id, p_changes_only
 AS $$
 DECLARE
-    v_run_id      bigint;
+    v_run_id      bigint := p_run_id;
+    v_project_ids bigint[];
     v_skip_reason text;
     v_min_rooms   integer;
     v_max_rooms   integer;
 BEGIN
-    IF NOT p_dry_run THEN
-        IF NOT pg_try_advisory_xact_lock(pricing_pass_lock_key()) THEN
-            v_skip_reason := 'Проход пропущен: другой проход ценообразования ещё выполняется';
-        ELSIF p_scheduled_for IS NOT NULL
-              AND EXISTS (SELECT 1 FROM pricing_runs r WHERE r.scheduled_for = p_scheduled_for) THEN
-            v_skip_reason := format('Проход пропущен: слот расписания %s уже обработан', p_scheduled_for);
-        END IF;
+    IF p_run_id IS NOT NULL THEN
+        SELECT b.project_ids INTO STRICT v_project_ids
+          FROM pricing_run_batches b
+         WHERE b.run_id = p_run_id AND b.batch_no = p_batch_no;
+    ELSIF NOT p_dry_run THEN
+        v_skip_reason := pricing_skip_reason(pg_try_advisory_xact_lock(pricing_pass_lock_key()), p_scheduled_for);
         IF v_skip_reason IS NOT NULL THEN
             RAISE NOTICE '%', v_skip_reason;
             RETURN QUERY SELECT NULL::bigint, NULL::bigint, NULL::bigint, NULL::smallint, NULL::integer, NULL::integer,
@@ -60,8 +70,9 @@ BEGIN
                                 'skipped'::pricing_decision, NULL::numeric(14, 2), NULL::numeric(14, 2), v_skip_reason;
             RETURN;
         END IF;
-        INSERT INTO pricing_runs (trigger, scheduled_for, started_by)
-        VALUES (p_trigger, p_scheduled_for, p_started_by)
+        INSERT INTO pricing_runs (trigger, scheduled_for, started_by, status, priced_at, elasticity_ceiling,
+                                  max_shift_ceiling, workers)
+        VALUES (p_trigger, p_scheduled_for, p_started_by, 'running', p_now, p_elasticity_ceiling, p_max_shift_ceiling, 1)
         RETURNING id INTO v_run_id;
         PERFORM set_config('pricing.run_id', v_run_id::text, true);
     END IF;
@@ -91,6 +102,7 @@ BEGIN
                    -- days_on_site > min_days_on_site  ⇔  опубликована не позже p_now − (min_days_on_site + 1) суток
                    p_now - make_interval(secs => 86400 * (cfg.min_days_on_site + 1)) AS lowering_published_before
             FROM project_pricing_config cfg
+            WHERE v_project_ids IS NULL OR cfg.project_id = ANY (v_project_ids)
             OFFSET 0
         ) r
         CROSS JOIN generate_series(v_min_rooms, v_max_rooms) AS room(rooms)
@@ -129,6 +141,7 @@ BEGIN
         JOIN clusters c ON c.project_id = s.project_id AND c.rooms = s.rooms
         WHERE s.on_sale
           AND (p_apartment_id IS NULL OR s.apartment_id = p_apartment_id)
+          AND (v_project_ids IS NULL OR s.project_id = ANY (v_project_ids))
         OFFSET 0  -- решение считается один раз на строку, а не в каждом FILTER ниже
     ),
     tally AS MATERIALIZED (  -- один проход по миллиону строк без сортировки: счётчики решений и строки для ответа
@@ -205,19 +218,30 @@ BEGIN
                c.cluster_median, round(c.demand / c.cluster_median, 4), c.delta, c.max_shift, c.k1, c.k2, c.config_id
         FROM changed c
     ),
-    run_summary AS (
+    summary AS (
+        SELECT t.evaluated,
+               jsonb_strip_nulls(jsonb_build_object(
+                   'raise', nullif(t.raise, 0), 'lower', nullif(t.lower, 0), 'hold', nullif(t.hold, 0),
+                   'cooldown', nullif(t.cooldown, 0), 'recent_booking', nullif(t.recent_booking, 0),
+                   'at_limit', nullif(t.at_limit, 0), 'no_median', nullif(t.no_median, 0),
+                   'disabled', nullif(t.disabled, 0))) AS decisions,
+               (SELECT count(*) FROM changed c WHERE c.decision = 'raise') AS raised,
+               (SELECT count(*) FROM changed c WHERE c.decision = 'lower') AS lowered
+        FROM tally t
+    ),
+    run_summary AS (  -- весь каталог одним оператором
         UPDATE pricing_runs r
-        SET finished_at = clock_timestamp(),
-            evaluated   = (SELECT t.evaluated FROM tally t),
-            decisions   = (SELECT jsonb_strip_nulls(jsonb_build_object(
-                               'raise', nullif(t.raise, 0), 'lower', nullif(t.lower, 0), 'hold', nullif(t.hold, 0),
-                               'cooldown', nullif(t.cooldown, 0), 'recent_booking', nullif(t.recent_booking, 0),
-                               'at_limit', nullif(t.at_limit, 0), 'no_median', nullif(t.no_median, 0),
-                               'disabled', nullif(t.disabled, 0)))
-                           FROM tally t),
-            raised      = (SELECT count(*) FROM changed c WHERE c.decision = 'raise'),
-            lowered     = (SELECT count(*) FROM changed c WHERE c.decision = 'lower')
-        WHERE r.id = v_run_id
+        SET finished_at = clock_timestamp(), status = 'completed',
+            evaluated = su.evaluated, decisions = su.decisions, raised = su.raised, lowered = su.lowered
+        FROM summary su
+        WHERE r.id = v_run_id AND p_run_id IS NULL
+    ),
+    batch_summary AS (  -- пачка прохода: итоги run_pricing_cycle сложит в pricing_runs
+        UPDATE pricing_run_batches b
+        SET done_at = clock_timestamp(),
+            evaluated = su.evaluated, decisions = su.decisions, raised = su.raised, lowered = su.lowered
+        FROM summary su
+        WHERE b.run_id = p_run_id AND b.batch_no = p_batch_no
     )
     SELECT v_run_id, e.apartment_id, e.project_id, e.rooms, e.views_24h, e.favourites_24h, e.leads_24h, e.bookings_24h,
            e.days_on_site, e.demand, e.cluster_median,
@@ -230,7 +254,7 @@ BEGIN
     PERFORM set_config('pricing.copies_synced_by_pass', 'off', true);
 END;
 $$;
-COMMENT ON FUNCTION reprice_apartments(timestamptz, boolean, pricing_trigger, numeric, numeric, timestamptz, bigint, bigint, boolean) IS
+COMMENT ON FUNCTION reprice_apartments(timestamptz, boolean, pricing_trigger, numeric, numeric, timestamptz, bigint, bigint, boolean, bigint, integer) IS
     'Шаг 2 поминутного цикла: один set-based проход по квартирам в продаже (status = available, published). '
     'demand_norm = demand / медиана кластера (cluster_demand); > k1 — +Δ, < k2 и дней на сайте > min_days_on_site — −Δ; '
     'Δ = min(step, elasticity_cap, p_elasticity_ceiling); цена округляется до копеек и ограничивается коридором '
@@ -239,4 +263,5 @@ COMMENT ON FUNCTION reprice_apartments(timestamptz, boolean, pricing_trigger, nu
     'Одновременно идёт только один проход (pg_try_advisory_xact_lock): второй сразу возвращает строку decision = skipped. '
     'p_scheduled_for не даёт двум репликам провести один слот расписания дважды. Возвращает строку на каждую квартиру в продаже '
     '(p_changes_only — только изменённые, без сортировки; иначе по порядку id; итоги прохода в pricing_runs, его id — в current_setting(''pricing.run_id'') до конца транзакции). '
-    'Строки квартир блокирует сам UPDATE по порядку id';
+    'Строки квартир блокирует сам UPDATE по порядку id. С p_run_id и p_batch_no — пачка ЖК прохода run_pricing_cycle: '
+    'без своей блокировки и строки pricing_runs, итоги — в pricing_run_batches';

@@ -66,6 +66,12 @@ pub struct CycleReport {
     pub changes: Vec<PriceChange>,
     pub aggregates_took: Duration,
     pub pass_took: Duration,
+    /// Batches of whole projects the pass was split into (0 for a dry run).
+    pub batches: i32,
+    /// Connections that repriced batches.
+    pub workers: Option<i32>,
+    /// The pass stopped midway: finished batches are applied, the next pass goes on.
+    pub interrupted: bool,
 }
 
 impl CycleReport {
@@ -82,6 +88,9 @@ impl CycleReport {
             changes: Vec::new(),
             aggregates_took: Duration::ZERO,
             pass_took: Duration::ZERO,
+            batches: 0,
+            workers: None,
+            interrupted: false,
         }
     }
 
@@ -97,8 +106,14 @@ impl CycleReport {
             .collect::<Vec<_>>()
             .join(" ");
         format!(
-            "{kind} {run}: {evaluated} apartments on sale, {changed} prices changed [{decisions}]; aggregates {aggregates} ms, pass {pass} ms",
-            kind = if self.dry_run { "dry run" } else { "pricing run" },
+            "{kind} {run}: {evaluated} apartments on sale, {changed} prices changed [{decisions}]; {batches} batches on {workers} connections; aggregates {aggregates} ms, pass {pass} ms",
+            kind = match (self.dry_run, self.interrupted) {
+                (true, _) => "dry run",
+                (false, true) => "pricing run INTERRUPTED (finished batches applied; the next pass goes on)",
+                (false, false) => "pricing run",
+            },
+            batches = self.batches,
+            workers = self.workers.unwrap_or(1),
             run = self.run_id.map_or_else(|| "-".to_owned(), |id| format!("#{id}")),
             evaluated = self.evaluated(),
             changed = self.changes.len(),
@@ -108,29 +123,74 @@ impl CycleReport {
     }
 }
 
-/// Refreshes the 24 h aggregates, then runs one pricing pass, in one transaction.
-/// A dry run does the same work and rolls it all back, so its preview sees fresh aggregates.
+/// One minute of pricing. A real cycle is `CALL run_pricing_cycle(…)` (sql/pricing/run_pricing_cycle.sql: lock,
+/// aggregates, batches of whole projects each committed on its own, summary) on `client`, while
+/// `settings.workers − 1` more connections of the same pool reprice batches beside it.
+/// A dry run refreshes the aggregates and previews every decision in one transaction that it rolls back.
 pub async fn run_cycle(
     client: &mut deadpool_postgres::Object,
     settings: &PricingSettings,
     request: &CycleRequest,
 ) -> Result<CycleReport, tokio_postgres::Error> {
-    let transaction = client.transaction().await?;
-    if !request.dry_run {
-        let locked: bool = transaction
-            .query_one(
-                "SELECT pg_try_advisory_xact_lock(pricing_pass_lock_key())",
-                &[],
-            )
-            .await?
-            .get(0);
-        if !locked {
-            return Ok(CycleReport::skipped(
-                "Проход пропущен: другой проход ценообразования ещё выполняется".into(),
-                request.dry_run,
-            ));
-        }
+    if request.dry_run {
+        return preview_cycle(client, settings, request).await;
     }
+    client
+        .batch_execute(&pricing_session_settings(settings))
+        .await?;
+    let helpers = BatchHelpers::spawn(deadpool_postgres::Object::pool(client), settings);
+    let started = Instant::now();
+    let called = client
+        .query_one(
+            "CALL run_pricing_cycle(coalesce($1::timestamptz, now()), $2::text::pricing_trigger, $3, $4, $5, $6, $7, $8)",
+            &[
+                &request.now,
+                &request.trigger.as_sql(),
+                &request.scheduled_for,
+                &request.started_by,
+                &settings.elasticity_cap,
+                &settings.max_shift,
+                &settings.batch_apartments,
+                &i32::try_from(settings.workers).unwrap_or(1),
+            ],
+        )
+        .await;
+    helpers.stop().await;
+    if called.is_err() {
+        // A failed CALL may leave the session-level pass lock held by this pooled connection.
+        let _ = client
+            .batch_execute("SELECT pg_advisory_unlock_all()")
+            .await;
+    }
+    let _ = client.batch_execute("RESET statement_timeout").await;
+    let called = called?;
+    let run_id: Option<i64> = called.get("pricing_run");
+    match run_id {
+        Some(run_id) => read_report(client, run_id, started.elapsed()).await,
+        None => Ok(CycleReport::skipped(
+            called
+                .get::<_, Option<String>>("skipped_reason")
+                .unwrap_or_default(),
+            false,
+        )),
+    }
+}
+
+/// `statement_timeout` above the longest cycle (the coordinator's CALL is one statement), and a server that
+/// notices a dead client within a second instead of finishing its statement and keeping the pass lock.
+fn pricing_session_settings(settings: &PricingSettings) -> String {
+    format!(
+        "SET statement_timeout = {}; SET client_connection_check_interval = 1000",
+        settings.statement_timeout.as_millis()
+    )
+}
+
+async fn preview_cycle(
+    client: &mut deadpool_postgres::Object,
+    settings: &PricingSettings,
+    request: &CycleRequest,
+) -> Result<CycleReport, tokio_postgres::Error> {
+    let transaction = client.transaction().await?;
     let started = Instant::now();
     transaction
         .execute(
@@ -138,17 +198,156 @@ pub async fn run_cycle(
             &[&request.now],
         )
         .await?;
-    let aggregates_took = started.elapsed();
-    let report = run_pass(&transaction, settings, request, aggregates_took).await?;
-    if request.dry_run {
-        transaction.rollback().await?;
-    } else {
-        transaction.commit().await?;
-    }
+    let report = run_pass(&transaction, settings, request, started.elapsed()).await?;
+    transaction.rollback().await?;
     Ok(report)
 }
 
-/// One pass without refreshing aggregates (the caller's transaction decides when it commits).
+/// The summary of a finished run from `pricing_runs` and its changes from `price_history`, by apartment.
+async fn read_report(
+    client: &deadpool_postgres::Object,
+    run_id: i64,
+    took: Duration,
+) -> Result<CycleReport, tokio_postgres::Error> {
+    let run = client
+        .query_one(include_str!("run.sql"), &[&run_id])
+        .await?;
+    let decisions: serde_json::Value = run.get("decisions");
+    let changes = client
+        .query(include_str!("run_changes.sql"), &[&run_id])
+        .await?
+        .iter()
+        .map(|row| PriceChange {
+            apartment_id: row.get("apartment_id"),
+            decision: row.get("decision"),
+            old_price: row.get("old_price"),
+            new_price: row.get("new_price"),
+            explanation: row.get("explanation"),
+        })
+        .collect();
+    let aggregates_took = Duration::from_secs_f64(run.get::<_, f64>("aggregates_seconds"));
+    Ok(CycleReport {
+        run_id: Some(run_id),
+        dry_run: false,
+        skipped_reason: None,
+        decisions: serde_json::from_value(decisions).unwrap_or_default(),
+        changes,
+        aggregates_took,
+        pass_took: took.saturating_sub(aggregates_took),
+        batches: run.get("batches"),
+        workers: run.get("workers"),
+        interrupted: run.get::<_, String>("status") == "interrupted",
+    })
+}
+
+/// `settings.workers − 1` connections that take batches of the running pass until told to stop.
+struct BatchHelpers {
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl BatchHelpers {
+    const IDLE_POLL: Duration = Duration::from_millis(25);
+
+    fn spawn(pool: Option<deadpool_postgres::Pool>, settings: &PricingSettings) -> Self {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let tasks = match pool {
+            Some(pool) => (1..settings.workers)
+                .map(|worker| {
+                    let pool = pool.clone();
+                    let stopped = stopped.clone();
+                    let session_settings = pricing_session_settings(settings);
+                    tokio::spawn(async move {
+                        if let Err(error) =
+                            Self::help(&pool, &session_settings, stopped).await
+                        {
+                            tracing::warn!(
+                                worker,
+                                cause = %describe_failure(&error),
+                                "помощник прохода цен остановился; его пачки пересчитают остальные соединения"
+                            );
+                        }
+                    })
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        Self { stop, tasks }
+    }
+
+    async fn help(
+        pool: &deadpool_postgres::Pool,
+        session_settings: &str,
+        mut stopped: tokio::sync::watch::Receiver<bool>,
+    ) -> Result<(), CycleFailure> {
+        let client = pool.get().await.map_err(CycleFailure::Pool)?;
+        client.batch_execute(session_settings).await?;
+        while !*stopped.borrow() {
+            let repriced: bool = client
+                .query_one("SELECT reprice_next_batch()", &[])
+                .await?
+                .get(0);
+            if !repriced {
+                tokio::select! {
+                    _ = tokio::time::sleep(Self::IDLE_POLL) => {}
+                    _ = stopped.changed() => {}
+                }
+            }
+        }
+        client.batch_execute("RESET statement_timeout").await?;
+        Ok(())
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Why a cycle (or a helper) failed, in words an operator can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum CycleFailure {
+    #[error("{}", describe_failure_of_database(.0))]
+    Database(#[from] tokio_postgres::Error),
+    #[error("база недоступна: {0}")]
+    Pool(deadpool_postgres::PoolError),
+}
+
+pub fn describe_failure(failure: &CycleFailure) -> String {
+    failure.to_string()
+}
+
+/// The Russian cause of a failed pricing statement: deadlock, timeout, lost connection, or the server's words.
+pub fn describe_failure_of_database(error: &tokio_postgres::Error) -> String {
+    use tokio_postgres::error::SqlState;
+    let cause = match error.code() {
+        Some(code) if *code == SqlState::T_R_DEADLOCK_DETECTED => {
+            "взаимоблокировка с другой транзакцией"
+        }
+        Some(code) if *code == SqlState::QUERY_CANCELED => {
+            "превышено время запроса (PRICING_STATEMENT_TIMEOUT_SECONDS) или запрос отменён"
+        }
+        Some(code) if *code == SqlState::LOCK_NOT_AVAILABLE => {
+            "строка или таблица занята дольше lock_timeout"
+        }
+        Some(code)
+            if *code == SqlState::ADMIN_SHUTDOWN
+                || *code == SqlState::CRASH_SHUTDOWN
+                || *code == SqlState::CANNOT_CONNECT_NOW =>
+        {
+            "сервер PostgreSQL остановлен или перезапускается"
+        }
+        Some(_) => return format!("ошибка базы: {}", crate::db::describe_error(error)),
+        None if error.is_closed() => "соединение с базой потеряно",
+        None => return format!("соединение с базой: {error}"),
+    };
+    format!("{cause} ({})", crate::db::describe_error(error))
+}
+
+/// One pass over the whole catalog in the caller's transaction, without refreshing aggregates: the preview
+/// of a dry run, or one statement of `reprice_apartments` that records its own run (the caller commits).
 pub async fn run_pass(
     client: &impl GenericClient,
     settings: &PricingSettings,
@@ -178,6 +377,9 @@ pub async fn run_pass(
         changes: Vec::new(),
         aggregates_took,
         pass_took: Duration::ZERO,
+        batches: 0,
+        workers: None,
+        interrupted: false,
     };
     for row in &rows {
         let decision: String = row.get("decision");
@@ -196,12 +398,19 @@ pub async fn run_pass(
             });
         }
     }
-    // A real pass answers its changes in evaluation order (V9); logs and callers get them by apartment.
+    // A real pass answers its changes in evaluation order; logs and callers get them by apartment.
     report
         .changes
         .sort_unstable_by_key(|change| change.apartment_id);
     if !request.dry_run && report.skipped_reason.is_none() {
-        if let Some(run) = client.query_opt(include_str!("run.sql"), &[]).await? {
+        if let Some(run) = client
+            .query_opt(
+                "SELECT id, decisions FROM pricing_runs \
+                 WHERE id = nullif(current_setting('pricing.run_id', true), '')::bigint",
+                &[],
+            )
+            .await?
+        {
             report.run_id = Some(run.get("id"));
             let decisions: serde_json::Value = run.get("decisions");
             report.decisions = serde_json::from_value(decisions).unwrap_or_default();

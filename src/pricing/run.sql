@@ -1,5 +1,7 @@
--- The run the current transaction's pass just recorded (reprice_apartments sets pricing.run_id).
--- Output columns: id, decisions (jsonb: decision -> count).
-SELECT id, decisions
+-- The summary of one pricing run. $1 — pricing_runs.id.
+-- Output columns: decisions (jsonb: decision -> count), status, batches, workers,
+--                 aggregates_seconds (started_at … planned_at: the 24 h aggregates before the batches).
+SELECT decisions, status::text AS status, batches, workers,
+       coalesce(extract(epoch FROM planned_at - started_at), 0)::float8 AS aggregates_seconds
 FROM pricing_runs
-WHERE id = nullif(current_setting('pricing.run_id', true), '')::bigint
+WHERE id = $1
