@@ -5,6 +5,8 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_run pricing_runs;
 BEGIN
+    -- Порядок блокировок прохода: сначала блокировка прохода, потом строка pricing_runs, потом квартиры.
+    PERFORM pg_advisory_xact_lock(pricing_pass_lock_key());
     SELECT * INTO v_run FROM pricing_runs r WHERE r.id = p_run_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'pricing run % does not exist', p_run_id USING ERRCODE = 'no_data_found';
@@ -12,7 +14,6 @@ BEGIN
     IF v_run.rolled_back_at IS NOT NULL THEN
         RETURN;
     END IF;
-    PERFORM pg_advisory_xact_lock(pricing_pass_lock_key());
 
     PERFORM set_config('pricing.copies_synced_by_pass', 'on', true);
     RETURN QUERY

@@ -47,20 +47,22 @@ CREATE OR REPLACE FUNCTION begin_pricing_run(
 ) RETURNS TABLE (run_id bigint, priced_at timestamptz, resumed boolean, skipped_reason text)
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_locked      boolean := pg_try_advisory_lock(pricing_pass_lock_key());
-    v_skip_reason text := pricing_skip_reason(v_locked, p_scheduled_for);
+    v_skip_reason text;
     v_run         pricing_runs;
 BEGIN
+    IF NOT pg_try_advisory_lock(pricing_pass_lock_key()) THEN
+        RETURN QUERY SELECT NULL::bigint, NULL::timestamptz, false, pricing_skip_reason(false, p_scheduled_for);
+        RETURN;
+    END IF;
+    -- Блокировка прохода у нас, значит, «идущие» проходы мертвы: их процесс или соединение умерли.
+    PERFORM record_pricing_run_summary(r.id) FROM pricing_runs r WHERE r.status = 'running';
+
+    v_skip_reason := pricing_skip_reason(true, p_scheduled_for);
     IF v_skip_reason IS NOT NULL THEN
-        IF v_locked THEN
-            PERFORM pg_advisory_unlock(pricing_pass_lock_key());
-        END IF;
+        PERFORM pg_advisory_unlock(pricing_pass_lock_key());
         RETURN QUERY SELECT NULL::bigint, NULL::timestamptz, false, v_skip_reason;
         RETURN;
     END IF;
-
-    -- Блокировка прохода у нас, значит, «идущие» проходы мертвы: их процесс или соединение умерли.
-    UPDATE pricing_runs r SET status = 'interrupted', finished_at = clock_timestamp() WHERE r.status = 'running';
 
     UPDATE pricing_runs r
        SET status = 'running', finished_at = NULL, workers = p_workers
@@ -170,14 +172,15 @@ COMMENT ON FUNCTION pricing_run_unfinished_batches(bigint) IS
     'Ждёт пачки прохода, которые пересчитывают другие соединения, и возвращает, сколько пачек осталось неготовыми '
     '(больше нуля — соединение умерло посреди пачки, её надо пересчитать)';
 
-CREATE OR REPLACE FUNCTION finish_pricing_run(p_run_id bigint) RETURNS pricing_runs
+CREATE OR REPLACE FUNCTION record_pricing_run_summary(p_run_id bigint) RETURNS pricing_runs
 LANGUAGE plpgsql AS $$
 DECLARE
     v_run pricing_runs;
 BEGIN
     UPDATE pricing_runs r
        SET finished_at  = clock_timestamp(),
-           status       = CASE WHEN t.batches_done = r.batches THEN 'completed' ELSE 'interrupted' END::pricing_run_status,
+           status       = CASE WHEN r.planned_at IS NOT NULL AND t.batches_done = r.batches THEN 'completed'
+                               ELSE 'interrupted' END::pricing_run_status,
            batches_done = t.batches_done,
            evaluated    = t.evaluated,
            raised       = t.raised,
@@ -196,13 +199,24 @@ BEGIN
              WHERE b.run_id = p_run_id) t
      WHERE r.id = p_run_id
     RETURNING r.* INTO v_run;
+    RETURN v_run;
+END;
+$$;
+COMMENT ON FUNCTION record_pricing_run_summary(bigint) IS
+    'Складывает итоги готовых пачек в строку pricing_runs: completed, если пачки спланированы и все готовы, '
+    'иначе interrupted';
+
+CREATE OR REPLACE FUNCTION finish_pricing_run(p_run_id bigint) RETURNS pricing_runs
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_run pricing_runs := record_pricing_run_summary(p_run_id);
+BEGIN
     PERFORM pg_advisory_unlock(pricing_pass_lock_key());
     RETURN v_run;
 END;
 $$;
 COMMENT ON FUNCTION finish_pricing_run(bigint) IS
-    'Шаг 5 цикла: складывает итоги пачек в pricing_runs (completed, если готовы все пачки, иначе interrupted) и снимает '
-    'сессионную блокировку прохода';
+    'Шаг 5 цикла: итоги пачек — в pricing_runs (record_pricing_run_summary), сессионная блокировка прохода снята';
 
 CREATE OR REPLACE PROCEDURE run_pricing_cycle(
     p_now                timestamptz     DEFAULT NULL,

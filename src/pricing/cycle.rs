@@ -263,7 +263,7 @@ impl BatchHelpers {
                         {
                             tracing::warn!(
                                 worker,
-                                cause = %describe_failure(&error),
+                                cause = %error,
                                 "помощник прохода цен остановился; его пачки пересчитают остальные соединения"
                             );
                         }
@@ -313,10 +313,6 @@ pub enum CycleFailure {
     Database(#[from] tokio_postgres::Error),
     #[error("база недоступна: {0}")]
     Pool(deadpool_postgres::PoolError),
-}
-
-pub fn describe_failure(failure: &CycleFailure) -> String {
-    failure.to_string()
 }
 
 /// The Russian cause of a failed pricing statement: deadlock, timeout, lost connection, or the server's words.

@@ -2,7 +2,10 @@
 pub mod cycle;
 pub mod scheduler;
 
-pub use cycle::{log_report, run_cycle, CycleReport, CycleRequest, PriceChange, Trigger};
+pub use cycle::{
+    describe_failure_of_database, log_report, run_cycle, CycleFailure, CycleReport, CycleRequest,
+    PriceChange, Trigger,
+};
 pub mod api;
 pub mod bench;
 pub mod types;
