@@ -4,7 +4,6 @@ pub mod scheduler;
 
 pub use cycle::{log_report, run_cycle, CycleReport, CycleRequest, PriceChange, Trigger};
 pub mod api;
-pub mod bench;
 pub mod types;
 
 pub use api::router;
