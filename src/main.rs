@@ -7,7 +7,7 @@ use nedvizhimost::auth::{create_or_promote_moderator, AuthKeys};
 use nedvizhimost::catalog::CatalogCache;
 use nedvizhimost::config::{Settings, SettingsReader};
 use nedvizhimost::pricing::{self, CycleRequest, Trigger};
-use nedvizhimost::{app_with_catalog, db, seed, telemetry, AppState};
+use nedvizhimost::{app_with_catalog, db, jobs, seed, telemetry, AppState};
 
 #[derive(Parser)]
 #[command(
@@ -22,7 +22,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Apply migrations, start the HTTP API and the pricing scheduler (default)
+    /// Apply migrations, start the HTTP API and the minute jobs (default)
     Serve,
     /// Apply pending database migrations and exit
     Migrate,
@@ -178,12 +178,7 @@ async fn serve() -> Result<(), String> {
             .map_err(|error| format!("cannot connect to the database: {error}"))?,
     );
 
-    if settings.pricing.scheduler_enabled {
-        pricing::scheduler::spawn(pool.clone(), settings.pricing.clone());
-        nedvizhimost::bookings::expiry::spawn(pool.clone(), settings.signals.clone());
-    } else {
-        tracing::warn!("pricing scheduler disabled by PRICING_SCHEDULER_ENABLED=false");
-    }
+    jobs::spawn_all(&pool, &settings);
     let state = AppState::new(
         pool,
         settings.pricing.clone(),

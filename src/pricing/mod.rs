@@ -1,6 +1,6 @@
-//! Dynamic pricing: the minute cycle (aggregates + one set-based pass in PostgreSQL), its scheduler and API.
+//! Dynamic pricing: the minute cycle (aggregates + one set-based pass in PostgreSQL) and its API; the job that
+//! runs it every minute is `crate::jobs::pricing`.
 pub mod cycle;
-pub mod scheduler;
 
 pub use cycle::{log_report, run_cycle, CycleReport, CycleRequest, PriceChange, Trigger};
 pub mod api;

@@ -95,7 +95,7 @@ pub async fn run(options: &BenchApiOptions) -> Result<Vec<ScenarioResult>, Strin
     let name = format!("catalog_bench_api_{}", options.apartments);
     let database = ScratchDatabase::prepare(&options.admin, &name, &spec, options.reuse).await?;
     let pool = db::create_pool(database.config().clone(), options.pool_size);
-    // What the pricing scheduler (off here) does every minute: apartment_stats counters (the first time a full
+    // What the pricing job (not running here) does every minute: apartment_stats counters (the first time a full
     // rebuild, which also leaves its pages not all-visible, as the minute-by-minute counter updates do in
     // production) and the cluster_demand summary the map reads.
     eprintln!("[{name}] refresh_demand_aggregates()…");
@@ -132,7 +132,7 @@ pub async fn run(options: &BenchApiOptions) -> Result<Vec<ScenarioResult>, Strin
             continue;
         }
         if scenario.refresh_summary {
-            // The map reads cluster_demand while it is fresh; the scheduler (off here) refreshes it every minute.
+            // The map reads cluster_demand while it is fresh; the pricing job (not here) refreshes it every minute.
             refresh_aggregates(&pool).await?;
         }
         for path in scenario.paths.iter().take(WARM_UP_PATHS) {
@@ -169,7 +169,7 @@ pub async fn run(options: &BenchApiOptions) -> Result<Vec<ScenarioResult>, Strin
     Ok(results)
 }
 
-/// What the scheduler does every minute, then what autovacuum does soon after: every refresh of the
+/// What the pricing job does every minute, then what autovacuum does soon after: every refresh of the
 /// `cluster_demand` materialized view leaves its old rows dead, and autovacuum is off on the CI server, so without
 /// the VACUUM each `--reuse` run would read a summary more bloated than the last.
 async fn refresh_aggregates(pool: &deadpool_postgres::Pool) -> Result<(), String> {

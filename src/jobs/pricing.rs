@@ -1,3 +1,6 @@
+//! The pricing job: one pricing cycle per wall-clock slot of `PRICING_INTERVAL_SECONDS`; replicas tick on the same
+//! slots and the first one to start a slot runs it.
+
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -5,8 +8,8 @@ use deadpool_postgres::Pool;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::cycle::{log_report, run_cycle, CycleReport, CycleRequest, Trigger};
 use crate::config::PricingSettings;
+use crate::pricing::{log_report, run_cycle, CycleReport, CycleRequest, Trigger};
 
 /// Every replica ticks on the same wall-clock boundaries; the slot makes the first one win.
 pub fn slot_of(now: DateTime<Utc>, interval: Duration) -> DateTime<Utc> {
