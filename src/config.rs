@@ -87,7 +87,6 @@ impl DatabaseSettings {
 /// Ceilings set by operations: the database config may tighten them, never exceed them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PricingSettings {
-    pub scheduler_enabled: bool,
     pub interval: Duration,
     pub elasticity_cap: Decimal,
     pub max_shift: Decimal,
@@ -102,7 +101,6 @@ pub struct PricingSettings {
 impl Default for PricingSettings {
     fn default() -> Self {
         Self {
-            scheduler_enabled: true,
             interval: Duration::from_secs(60),
             elasticity_cap: Decimal::new(3, 2),
             max_shift: Decimal::new(7, 2),
@@ -215,6 +213,27 @@ impl Default for CatalogSettings {
     }
 }
 
+/// Which minute jobs `serve` runs (`crate::jobs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobSettings {
+    /// The pricing cycle every `PRICING_INTERVAL_SECONDS`.
+    pub pricing_enabled: bool,
+    /// Overdue pending bookings expire and their apartments go back on sale.
+    pub booking_expiry_enabled: bool,
+    /// Raw events past `VIEWS_LOG_RETENTION_DAYS` and booking idempotency keys past their time to live are deleted.
+    pub event_pruning_enabled: bool,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            pricing_enabled: true,
+            booking_expiry_enabled: true,
+            event_pruning_enabled: true,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub http_port: u16,
@@ -224,6 +243,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub signals: SignalSettings,
     pub catalog: CatalogSettings,
+    pub jobs: JobSettings,
 }
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -440,7 +460,6 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             });
         }
         Ok(PricingSettings {
-            scheduler_enabled: self.parsed("PRICING_SCHEDULER_ENABLED", true)?,
             interval: Duration::from_secs(interval_seconds),
             elasticity_cap: self.fraction("ELASTICITY_CAP", defaults.elasticity_cap)?,
             max_shift: self.fraction("PRICE_MAX_SHIFT", defaults.max_shift)?,
@@ -565,6 +584,30 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             auth: self.auth()?,
             signals: self.signals()?,
             catalog: self.catalog()?,
+            jobs: self.jobs()?,
+        })
+    }
+
+    pub fn jobs(&self) -> Result<JobSettings, ConfigError> {
+        // A deployment that still switches the pricing scheduler off this way must not get it back silently.
+        if self.optional("PRICING_SCHEDULER_ENABLED").is_some() {
+            return Err(ConfigError::Invalid {
+                name: "PRICING_SCHEDULER_ENABLED",
+                reason:
+                    "no longer read: use JOB_PRICING_ENABLED (booking expiry and event pruning: \
+                         JOB_BOOKING_EXPIRY_ENABLED, JOB_EVENT_PRUNING_ENABLED)"
+                        .into(),
+            });
+        }
+        let defaults = JobSettings::default();
+        Ok(JobSettings {
+            pricing_enabled: self.parsed("JOB_PRICING_ENABLED", defaults.pricing_enabled)?,
+            booking_expiry_enabled: self.parsed(
+                "JOB_BOOKING_EXPIRY_ENABLED",
+                defaults.booking_expiry_enabled,
+            )?,
+            event_pruning_enabled: self
+                .parsed("JOB_EVENT_PRUNING_ENABLED", defaults.event_pruning_enabled)?,
         })
     }
 
@@ -640,6 +683,37 @@ mod tests {
         for pairs in bad {
             let error = reader(pairs).catalog().unwrap_err().to_string();
             assert!(error.contains(pairs[0].0), "{error}");
+        }
+    }
+
+    #[test]
+    fn each_job_has_its_own_switch_and_the_old_one_is_refused() {
+        assert_eq!(reader(&[]).jobs().unwrap(), JobSettings::default());
+        let pricing_off = reader(&[("JOB_PRICING_ENABLED", "false")]).jobs().unwrap();
+        assert_eq!(
+            pricing_off,
+            JobSettings {
+                pricing_enabled: false,
+                ..JobSettings::default()
+            }
+        );
+        for (pairs, name) in [
+            (
+                &[("JOB_BOOKING_EXPIRY_ENABLED", "yes")][..],
+                "JOB_BOOKING_EXPIRY_ENABLED",
+            ),
+            (
+                &[("JOB_EVENT_PRUNING_ENABLED", "0")][..],
+                "JOB_EVENT_PRUNING_ENABLED",
+            ),
+            (
+                &[("PRICING_SCHEDULER_ENABLED", "false")][..],
+                "JOB_PRICING_ENABLED",
+            ),
+        ] {
+            let pairs: &'static [(&'static str, &'static str)] = pairs;
+            let error = reader(pairs).jobs().unwrap_err().to_string();
+            assert!(error.contains(name), "{error}");
         }
     }
 

@@ -12,6 +12,7 @@ pub mod events;
 pub mod extract;
 pub mod favourites;
 pub mod health;
+pub mod jobs;
 pub mod map;
 pub mod openapi;
 pub mod pricing;

@@ -1,17 +1,13 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use nedvizhimost::auth::{create_or_promote_moderator, AuthKeys};
-use nedvizhimost::catalog::bench::{self as catalog_bench, BenchApiOptions};
 use nedvizhimost::catalog::CatalogCache;
-use nedvizhimost::config::{Settings, SettingsReader, SignalSettings};
-use nedvizhimost::events::bench::{self as events_bench, EventsBenchOptions};
-use nedvizhimost::pricing::bench::{self, BenchOptions};
+use nedvizhimost::config::{Settings, SettingsReader};
 use nedvizhimost::pricing::{self, CycleRequest, Trigger};
-use nedvizhimost::{app_with_catalog, db, seed, telemetry, AppState};
+use nedvizhimost::{app_with_catalog, db, jobs, seed, telemetry, AppState};
 
 #[derive(Parser)]
 #[command(
@@ -26,7 +22,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Apply migrations, start the HTTP API and the pricing scheduler (default)
+    /// Apply migrations, start the HTTP API and the minute jobs (default)
     Serve,
     /// Apply pending database migrations and exit
     Migrate,
@@ -35,81 +31,6 @@ enum Command {
         /// Show what would change and why, without writing anything
         #[arg(long)]
         dry_run: bool,
-    },
-    /// Benchmark the pricing cycle on synthetic catalogs, each in its own scratch database next to DATABASE_*
-    BenchPricing {
-        /// Catalog sizes to measure, comma-separated
-        #[arg(long, value_delimiter = ',', default_values_t = [10_000, 100_000, 1_000_000])]
-        apartments: Vec<u32>,
-        /// Interest events in the last 24 h per apartment (10 → 10 M events at 1 M apartments)
-        #[arg(long, default_value_t = 10)]
-        events_per_apartment: u32,
-        /// Steady-state minutes to simulate after the first cycle
-        #[arg(long, default_value_t = 5)]
-        steady_cycles: u32,
-        /// Keep the benchmark databases for inspection
-        #[arg(long)]
-        keep: bool,
-    },
-    /// Load-test POST /events:batch on loopback while the pricing cycle runs, in a scratch database next to DATABASE_*
-    BenchEvents {
-        /// Catalog size (apartments)
-        #[arg(long, default_value_t = 100_000)]
-        apartments: u32,
-        /// Interest events in the last 24 h per apartment before the load
-        #[arg(long, default_value_t = 10)]
-        events_per_apartment: u32,
-        /// How long to send batches, seconds
-        #[arg(long, default_value_t = 30)]
-        seconds: u64,
-        /// Concurrent HTTP clients
-        #[arg(long, default_value_t = 4)]
-        concurrency: usize,
-        /// Events per batch (1–1000)
-        #[arg(long, default_value_t = 1000)]
-        batch_size: usize,
-        /// Offered load, events per second across all clients (default: as fast as the server answers)
-        #[arg(long)]
-        rate: Option<u32>,
-        /// Pause between pricing cycles during the load, seconds
-        #[arg(long, default_value_t = 2)]
-        cycle_pause: u64,
-        /// Batches written to the database at once (EVENTS_BATCH_CONCURRENCY of the server under test)
-        #[arg(long, default_value_t = SignalSettings::default().batch_ingest_concurrency)]
-        batch_concurrency: u32,
-        /// Keep the benchmark database for inspection or a later --reuse
-        #[arg(long)]
-        keep: bool,
-        /// Reuse the database kept by an earlier --keep run (no catalog rebuild)
-        #[arg(long)]
-        reuse: bool,
-    },
-    /// Benchmark the public catalog API (search, project card, map) on a synthetic catalog in a scratch database
-    BenchApi {
-        /// Catalog size in apartments
-        #[arg(long, default_value_t = 1_000_000)]
-        apartments: u32,
-        /// Seconds of load per scenario
-        #[arg(long, default_value_t = 20)]
-        seconds: u64,
-        /// Requests in flight at once
-        #[arg(long, default_value_t = 32)]
-        concurrency: usize,
-        /// Database connections of the API under test
-        #[arg(long, default_value_t = 16)]
-        pool_size: usize,
-        /// Keep the benchmark database (catalog_bench_api_<size>) for inspection or --reuse
-        #[arg(long)]
-        keep: bool,
-        /// Reuse a kept benchmark database of the same size instead of building it again
-        #[arg(long)]
-        reuse: bool,
-        /// Load generator: the built-in client, or wrk in its own process (apt-get install wrk)
-        #[arg(long, value_enum, default_value = "builtin")]
-        client: catalog_bench::LoadClient,
-        /// Run only these scenarios (numbers from 1, comma-separated; default: all)
-        #[arg(long, value_delimiter = ',')]
-        scenarios: Vec<usize>,
     },
     /// Create the first moderator, or promote an existing account and set its password
     CreateModerator {
@@ -127,14 +48,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     telemetry::init();
-    match run(Cli::parse().command.unwrap_or(Command::Serve)).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            tracing::error!("{message}");
-            eprintln!("{message}");
-            ExitCode::FAILURE
-        }
-    }
+    telemetry::exit_code(run(Cli::parse().command.unwrap_or(Command::Serve)).await)
 }
 
 async fn run(command: Command) -> Result<(), String> {
@@ -142,75 +56,6 @@ async fn run(command: Command) -> Result<(), String> {
         Command::Serve => serve().await,
         Command::Migrate => run_migrations(&database_config()?).await,
         Command::Reprice { dry_run } => reprice_once(dry_run).await,
-        Command::BenchPricing {
-            apartments,
-            events_per_apartment,
-            steady_cycles,
-            keep,
-        } => {
-            let options = BenchOptions {
-                sizes: apartments,
-                events_per_apartment,
-                steady_cycles,
-                admin: database_config()?,
-                keep_databases: keep,
-            };
-            println!("{}", bench::TABLE_HEADER);
-            bench::run(&options).await.map(|_| ())
-        }
-        Command::BenchEvents {
-            apartments,
-            events_per_apartment,
-            seconds,
-            concurrency,
-            batch_size,
-            rate,
-            cycle_pause,
-            batch_concurrency,
-            keep,
-            reuse,
-        } => {
-            let options = EventsBenchOptions {
-                apartments,
-                events_per_apartment,
-                seconds,
-                concurrency: concurrency.max(1),
-                batch_size: batch_size.clamp(1, nedvizhimost::events::MAX_BATCH_EVENTS),
-                rate,
-                cycle_pause: Duration::from_secs(cycle_pause),
-                batch_concurrency: batch_concurrency.clamp(1, 64),
-                admin: database_config()?,
-                keep_database: keep || reuse,
-                reuse_database: reuse,
-            };
-            let result = events_bench::run(&options).await?;
-            println!("{}", result.summary());
-            Ok(())
-        }
-        Command::BenchApi {
-            apartments,
-            seconds,
-            concurrency,
-            pool_size,
-            keep,
-            reuse,
-            client,
-            scenarios,
-        } => {
-            let options = BenchApiOptions {
-                apartments,
-                seconds,
-                concurrency,
-                pool_size,
-                admin: database_config()?,
-                keep_database: keep,
-                reuse,
-                client,
-                scenarios,
-            };
-            println!("{}", catalog_bench::TABLE_HEADER);
-            catalog_bench::run(&options).await.map(|_| ())
-        }
         Command::CreateModerator {
             email,
             password_file,
@@ -306,7 +151,12 @@ async fn reprice_once(dry_run: bool) -> Result<(), String> {
     };
     let report = pricing::run_cycle(&mut client, &pricing_settings, &request)
         .await
-        .map_err(|error| format!("pricing cycle failed: {error}"))?;
+        .map_err(|error| {
+            format!(
+                "проход цен не удался: {}",
+                pricing::describe_failure_of_database(&error)
+            )
+        })?;
     for change in &report.changes {
         println!(
             "квартира {}: {} → {} ₽. {}",
@@ -333,12 +183,7 @@ async fn serve() -> Result<(), String> {
             .map_err(|error| format!("cannot connect to the database: {error}"))?,
     );
 
-    if settings.pricing.scheduler_enabled {
-        pricing::scheduler::spawn(pool.clone(), settings.pricing.clone());
-        nedvizhimost::bookings::expiry::spawn(pool.clone(), settings.signals.clone());
-    } else {
-        tracing::warn!("pricing scheduler disabled by PRICING_SCHEDULER_ENABLED=false");
-    }
+    jobs::spawn_all(&pool, &settings);
     let state = AppState::new(
         pool,
         settings.pricing.clone(),

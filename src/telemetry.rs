@@ -1,3 +1,5 @@
+use std::process::ExitCode;
+
 use axum::extract::MatchedPath;
 use axum::http::Request;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
@@ -12,6 +14,18 @@ pub fn init() {
         .with_env_filter(filter)
         .with_target(false)
         .try_init();
+}
+
+/// The exit status of a command-line run; a failure is logged and printed to stderr.
+pub fn exit_code(outcome: Result<(), String>) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 type MakeRequestSpan = fn(&Request<axum::body::Body>) -> Span;

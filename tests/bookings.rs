@@ -135,7 +135,7 @@ async fn the_same_idempotency_key_ten_times_makes_one_booking_with_identical_ans
     // The key is remembered for its time to live, then the minute job forgets it.
     let client = app.db.client().await;
     let settings = test_signal_settings();
-    let report = nedvizhimost::bookings::expiry::run_once(&client, &settings)
+    let report = nedvizhimost::jobs::event_pruning::run_once(&client, &settings)
         .await
         .unwrap();
     assert_eq!(report.pruned_idempotency_keys, 0);
@@ -146,7 +146,7 @@ async fn the_same_idempotency_key_ten_times_makes_one_booking_with_identical_ans
         )
         .await
         .unwrap();
-    let report = nedvizhimost::bookings::expiry::run_once(&client, &settings)
+    let report = nedvizhimost::jobs::event_pruning::run_once(&client, &settings)
         .await
         .unwrap();
     assert_eq!(report.pruned_idempotency_keys, 1);
@@ -236,7 +236,7 @@ async fn the_lifecycle_is_recorded_and_the_booked_price_is_locked() {
         )
         .await
         .unwrap();
-    let report = nedvizhimost::bookings::expiry::run_once(&client, &test_signal_settings())
+    let report = nedvizhimost::jobs::booking_expiry::run_once(&client)
         .await
         .unwrap();
     assert_eq!(report.expired_bookings, 0);
@@ -364,7 +364,7 @@ async fn expiry_returns_the_apartment_to_sale_and_the_buyer_cap_holds() {
         )
         .await
         .unwrap();
-    let report = nedvizhimost::bookings::expiry::run_once(&client, &test_signal_settings())
+    let report = nedvizhimost::jobs::booking_expiry::run_once(&client)
         .await
         .unwrap();
     assert_eq!(report.expired_bookings, 1);
@@ -638,7 +638,7 @@ async fn confirmations_racing_the_expiry_job_never_leave_a_confirmed_booking_exp
         let db = app.db.client().await;
         tokio::spawn(async move {
             for _ in 0..20 {
-                nedvizhimost::bookings::expiry::run_once(&db, &test_signal_settings())
+                nedvizhimost::jobs::booking_expiry::run_once(&db)
                     .await
                     .unwrap();
                 tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -651,7 +651,7 @@ async fn confirmations_racing_the_expiry_job_never_leave_a_confirmed_booking_exp
         .map(|response| response.status())
         .collect();
     job.await.unwrap();
-    nedvizhimost::bookings::expiry::run_once(&client, &test_signal_settings())
+    nedvizhimost::jobs::booking_expiry::run_once(&client)
         .await
         .unwrap();
     assert!(statuses
@@ -790,7 +790,7 @@ async fn an_expired_booking_still_blocks_repricing_until_a_day_has_passed() {
         )
         .await
         .unwrap();
-    let report = nedvizhimost::bookings::expiry::run_once(&client, &test_signal_settings())
+    let report = nedvizhimost::jobs::booking_expiry::run_once(&client)
         .await
         .unwrap();
     assert_eq!(report.expired_bookings, 1);

@@ -501,7 +501,7 @@ async fn pruning_removes_only_events_past_retention() {
         )
         .await
         .unwrap();
-    let report = nedvizhimost::bookings::expiry::run_once(&client, &test_signal_settings())
+    let report = nedvizhimost::jobs::event_pruning::run_once(&client, &test_signal_settings())
         .await
         .unwrap();
     assert_eq!(report.pruned_events, 1);

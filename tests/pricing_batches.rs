@@ -14,7 +14,6 @@ use rust_decimal::Decimal;
 
 fn batched(workers: usize) -> PricingSettings {
     PricingSettings {
-        scheduler_enabled: false,
         workers,
         batch_apartments: 1,
         ..PricingSettings::default()
@@ -126,7 +125,10 @@ async fn a_booking_of_an_apartment_the_pass_waits_for_finishes_and_so_does_the_p
     let client = db.client().await;
     assert_eq!(fixtures::current_price(&**client, hot).await, price_before);
     let changed = dynamic_changes_by_apartment(&db).await;
-    assert!(!changed.contains_key(&hot), "a booked apartment is not repriced");
+    assert!(
+        !changed.contains_key(&hot),
+        "a booked apartment is not repriced"
+    );
     assert_eq!(changed.get(&catalog[0][0]), Some(&1));
     assert_eq!(changed.get(&catalog[2][0]), Some(&1));
 }
@@ -195,7 +197,11 @@ async fn a_scheduled_run_that_died_midway_is_continued_by_the_retry_of_its_slot(
     assert_eq!(retry.run_id, Some(run_id), "the slot's run is continued");
     assert_eq!(run_state(&db, run_id).await, ("completed".into(), 3, 3));
     let changed = dynamic_changes_by_apartment(&db).await;
-    assert_eq!(changed.len(), 6, "a hot and a cold apartment in each project");
+    assert_eq!(
+        changed.len(),
+        6,
+        "a hot and a cold apartment in each project"
+    );
     assert!(changed.values().all(|changes| *changes == 1), "{changed:?}");
     for project in &catalog {
         assert_eq!(changed.get(&project[0]), Some(&1));
@@ -220,7 +226,11 @@ async fn a_dead_run_is_marked_interrupted_and_the_next_pass_applies_nothing_twic
 
     assert_eq!(run_state(&db, dead_run).await, ("interrupted".into(), 3, 1));
     assert_ne!(next.run_id, Some(dead_run));
-    assert_eq!(next.changes.len(), 4, "the two projects the dead run did not reach");
+    assert_eq!(
+        next.changes.len(),
+        4,
+        "the two projects the dead run did not reach"
+    );
     assert_eq!(
         next.decisions.get("cooldown"),
         Some(&2),

@@ -324,7 +324,7 @@ async fn the_scheduler_survives_the_database_going_away_and_coming_back() {
         interval: Duration::from_secs(1),
         ..PricingSettings::default()
     };
-    let scheduler = pricing::scheduler::spawn(pool.clone(), settings);
+    let scheduler = nedvizhimost::jobs::pricing::spawn(pool.clone(), settings);
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert!(
         !scheduler.is_finished(),

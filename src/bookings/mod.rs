@@ -3,7 +3,6 @@
 //! Lock order everywhere: the buyer (creation only), then the apartment, then the booking — the same order as
 //! `expire_overdue_bookings`, so two writers never wait for each other in a circle.
 
-pub mod expiry;
 mod types;
 
 use axum::extract::State;

@@ -1,7 +1,6 @@
 //! What the public catalog endpoints share: the filter set of `/apartments`, `/projects` and `/map/projects`,
 //! a small SQL builder for them, the enums of the catalog and the moderation flow of projects and apartments.
 
-pub mod bench;
 pub mod cabinet;
 pub mod cache;
 pub mod filters;

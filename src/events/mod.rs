@@ -1,6 +1,5 @@
 //! Interest events: views, call-back leads, the batch endpoint of the front end and flood flagging.
 
-pub mod bench;
 mod types;
 
 use std::time::Duration;

@@ -171,11 +171,7 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        Self::spawn_with(PricingSettings {
-            scheduler_enabled: false,
-            ..PricingSettings::default()
-        })
-        .await
+        Self::spawn_with(PricingSettings::default()).await
     }
 
     pub async fn spawn_with(pricing: PricingSettings) -> Self {
@@ -184,14 +180,7 @@ impl TestApp {
 
     /// Default pricing (scheduler off) with custom token lifetimes or login limits.
     pub async fn spawn_with_auth(auth: AuthSettings) -> Self {
-        Self::spawn_with_settings(
-            PricingSettings {
-                scheduler_enabled: false,
-                ..PricingSettings::default()
-            },
-            auth,
-        )
-        .await
+        Self::spawn_with_settings(PricingSettings::default(), auth).await
     }
 
     pub async fn spawn_with_settings(pricing: PricingSettings, auth: AuthSettings) -> Self {
@@ -200,15 +189,7 @@ impl TestApp {
 
     /// Default pricing and auth with custom demand-signal and booking settings.
     pub async fn spawn_with_signals(signals: SignalSettings) -> Self {
-        Self::spawn_full(
-            PricingSettings {
-                scheduler_enabled: false,
-                ..PricingSettings::default()
-            },
-            AuthSettings::default(),
-            signals,
-        )
-        .await
+        Self::spawn_full(PricingSettings::default(), AuthSettings::default(), signals).await
     }
 
     pub async fn spawn_full(
@@ -222,10 +203,7 @@ impl TestApp {
     /// Default pricing, auth and signals with custom catalog settings (the `total` cache, the map summary).
     pub async fn spawn_with_catalog(catalog: CatalogSettings) -> Self {
         Self::spawn_with_everything(
-            PricingSettings {
-                scheduler_enabled: false,
-                ..PricingSettings::default()
-            },
+            PricingSettings::default(),
             AuthSettings::default(),
             test_signal_settings(),
             catalog,

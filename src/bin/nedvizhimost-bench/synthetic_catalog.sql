@@ -1,6 +1,7 @@
--- Synthetic catalog for bench-pricing: {apartments} apartments in clusters of ~100 (project × rooms, 4 room
+-- Synthetic catalog of the benchmarks: {apartments} apartments in clusters of ~100 (project × rooms, 4 room
 -- types per project), {events} interest events spread over the 24 h before {now} with skewed popularity (a few
--- hot apartments, a long cold tail). Placeholders are filled by bench.rs with numbers only. Deterministic: setseed.
+-- hot apartments, a long cold tail). Placeholders are filled by synthetic_catalog.rs (numbers and one
+-- timestamp only). Deterministic: setseed.
 SELECT setseed(0.42);
 
 INSERT INTO users (email, password_hash, display_name)

@@ -1,23 +1,26 @@
-//! `bench-events`: the batch endpoint under load on loopback, with the pricing cycle running alongside.
+//! `nedvizhimost-bench events`: the batch endpoint under load on loopback, with the pricing cycle alongside.
 //!
-//! A scratch database gets the synthetic catalog of `bench-pricing`; the real router is served on 127.0.0.1 and
-//! `concurrency` clients post batches of `batch_size` views (random apartments, a million random visitors, so
-//! nobody is flagged) over keep-alive HTTP/1.1 connections for `seconds`. Meanwhile the minute pricing cycle
-//! (aggregates + pass) runs back to back with a short pause, and its durations are recorded.
+//! A scratch database gets the synthetic catalog; the real router is served on 127.0.0.1 and `concurrency`
+//! clients post batches of `batch_size` views (random apartments, a million random visitors, so nobody is
+//! flagged) over keep-alive HTTP/1.1 connections for `seconds`. Meanwhile the minute pricing cycle (aggregates +
+//! pass) runs back to back with a short pause, and its durations are recorded.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DurationRound, TimeDelta, Utc};
+use nedvizhimost::auth::AuthKeys;
+use nedvizhimost::config::{AuthSettings, PricingSettings, Secret, SignalSettings};
+use nedvizhimost::pricing::{run_cycle, CycleRequest, Trigger};
+use nedvizhimost::{app, db, AppState};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use crate::auth::AuthKeys;
-use crate::config::{AuthSettings, PricingSettings, Secret, SignalSettings};
-use crate::pricing::{run_cycle, CycleRequest, Trigger};
-use crate::{app, db, AppState};
+use crate::loopback_server::LoopbackServer;
+use crate::synthetic_catalog::{
+    settle_after_mass_reprice, simulated_now, CatalogSpec, Geography, ScratchDatabase,
+};
 
 pub struct EventsBenchOptions {
     pub apartments: u32,
@@ -82,45 +85,24 @@ impl EventsBenchResult {
 const BENCH_SERVICE_TOKEN: &str = "bench-events-service-token-0123456789abcdef";
 
 pub async fn run(options: &EventsBenchOptions) -> Result<EventsBenchResult, String> {
-    let name = "signals_bench_events";
-    let (admin, connection) = options
-        .admin
-        .connect(tokio_postgres::NoTls)
-        .await
-        .map_err(|error| format!("connect to the maintenance database: {error}"))?;
-    tokio::spawn(connection);
-    if !options.reuse_database {
-        for statement in [
-            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            format!("CREATE DATABASE {name}"),
-        ] {
-            admin
-                .batch_execute(&statement)
-                .await
-                .map_err(|error| db::describe_error(&error))?;
-        }
-    }
-    let mut config = options.admin.clone();
-    config.dbname(name);
-    db::migrate(&config)
-        .await
-        .map_err(|error| error.to_string())?;
-    let pool = db::create_pool(config, options.concurrency + 2);
+    let spec = CatalogSpec {
+        apartments: options.apartments,
+        events: options
+            .apartments
+            .saturating_mul(options.events_per_apartment),
+        now: simulated_now(),
+        geography: Geography::Moscow,
+    };
+    let database = ScratchDatabase::prepare(
+        &options.admin,
+        "signals_bench_events",
+        &spec,
+        options.reuse_database,
+    )
+    .await?;
+    let pool = db::create_pool(database.config().clone(), options.concurrency + 2);
     let mut pricing_client = pool.get().await.map_err(|error| error.to_string())?;
     let settings = PricingSettings::default();
-    if !options.reuse_database {
-        let events = options
-            .apartments
-            .saturating_mul(options.events_per_apartment);
-        eprintln!(
-            "building the catalog: {} apartments, {events} events…",
-            options.apartments
-        );
-        let base =
-            Utc::now().duration_trunc(TimeDelta::minutes(1)).unwrap() - TimeDelta::minutes(10);
-        crate::pricing::bench::build_catalog(&pricing_client, options.apartments, events, base)
-            .await?;
-    }
     // Brings the aggregates up to the clock (on a reused database: hours of simulated time may have passed).
     let first = run_cycle(
         &mut pricing_client,
@@ -133,7 +115,7 @@ pub async fn run(options: &EventsBenchOptions) -> Result<EventsBenchResult, Stri
         "first pricing cycle before the load: {}",
         first.summary_line()
     );
-    crate::pricing::bench::settle_after_mass_reprice(&pricing_client, "bench-events").await?;
+    settle_after_mass_reprice(&pricing_client, "events").await?;
     let apartments: i64 = pricing_client
         .query_one("SELECT count(*) FROM apartments", &[])
         .await
@@ -154,17 +136,8 @@ pub async fn run(options: &EventsBenchOptions) -> Result<EventsBenchResult, Stri
             ..SignalSettings::default()
         },
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|error| error.to_string())?;
-    let address = listener.local_addr().map_err(|error| error.to_string())?;
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app(state).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
+    let server = LoopbackServer::start(app(state)).await?;
+    let address = server.address;
 
     let stop = Arc::new(AtomicBool::new(false));
     let pricing_stop = stop.clone();
@@ -241,14 +214,9 @@ pub async fn run(options: &EventsBenchOptions) -> Result<EventsBenchResult, Stri
     let elapsed = started.elapsed();
     stop.store(true, Ordering::Relaxed);
     let pricing_cycles = pricing.await.map_err(|error| error.to_string())?;
-    server.abort();
+    server.stop().await;
     drop(pool);
-    if !options.keep_database {
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await
-            .map_err(|error| db::describe_error(&error))?;
-    }
+    database.finish(options.keep_database).await?;
     latencies.sort();
     let percentile = |fraction: f64| {
         latencies

@@ -1,13 +1,16 @@
-//! `bench-pricing`: builds a synthetic catalog in its own database and times the minute cycle on it.
-use std::time::{Duration, Instant};
+//! `nedvizhimost-bench pricing`: times the minute cycle on synthetic catalogs, each in a scratch database.
+use std::time::Duration;
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
+use nedvizhimost::config::PricingSettings;
+use nedvizhimost::db;
+use nedvizhimost::pricing::{run_cycle, CycleReport, CycleRequest, Trigger};
 
-use super::cycle::{run_cycle, CycleReport, CycleRequest, Trigger};
-use crate::config::PricingSettings;
-use crate::db;
+use crate::synthetic_catalog::{
+    settle_after_mass_reprice, simulated_now, CatalogSpec, Geography, ScratchDatabase,
+};
 
-pub struct BenchOptions {
+pub struct PricingBenchOptions {
     pub sizes: Vec<u32>,
     pub events_per_apartment: u32,
     pub steady_cycles: u32,
@@ -20,7 +23,6 @@ pub struct BenchOptions {
 pub struct BenchResult {
     pub apartments: u32,
     pub events: u32,
-    pub catalog_build: Duration,
     pub first: CycleReport,
     pub steady: Vec<CycleReport>,
 }
@@ -57,7 +59,7 @@ impl BenchResult {
 
 pub const TABLE_HEADER: &str = "| квартир | событий за 24 ч | 1-й цикл: агрегаты, мс | 1-й цикл: проход, мс | изменено | минута: агрегаты, мс | минута: проход, мс | минута: всего, мс | изменено |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
 
-pub async fn run(options: &BenchOptions) -> Result<Vec<BenchResult>, String> {
+pub async fn run(options: &PricingBenchOptions) -> Result<Vec<BenchResult>, String> {
     let mut results = Vec::new();
     for &apartments in &options.sizes {
         let result = bench_one(options, apartments).await?;
@@ -67,38 +69,19 @@ pub async fn run(options: &BenchOptions) -> Result<Vec<BenchResult>, String> {
     Ok(results)
 }
 
-async fn bench_one(options: &BenchOptions, apartments: u32) -> Result<BenchResult, String> {
+async fn bench_one(options: &PricingBenchOptions, apartments: u32) -> Result<BenchResult, String> {
     let events = apartments.saturating_mul(options.events_per_apartment);
+    let base = simulated_now();
+    let spec = CatalogSpec {
+        apartments,
+        events,
+        now: base,
+        geography: Geography::Moscow,
+    };
     let name = format!("nedv_bench_{apartments}");
-    let (admin, connection) = options
-        .admin
-        .connect(tokio_postgres::NoTls)
-        .await
-        .map_err(|error| format!("connect to the maintenance database: {error}"))?;
-    tokio::spawn(connection);
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        admin
-            .batch_execute(&statement)
-            .await
-            .map_err(|error| db::describe_error(&error))?;
-    }
-    let mut config = options.admin.clone();
-    config.dbname(&name);
-    db::migrate(&config)
-        .await
-        .map_err(|error| error.to_string())?;
-    let pool = db::create_pool(config, 2);
+    let database = ScratchDatabase::prepare(&options.admin, &name, &spec, false).await?;
+    let pool = db::create_pool(database.config().clone(), 2);
     let mut client = pool.get().await.map_err(|error| error.to_string())?;
-
-    // Simulated time runs ten minutes behind the clock so that the minutes we add are never "in the future".
-    let base = Utc::now().duration_trunc(TimeDelta::minutes(1)).unwrap() - TimeDelta::minutes(10);
-    eprintln!("[{apartments}] building the catalog: {apartments} apartments, {events} events…");
-    let started = Instant::now();
-    build_catalog(&client, apartments, events, base).await?;
-    let catalog_build = started.elapsed();
 
     let settings = PricingSettings::default();
     let at = |minute: i64| -> CycleRequest {
@@ -124,57 +107,13 @@ async fn bench_one(options: &BenchOptions, apartments: u32) -> Result<BenchResul
     }
     drop(client);
     drop(pool);
-    if !options.keep_databases {
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await
-            .map_err(|error| db::describe_error(&error))?;
-    }
+    database.finish(options.keep_databases).await?;
     Ok(BenchResult {
         apartments,
         events,
-        catalog_build,
         first,
         steady,
     })
-}
-
-/// Fills an empty, migrated database with the synthetic catalog of `bench_catalog.sql`: `apartments` apartments
-/// and `events` interest events over the 24 h before `now`.
-pub async fn build_catalog(
-    client: &tokio_postgres::Client,
-    apartments: u32,
-    events: u32,
-    now: DateTime<Utc>,
-) -> Result<(), String> {
-    let script = include_str!("bench_catalog.sql")
-        .replace("{apartments}", &apartments.to_string())
-        .replace("{events}", &events.to_string())
-        .replace("{now}", &format!("'{}'", now.to_rfc3339()));
-    client
-        .batch_execute(&script)
-        .await
-        .map_err(|error| db::describe_error(&error))
-}
-
-/// The first pass leaves one dead row version per changed price in `apartments` and `apartment_stats` (~580 k at
-/// 1 M apartments). In service autovacuum removes them within a minute or two (`apartment_stats` is vacuumed at
-/// 2 % dead rows, V8); the benchmark does the same deterministically, so that "steady" means steady. Until then
-/// every full read of `apartment_stats` also reads the dead versions (~2.2 s instead of ~1.5 s per minute at 1 M).
-pub async fn settle_after_mass_reprice(
-    client: &deadpool_postgres::Object,
-    label: impl std::fmt::Display,
-) -> Result<(), String> {
-    let started = Instant::now();
-    client
-        .batch_execute("VACUUM (ANALYZE) apartments, apartment_stats, price_history")
-        .await
-        .map_err(|error| db::describe_error(&error))?;
-    eprintln!(
-        "[{label}] VACUUM after the mass re-price (what autovacuum does next): {} ms",
-        started.elapsed().as_millis()
-    );
-    Ok(())
 }
 
 async fn add_minute_of_events(

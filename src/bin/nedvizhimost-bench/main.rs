@@ -1,0 +1,195 @@
+//! Load tools of «Недвижимость 4.0», kept out of the product binary:
+//! `cargo run --release --features bench --bin nedvizhimost-bench -- pricing|events|api [flags]`.
+//! Every benchmark builds its synthetic catalog in a scratch database next to the one of `DATABASE_*`.
+
+mod api;
+mod events;
+mod loopback_server;
+mod pricing;
+mod synthetic_catalog;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use nedvizhimost::config::{SettingsReader, SignalSettings};
+use nedvizhimost::telemetry;
+
+#[derive(Parser)]
+#[command(
+    name = "nedvizhimost-bench",
+    version,
+    about = "Недвижимость 4.0: нагрузочные тесты на синтетическом каталоге"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Benchmark the pricing cycle on synthetic catalogs, each in its own scratch database
+    Pricing {
+        /// Catalog sizes to measure, comma-separated
+        #[arg(long, value_delimiter = ',', default_values_t = [10_000, 100_000, 1_000_000])]
+        apartments: Vec<u32>,
+        /// Interest events in the last 24 h per apartment (10 → 10 M events at 1 M apartments)
+        #[arg(long, default_value_t = 10)]
+        events_per_apartment: u32,
+        /// Steady-state minutes to simulate after the first cycle
+        #[arg(long, default_value_t = 5)]
+        steady_cycles: u32,
+        /// Keep the benchmark databases for inspection
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Load-test POST /events:batch on loopback while the pricing cycle runs, in a scratch database
+    Events {
+        /// Catalog size (apartments)
+        #[arg(long, default_value_t = 100_000)]
+        apartments: u32,
+        /// Interest events in the last 24 h per apartment before the load
+        #[arg(long, default_value_t = 10)]
+        events_per_apartment: u32,
+        /// How long to send batches, seconds
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// Concurrent HTTP clients
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Events per batch (1–1000)
+        #[arg(long, default_value_t = 1000)]
+        batch_size: usize,
+        /// Offered load, events per second across all clients (default: as fast as the server answers)
+        #[arg(long)]
+        rate: Option<u32>,
+        /// Pause between pricing cycles during the load, seconds
+        #[arg(long, default_value_t = 2)]
+        cycle_pause: u64,
+        /// Batches written to the database at once (EVENTS_BATCH_CONCURRENCY of the server under test)
+        #[arg(long, default_value_t = SignalSettings::default().batch_ingest_concurrency)]
+        batch_concurrency: u32,
+        /// Keep the benchmark database for inspection or a later --reuse
+        #[arg(long)]
+        keep: bool,
+        /// Reuse the database kept by an earlier --keep run (no catalog rebuild)
+        #[arg(long)]
+        reuse: bool,
+    },
+    /// Benchmark the public catalog API (search, project card, map) on a synthetic catalog in a scratch database
+    Api {
+        /// Catalog size in apartments
+        #[arg(long, default_value_t = 1_000_000)]
+        apartments: u32,
+        /// Seconds of load per scenario
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Requests in flight at once
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Database connections of the API under test
+        #[arg(long, default_value_t = 16)]
+        pool_size: usize,
+        /// Keep the benchmark database (catalog_bench_api_<size>) for inspection or --reuse
+        #[arg(long)]
+        keep: bool,
+        /// Reuse a kept benchmark database of the same size instead of building it again
+        #[arg(long)]
+        reuse: bool,
+        /// Load generator: the built-in client, or wrk in its own process (apt-get install wrk)
+        #[arg(long, value_enum, default_value = "builtin")]
+        client: api::LoadClient,
+        /// Run only these scenarios (numbers from 1, comma-separated; default: all)
+        #[arg(long, value_delimiter = ',')]
+        scenarios: Vec<usize>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    telemetry::init();
+    telemetry::exit_code(run(Cli::parse().command).await)
+}
+
+async fn run(command: Command) -> Result<(), String> {
+    let admin = maintenance_database()?;
+    match command {
+        Command::Pricing {
+            apartments,
+            events_per_apartment,
+            steady_cycles,
+            keep,
+        } => {
+            let options = pricing::PricingBenchOptions {
+                sizes: apartments,
+                events_per_apartment,
+                steady_cycles,
+                admin,
+                keep_databases: keep,
+            };
+            println!("{}", pricing::TABLE_HEADER);
+            pricing::run(&options).await.map(drop)
+        }
+        Command::Events {
+            apartments,
+            events_per_apartment,
+            seconds,
+            concurrency,
+            batch_size,
+            rate,
+            cycle_pause,
+            batch_concurrency,
+            keep,
+            reuse,
+        } => {
+            let options = events::EventsBenchOptions {
+                apartments,
+                events_per_apartment,
+                seconds,
+                concurrency: concurrency.max(1),
+                batch_size: batch_size.clamp(1, nedvizhimost::events::MAX_BATCH_EVENTS),
+                rate,
+                cycle_pause: Duration::from_secs(cycle_pause),
+                batch_concurrency: batch_concurrency.clamp(1, 64),
+                admin,
+                keep_database: keep || reuse,
+                reuse_database: reuse,
+            };
+            let result = events::run(&options).await?;
+            println!("{}", result.summary());
+            Ok(())
+        }
+        Command::Api {
+            apartments,
+            seconds,
+            concurrency,
+            pool_size,
+            keep,
+            reuse,
+            client,
+            scenarios,
+        } => {
+            let options = api::BenchApiOptions {
+                apartments,
+                seconds,
+                concurrency,
+                pool_size,
+                admin,
+                keep_database: keep,
+                reuse,
+                client,
+                scenarios,
+            };
+            println!("{}", api::TABLE_HEADER);
+            api::run(&options).await.map(drop)
+        }
+    }
+}
+
+/// The database of `DATABASE_*`: scratch databases are created next to it and dropped from it.
+fn maintenance_database() -> Result<tokio_postgres::Config, String> {
+    SettingsReader::from_env()
+        .database()
+        .and_then(|database| database.to_pg_config())
+        .map_err(|error| error.to_string())
+}

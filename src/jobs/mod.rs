@@ -1,0 +1,63 @@
+//! The minute jobs of `serve`: the pricing cycle, booking expiry and event pruning, each switched on or off by
+//! its own `JOB_*_ENABLED` setting. A failed run is logged and retried at the next tick; it never stops the job
+//! or the HTTP server.
+
+pub mod booking_expiry;
+pub mod event_pruning;
+pub mod pricing;
+
+use std::future::Future;
+use std::time::Duration;
+
+use deadpool_postgres::{Object, Pool};
+use tokio::task::JoinHandle;
+use tokio::time::MissedTickBehavior;
+
+use crate::config::Settings;
+
+/// Starts every enabled job; a disabled one is named in a warning.
+pub fn spawn_all(pool: &Pool, settings: &Settings) {
+    let jobs = &settings.jobs;
+    if jobs.pricing_enabled {
+        pricing::spawn(pool.clone(), settings.pricing.clone());
+    } else {
+        tracing::warn!("pricing job disabled by JOB_PRICING_ENABLED=false");
+    }
+    if jobs.booking_expiry_enabled {
+        booking_expiry::spawn(pool.clone());
+    } else {
+        tracing::warn!("booking expiry job disabled by JOB_BOOKING_EXPIRY_ENABLED=false");
+    }
+    if jobs.event_pruning_enabled {
+        event_pruning::spawn(pool.clone(), settings.signals.clone());
+    } else {
+        tracing::warn!("event pruning job disabled by JOB_EVENT_PRUNING_ENABLED=false");
+    }
+}
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// Runs `run` on a pooled connection at once and then every minute until the task is aborted.
+fn spawn_every_minute<Run, Outcome>(job: &'static str, pool: Pool, run: Run) -> JoinHandle<()>
+where
+    Run: Fn(Object) -> Outcome + Send + 'static,
+    Outcome: Future<Output = Result<(), tokio_postgres::Error>> + Send,
+{
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(MINUTE);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        tracing::info!(job, "minute job started");
+        loop {
+            ticker.tick().await;
+            let outcome = match pool.get().await {
+                Ok(client) => run(client)
+                    .await
+                    .map_err(|error| crate::db::describe_error(&error)),
+                Err(error) => Err(format!("database unavailable: {error}")),
+            };
+            if let Err(error) = outcome {
+                tracing::error!(job, error = %error, "minute job failed; retrying next minute");
+            }
+        }
+    })
+}
