@@ -1,6 +1,4 @@
-mod common;
-
-use common::TestDb;
+use crate::helpers::TestDb;
 use nedvizhimost::seed::{count_rows, seed_demo, SeedOutcome, TableCounts};
 use nedvizhimost::validation::{validate_inn, validate_ogrn};
 

@@ -1,6 +1,4 @@
-mod common;
-
-use common::{send_concurrently, TestApp};
+use crate::helpers::{send_concurrently, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

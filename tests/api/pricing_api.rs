@@ -1,8 +1,7 @@
 //! The pricing REST API over real HTTP: configuration with scopes and ceilings, runs, history, rollback.
-mod common;
 
-use common::fixtures::{self, ApartmentSpec};
-use common::TestApp;
+use crate::helpers::fixtures::{self, ApartmentSpec};
+use crate::helpers::TestApp;
 use serde_json::{json, Value};
 
 struct Market {

@@ -1,7 +1,6 @@
 //! Favourites: idempotent add and remove for buyers, the list, and the `favourite` interest event.
-mod common;
 
-use common::TestApp;
+use crate::helpers::TestApp;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -135,7 +134,7 @@ async fn concurrent_adds_of_the_same_favourite_all_succeed_and_add_once() {
     let requests = (0..20)
         .map(|_| app.request(Method::PUT, &path, Some(&buyer)))
         .collect();
-    let responses = common::send_concurrently(requests).await;
+    let responses = crate::helpers::send_concurrently(requests).await;
     let mut added = 0;
     let mut dates = std::collections::HashSet::new();
     for response in responses {

@@ -2,10 +2,9 @@
 //! the same errors, the same RESTRICT / CASCADE on delete; and a real pass keeps every copy of the price in step.
 //! V10 moved the copies and checks of every other writer to row-level triggers that the pass and the rollback skip:
 //! the rollback and multi-row edits keep the copies in step as well.
-mod common;
 
-use common::fixtures::{self, ApartmentSpec};
-use common::TestDb;
+use crate::helpers::fixtures::{self, ApartmentSpec};
+use crate::helpers::TestDb;
 use nedvizhimost::config::PricingSettings;
 use nedvizhimost::pricing::{self, CycleRequest, Trigger};
 use rust_decimal::Decimal;

@@ -1,9 +1,8 @@
 //! Online booking: one winner under concurrency, idempotency, the lifecycle, expiry, the buyer cap and the
 //! pricing guard.
-mod common;
 
-use common::fixtures::{self, ApartmentSpec};
-use common::{send_concurrently, test_signal_settings, CatalogRows, TestApp};
+use crate::helpers::fixtures::{self, ApartmentSpec};
+use crate::helpers::{send_concurrently, test_signal_settings, CatalogRows, TestApp};
 use nedvizhimost::config::SignalSettings;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -469,8 +468,12 @@ async fn decision(client: &deadpool_postgres::Object, apartment_id: i64) -> Stri
 async fn a_booking_through_the_api_blocks_repricing_for_a_day_even_when_cancelled() {
     let app = TestApp::spawn().await;
     let client = app.db.client().await;
-    let developer_id =
-        fixtures::developer(&**client, &common::random_inn(), &common::random_ogrn()).await;
+    let developer_id = fixtures::developer(
+        &**client,
+        &crate::helpers::random_inn(),
+        &crate::helpers::random_ogrn(),
+    )
+    .await;
     let (_, building_id) = fixtures::project(&**client, developer_id, "ЖК Спрос").await;
     for _ in 0..2 {
         let neighbour =
@@ -764,8 +767,12 @@ async fn the_partial_unique_index_answers_409_when_the_apartment_status_lies() {
 async fn an_expired_booking_still_blocks_repricing_until_a_day_has_passed() {
     let app = TestApp::spawn().await;
     let client = app.db.client().await;
-    let developer_id =
-        fixtures::developer(&**client, &common::random_inn(), &common::random_ogrn()).await;
+    let developer_id = fixtures::developer(
+        &**client,
+        &crate::helpers::random_inn(),
+        &crate::helpers::random_ogrn(),
+    )
+    .await;
     let (_, building_id) = fixtures::project(&**client, developer_id, "ЖК Истёкший").await;
     for _ in 0..2 {
         let neighbour =

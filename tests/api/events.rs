@@ -1,8 +1,7 @@
 //! Interest events: views with the dedup window, leads, the batch endpoint, flood flagging and its effect on demand.
-mod common;
 
-use common::fixtures::{self, ApartmentSpec};
-use common::{test_signal_settings, TestApp, TEST_SERVICE_TOKEN};
+use crate::helpers::fixtures::{self, ApartmentSpec};
+use crate::helpers::{test_signal_settings, TestApp, TEST_SERVICE_TOKEN};
 use nedvizhimost::config::SignalSettings;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -10,8 +9,12 @@ use serde_json::{json, Value};
 /// A published project with `count` published apartments; returns (developer id, apartment ids).
 async fn published_apartments(app: &TestApp, count: usize) -> (i64, Vec<i64>) {
     let client = app.db.client().await;
-    let developer_id =
-        fixtures::developer(&**client, &common::random_inn(), &common::random_ogrn()).await;
+    let developer_id = fixtures::developer(
+        &**client,
+        &crate::helpers::random_inn(),
+        &crate::helpers::random_ogrn(),
+    )
+    .await;
     let (_, building_id) = fixtures::project(&**client, developer_id, "ЖК События").await;
     let mut ids = Vec::new();
     for _ in 0..count {
@@ -147,7 +150,7 @@ async fn concurrent_views_of_one_viewer_count_once() {
                 .json(&json!({"visitor_id": "racer"}))
         })
         .collect();
-    let responses = common::send_concurrently(requests).await;
+    let responses = crate::helpers::send_concurrently(requests).await;
     let mut counted = 0;
     for response in responses {
         assert_eq!(response.status(), StatusCode::ACCEPTED);

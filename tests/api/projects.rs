@@ -1,7 +1,5 @@
-mod common;
-
-use common::catalog::seed;
-use common::TestApp;
+use crate::helpers::catalog::seed;
+use crate::helpers::TestApp;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

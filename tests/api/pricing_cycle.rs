@@ -1,11 +1,10 @@
 //! The minute cycle as a whole: incremental aggregates, concurrency, dry runs, rollback, the scheduler.
-mod common;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::fixtures::{self, rub, ApartmentSpec};
-use common::TestDb;
+use crate::helpers::fixtures::{self, rub, ApartmentSpec};
+use crate::helpers::TestDb;
 use nedvizhimost::config::PricingSettings;
 use nedvizhimost::pricing::{self, CycleRequest, Trigger};
 use rust_decimal::Decimal;
@@ -309,7 +308,7 @@ async fn rollback_restores_exactly_the_still_current_prices_and_twice_is_a_no_op
 async fn the_scheduler_survives_the_database_going_away_and_coming_back() {
     let db = TestDb::new().await;
     catalog(&db).await;
-    let admin = common::connect(&common::admin_config()).await;
+    let admin = crate::helpers::connect(&crate::helpers::admin_config()).await;
     let block = format!("ALTER DATABASE {} ALLOW_CONNECTIONS false", db.name);
     let unblock = format!("ALTER DATABASE {} ALLOW_CONNECTIONS true", db.name);
     let kick = format!(

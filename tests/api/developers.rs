@@ -1,6 +1,4 @@
-mod common;
-
-use common::{random_inn, random_ogrn, TestApp, TEST_PASSWORD};
+use crate::helpers::{random_inn, random_ogrn, TestApp, TEST_PASSWORD};
 use nedvizhimost::auth::{
     apartment_of_company, apartment_of_company_for_update, building_of_company, project_of_company,
     CurrentUser, Role,

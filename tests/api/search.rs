@@ -1,9 +1,7 @@
-mod common;
-
 use std::time::Duration;
 
-use common::catalog::{seed, Catalog};
-use common::TestApp;
+use crate::helpers::catalog::{seed, Catalog};
+use crate::helpers::TestApp;
 use nedvizhimost::config::CatalogSettings;
 use reqwest::StatusCode;
 use serde_json::Value;

@@ -1,8 +1,7 @@
 //! Every pricing rule of MISSION.md at its boundary, against the real `reprice_apartments`.
-mod common;
 
-use common::fixtures::{self, rub, ApartmentSpec};
-use common::TestDb;
+use crate::helpers::fixtures::{self, rub, ApartmentSpec};
+use crate::helpers::TestDb;
 use rust_decimal::Decimal;
 
 /// A cluster (one project, one room count) with two neighbours of 10 views each, so the cluster median is

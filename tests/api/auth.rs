@@ -1,10 +1,8 @@
-mod common;
-
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::helpers::{TestApp, TEST_JWT_SECRET, TEST_PASSWORD};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use common::{TestApp, TEST_JWT_SECRET, TEST_PASSWORD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use nedvizhimost::config::AuthSettings;
 use reqwest::StatusCode;

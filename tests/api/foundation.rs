@@ -1,10 +1,9 @@
 //! The ground every other area stands on: schema, migrations, configuration, errors, readiness, OpenAPI.
-mod common;
 
 use std::collections::HashMap;
 
+use crate::helpers::{TestApp, TestDb};
 use axum::response::IntoResponse;
-use common::{TestApp, TestDb};
 use nedvizhimost::config::{AuthSettings, ConfigError, PricingSettings, Secret, SettingsReader};
 use nedvizhimost::error::AppError;
 use nedvizhimost::{app, db, AppState};
@@ -12,7 +11,7 @@ use serde_json::Value;
 
 #[tokio::test]
 async fn migrations_apply_on_an_empty_database_and_a_second_run_is_a_no_op() {
-    let admin = common::connect(&common::admin_config()).await;
+    let admin = crate::helpers::connect(&crate::helpers::admin_config()).await;
     let name = format!(
         "nedv_test_{}_empty{:04x}",
         std::time::SystemTime::now()
@@ -25,7 +24,7 @@ async fn migrations_apply_on_an_empty_database_and_a_second_run_is_a_no_op() {
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .await
         .unwrap();
-    let mut config = common::admin_config();
+    let mut config = crate::helpers::admin_config();
     config.dbname(&name);
     let first = db::migrate(&config).await.unwrap();
     assert!(first.len() >= 3, "{first:?}");
@@ -257,8 +256,9 @@ async fn every_table_of_the_request_exists_with_its_named_columns_and_comments()
 async fn constraint_violations_answer_409_or_422_naming_the_field() {
     let db = TestDb::new().await;
     let client = db.client().await;
-    let developer = common::fixtures::developer(&**client, "7707083893", "1027700132195").await;
-    let (_, building) = common::fixtures::project(&**client, developer, "ЖК").await;
+    let developer =
+        crate::helpers::fixtures::developer(&**client, "7707083893", "1027700132195").await;
+    let (_, building) = crate::helpers::fixtures::project(&**client, developer, "ЖК").await;
     let cases = [
         (
             "INSERT INTO developers (name, legal_name, inn, ogrn) VALUES ('x', 'x', '7707083893', '1027700132196')",
@@ -310,7 +310,7 @@ fn test_state(pool: deadpool_postgres::Pool) -> AppState {
         pool,
         PricingSettings::default(),
         nedvizhimost::auth::AuthKeys::new(
-            &Secret::new(common::TEST_JWT_SECRET),
+            &Secret::new(crate::helpers::TEST_JWT_SECRET),
             AuthSettings::default(),
         ),
         nedvizhimost::config::SignalSettings::default(),
@@ -326,7 +326,7 @@ async fn serve(state: AppState) -> String {
 
 #[tokio::test]
 async fn ready_answers_503_when_the_database_is_down_or_not_migrated() {
-    let mut unreachable = common::admin_config();
+    let mut unreachable = crate::helpers::admin_config();
     unreachable
         .port(1)
         .connect_timeout(std::time::Duration::from_secs(2));
@@ -345,7 +345,11 @@ async fn ready_answers_503_when_the_database_is_down_or_not_migrated() {
         200
     );
 
-    let base = serve(test_state(db::create_pool(common::admin_config(), 1))).await;
+    let base = serve(test_state(db::create_pool(
+        crate::helpers::admin_config(),
+        1,
+    )))
+    .await;
     let response = reqwest::get(format!("{base}/ready")).await.unwrap();
     assert_eq!(
         response.status(),
