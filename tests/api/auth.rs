@@ -447,12 +447,14 @@ async fn a_successful_login_clears_its_own_failures() {
 
 #[tokio::test]
 async fn too_many_failed_logins_from_one_address_answer_429() {
-    let app = TestApp::spawn_with_auth(AuthSettings {
-        login_failures_per_email: 100,
-        login_failures_per_ip: 3,
-        ..AuthSettings::default()
-    })
-    .await;
+    let app = TestApp::builder()
+        .auth(AuthSettings {
+            login_failures_per_email: 100,
+            login_failures_per_ip: 3,
+            ..AuthSettings::default()
+        })
+        .spawn()
+        .await;
     for n in 0..3 {
         let response = app
             .login(&format!("spray{n}@example.ru"), "Один-пароль-для-всех")
@@ -491,11 +493,13 @@ async fn forwarded_for_counts_only_behind_a_trusted_proxy() {
         login_failures_per_ip: 2,
         ..AuthSettings::default()
     };
-    let trusting = TestApp::spawn_with_auth(AuthSettings {
-        trust_forwarded_for: true,
-        ..limits.clone()
-    })
-    .await;
+    let trusting = TestApp::builder()
+        .auth(AuthSettings {
+            trust_forwarded_for: true,
+            ..limits.clone()
+        })
+        .spawn()
+        .await;
     let first_hop = "203.0.113.7, 10.0.0.1";
     assert_eq!(login_from(&trusting, first_hop, "a@example.ru").await, 401);
     assert_eq!(login_from(&trusting, first_hop, "b@example.ru").await, 401);
@@ -506,7 +510,7 @@ async fn forwarded_for_counts_only_behind_a_trusted_proxy() {
         "another client behind the same proxy is not locked"
     );
 
-    let direct = TestApp::spawn_with_auth(limits).await;
+    let direct = TestApp::builder().auth(limits).spawn().await;
     assert_eq!(
         login_from(&direct, "203.0.113.1", "a@example.ru").await,
         401

@@ -326,11 +326,13 @@ async fn the_lifecycle_is_recorded_and_the_booked_price_is_locked() {
 
 #[tokio::test]
 async fn expiry_returns_the_apartment_to_sale_and_the_buyer_cap_holds() {
-    let app = TestApp::spawn_with_signals(SignalSettings {
-        buyer_max_active_bookings: 1,
-        ..test_signal_settings()
-    })
-    .await;
+    let app = TestApp::builder()
+        .signals(SignalSettings {
+            buyer_max_active_bookings: 1,
+            ..test_signal_settings()
+        })
+        .spawn()
+        .await;
     let (developer, developer_id, rows) = developer_with_apartment(&app, "owner@expiry.ru").await;
     let second = app.insert_catalog(developer_id).await;
     app.publish_catalog(&second).await;
@@ -559,11 +561,13 @@ async fn a_malformed_id_in_the_path_is_a_problem_json_field_error() {
 
 #[tokio::test]
 async fn the_buyer_cap_holds_under_concurrent_bookings_of_different_apartments() {
-    let app = TestApp::spawn_with_signals(SignalSettings {
-        buyer_max_active_bookings: 2,
-        ..test_signal_settings()
-    })
-    .await;
+    let app = TestApp::builder()
+        .signals(SignalSettings {
+            buyer_max_active_bookings: 2,
+            ..test_signal_settings()
+        })
+        .spawn()
+        .await;
     let (_, developer_id) = app.developer_with_company("owner@cap.ru", "ГК Лимит").await;
     let (_, buyer) = app.quick_buyer("buyer@cap.ru").await;
     let mut requests = Vec::new();

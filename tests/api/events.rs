@@ -281,11 +281,13 @@ async fn the_batch_answers_per_item_and_only_the_front_end_or_a_moderator_may_se
 
 #[tokio::test]
 async fn a_flooding_visitor_is_flagged_excluded_from_demand_and_visible_to_moderators() {
-    let app = TestApp::spawn_with_signals(SignalSettings {
-        flood_events_per_minute: 5,
-        ..test_signal_settings()
-    })
-    .await;
+    let app = TestApp::builder()
+        .signals(SignalSettings {
+            flood_events_per_minute: 5,
+            ..test_signal_settings()
+        })
+        .spawn()
+        .await;
     let (_, apartments) = published_apartments(&app, 1).await;
     let apartment = apartments[0];
     assert_eq!(
@@ -745,11 +747,13 @@ async fn leads_of_a_flagged_visitor_are_excluded_from_demand_until_unflagged() {
 
 #[tokio::test]
 async fn anonymous_views_and_leads_are_limited_per_client_address() {
-    let app = TestApp::spawn_with_signals(SignalSettings {
-        anonymous_events_per_ip_per_minute: 3,
-        ..test_signal_settings()
-    })
-    .await;
+    let app = TestApp::builder()
+        .signals(SignalSettings {
+            anonymous_events_per_ip_per_minute: 3,
+            ..test_signal_settings()
+        })
+        .spawn()
+        .await;
     let (_, apartments) = published_apartments(&app, 1).await;
     let apartment = apartments[0];
     // The counter is per calendar minute: do not start right before it turns.
@@ -797,11 +801,13 @@ async fn anonymous_views_and_leads_are_limited_per_client_address() {
 
 #[tokio::test]
 async fn batches_beyond_the_writer_limit_wait_for_a_free_writer() {
-    let app = TestApp::spawn_with_signals(SignalSettings {
-        batch_ingest_concurrency: 1,
-        ..test_signal_settings()
-    })
-    .await;
+    let app = TestApp::builder()
+        .signals(SignalSettings {
+            batch_ingest_concurrency: 1,
+            ..test_signal_settings()
+        })
+        .spawn()
+        .await;
     let (_, apartments) = published_apartments(&app, 1).await;
     let apartment = apartments[0];
 

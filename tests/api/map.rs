@@ -244,11 +244,13 @@ async fn the_summary_map_matches_the_exact_path_on_a_refreshed_catalog() {
 
 #[tokio::test]
 async fn a_stale_or_disabled_summary_falls_back_to_the_exact_path() {
-    let app = TestApp::spawn_with_catalog(CatalogSettings {
-        map_summary_max_age: Duration::ZERO,
-        ..CatalogSettings::default()
-    })
-    .await;
+    let app = TestApp::builder()
+        .catalog(CatalogSettings {
+            map_summary_max_age: Duration::ZERO,
+            ..CatalogSettings::default()
+        })
+        .spawn()
+        .await;
     let catalog = seed(&app.db.client().await).await;
     refresh_summary(&app).await;
     let client = app.db.client().await;
@@ -267,11 +269,13 @@ async fn a_stale_or_disabled_summary_falls_back_to_the_exact_path() {
     );
 
     // A summary older than MAP_SUMMARY_MAX_AGE_SECONDS (the pricing cycle stopped) is not used.
-    let app = TestApp::spawn_with_catalog(CatalogSettings {
-        map_summary_max_age: Duration::from_secs(1),
-        ..CatalogSettings::default()
-    })
-    .await;
+    let app = TestApp::builder()
+        .catalog(CatalogSettings {
+            map_summary_max_age: Duration::from_secs(1),
+            ..CatalogSettings::default()
+        })
+        .spawn()
+        .await;
     let catalog = seed(&app.db.client().await).await;
     refresh_summary(&app).await;
     app.db

@@ -343,11 +343,13 @@ async fn region_search_by_the_price_index_matches_the_catalog_view_path() {
 
 #[tokio::test]
 async fn total_is_cached_per_filter_set_for_the_ttl_and_the_page_stays_fresh() {
-    let app = TestApp::spawn_with_catalog(CatalogSettings {
-        total_cache_ttl: Duration::from_secs(2),
-        ..CatalogSettings::default()
-    })
-    .await;
+    let app = TestApp::builder()
+        .catalog(CatalogSettings {
+            total_cache_ttl: Duration::from_secs(2),
+            ..CatalogSettings::default()
+        })
+        .spawn()
+        .await;
     let catalog = seed(&app.db.client().await).await;
     let fast = "region=RU-MOW&rooms=2";
     let slow = "region=RU-MOW&rooms=2&floor_min=-5";
@@ -401,11 +403,13 @@ async fn zero_ttl_counts_every_total() {
 
 #[tokio::test]
 async fn past_three_quarters_of_the_ttl_the_total_is_recounted_in_the_background() {
-    let app = TestApp::spawn_with_catalog(CatalogSettings {
-        total_cache_ttl: Duration::from_secs(4),
-        ..CatalogSettings::default()
-    })
-    .await;
+    let app = TestApp::builder()
+        .catalog(CatalogSettings {
+            total_cache_ttl: Duration::from_secs(4),
+            ..CatalogSettings::default()
+        })
+        .spawn()
+        .await;
     let catalog = seed(&app.db.client().await).await;
     for query in [
         "region=RU-MOW&rooms=2",

@@ -1,5 +1,4 @@
 //! A small public catalog written straight in SQL, with hand-computable answers for search, project and map tests.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 
