@@ -31,7 +31,7 @@ async fn seeded() -> (TestDb, TableCounts) {
 }
 
 async fn count(db: &TestDb, sql: &str) -> i64 {
-    db.client().await.query_one(sql, &[]).await.unwrap().get(0)
+    db.scalar(sql, &[]).await
 }
 
 #[tokio::test]

@@ -119,4 +119,14 @@ impl TestApp {
             company["id"].as_i64().unwrap(),
         )
     }
+
+    /// The id of the user with this email, whatever its case.
+    pub async fn user_id(&self, email: &str) -> i64 {
+        self.db
+            .scalar(
+                "SELECT id FROM users WHERE lower(email) = lower($1)",
+                &[&email],
+            )
+            .await
+    }
 }

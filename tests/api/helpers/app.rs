@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use nedvizhimost::auth::AuthKeys;
+use nedvizhimost::bookings::expiry::MaintenanceReport;
 use nedvizhimost::catalog::CatalogCache;
 use nedvizhimost::config::{
     AuthSettings, CatalogSettings, PricingSettings, Secret, SignalSettings,
@@ -181,9 +182,30 @@ impl TestApp {
             .unwrap()
     }
 
+    pub async fn put_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> reqwest::Response {
+        self.request(reqwest::Method::PUT, path, token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn delete_with(&self, path: &str, token: Option<&str>) -> reqwest::Response {
         self.request(reqwest::Method::DELETE, path, token)
             .send()
+            .await
+            .unwrap()
+    }
+
+    /// One run of the minute maintenance job (booking expiry, pruning) with the test signal settings.
+    pub async fn run_maintenance(&self) -> MaintenanceReport {
+        let client = self.db.client().await;
+        nedvizhimost::bookings::expiry::run_once(&client, &test_signal_settings())
             .await
             .unwrap()
     }

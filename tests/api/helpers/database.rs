@@ -186,6 +186,22 @@ impl TestDb {
             .get(0)
     }
 
+    /// The first column of every row `sql` returns, in order.
+    pub async fn column<T: FromSqlOwned>(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Vec<T> {
+        self.client()
+            .await
+            .query(sql, params)
+            .await
+            .unwrap_or_else(|error| panic!("{sql}: {error}"))
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
+    }
+
     /// Runs one statement; the number of rows it changed.
     pub async fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> u64 {
         self.client()
