@@ -29,7 +29,7 @@ pub fn test_signal_settings() -> SignalSettings {
 
 /// Catalog settings of every `TestApp` unless a test asks otherwise: no `total` cache (tests change the catalog
 /// and search again at once), the map summary as in production.
-pub fn test_catalog_settings() -> CatalogSettings {
+fn test_catalog_settings() -> CatalogSettings {
     CatalogSettings {
         total_cache_ttl: Duration::ZERO,
         ..CatalogSettings::default()
