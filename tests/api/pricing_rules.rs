@@ -1,8 +1,7 @@
 //! Every pricing rule of MISSION.md at its boundary, against the real `reprice_apartments`.
-mod common;
 
-use common::fixtures::{self, rub, ApartmentSpec};
-use common::TestDb;
+use crate::helpers::fixtures::{self, rub, ApartmentSpec};
+use crate::helpers::TestDb;
 use rust_decimal::Decimal;
 
 /// A cluster (one project, one room count) with two neighbours of 10 views each, so the cluster median is
@@ -336,16 +335,13 @@ async fn booked_sold_and_unpublished_apartments_are_not_priced() {
         fixtures::views(&**client, id, 100).await;
     }
     scenario.run().await;
-    let evaluated: Vec<i64> = client
-        .query(
+    let evaluated: Vec<i64> = scenario
+        .db
+        .column(
             "SELECT apartment_id FROM reprice_apartments(p_dry_run => true)",
             &[],
         )
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+        .await;
     for id in [booked, sold, draft] {
         assert!(
             !evaluated.contains(&id),
@@ -442,14 +438,12 @@ async fn plural_forms_and_signs_read_correctly() {
         (101, "101 просмотр"),
         (111, "111 просмотров"),
     ] {
-        let text: String = client
-            .query_one(
+        let text: String = db
+            .scalar(
                 "SELECT ru_plural($1, 'просмотр', 'просмотра', 'просмотров')",
                 &[&(count as i64)],
             )
-            .await
-            .unwrap()
-            .get(0);
+            .await;
         assert_eq!(text, expected);
     }
     for (count, day, lead, booking) in [
@@ -481,36 +475,30 @@ async fn plural_forms_and_signs_read_correctly() {
         ("100", "101.5", "+1,5 %"),
         ("10300000", "10000000", "−2,9 %"),
     ] {
-        let text: String = client
-            .query_one(
+        let text: String = db
+            .scalar(
                 "SELECT format_percent_change($1, $2)",
                 &[&rub(old), &rub(new)],
             )
-            .await
-            .unwrap()
-            .get(0);
+            .await;
         assert_eq!(text, expected);
     }
-    let text: String = client
-        .query_one(
+    let text: String = db
+        .scalar(
             "SELECT pricing_explanation('raise', 100, 102, 34, 2, 1, 20, 14, 0.07, 1::smallint, 1)",
             &[],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(
         text,
         "Цена изменилась +2 % из-за высокого спроса (34 просмотра, 2 лида, 1 бронь за 24 ч)"
     );
-    let text: String = client
-        .query_one(
+    let text: String = db
+        .scalar(
             "SELECT pricing_explanation('lower', 100, 97, 2, 0, 0, 21, 14, 0.07, 1::smallint, -1)",
             &[],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(
         text,
         "Цена изменилась −3 % из-за низкого спроса (2 просмотра за 24 ч, 21 день на сайте)"

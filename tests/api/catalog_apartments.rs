@@ -1,18 +1,6 @@
-mod common;
-
-use common::{send_concurrently, TestApp};
+use crate::helpers::{error_fields, send_concurrently, Problem, TestApp, PROBLEM_JSON};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-async fn fields(response: reqwest::Response) -> Vec<String> {
-    let body: Value = response.json().await.unwrap();
-    body["errors"]
-        .as_array()
-        .unwrap_or(&vec![])
-        .iter()
-        .map(|error| error["field"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 struct Cabinet {
     app: TestApp,
@@ -112,7 +100,7 @@ async fn apartments_are_validated_moderated_and_priced_by_their_developer() {
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        fields(response).await,
+        error_fields(response).await,
         [
             "floor",
             "area_living",
@@ -143,7 +131,7 @@ async fn apartments_are_validated_moderated_and_priced_by_their_developer() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
-    assert_eq!(fields(response).await, ["code"]);
+    assert_eq!(error_fields(response).await, ["code"]);
     assert_eq!(total(&app, &format!("project_id={project}")).await, 0);
 
     app.post_json(
@@ -173,23 +161,21 @@ async fn apartments_are_validated_moderated_and_priced_by_their_developer() {
     assert_eq!(changed["current_price"], "12600000.00");
     assert_eq!(changed["last_change"]["reason"], "manual");
     assert_eq!(changed["last_change"]["change_percent"], "5.00");
-    let client = app.db.client().await;
-    let row = client
-        .query_one(
-            "SELECT count(*), max(changed_by) FROM price_history WHERE apartment_id = $1 AND reason = 'manual'",
+    let manual_changes: i64 = app
+        .db
+        .scalar(
+            "SELECT count(*) FROM price_history WHERE apartment_id = $1 AND reason = 'manual'",
             &[&id],
         )
-        .await
-        .unwrap();
-    assert_eq!(row.get::<_, i64>(0), 1);
-    let cooldown: bool = client
-        .query_one(
+        .await;
+    assert_eq!(manual_changes, 1);
+    let cooldown: bool = app
+        .db
+        .scalar(
             "SELECT price_changed_at > now() - interval '1 minute' FROM apartment_stats WHERE apartment_id = $1",
             &[&id],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert!(
         cooldown,
         "a manual price change starts the pricing cooldown"
@@ -253,15 +239,14 @@ async fn bulk_upsert_applies_everything_or_nothing() {
     assert_eq!(result["updated"][0]["code"], "A2");
     assert_eq!(result["prices_changed"], 1);
     let client = app.db.client().await;
-    let history: i64 = client
-        .query_one(
+    let history: i64 = app
+        .db
+        .scalar(
             "SELECT count(*) FROM price_history h JOIN apartments a ON a.id = h.apartment_id
               WHERE a.code = 'A2' AND h.reason = 'manual' AND h.new_price = 6300000",
             &[],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(history, 1);
 
     // A later upload without `status` keeps A2 booked (like PATCH); a new row without it is for sale.
@@ -288,11 +273,7 @@ async fn bulk_upsert_applies_everything_or_nothing() {
     );
 
     let (_, other_company) = app.developer_with_company("dev@other.ru", "Другой").await;
-    let before: i64 = client
-        .query_one("SELECT count(*) FROM apartments", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let before: i64 = app.db.scalar("SELECT count(*) FROM apartments", &[]).await;
     let response = put(json!({"apartments": [
         row(building, "A5", 5, "5000000"),
         row(building, "A6", 99, "5000000"),
@@ -303,7 +284,7 @@ async fn bulk_upsert_applies_everything_or_nothing() {
     .unwrap();
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        fields(response).await,
+        error_fields(response).await,
         [
             "apartments[1].floor",
             "apartments[2].code",
@@ -311,26 +292,19 @@ async fn bulk_upsert_applies_everything_or_nothing() {
             "apartments[3].current_price"
         ]
     );
-    let after: i64 = client
-        .query_one("SELECT count(*) FROM apartments", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let after: i64 = app.db.scalar("SELECT count(*) FROM apartments", &[]).await;
     assert_eq!(after, before, "nothing is half-applied");
 
     let response = app
-        .request(
-            reqwest::Method::PUT,
+        .put_json(
             &format!("/developers/{other_company}/apartments:bulk"),
             Some(&token),
+            &json!({"apartments": [row(building, "X", 1, "1000000")]}),
         )
-        .json(&json!({"apartments": [row(building, "X", 1, "1000000")]}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let response = put(json!({"apartments": []})).await.unwrap();
-    assert_eq!(fields(response).await, ["apartments"]);
+    assert_eq!(error_fields(response).await, ["apartments"]);
 }
 
 #[tokio::test]
@@ -358,15 +332,12 @@ async fn bulk_takes_five_thousand_apartments_in_one_request() {
             > 1024 * 1024
     );
     let response = app
-        .request(
-            reqwest::Method::PUT,
+        .put_json(
             &format!("/developers/{company}/apartments:bulk"),
             Some(&token),
+            &json!({"apartments": rows}),
         )
-        .json(&json!({"apartments": rows}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let result: Value = response.json().await.unwrap();
     assert_eq!(result["created"].as_array().unwrap().len(), 5_000);
@@ -619,28 +590,21 @@ async fn bulk_rejects_control_characters_naming_the_row_and_field() {
     rows[4_000]["code"] = json!("N\u{0}4000");
     rows[3_999]["layout_image_url"] = json!("https://cdn.sever.ru/\u{0}.png");
     let response = app
-        .request(
-            reqwest::Method::PUT,
+        .put_json(
             &format!("/developers/{company}/apartments:bulk"),
             Some(&token),
+            &json!({"apartments": rows}),
         )
-        .json(&json!({"apartments": rows}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        fields(response).await,
+        error_fields(response).await,
         ["apartments[3999].layout_image_url", "apartments[4000].code"]
     );
     let written: i64 = app
         .db
-        .client()
-        .await
-        .query_one("SELECT count(*) FROM apartments WHERE code LIKE 'N%'", &[])
-        .await
-        .unwrap()
-        .get(0);
+        .scalar("SELECT count(*) FROM apartments WHERE code LIKE 'N%'", &[])
+        .await;
     assert_eq!(written, 0, "nothing is half-applied");
 }
 
@@ -657,32 +621,29 @@ async fn bulk_keeps_the_price_of_a_sold_apartment_like_patch_does() {
     let mut sold = row(building, "S1", 1, "5000000");
     sold["status"] = json!("sold");
     let response = app
-        .request(reqwest::Method::PUT, &path, Some(&token))
-        .json(&json!({"apartments": [sold.clone()]}))
-        .send()
-        .await
-        .unwrap();
+        .put_json(&path, Some(&token), &json!({"apartments": [sold.clone()]}))
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     sold["current_price"] = json!("4000000");
     let response = app
-        .request(reqwest::Method::PUT, &path, Some(&token))
-        .json(&json!({"apartments": [row(building, "S2", 1, "5000000"), sold]}))
-        .send()
-        .await
-        .unwrap();
+        .put_json(
+            &path,
+            Some(&token),
+            &json!({"apartments": [row(building, "S2", 1, "5000000"), sold]}),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(fields(response).await, ["apartments[1].current_price"]);
-    let client = app.db.client().await;
-    let prices: Vec<String> = client
-        .query(
+    assert_eq!(
+        error_fields(response).await,
+        ["apartments[1].current_price"]
+    );
+    let prices: Vec<String> = app
+        .db
+        .column(
             "SELECT code || ':' || current_price::text FROM apartments WHERE code IN ('S1', 'S2') ORDER BY code",
             &[],
         )
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+        .await;
     assert_eq!(prices, ["S1:5000000.00"], "nothing is applied, S2 included");
 }
 
@@ -707,16 +668,9 @@ async fn a_malformed_id_in_a_catalog_path_is_a_problem_json_field_error() {
             .send()
             .await
             .unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{path}"
-        );
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/problem+json",
-            "{path}"
-        );
-        assert_eq!(fields(response).await, ["id"], "{path}");
+        let problem = Problem::read(response).await;
+        assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert_eq!(problem.content_type, PROBLEM_JSON, "{path}");
+        assert_eq!(problem.fields(), ["id"], "{path}");
     }
 }

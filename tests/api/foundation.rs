@@ -1,10 +1,12 @@
 //! The ground every other area stands on: schema, migrations, configuration, errors, readiness, OpenAPI.
-mod common;
 
 use std::collections::HashMap;
 
+use crate::helpers::{
+    admin_config, connect, content_type, fixtures, unix_seconds, TestApp, TestDb, PROBLEM_JSON,
+    TEST_JWT_SECRET,
+};
 use axum::response::IntoResponse;
-use common::{TestApp, TestDb};
 use nedvizhimost::config::{AuthSettings, ConfigError, PricingSettings, Secret, SettingsReader};
 use nedvizhimost::error::AppError;
 use nedvizhimost::{app, db, AppState};
@@ -12,20 +14,17 @@ use serde_json::Value;
 
 #[tokio::test]
 async fn migrations_apply_on_an_empty_database_and_a_second_run_is_a_no_op() {
-    let admin = common::connect(&common::admin_config()).await;
+    let admin = connect(&admin_config()).await;
     let name = format!(
         "nedv_test_{}_empty{:04x}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
+        unix_seconds(),
         rand::random::<u16>()
     );
     admin
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .await
         .unwrap();
-    let mut config = common::admin_config();
+    let mut config = admin_config();
     config.dbname(&name);
     let first = db::migrate(&config).await.unwrap();
     assert!(first.len() >= 3, "{first:?}");
@@ -41,7 +40,6 @@ async fn migrations_apply_on_an_empty_database_and_a_second_run_is_a_no_op() {
 #[tokio::test]
 async fn every_table_of_the_request_exists_with_its_named_columns_and_comments() {
     let db = TestDb::new().await;
-    let client = db.client().await;
     let expected: HashMap<&str, &[&str]> = HashMap::from([
         (
             "users",
@@ -195,16 +193,12 @@ async fn every_table_of_the_request_exists_with_its_named_columns_and_comments()
         ),
     ]);
     for (table, columns) in &expected {
-        let present: Vec<String> = client
-            .query(
+        let present: Vec<String> = db
+            .column(
                 "SELECT column_name::text FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1",
                 &[table],
             )
-            .await
-            .unwrap()
-            .iter()
-            .map(|row| row.get(0))
-            .collect();
+            .await;
         for column in *columns {
             assert!(
                 present.iter().any(|name| name == column),
@@ -212,8 +206,8 @@ async fn every_table_of_the_request_exists_with_its_named_columns_and_comments()
             );
         }
     }
-    let uncommented: Vec<String> = client
-        .query(
+    let uncommented: Vec<String> = db
+        .column(
             "SELECT c.relname || coalesce('.' || a.attname, '')
              FROM pg_class c
              JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
@@ -226,27 +220,21 @@ async fn every_table_of_the_request_exists_with_its_named_columns_and_comments()
             &[],
         )
         .await
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
+        .into_iter()
         .filter(|name: &String| name.contains('.') || !name.is_empty())
         .collect();
     assert!(
         uncommented.is_empty(),
         "tables or columns without COMMENT ON: {uncommented:?}"
     );
-    let functions_without_comment: Vec<String> = client
-        .query(
+    let functions_without_comment: Vec<String> = db
+        .column(
             "SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'public'
              LEFT JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
              WHERE d.objid IS NULL AND obj_description(p.oid, 'pg_proc') IS NULL",
             &[],
         )
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+        .await;
     assert!(
         functions_without_comment.is_empty(),
         "functions without COMMENT ON: {functions_without_comment:?}"
@@ -257,8 +245,8 @@ async fn every_table_of_the_request_exists_with_its_named_columns_and_comments()
 async fn constraint_violations_answer_409_or_422_naming_the_field() {
     let db = TestDb::new().await;
     let client = db.client().await;
-    let developer = common::fixtures::developer(&**client, "7707083893", "1027700132195").await;
-    let (_, building) = common::fixtures::project(&**client, developer, "ЖК").await;
+    let developer = fixtures::developer(&**client, "7707083893", "1027700132195").await;
+    let (_, building) = fixtures::project(&**client, developer, "ЖК").await;
     let cases = [
         (
             "INSERT INTO developers (name, legal_name, inn, ogrn) VALUES ('x', 'x', '7707083893', '1027700132196')",
@@ -292,10 +280,7 @@ async fn constraint_violations_answer_409_or_422_naming_the_field() {
         };
         let response = AppError::from(error).into_response();
         assert_eq!(response.status().as_u16(), status, "{sql}");
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/problem+json"
-        );
+        assert_eq!(response.headers()["content-type"], PROBLEM_JSON);
         let body = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .unwrap();
@@ -309,10 +294,7 @@ fn test_state(pool: deadpool_postgres::Pool) -> AppState {
     AppState::new(
         pool,
         PricingSettings::default(),
-        nedvizhimost::auth::AuthKeys::new(
-            &Secret::new(common::TEST_JWT_SECRET),
-            AuthSettings::default(),
-        ),
+        nedvizhimost::auth::AuthKeys::new(&Secret::new(TEST_JWT_SECRET), AuthSettings::default()),
         nedvizhimost::config::SignalSettings::default(),
     )
 }
@@ -326,17 +308,14 @@ async fn serve(state: AppState) -> String {
 
 #[tokio::test]
 async fn ready_answers_503_when_the_database_is_down_or_not_migrated() {
-    let mut unreachable = common::admin_config();
+    let mut unreachable = admin_config();
     unreachable
         .port(1)
         .connect_timeout(std::time::Duration::from_secs(2));
     let base = serve(test_state(db::create_pool(unreachable, 1))).await;
     let response = reqwest::get(format!("{base}/ready")).await.unwrap();
     assert_eq!(response.status(), 503);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(content_type(&response), PROBLEM_JSON);
     assert_eq!(
         reqwest::get(format!("{base}/health"))
             .await
@@ -345,7 +324,7 @@ async fn ready_answers_503_when_the_database_is_down_or_not_migrated() {
         200
     );
 
-    let base = serve(test_state(db::create_pool(common::admin_config(), 1))).await;
+    let base = serve(test_state(db::create_pool(admin_config(), 1))).await;
     let response = reqwest::get(format!("{base}/ready")).await.unwrap();
     assert_eq!(
         response.status(),
@@ -421,10 +400,7 @@ async fn oversized_and_malformed_bodies_are_4xx_problems() {
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(content_type(&response), PROBLEM_JSON);
     let response = app
         .request(reqwest::Method::PUT, "/pricing/config", Some(&moderator))
         .body("{}")

@@ -1,9 +1,11 @@
 //! Online booking: one winner under concurrency, idempotency, the lifecycle, expiry, the buyer cap and the
 //! pricing guard.
-mod common;
 
-use common::fixtures::{self, ApartmentSpec};
-use common::{send_concurrently, test_signal_settings, CatalogRows, TestApp};
+use crate::helpers::fixtures::{self, ApartmentSpec};
+use crate::helpers::{
+    content_type, random_inn, random_ogrn, send_concurrently, test_signal_settings, CatalogRows,
+    Problem, TestApp, TestDb, PROBLEM_JSON,
+};
 use nedvizhimost::config::SignalSettings;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -25,28 +27,20 @@ fn book(app: &TestApp, apartment_id: i64, token: &str) -> reqwest::RequestBuilde
 
 async fn apartment_status(app: &TestApp, apartment_id: i64) -> String {
     app.db
-        .client()
-        .await
-        .query_one(
+        .scalar(
             "SELECT status::text FROM apartments WHERE id = $1",
             &[&apartment_id],
         )
         .await
-        .unwrap()
-        .get(0)
 }
 
 async fn active_bookings(app: &TestApp, apartment_id: i64) -> i64 {
     app.db
-        .client()
-        .await
-        .query_one(
+        .scalar(
             "SELECT count(*) FROM bookings WHERE apartment_id = $1 AND status IN ('pending', 'confirmed')",
             &[&apartment_id],
         )
         .await
-        .unwrap()
-        .get(0)
 }
 
 fn actions(booking: &Value) -> Vec<String> {
@@ -74,10 +68,7 @@ async fn a_hundred_concurrent_bookings_of_one_apartment_have_exactly_one_winner(
         match response.status() {
             StatusCode::CREATED => created += 1,
             StatusCode::CONFLICT => {
-                assert_eq!(
-                    response.headers()["content-type"],
-                    "application/problem+json"
-                );
+                assert_eq!(content_type(&response), PROBLEM_JSON);
                 conflicts += 1;
             }
             other => panic!("unexpected {other}: {}", response.text().await.unwrap()),
@@ -109,14 +100,7 @@ async fn the_same_idempotency_key_ten_times_makes_one_booking_with_identical_ans
         bodies.push(response.text().await.unwrap());
     }
     assert!(bodies.iter().all(|body| body == &bodies[0]), "{bodies:#?}");
-    let count: i64 = app
-        .db
-        .client()
-        .await
-        .query_one("SELECT count(*) FROM bookings", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let count: i64 = app.db.scalar("SELECT count(*) FROM bookings", &[]).await;
     assert_eq!(count, 1);
 
     let different_body = app
@@ -128,33 +112,26 @@ async fn the_same_idempotency_key_ten_times_makes_one_booking_with_identical_ans
         .send()
         .await
         .unwrap();
-    assert_eq!(different_body.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let problem: Value = different_body.json().await.unwrap();
-    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+    let problem = Problem::read(different_body).await;
+    assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem.first_field(), "Idempotency-Key");
 
     // The key is remembered for its time to live, then the minute job forgets it.
-    let client = app.db.client().await;
     let settings = test_signal_settings();
-    let report = nedvizhimost::jobs::event_pruning::run_once(&client, &settings)
-        .await
-        .unwrap();
+    let report = app.run_event_pruning().await;
     assert_eq!(report.pruned_idempotency_keys, 0);
-    client
+    app.db
         .execute(
             "UPDATE booking_idempotency_keys SET created_at = now() - $1::float8 * interval '1 second' - interval '1 minute'",
             &[&settings.idempotency_key_ttl.as_secs_f64()],
         )
-        .await
-        .unwrap();
-    let report = nedvizhimost::jobs::event_pruning::run_once(&client, &settings)
-        .await
-        .unwrap();
+        .await;
+    let report = app.run_event_pruning().await;
     assert_eq!(report.pruned_idempotency_keys, 1);
-    let keys: i64 = client
-        .query_one("SELECT count(*) FROM booking_idempotency_keys", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let keys: i64 = app
+        .db
+        .scalar("SELECT count(*) FROM booking_idempotency_keys", &[])
+        .await;
     assert_eq!(keys, 0);
 }
 
@@ -178,14 +155,11 @@ async fn the_lifecycle_is_recorded_and_the_booked_price_is_locked() {
     assert_eq!(actions(&booking), ["created"]);
 
     app.db
-        .client()
-        .await
         .execute(
             "UPDATE apartments SET current_price = 9900000 WHERE id = $1",
             &[&rows.apartment_id],
         )
-        .await
-        .unwrap();
+        .await;
     let seen: Value = app
         .get_with(&format!("/bookings/{id}"), Some(&developer))
         .await
@@ -228,17 +202,13 @@ async fn the_lifecycle_is_recorded_and_the_booked_price_is_locked() {
     );
 
     // A confirmed booking never expires.
-    let client = app.db.client().await;
-    client
+    app.db
         .execute(
             "UPDATE bookings SET booked_at = now() - interval '3 days', expires_at = now() - interval '1 day' WHERE id = $1",
             &[&id],
         )
-        .await
-        .unwrap();
-    let report = nedvizhimost::jobs::booking_expiry::run_once(&client)
-        .await
-        .unwrap();
+        .await;
+    let report = app.run_booking_expiry().await;
     assert_eq!(report.expired_bookings, 0);
 
     let sold = app
@@ -327,11 +297,13 @@ async fn the_lifecycle_is_recorded_and_the_booked_price_is_locked() {
 
 #[tokio::test]
 async fn expiry_returns_the_apartment_to_sale_and_the_buyer_cap_holds() {
-    let app = TestApp::spawn_with_signals(SignalSettings {
-        buyer_max_active_bookings: 1,
-        ..test_signal_settings()
-    })
-    .await;
+    let app = TestApp::builder()
+        .signals(SignalSettings {
+            buyer_max_active_bookings: 1,
+            ..test_signal_settings()
+        })
+        .spawn()
+        .await;
     let (developer, developer_id, rows) = developer_with_apartment(&app, "owner@expiry.ru").await;
     let second = app.insert_catalog(developer_id).await;
     app.publish_catalog(&second).await;
@@ -349,24 +321,17 @@ async fn expiry_returns_the_apartment_to_sale_and_the_buyer_cap_holds() {
         .send()
         .await
         .unwrap();
-    assert_eq!(capped.status(), StatusCode::CONFLICT);
-    let problem: Value = capped.json().await.unwrap();
-    assert!(problem["detail"]
-        .as_str()
-        .unwrap()
-        .contains("активных броней"));
+    let problem = Problem::read(capped).await;
+    assert_eq!(problem.status, StatusCode::CONFLICT);
+    assert!(problem.detail().contains("активных броней"));
 
-    let client = app.db.client().await;
-    client
+    app.db
         .execute(
             "UPDATE bookings SET booked_at = now() - interval '49 hours', expires_at = now() - interval '1 hour' WHERE id = $1",
             &[&id],
         )
-        .await
-        .unwrap();
-    let report = nedvizhimost::jobs::booking_expiry::run_once(&client)
-        .await
-        .unwrap();
+        .await;
+    let report = app.run_booking_expiry().await;
     assert_eq!(report.expired_bookings, 1);
     assert_eq!(apartment_status(&app, rows.apartment_id).await, "available");
     let expired: Value = app
@@ -450,28 +415,11 @@ async fn bookings_need_a_published_available_apartment_and_a_buyer() {
     assert_eq!(active_bookings(&app, rows.apartment_id).await, 0);
 }
 
-async fn decision(client: &deadpool_postgres::Object, apartment_id: i64) -> String {
-    client
-        .execute("SELECT refresh_demand_aggregates()", &[])
-        .await
-        .unwrap();
-    client
-        .query_one(
-            "SELECT decision::text FROM reprice_apartments(p_dry_run => true) WHERE apartment_id = $1",
-            &[&apartment_id],
-        )
-        .await
-        .unwrap()
-        .get(0)
-}
-
-#[tokio::test]
-async fn a_booking_through_the_api_blocks_repricing_for_a_day_even_when_cancelled() {
-    let app = TestApp::spawn().await;
-    let client = app.db.client().await;
-    let developer_id =
-        fixtures::developer(&**client, &common::random_inn(), &common::random_ogrn()).await;
-    let (_, building_id) = fixtures::project(&**client, developer_id, "ЖК Спрос").await;
+/// A published apartment of a new project with 30 views beside two neighbours of 10: demand enough for a raise.
+async fn in_demand_apartment(db: &TestDb, project_name: &str) -> i64 {
+    let client = db.client().await;
+    let developer_id = fixtures::developer(&**client, &random_inn(), &random_ogrn()).await;
+    let (_, building_id) = fixtures::project(&**client, developer_id, project_name).await;
     for _ in 0..2 {
         let neighbour =
             fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
@@ -479,8 +427,24 @@ async fn a_booking_through_the_api_blocks_repricing_for_a_day_even_when_cancelle
     }
     let target = fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
     fixtures::views(&**client, target, 30).await;
+    target
+}
+
+async fn decision(db: &TestDb, apartment_id: i64) -> String {
+    db.execute("SELECT refresh_demand_aggregates()", &[]).await;
+    db.scalar(
+        "SELECT decision::text FROM reprice_apartments(p_dry_run => true) WHERE apartment_id = $1",
+        &[&apartment_id],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_booking_through_the_api_blocks_repricing_for_a_day_even_when_cancelled() {
+    let app = TestApp::spawn().await;
+    let target = in_demand_apartment(&app.db, "ЖК Спрос").await;
     assert_eq!(
-        decision(&client, target).await,
+        decision(&app.db, target).await,
         "raise",
         "high demand without a booking"
     );
@@ -502,7 +466,7 @@ async fn a_booking_through_the_api_blocks_repricing_for_a_day_even_when_cancelle
         .await;
     assert_eq!(cancelled.status(), StatusCode::OK);
     assert_eq!(apartment_status(&app, target).await, "available");
-    assert_eq!(decision(&client, target).await, "recent_booking");
+    assert_eq!(decision(&app.db, target).await, "recent_booking");
 }
 
 #[tokio::test]
@@ -539,28 +503,22 @@ async fn a_malformed_id_in_the_path_is_a_problem_json_field_error() {
             .send()
             .await
             .unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{path}"
-        );
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/problem+json",
-            "{path}"
-        );
-        let problem: Value = response.json().await.unwrap();
-        assert_eq!(problem["errors"][0]["field"], "id", "{path}: {problem}");
+        let problem = Problem::read(response).await;
+        assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert_eq!(problem.content_type, PROBLEM_JSON, "{path}");
+        assert_eq!(problem.first_field(), "id", "{path}: {}", problem.body);
     }
 }
 
 #[tokio::test]
 async fn the_buyer_cap_holds_under_concurrent_bookings_of_different_apartments() {
-    let app = TestApp::spawn_with_signals(SignalSettings {
-        buyer_max_active_bookings: 2,
-        ..test_signal_settings()
-    })
-    .await;
+    let app = TestApp::builder()
+        .signals(SignalSettings {
+            buyer_max_active_bookings: 2,
+            ..test_signal_settings()
+        })
+        .spawn()
+        .await;
     let (_, developer_id) = app.developer_with_company("owner@cap.ru", "ГК Лимит").await;
     let (_, buyer) = app.quick_buyer("buyer@cap.ru").await;
     let mut requests = Vec::new();
@@ -584,15 +542,11 @@ async fn the_buyer_cap_holds_under_concurrent_bookings_of_different_apartments()
         .all(|status| [StatusCode::CREATED, StatusCode::CONFLICT].contains(status)));
     let booked: i64 = app
         .db
-        .client()
-        .await
-        .query_one(
+        .scalar(
             "SELECT count(*) FROM apartments WHERE status = 'booked'",
             &[],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(booked, 2, "refused bookings leave their apartments on sale");
 }
 
@@ -618,13 +572,12 @@ async fn confirmations_racing_the_expiry_job_never_leave_a_confirmed_booking_exp
     }
     // Holds that end in a moment: some confirmations win, the job expires the rest — never both.
     let client = app.db.client().await;
-    client
+    app.db
         .execute(
             "UPDATE bookings SET expires_at = now() + interval '8 milliseconds' * (id - (SELECT min(id) FROM bookings))",
             &[],
         )
-        .await
-        .unwrap();
+        .await;
     let confirms: Vec<_> = ids
         .iter()
         .map(|id| {
@@ -651,9 +604,7 @@ async fn confirmations_racing_the_expiry_job_never_leave_a_confirmed_booking_exp
         .map(|response| response.status())
         .collect();
     job.await.unwrap();
-    nedvizhimost::jobs::booking_expiry::run_once(&client)
-        .await
-        .unwrap();
+    app.run_booking_expiry().await;
     assert!(statuses
         .iter()
         .all(|status| [StatusCode::OK, StatusCode::CONFLICT].contains(status)));
@@ -711,8 +662,8 @@ async fn the_same_idempotency_key_with_different_bodies_concurrently_books_once_
         match response.status() {
             StatusCode::CREATED => created.push(response.text().await.unwrap()),
             StatusCode::UNPROCESSABLE_ENTITY => {
-                let problem: Value = response.json().await.unwrap();
-                assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+                let problem = Problem::read(response).await;
+                assert_eq!(problem.first_field(), "Idempotency-Key");
                 rejected += 1;
             }
             other => panic!("unexpected {other}: {}", response.text().await.unwrap()),
@@ -743,37 +694,21 @@ async fn the_partial_unique_index_answers_409_when_the_apartment_status_lies() {
     );
     // Someone put the apartment back on sale by hand while the hold is active: the database still refuses.
     app.db
-        .client()
-        .await
         .execute(
             "UPDATE apartments SET status = 'available' WHERE id = $1",
             &[&rows.apartment_id],
         )
-        .await
-        .unwrap();
+        .await;
     let response = book(&app, rows.apartment_id, &second).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::CONFLICT);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(content_type(&response), PROBLEM_JSON);
     assert_eq!(active_bookings(&app, rows.apartment_id).await, 1);
 }
 
 #[tokio::test]
 async fn an_expired_booking_still_blocks_repricing_until_a_day_has_passed() {
     let app = TestApp::spawn().await;
-    let client = app.db.client().await;
-    let developer_id =
-        fixtures::developer(&**client, &common::random_inn(), &common::random_ogrn()).await;
-    let (_, building_id) = fixtures::project(&**client, developer_id, "ЖК Истёкший").await;
-    for _ in 0..2 {
-        let neighbour =
-            fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
-        fixtures::views(&**client, neighbour, 10).await;
-    }
-    let target = fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
-    fixtures::views(&**client, target, 30).await;
+    let target = in_demand_apartment(&app.db, "ЖК Истёкший").await;
     let (_, buyer) = app.quick_buyer("buyer@expired-guard.ru").await;
     let booking: Value = book(&app, target, &buyer)
         .send()
@@ -783,41 +718,35 @@ async fn an_expired_booking_still_blocks_repricing_until_a_day_has_passed() {
         .await
         .unwrap();
     let id = booking["id"].as_i64().unwrap();
-    client
+    app.db
         .execute(
             "UPDATE bookings SET booked_at = now() - interval '2 hours', expires_at = now() - interval '1 hour' WHERE id = $1",
             &[&id],
         )
-        .await
-        .unwrap();
-    let report = nedvizhimost::jobs::booking_expiry::run_once(&client)
-        .await
-        .unwrap();
+        .await;
+    let report = app.run_booking_expiry().await;
     assert_eq!(report.expired_bookings, 1);
     assert_eq!(apartment_status(&app, target).await, "available");
-    assert_eq!(decision(&client, target).await, "recent_booking");
+    assert_eq!(decision(&app.db, target).await, "recent_booking");
 
-    client
+    app.db
         .execute(
             "UPDATE bookings SET booked_at = now() - interval '25 hours', expires_at = now() - interval '23 hours' WHERE id = $1",
             &[&id],
         )
-        .await
-        .unwrap();
+        .await;
     // The guard reads apartments.last_booked_at (kept by a trigger on insert): age it the same way.
-    client
+    app.db
         .execute(
             "UPDATE apartments SET last_booked_at = now() - interval '25 hours' WHERE id = $1",
             &[&target],
         )
-        .await
-        .unwrap();
-    client
+        .await;
+    app.db
         .execute("SELECT rebuild_apartment_stats()", &[])
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
-        decision(&client, target).await,
+        decision(&app.db, target).await,
         "raise",
         "a day later the guard is off"
     );

@@ -1,11 +1,9 @@
 //! The layout of the schema: every function, trigger and view has one file in `sql/`, applying `sql/` again
 //! changes nothing, plpgsql_check finds no errors, and the committed `schema.sql` matches a fresh database.
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Command, Stdio};
 
-use common::TestDb;
+use crate::helpers::{admin_config, TestDb};
 use nedvizhimost::db::{self, SQL_FILES};
 use regex::Regex;
 
@@ -242,7 +240,7 @@ async fn schema_sql_is_up_to_date() {
 
 /// `pg_dump --schema-only` of a test database, normalised by the same script that writes `schema.sql`.
 fn schema_dump(database: &str) -> String {
-    let admin = common::admin_config();
+    let admin = admin_config();
     let host = match admin.get_hosts().first() {
         Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
         #[cfg(unix)]

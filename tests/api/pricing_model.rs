@@ -1,10 +1,9 @@
 //! An independent Rust implementation of the pricing rules (MISSION.md), compared with the SQL pass on
 //! randomized catalogs: same decisions, same prices to the kopeck.
-mod common;
 
 use std::collections::HashMap;
 
-use common::TestDb;
+use crate::helpers::TestDb;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -148,12 +147,12 @@ async fn random_world(seed: u64) -> World {
     ];
     let mut developer_ids = Vec::new();
     for (inn, ogrn) in developers {
-        developer_ids.push(common::fixtures::developer(&**client, inn, ogrn).await);
+        developer_ids.push(crate::helpers::fixtures::developer(&**client, inn, ogrn).await);
     }
     let mut buildings = Vec::new();
     let mut project_ids = Vec::new();
     for (index, developer_index) in [0usize, 0, 1].iter().enumerate() {
-        let (project_id, building_id) = common::fixtures::project(
+        let (project_id, building_id) = crate::helpers::fixtures::project(
             &**client,
             developer_ids[*developer_index],
             &format!("ЖК {index}"),

@@ -1,10 +1,10 @@
-mod common;
-
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::helpers::{
+    content_type, error_fields, TestApp, PROBLEM_JSON, TEST_JWT_SECRET, TEST_PASSWORD,
+};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use common::{TestApp, TEST_JWT_SECRET, TEST_PASSWORD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use nedvizhimost::config::AuthSettings;
 use reqwest::StatusCode;
@@ -45,19 +45,6 @@ fn with(mut claims: Value, key: &str, value: Value) -> Value {
     claims
 }
 
-async fn user_id_of(app: &TestApp, email: &str) -> i64 {
-    app.db
-        .client()
-        .await
-        .query_one(
-            "SELECT id FROM users WHERE lower(email) = lower($1)",
-            &[&email],
-        )
-        .await
-        .unwrap()
-        .get(0)
-}
-
 async fn refresh(app: &TestApp, refresh_token: &str) -> reqwest::Response {
     app.post_json(
         "/auth/refresh",
@@ -65,16 +52,6 @@ async fn refresh(app: &TestApp, refresh_token: &str) -> reqwest::Response {
         &json!({"refresh_token": refresh_token}),
     )
     .await
-}
-
-async fn problem_fields(response: reqwest::Response) -> Vec<String> {
-    let body: Value = response.json().await.unwrap();
-    body["errors"]
-        .as_array()
-        .unwrap_or(&vec![])
-        .iter()
-        .map(|error| error["field"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 #[tokio::test]
@@ -147,14 +124,13 @@ async fn register_login_me_refresh_reuse_and_logout() {
         vec![(1, 0), (2, 2)],
         "only the login family is revoked"
     );
-    let reuse_logged: i64 = client
-        .query_one(
+    let reuse_logged: i64 = app
+        .db
+        .scalar(
             "SELECT count(*) FROM audit_log WHERE action = 'auth.refresh_reuse' AND entity_id = $1",
             &[&user_id],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(reuse_logged, 1);
 
     // The registration session is another family and still works until logout.
@@ -171,14 +147,13 @@ async fn register_login_me_refresh_reuse_and_logout() {
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let response = refresh(&app, session["refresh_token"].as_str().unwrap()).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let active: i64 = client
-        .query_one(
+    let active: i64 = app
+        .db
+        .scalar(
             "SELECT count(*) FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL",
             &[&user_id],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(active, 0);
 
     let response = app
@@ -198,12 +173,8 @@ async fn refresh_tokens_are_stored_only_as_sha256() {
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
     let stored: Vec<u8> = app
         .db
-        .client()
-        .await
-        .query_one("SELECT token_hash FROM refresh_tokens", &[])
-        .await
-        .unwrap()
-        .get(0);
+        .scalar("SELECT token_hash FROM refresh_tokens", &[])
+        .await;
     assert_eq!(
         stored,
         nedvizhimost::auth::refresh_token_hash(refresh_token)
@@ -216,7 +187,7 @@ async fn refresh_tokens_are_stored_only_as_sha256() {
 async fn forged_and_stale_access_tokens_answer_401() {
     let app = TestApp::spawn().await;
     let tokens = app.register("victim@example.ru", TEST_PASSWORD).await;
-    let user_id = user_id_of(&app, "victim@example.ru").await;
+    let user_id = app.user_id("victim@example.ru").await;
     let base = claims(user_id);
 
     let valid = sign(&base, TEST_JWT_SECRET);
@@ -316,11 +287,7 @@ async fn forged_and_stale_access_tokens_answer_401() {
     for (case, token) in forged {
         let response = app.get_with("/auth/me", Some(&token)).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{case}");
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/problem+json",
-            "{case}"
-        );
+        assert_eq!(content_type(&response), PROBLEM_JSON, "{case}");
         assert!(
             response.headers().contains_key("www-authenticate"),
             "{case}"
@@ -348,11 +315,8 @@ async fn token_of_a_deleted_user_answers_401() {
         StatusCode::OK
     );
     app.db
-        .client()
-        .await
         .execute("DELETE FROM users WHERE email = 'gone@example.ru'", &[])
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         app.get_with("/auth/me", Some(&access)).await.status(),
         StatusCode::UNAUTHORIZED
@@ -393,10 +357,7 @@ async fn too_many_failed_logins_for_one_email_answer_429_with_retry_after() {
             .parse()
             .unwrap();
         assert!((1..=900).contains(&retry_after), "{retry_after}");
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/problem+json"
-        );
+        assert_eq!(content_type(&response), PROBLEM_JSON);
     }
     // The lock is per email (and per address, whose limit is higher): others still log in.
     app.register_buyer("neighbour@example.ru").await;
@@ -409,15 +370,11 @@ async fn too_many_failed_logins_for_one_email_answer_429_with_retry_after() {
     // Locked attempts are not recorded: the lock ends with the window, not later.
     let recorded: i64 = app
         .db
-        .client()
-        .await
-        .query_one(
+        .scalar(
             "SELECT count(*) FROM login_attempts WHERE email = 'target@example.ru'",
             &[],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(recorded, 5);
 }
 
@@ -449,12 +406,14 @@ async fn a_successful_login_clears_its_own_failures() {
 
 #[tokio::test]
 async fn too_many_failed_logins_from_one_address_answer_429() {
-    let app = TestApp::spawn_with_auth(AuthSettings {
-        login_failures_per_email: 100,
-        login_failures_per_ip: 3,
-        ..AuthSettings::default()
-    })
-    .await;
+    let app = TestApp::builder()
+        .auth(AuthSettings {
+            login_failures_per_email: 100,
+            login_failures_per_ip: 3,
+            ..AuthSettings::default()
+        })
+        .spawn()
+        .await;
     for n in 0..3 {
         let response = app
             .login(&format!("spray{n}@example.ru"), "Один-пароль-для-всех")
@@ -466,12 +425,8 @@ async fn too_many_failed_logins_from_one_address_answer_429() {
     assert!(response.headers().contains_key("retry-after"));
     let address: String = app
         .db
-        .client()
-        .await
-        .query_one("SELECT DISTINCT host(client_ip) FROM login_attempts", &[])
-        .await
-        .unwrap()
-        .get(0);
+        .scalar("SELECT DISTINCT host(client_ip) FROM login_attempts", &[])
+        .await;
     assert_eq!(address, "127.0.0.1");
 }
 
@@ -493,11 +448,13 @@ async fn forwarded_for_counts_only_behind_a_trusted_proxy() {
         login_failures_per_ip: 2,
         ..AuthSettings::default()
     };
-    let trusting = TestApp::spawn_with_auth(AuthSettings {
-        trust_forwarded_for: true,
-        ..limits.clone()
-    })
-    .await;
+    let trusting = TestApp::builder()
+        .auth(AuthSettings {
+            trust_forwarded_for: true,
+            ..limits.clone()
+        })
+        .spawn()
+        .await;
     let first_hop = "203.0.113.7, 10.0.0.1";
     assert_eq!(login_from(&trusting, first_hop, "a@example.ru").await, 401);
     assert_eq!(login_from(&trusting, first_hop, "b@example.ru").await, 401);
@@ -508,7 +465,7 @@ async fn forwarded_for_counts_only_behind_a_trusted_proxy() {
         "another client behind the same proxy is not locked"
     );
 
-    let direct = TestApp::spawn_with_auth(limits).await;
+    let direct = TestApp::builder().auth(limits).spawn().await;
     assert_eq!(
         login_from(&direct, "203.0.113.1", "a@example.ru").await,
         401
@@ -530,15 +487,11 @@ async fn stored_password_hash_is_argon2id_with_owasp_parameters() {
     app.register_buyer("argon@example.ru").await;
     let hash: String = app
         .db
-        .client()
-        .await
-        .query_one(
+        .scalar(
             "SELECT password_hash FROM users WHERE email = 'argon@example.ru'",
             &[],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert!(
         hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
         "{hash}"
@@ -557,7 +510,7 @@ async fn registration_validates_and_normalizes_fields() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let mut fields = problem_fields(response).await;
+    let mut fields = error_fields(response).await;
     fields.sort();
     assert_eq!(fields, ["display_name", "email", "password", "phone"]);
 
@@ -569,7 +522,7 @@ async fn registration_validates_and_normalizes_fields() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(problem_fields(response).await, ["password"]);
+    assert_eq!(error_fields(response).await, ["password"]);
 
     app.register_buyer("taken@example.ru").await;
     let response = app
@@ -580,7 +533,7 @@ async fn registration_validates_and_normalizes_fields() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
-    assert_eq!(problem_fields(response).await, ["email"]);
+    assert_eq!(error_fields(response).await, ["email"]);
 }
 
 #[tokio::test]
@@ -599,16 +552,9 @@ async fn registration_cannot_choose_a_role() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "{field}"
         );
-        assert_eq!(problem_fields(response).await, [field]);
+        assert_eq!(error_fields(response).await, [field]);
     }
-    let users: i64 = app
-        .db
-        .client()
-        .await
-        .query_one("SELECT count(*) FROM users", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let users: i64 = app.db.scalar("SELECT count(*) FROM users", &[]).await;
     assert_eq!(users, 0);
 }
 
@@ -658,7 +604,7 @@ async fn profile_changes_and_password_change_with_the_old_one() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(problem_fields(response).await, ["current_password"]);
+    assert_eq!(error_fields(response).await, ["current_password"]);
     let response = app
         .patch_json(
             "/auth/me",
@@ -667,7 +613,7 @@ async fn profile_changes_and_password_change_with_the_old_one() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(problem_fields(response).await, ["current_password"]);
+    assert_eq!(error_fields(response).await, ["current_password"]);
 
     // Tokens issued before the change must be older than the revocation second.
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -753,7 +699,7 @@ async fn moderators_grant_the_moderator_role() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(problem_fields(response).await, ["email"]);
+    assert_eq!(error_fields(response).await, ["email"]);
 }
 
 #[tokio::test]

@@ -1,8 +1,10 @@
 //! Interest events: views with the dedup window, leads, the batch endpoint, flood flagging and its effect on demand.
-mod common;
 
-use common::fixtures::{self, ApartmentSpec};
-use common::{test_signal_settings, TestApp, TEST_SERVICE_TOKEN};
+use crate::helpers::fixtures::{self, ApartmentSpec};
+use crate::helpers::{
+    content_type, error_fields, random_inn, random_ogrn, send_concurrently, test_signal_settings,
+    Problem, TestApp, PROBLEM_JSON, TEST_SERVICE_TOKEN,
+};
 use nedvizhimost::config::SignalSettings;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -10,8 +12,7 @@ use serde_json::{json, Value};
 /// A published project with `count` published apartments; returns (developer id, apartment ids).
 async fn published_apartments(app: &TestApp, count: usize) -> (i64, Vec<i64>) {
     let client = app.db.client().await;
-    let developer_id =
-        fixtures::developer(&**client, &common::random_inn(), &common::random_ogrn()).await;
+    let developer_id = fixtures::developer(&**client, &random_inn(), &random_ogrn()).await;
     let (_, building_id) = fixtures::project(&**client, developer_id, "ЖК События").await;
     let mut ids = Vec::new();
     for _ in 0..count {
@@ -25,30 +26,37 @@ async fn unpublished_apartment(app: &TestApp, developer_id: i64) -> i64 {
     rows.apartment_id
 }
 
-async fn scalar(app: &TestApp, sql: &str, apartment_id: i64) -> i64 {
+async fn views_logged(app: &TestApp, apartment_id: i64) -> i64 {
     app.db
-        .client()
-        .await
-        .query_one(sql, &[&apartment_id])
-        .await
-        .unwrap()
-        .get(0)
-}
-
-async fn views_24h(app: &TestApp, apartment_id: i64) -> i32 {
-    let client = app.db.client().await;
-    client
-        .execute("SELECT refresh_demand_aggregates()", &[])
-        .await
-        .unwrap();
-    client
-        .query_one(
-            "SELECT views_24h FROM apartment_stats WHERE apartment_id = $1",
+        .scalar(
+            "SELECT count(*) FROM views_log WHERE apartment_id = $1",
             &[&apartment_id],
         )
         .await
-        .unwrap()
-        .get(0)
+}
+
+/// A column of the apartment's `apartment_stats` row as it stands, without a refresh.
+async fn stats_column(app: &TestApp, column: &str, apartment_id: i64) -> i32 {
+    app.db
+        .scalar(
+            &format!("SELECT {column} FROM apartment_stats WHERE apartment_id = $1"),
+            &[&apartment_id],
+        )
+        .await
+}
+
+async fn views_24h(app: &TestApp, apartment_id: i64) -> i32 {
+    app.db
+        .execute("SELECT refresh_demand_aggregates()", &[])
+        .await;
+    stats_column(app, "views_24h", apartment_id).await
+}
+
+async fn leads_24h(app: &TestApp, apartment_id: i64) -> i32 {
+    app.db
+        .execute("SELECT refresh_demand_aggregates()", &[])
+        .await;
+    stats_column(app, "leads_24h", apartment_id).await
 }
 
 async fn view(app: &TestApp, apartment_id: i64, visitor: &str) -> reqwest::Response {
@@ -111,9 +119,9 @@ async fn the_same_viewer_counts_once_per_window_and_unknown_apartments_are_rejec
     let anonymous = app
         .post_json(&format!("/apartments/{apartment}/views"), None, &json!({}))
         .await;
-    assert_eq!(anonymous.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let problem: Value = anonymous.json().await.unwrap();
-    assert_eq!(problem["errors"][0]["field"], "visitor_id");
+    let problem = Problem::read(anonymous).await;
+    assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem.first_field(), "visitor_id");
 
     assert_eq!(
         view(&app, 999_999, "visitor-a").await.status(),
@@ -124,15 +132,7 @@ async fn the_same_viewer_counts_once_per_window_and_unknown_apartments_are_rejec
         view(&app, draft, "visitor-a").await.status(),
         StatusCode::NOT_FOUND
     );
-    assert_eq!(
-        scalar(
-            &app,
-            "SELECT count(*) FROM views_log WHERE apartment_id = $1",
-            draft
-        )
-        .await,
-        0
-    );
+    assert_eq!(views_logged(&app, draft).await, 0);
 }
 
 #[tokio::test]
@@ -147,7 +147,7 @@ async fn concurrent_views_of_one_viewer_count_once() {
                 .json(&json!({"visitor_id": "racer"}))
         })
         .collect();
-    let responses = common::send_concurrently(requests).await;
+    let responses = send_concurrently(requests).await;
     let mut counted = 0;
     for response in responses {
         assert_eq!(response.status(), StatusCode::ACCEPTED);
@@ -157,15 +157,7 @@ async fn concurrent_views_of_one_viewer_count_once() {
         }
     }
     assert_eq!(counted, 1);
-    assert_eq!(
-        scalar(
-            &app,
-            "SELECT count(*) FROM views_log WHERE apartment_id = $1",
-            apartment
-        )
-        .await,
-        1
-    );
+    assert_eq!(views_logged(&app, apartment).await, 1);
 }
 
 #[tokio::test]
@@ -278,11 +270,13 @@ async fn the_batch_answers_per_item_and_only_the_front_end_or_a_moderator_may_se
 
 #[tokio::test]
 async fn a_flooding_visitor_is_flagged_excluded_from_demand_and_visible_to_moderators() {
-    let app = TestApp::spawn_with_signals(SignalSettings {
-        flood_events_per_minute: 5,
-        ..test_signal_settings()
-    })
-    .await;
+    let app = TestApp::builder()
+        .signals(SignalSettings {
+            flood_events_per_minute: 5,
+            ..test_signal_settings()
+        })
+        .spawn()
+        .await;
     let (_, apartments) = published_apartments(&app, 1).await;
     let apartment = apartments[0];
     assert_eq!(
@@ -365,20 +359,10 @@ async fn a_flooding_visitor_is_flagged_excluded_from_demand_and_visible_to_moder
         StatusCode::NOT_FOUND
     );
     // The full rebuild agrees with the incremental path.
-    let client = app.db.client().await;
-    client
+    app.db
         .execute("SELECT rebuild_apartment_stats()", &[])
-        .await
-        .unwrap();
-    let rebuilt: i32 = client
-        .query_one(
-            "SELECT views_24h FROM apartment_stats WHERE apartment_id = $1",
-            &[&apartment],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(rebuilt, 2);
+        .await;
+    assert_eq!(stats_column(&app, "views_24h", apartment).await, 2);
 }
 
 #[tokio::test]
@@ -429,14 +413,7 @@ async fn leads_normalise_the_phone_and_count_in_demand() {
         )
         .await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let problem: Value = bad.json().await.unwrap();
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|error| error["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["name", "phone"]);
+    assert_eq!(error_fields(bad).await, ["name", "phone"]);
     let no_visitor = app
         .post_json(
             &path,
@@ -467,20 +444,7 @@ async fn leads_normalise_the_phone_and_count_in_demand() {
         .await;
     assert_eq!(to_draft.status(), StatusCode::NOT_FOUND);
 
-    let client = app.db.client().await;
-    client
-        .execute("SELECT refresh_demand_aggregates()", &[])
-        .await
-        .unwrap();
-    let leads: i32 = client
-        .query_one(
-            "SELECT leads_24h FROM apartment_stats WHERE apartment_id = $1",
-            &[&apartment],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(leads, 2);
+    assert_eq!(leads_24h(&app, apartment).await, 2);
 }
 
 #[tokio::test]
@@ -489,32 +453,25 @@ async fn pruning_removes_only_events_past_retention() {
     let (_, apartments) = published_apartments(&app, 1).await;
     let apartment = apartments[0];
     let client = app.db.client().await;
-    client
+    app.db
         .execute("SELECT refresh_demand_aggregates()", &[])
-        .await
-        .unwrap();
-    client
+        .await;
+    app.db
         .execute(
             "INSERT INTO views_log (apartment_id, event, occurred_at, visitor_id)
              VALUES ($1, 'view', now() - interval '100 days', 'old'), ($1, 'view', now() - interval '1 hour', 'new')",
             &[&apartment],
         )
-        .await
-        .unwrap();
-    let report = nedvizhimost::jobs::event_pruning::run_once(&client, &test_signal_settings())
-        .await
-        .unwrap();
+        .await;
+    let report = app.run_event_pruning().await;
     assert_eq!(report.pruned_events, 1);
-    let left: Vec<String> = client
-        .query(
+    let left: Vec<String> = app
+        .db
+        .column(
             "SELECT visitor_id FROM views_log WHERE apartment_id = $1",
             &[&apartment],
         )
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+        .await;
     assert_eq!(left, ["new"]);
     let too_short = client
         .execute(
@@ -609,13 +566,12 @@ async fn a_flag_change_stays_exact_when_the_viewers_event_leaves_the_window() {
     let (_, apartments) = published_apartments(&app, 2).await;
     let (flagged_later, unflagged_later) = (apartments[0], apartments[1]);
     let client = app.db.client().await;
-    client
+    app.db
         .execute(
             "INSERT INTO flagged_visitors (viewer, peak_events_per_minute) VALUES ('v:unflagged-later', 100)",
             &[],
         )
-        .await
-        .unwrap();
+        .await;
     let almost_a_day_ago = chrono::Utc::now() - chrono::Duration::minutes(23 * 60 + 58);
     let body: Value = batch(
         &app,
@@ -629,23 +585,10 @@ async fn a_flag_change_stays_exact_when_the_viewers_event_leaves_the_window() {
     .await
     .unwrap();
     assert_eq!(body["accepted"], 2, "{body}");
-    client
+    app.db
         .execute("SELECT rebuild_apartment_stats(now())", &[])
-        .await
-        .unwrap();
-    let views = |apartment_id: i64| {
-        let client = &client;
-        async move {
-            client
-                .query_one(
-                    "SELECT views_24h FROM apartment_stats WHERE apartment_id = $1",
-                    &[&apartment_id],
-                )
-                .await
-                .unwrap()
-                .get::<_, i32>(0)
-        }
-    };
+        .await;
+    let views = |apartment_id: i64| stats_column(&app, "views_24h", apartment_id);
     assert_eq!(views(flagged_later).await, 1);
     assert_eq!(views(unflagged_later).await, 0);
 
@@ -675,30 +618,14 @@ async fn leads_of_a_flagged_visitor_are_excluded_from_demand_until_unflagged() {
     let app = TestApp::spawn().await;
     let (_, apartments) = published_apartments(&app, 1).await;
     let apartment = apartments[0];
-    let client = app.db.client().await;
-    let leads_24h = || async {
-        client
-            .execute("SELECT refresh_demand_aggregates()", &[])
-            .await
-            .unwrap();
-        client
-            .query_one(
-                "SELECT leads_24h FROM apartment_stats WHERE apartment_id = $1",
-                &[&apartment],
-            )
-            .await
-            .unwrap()
-            .get::<_, i32>(0)
-    };
-    assert_eq!(leads_24h().await, 0);
-    let flag_id: i64 = client
-        .query_one(
+    assert_eq!(leads_24h(&app, apartment).await, 0);
+    let flag_id: i64 = app
+        .db
+        .scalar(
             "INSERT INTO flagged_visitors (viewer, peak_events_per_minute) VALUES ('v:bot', 100) RETURNING id",
             &[],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     for visitor in ["bot", "honest"] {
         let response = app
             .post_json(
@@ -710,7 +637,7 @@ async fn leads_of_a_flagged_visitor_are_excluded_from_demand_until_unflagged() {
         assert_eq!(response.status(), StatusCode::CREATED);
     }
     assert_eq!(
-        leads_24h().await,
+        leads_24h(&app, apartment).await,
         1,
         "the flagged visitor's lead is not demand"
     );
@@ -724,29 +651,26 @@ async fn leads_of_a_flagged_visitor_are_excluded_from_demand_until_unflagged() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(leads_24h().await, 2, "unflagged: the lead counts again");
-    client
+    assert_eq!(
+        leads_24h(&app, apartment).await,
+        2,
+        "unflagged: the lead counts again"
+    );
+    app.db
         .execute("SELECT rebuild_apartment_stats()", &[])
-        .await
-        .unwrap();
-    let rebuilt: i32 = client
-        .query_one(
-            "SELECT leads_24h FROM apartment_stats WHERE apartment_id = $1",
-            &[&apartment],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(rebuilt, 2);
+        .await;
+    assert_eq!(stats_column(&app, "leads_24h", apartment).await, 2);
 }
 
 #[tokio::test]
 async fn anonymous_views_and_leads_are_limited_per_client_address() {
-    let app = TestApp::spawn_with_signals(SignalSettings {
-        anonymous_events_per_ip_per_minute: 3,
-        ..test_signal_settings()
-    })
-    .await;
+    let app = TestApp::builder()
+        .signals(SignalSettings {
+            anonymous_events_per_ip_per_minute: 3,
+            ..test_signal_settings()
+        })
+        .spawn()
+        .await;
     let (_, apartments) = published_apartments(&app, 1).await;
     let apartment = apartments[0];
     // The counter is per calendar minute: do not start right before it turns.
@@ -764,10 +688,7 @@ async fn anonymous_views_and_leads_are_limited_per_client_address() {
     let limited = view(&app, apartment, "d").await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.headers().contains_key("retry-after"));
-    assert_eq!(
-        limited.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(content_type(&limited), PROBLEM_JSON);
     let lead = app
         .post_json(
             &format!("/apartments/{apartment}/leads"),
@@ -794,11 +715,13 @@ async fn anonymous_views_and_leads_are_limited_per_client_address() {
 
 #[tokio::test]
 async fn batches_beyond_the_writer_limit_wait_for_a_free_writer() {
-    let app = TestApp::spawn_with_signals(SignalSettings {
-        batch_ingest_concurrency: 1,
-        ..test_signal_settings()
-    })
-    .await;
+    let app = TestApp::builder()
+        .signals(SignalSettings {
+            batch_ingest_concurrency: 1,
+            ..test_signal_settings()
+        })
+        .spawn()
+        .await;
     let (_, apartments) = published_apartments(&app, 1).await;
     let apartment = apartments[0];
 

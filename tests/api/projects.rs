@@ -1,19 +1,7 @@
-mod common;
-
-use common::catalog::seed;
-use common::TestApp;
+use crate::helpers::catalog::seed;
+use crate::helpers::{error_fields, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-async fn fields(response: reqwest::Response) -> Vec<String> {
-    let body: Value = response.json().await.unwrap();
-    body["errors"]
-        .as_array()
-        .unwrap_or(&vec![])
-        .iter()
-        .map(|error| error["field"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 fn project_body(developer_id: i64) -> Value {
     json!({
@@ -45,7 +33,7 @@ async fn a_project_is_public_only_after_moderation_of_it_and_its_company() {
     let response = app.post_json("/projects", Some(&token), &bad).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        fields(response).await,
+        error_fields(response).await,
         [
             "region_code",
             "longitude",
@@ -98,7 +86,7 @@ async fn a_project_is_public_only_after_moderation_of_it_and_its_company() {
             &json!({"decision": "reject"}),
         )
         .await;
-    assert_eq!(fields(response).await, ["comment"]);
+    assert_eq!(error_fields(response).await, ["comment"]);
     let response = app
         .post_json(
             &moderation,
@@ -169,7 +157,10 @@ async fn buildings_media_and_the_full_card() {
             &json!({"name": "Корпус 1", "floors": 0, "commissioning_quarter": 5, "commissioning_year": 2027}),
         )
         .await;
-    assert_eq!(fields(response).await, ["floors", "commissioning_quarter"]);
+    assert_eq!(
+        error_fields(response).await,
+        ["floors", "commissioning_quarter"]
+    );
     let response = app
         .post_json(
             &buildings,
@@ -201,30 +192,27 @@ async fn buildings_media_and_the_full_card() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(fields(response).await, ["floors"]);
+    assert_eq!(error_fields(response).await, ["floors"]);
 
     let media = format!("/projects/{id}/media");
     let response = app
-        .request(reqwest::Method::PUT, &media, Some(&token))
-        .json(&json!({"items": [
-            {"kind": "photo", "url": "https://cdn.sever.ru/1.jpg", "title": "Двор"},
-            {"kind": "layout", "url": "https://cdn.sever.ru/l.png"},
-        ]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(fields(response).await, ["items[1].apartment_id"]);
+        .put_json(
+            &media,
+            Some(&token),
+            &json!({"items": [
+                {"kind": "photo", "url": "https://cdn.sever.ru/1.jpg", "title": "Двор"},
+                {"kind": "layout", "url": "https://cdn.sever.ru/l.png"},
+            ]}),
+        )
+        .await;
+    assert_eq!(error_fields(response).await, ["items[1].apartment_id"]);
     let response = app
-        .request(reqwest::Method::PUT, &media, Some(&token))
-        .json(&json!({"items": [
+        .put_json(&media, Some(&token), &json!({"items": [
             {"kind": "photo", "url": "https://cdn.sever.ru/1.jpg", "title": "Двор"},
             {"kind": "photo", "url": "https://cdn.sever.ru/2.jpg"},
             {"kind": "tour_3d", "url": "https://avalin.ru/tour/sever"},
             {"kind": "layout", "url": "https://cdn.sever.ru/l.png", "apartment_id": apartment_id},
-        ]}))
-        .send()
-        .await
-        .unwrap();
+        ]})).await;
     assert_eq!(response.status(), StatusCode::OK);
     let card: Value = response.json().await.unwrap();
     let media_items = card["media"].as_array().unwrap();
@@ -267,7 +255,7 @@ async fn buildings_media_and_the_full_card() {
 #[tokio::test]
 async fn the_project_list_aggregates_apartments_under_the_filters() {
     let app = TestApp::spawn().await;
-    let catalog = seed(&app.db.client().await).await;
+    let catalog = seed(&app.db).await;
     let list: Value = app.get("/projects?sort=price").await.json().await.unwrap();
     assert_eq!(list["total"], 3);
     let names: Vec<&str> = list["items"]
@@ -318,16 +306,15 @@ async fn the_project_list_aggregates_apartments_under_the_filters() {
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{hidden}");
     }
     let response = app.get("/projects?limit=500").await;
-    assert_eq!(fields(response).await, ["limit"]);
+    assert_eq!(error_fields(response).await, ["limit"]);
 }
 
 #[tokio::test]
 async fn the_public_card_hides_layouts_of_unpublished_apartments() {
     let app = TestApp::spawn().await;
-    let client = app.db.client().await;
-    let catalog = seed(&client).await;
+    let catalog = seed(&app.db).await;
     let project = catalog.id("P1");
-    client
+    app.db
         .execute(
             "INSERT INTO project_media (project_id, apartment_id, kind, url, position)
              VALUES ($1, $2, 'layout', 'https://cdn.example.ru/a1.png', 0),
@@ -335,8 +322,7 @@ async fn the_public_card_hides_layouts_of_unpublished_apartments() {
                     ($1, NULL, 'photo', 'https://cdn.example.ru/facade.jpg', 0)",
             &[&project, &catalog.id("a1"), &catalog.id("a5")],
         )
-        .await
-        .unwrap();
+        .await;
     let card: Value = app
         .get(&format!("/projects/{project}"))
         .await

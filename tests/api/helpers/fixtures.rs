@@ -1,8 +1,9 @@
 //! Catalog rows written straight into the test database, for tests that exercise SQL and pricing.
-#![allow(dead_code)]
 
 use rust_decimal::Decimal;
 use tokio_postgres::GenericClient;
+
+use super::TestApp;
 
 pub async fn user(client: &impl GenericClient, email: &str) -> i64 {
     client
@@ -152,4 +153,67 @@ pub async fn current_price(client: &impl GenericClient, apartment_id: i64) -> De
 
 pub fn rub(amount: &str) -> Decimal {
     amount.parse().unwrap()
+}
+
+/// Rows of a minimal catalog made directly in SQL: one project, building and apartment.
+#[derive(Debug, Clone, Copy)]
+pub struct CatalogRows {
+    pub project_id: i64,
+    pub building_id: i64,
+    pub apartment_id: i64,
+}
+
+impl TestApp {
+    /// One project, building and apartment of `developer_id`, inserted directly and left unpublished.
+    pub async fn insert_catalog(&self, developer_id: i64) -> CatalogRows {
+        let project_id: i64 = self
+            .db
+            .scalar(
+                "INSERT INTO projects (developer_id, name, city, region_code, address, geo, class, commissioning_date)
+                 VALUES ($1, 'ЖК Тестовый', 'Москва', 'RU-MOW', 'ул. Тестовая, 1',
+                         ST_SetSRID(ST_MakePoint(37.62, 55.75), 4326)::geography, 'comfort', '2027-12-31')
+                 RETURNING id",
+                &[&developer_id],
+            )
+            .await;
+        let building_id: i64 = self
+            .db
+            .scalar(
+                "INSERT INTO buildings (project_id, name, floors) VALUES ($1, 'Корпус 1', 17) RETURNING id",
+                &[&project_id],
+            )
+            .await;
+        let apartment_id: i64 = self
+            .db
+            .scalar(
+                "INSERT INTO apartments (building_id, code, floor, rooms, area_total, base_price, current_price)
+                 VALUES ($1, 'A-' || floor(random() * 1e9)::bigint::text, 5, 2, 54.3, 9300000, 9300000)
+                 RETURNING id",
+                &[&building_id],
+            )
+            .await;
+        CatalogRows {
+            project_id,
+            building_id,
+            apartment_id,
+        }
+    }
+
+    /// Publishes the apartments of a catalog made by [`TestApp::insert_catalog`].
+    pub async fn publish_catalog(&self, rows: &CatalogRows) {
+        self.db
+            .execute(
+                "UPDATE projects SET moderation_status = 'published', published_at = now() - interval '30 days'
+                 WHERE id = $1",
+                &[&rows.project_id],
+            )
+            .await;
+        self.db
+            .execute(
+                "UPDATE apartments SET moderation_status = 'published', published_at = now() - interval '30 days'
+                 WHERE building_id = $1",
+                &[&rows.building_id],
+            )
+            .await;
+    }
 }

@@ -1,11 +1,9 @@
-//! V8 replaced the per-row foreign keys of price_history, views_log and view_dedup with statement-level checks:
-//! the same errors, the same RESTRICT / CASCADE on delete; and a real pass keeps every copy of the price in step.
-//! V10 moved the copies and checks of every other writer to row-level triggers that the pass and the rollback skip:
-//! the rollback and multi-row edits keep the copies in step as well.
-mod common;
+//! Triggers instead of per-row foreign keys on price_history, views_log and view_dedup: the same errors, the same
+//! RESTRICT / CASCADE on delete; a real pass keeps every copy of the price in step, and so do the rollback and
+//! multi-row edits (row-level copy triggers that the pass and the rollback skip).
 
-use common::fixtures::{self, ApartmentSpec};
-use common::TestDb;
+use crate::helpers::fixtures::{self, ApartmentSpec};
+use crate::helpers::TestDb;
 use nedvizhimost::config::PricingSettings;
 use nedvizhimost::pricing::{self, CycleRequest, Trigger};
 use rust_decimal::Decimal;
@@ -141,14 +139,12 @@ async fn inserts_pointing_nowhere_fail_with_the_old_constraint_names() {
     // A stored reference cannot be rewritten either: the old key checked UPDATE too.
     let other = {
         let client = db.client().await;
-        let building_id: i64 = client
-            .query_one(
+        let building_id: i64 = db
+            .scalar(
                 "SELECT building_id FROM apartments WHERE id = $1",
                 &[&apartment_id],
             )
-            .await
-            .unwrap()
-            .get(0);
+            .await;
         fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await
     };
     assert_eq!(
@@ -163,15 +159,11 @@ async fn inserts_pointing_nowhere_fail_with_the_old_constraint_names() {
         "views_log_apartment_id_fkey"
     );
     let written: i64 = db
-        .client()
-        .await
-        .query_one(
+        .scalar(
             "SELECT (SELECT count(*) FROM price_history) + (SELECT count(*) FROM views_log) + (SELECT count(*) FROM view_dedup)",
             &[],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(written, 0, "a refused statement writes none of its rows");
 }
 
@@ -195,14 +187,12 @@ async fn deleting_a_referenced_apartment_is_refused_and_dedup_rows_go_with_it() 
         Some("price_history_apartment_id_fkey")
     );
 
-    let building_id: i64 = client
-        .query_one(
+    let building_id: i64 = db
+        .scalar(
             "SELECT building_id FROM apartments WHERE id = $1",
             &[&with_history],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     let with_views = fixtures::apartment(&**client, building_id, &ApartmentSpec::default()).await;
     fixtures::views(&**client, with_views, 1).await;
     let refused = client
@@ -222,14 +212,12 @@ async fn deleting_a_referenced_apartment_is_refused_and_dedup_rows_go_with_it() 
         ))
         .await
         .unwrap();
-    let left: i64 = client
-        .query_one(
+    let left: i64 = db
+        .scalar(
             "SELECT count(*) FROM view_dedup WHERE apartment_id = $1",
             &[&only_dedup],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(left, 0, "view_dedup rows are deleted with their apartment");
 
     let run_referenced = client
@@ -278,14 +266,12 @@ async fn a_real_pass_keeps_every_copy_of_the_price_in_step_and_stores_typed_inpu
         "dynamic inputs live in columns, not jsonb"
     );
 
-    let updated_at_moved: bool = client
-        .query_one(
+    let updated_at_moved: bool = db
+        .scalar(
             "SELECT updated_at > created_at FROM apartments WHERE id = $1",
             &[&ids[0]],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert!(updated_at_moved, "the pass stamps updated_at itself");
 }
 
@@ -331,14 +317,12 @@ async fn rollback_and_multi_row_edits_keep_every_copy_in_step() {
         .await
         .unwrap();
     assert_copies_in_step(&client, "after a multi-row edit").await;
-    let offers: i64 = client
-        .query_one(
+    let offers: i64 = db
+        .scalar(
             "SELECT count(*) FROM catalog_offers WHERE project_id = (SELECT project_id FROM apartments WHERE id = $1)",
             &[&ids[2]],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(offers, 4, "the booked apartment left the search copy");
 }
 
@@ -397,13 +381,11 @@ async fn an_apartment_edited_while_the_pass_waits_for_its_lock_is_still_repriced
 
     assert_eq!(changes, 1);
     assert!(fixtures::current_price(&**client, hot).await > before);
-    let history: i64 = client
-        .query_one(
+    let history: i64 = db
+        .scalar(
             "SELECT count(*) FROM price_history WHERE apartment_id = $1 AND reason = 'dynamic'",
             &[&hot],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(history, 1);
 }

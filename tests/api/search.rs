@@ -1,16 +1,14 @@
-mod common;
-
 use std::time::Duration;
 
-use common::catalog::{seed, Catalog};
-use common::TestApp;
+use crate::helpers::catalog::{seed, Catalog};
+use crate::helpers::{Problem, TestApp, PROBLEM_JSON};
 use nedvizhimost::config::CatalogSettings;
 use reqwest::StatusCode;
 use serde_json::Value;
 
 async fn seeded() -> (TestApp, Catalog) {
     let app = TestApp::spawn().await;
-    let catalog = seed(&app.db.client().await).await;
+    let catalog = seed(&app.db).await;
     (app, catalog)
 }
 
@@ -102,16 +100,14 @@ async fn filters_match_hand_computed_sets() {
 #[tokio::test]
 async fn with_promotion_keeps_projects_with_an_active_promotion() {
     let (app, catalog) = seeded().await;
-    let client = app.db.client().await;
-    client
+    app.db
         .execute(
             "INSERT INTO promotions (project_id, name, discount_percent, starts_at, ends_at)
              VALUES ($1, 'Скидка 5 %', 5, now() - interval '1 day', now() + interval '1 day'),
                     ($2, 'Прошедшая', 5, now() - interval '3 days', now() - interval '2 days')",
             &[&catalog.id("P2"), &catalog.id("P1")],
         )
-        .await
-        .unwrap();
+        .await;
     let page = search(&app, "with_promotion=true").await;
     assert_eq!(codes(&page), ["b1", "b2"]);
 }
@@ -144,21 +140,18 @@ async fn sorting_and_pages_are_stable_and_totals_exact() {
         ["a3", "a1", "a2", "b1", "b2", "e1"]
     );
     assert_eq!(codes(&search(&app, "sort=-commissioning").await)[0], "e1");
-    let client = app.db.client().await;
-    client
+    app.db
         .execute(
             "UPDATE apartment_stats SET views_24h = 10 WHERE apartment_id = $1",
             &[&catalog.id("a2")],
         )
-        .await
-        .unwrap();
-    client
+        .await;
+    app.db
         .execute(
             "UPDATE apartment_stats SET leads_24h = 1 WHERE apartment_id = $1",
             &[&catalog.id("b2")],
         )
-        .await
-        .unwrap();
+        .await;
     let popular = search(&app, "sort=popularity").await;
     assert_eq!(codes(&popular)[..2], ["a2", "b2"]);
     assert_eq!(popular["items"][0]["popularity_24h"], "5.0");
@@ -168,16 +161,13 @@ async fn sorting_and_pages_are_stable_and_totals_exact() {
 async fn the_last_price_change_is_shown_with_its_percentage() {
     let (app, catalog) = seeded().await;
     app.db
-        .client()
-        .await
         .execute(
             "WITH changed AS (UPDATE apartments SET current_price = 8240000 WHERE id = $1 RETURNING id)
              INSERT INTO price_history (apartment_id, old_price, new_price, reason, changed_at)
              SELECT id, 8000000, 8240000, 'manual', now() - interval '1 hour' FROM changed",
             &[&catalog.id("a1")],
         )
-        .await
-        .unwrap();
+        .await;
     let page = search(&app, "rooms=1").await;
     let item = &page["items"][0];
     assert_eq!(item["code"], "a1");
@@ -211,43 +201,33 @@ async fn bad_filters_and_pages_name_the_field() {
         ("rooms=", "rooms"),
     ] {
         let response = app.get(&format!("/apartments?{query}")).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{query}"
-        );
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/problem+json"
-        );
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
+        let problem = Problem::read(response).await;
+        assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert_eq!(problem.content_type, PROBLEM_JSON);
+        assert_eq!(problem.first_field(), field, "{query}: {}", problem.body);
     }
 }
 
 /// catalog_offers is exactly the apartments on sale of apartment_stats with the region of their project.
 async fn assert_region_copies_match(app: &TestApp) {
-    let client = app.db.client().await;
     let expected = "SELECT s.apartment_id, s.project_id, p.region_code, s.rooms, s.current_price
                       FROM apartment_stats s JOIN projects p ON p.id = s.project_id WHERE s.on_sale";
     let copy =
         "SELECT apartment_id, project_id, region_code, rooms, current_price FROM catalog_offers";
-    let wrong: i64 = client
-        .query_one(
+    let wrong: i64 = app
+        .db
+        .scalar(
             &format!(
                 "SELECT count(*) FROM (({expected} EXCEPT {copy}) UNION ALL ({copy} EXCEPT {expected})) d"
             ),
             &[],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(wrong, 0, "catalog_offers differs from apartment_stats");
-    let copies: i64 = client
-        .query_one("SELECT count(*) FROM catalog_offers", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let copies: i64 = app
+        .db
+        .scalar("SELECT count(*) FROM catalog_offers", &[])
+        .await;
     assert!(copies > 0);
 }
 
@@ -285,29 +265,26 @@ async fn region_search_by_the_price_index_matches_the_catalog_view_path() {
     // The copy follows the project's region, a new flat, a flat moved to another project, price and status
     // changes, a deleted flat and a full rebuild.
     let client = app.db.client().await;
-    client
+    app.db
         .execute(
             "UPDATE projects SET region_code = 'RU-SPE' WHERE id = $1",
             &[&catalog.id("P5")],
         )
-        .await
-        .unwrap();
-    client
+        .await;
+    app.db
         .execute(
             "UPDATE apartments SET building_id = $1 WHERE id = $2",
             &[&catalog.id("B2"), &catalog.id("a1")],
         )
-        .await
-        .unwrap();
-    client
+        .await;
+    app.db
         .execute(
             "INSERT INTO apartments (building_id, code, floor, rooms, area_total, base_price, current_price,
                                      moderation_status, published_at)
              VALUES ($1, 'f1', 2, 1, 30, 4000000, 4000000, 'published', now())",
             &[&catalog.id("B2")],
         )
-        .await
-        .unwrap();
+        .await;
     assert_region_copies_match(&app).await;
     let expected = ["f1", "b1", "a1", "e1", "b2"];
     let fast = search(&app, "region=RU-SPE").await;
@@ -335,35 +312,33 @@ async fn region_search_by_the_price_index_matches_the_catalog_view_path() {
     let moscow = search(&app, "region=RU-MOW").await;
     assert_eq!(codes(&moscow), ["a3", "a2", "a4"]);
     assert_eq!(moscow, search(&app, "region=RU-MOW&floor_min=-5").await);
-    client
+    app.db
         .execute("SELECT rebuild_apartment_stats()", &[])
-        .await
-        .unwrap();
+        .await;
     assert_region_copies_match(&app).await;
     assert_eq!(codes(&search(&app, "region=RU-SPE").await), expected);
 }
 
 #[tokio::test]
 async fn total_is_cached_per_filter_set_for_the_ttl_and_the_page_stays_fresh() {
-    let app = TestApp::spawn_with_catalog(CatalogSettings {
-        total_cache_ttl: Duration::from_secs(2),
-        ..CatalogSettings::default()
-    })
-    .await;
-    let catalog = seed(&app.db.client().await).await;
+    let app = TestApp::builder()
+        .catalog(CatalogSettings {
+            total_cache_ttl: Duration::from_secs(2),
+            ..CatalogSettings::default()
+        })
+        .spawn()
+        .await;
+    let catalog = seed(&app.db).await;
     let fast = "region=RU-MOW&rooms=2";
     let slow = "region=RU-MOW&rooms=2&floor_min=-5";
     assert_eq!(search(&app, fast).await["total"], 3);
     assert_eq!(search(&app, slow).await["total"], 3);
     app.db
-        .client()
-        .await
         .execute(
             "UPDATE apartments SET status = 'sold' WHERE id = $1",
             &[&catalog.id("a3")],
         )
-        .await
-        .unwrap();
+        .await;
     // The same filter set in another spelling, sort and page: the total is the cached one, the page is not.
     for query in [
         "rooms=2&region=ru-mow&sort=-price",
@@ -390,25 +365,24 @@ async fn zero_ttl_counts_every_total() {
     let (app, catalog) = seeded().await;
     assert_eq!(search(&app, "region=RU-MOW&rooms=2").await["total"], 3);
     app.db
-        .client()
-        .await
         .execute(
             "UPDATE apartments SET status = 'sold' WHERE id = $1",
             &[&catalog.id("a3")],
         )
-        .await
-        .unwrap();
+        .await;
     assert_eq!(search(&app, "region=RU-MOW&rooms=2").await["total"], 2);
 }
 
 #[tokio::test]
 async fn past_three_quarters_of_the_ttl_the_total_is_recounted_in_the_background() {
-    let app = TestApp::spawn_with_catalog(CatalogSettings {
-        total_cache_ttl: Duration::from_secs(4),
-        ..CatalogSettings::default()
-    })
-    .await;
-    let catalog = seed(&app.db.client().await).await;
+    let app = TestApp::builder()
+        .catalog(CatalogSettings {
+            total_cache_ttl: Duration::from_secs(4),
+            ..CatalogSettings::default()
+        })
+        .spawn()
+        .await;
+    let catalog = seed(&app.db).await;
     for query in [
         "region=RU-MOW&rooms=2",
         "region=RU-MOW&rooms=2&floor_min=-5",
@@ -416,14 +390,11 @@ async fn past_three_quarters_of_the_ttl_the_total_is_recounted_in_the_background
         assert_eq!(search(&app, query).await["total"], 3, "{query}");
     }
     app.db
-        .client()
-        .await
         .execute(
             "UPDATE apartments SET status = 'sold' WHERE id = $1",
             &[&catalog.id("a3")],
         )
-        .await
-        .unwrap();
+        .await;
     tokio::time::sleep(Duration::from_millis(3100)).await;
     for query in [
         "region=RU-MOW&rooms=2",

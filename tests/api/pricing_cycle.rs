@@ -1,11 +1,10 @@
 //! The minute cycle as a whole: incremental aggregates, concurrency, dry runs, rollback, the scheduler.
-mod common;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::fixtures::{self, rub, ApartmentSpec};
-use common::TestDb;
+use crate::helpers::fixtures::{self, rub, ApartmentSpec};
+use crate::helpers::TestDb;
 use nedvizhimost::config::PricingSettings;
 use nedvizhimost::pricing::{self, CycleRequest, Trigger};
 use rust_decimal::Decimal;
@@ -127,17 +126,11 @@ async fn two_passes_started_together_change_each_price_at_most_once() {
         .filter(|report| report.skipped_reason.is_some())
         .count();
     let changes_per_apartment: Vec<i64> = db
-        .client()
-        .await
-        .query(
+        .column(
             "SELECT count(*) FROM price_history GROUP BY apartment_id ORDER BY count(*) DESC",
             &[],
         )
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+        .await;
     assert!(
         changes_per_apartment.iter().all(|count| *count == 1),
         "{changes_per_apartment:?}"
@@ -176,11 +169,7 @@ async fn one_schedule_slot_runs_once_across_replicas() {
         .as_deref()
         .unwrap()
         .contains("уже обработан"));
-    let runs: i64 = client
-        .query_one("SELECT count(*) FROM pricing_runs", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let runs: i64 = db.scalar("SELECT count(*) FROM pricing_runs", &[]).await;
     assert_eq!(runs, 1);
 }
 
@@ -297,11 +286,7 @@ async fn rollback_restores_exactly_the_still_current_prices_and_twice_is_a_no_op
         .await
         .unwrap();
     assert!(again.is_empty());
-    let history: i64 = client
-        .query_one("SELECT count(*) FROM price_history", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let history: i64 = db.scalar("SELECT count(*) FROM price_history", &[]).await;
     assert_eq!(history, 4, "two dynamic, one manual, one rollback");
 }
 
@@ -309,7 +294,7 @@ async fn rollback_restores_exactly_the_still_current_prices_and_twice_is_a_no_op
 async fn the_scheduler_survives_the_database_going_away_and_coming_back() {
     let db = TestDb::new().await;
     catalog(&db).await;
-    let admin = common::connect(&common::admin_config()).await;
+    let admin = crate::helpers::connect(&crate::helpers::admin_config()).await;
     let block = format!("ALTER DATABASE {} ALLOW_CONNECTIONS false", db.name);
     let unblock = format!("ALTER DATABASE {} ALLOW_CONNECTIONS true", db.name);
     let kick = format!(

@@ -1,6 +1,4 @@
-mod common;
-
-use common::{random_inn, random_ogrn, TestApp, TEST_PASSWORD};
+use crate::helpers::{error_fields, random_inn, random_ogrn, TestApp, TEST_PASSWORD};
 use nedvizhimost::auth::{
     apartment_of_company, apartment_of_company_for_update, building_of_company, project_of_company,
     CurrentUser, Role,
@@ -9,38 +7,18 @@ use nedvizhimost::error::AppError;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-async fn problem_fields(response: reqwest::Response) -> Vec<String> {
-    let body: Value = response.json().await.unwrap();
-    body["errors"]
-        .as_array()
-        .unwrap_or(&vec![])
-        .iter()
-        .map(|error| error["field"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// Every column of the row as JSON text, to prove that nothing changed.
 async fn snapshot(app: &TestApp, table: &str, id: i64) -> String {
     app.db
-        .client()
-        .await
-        .query_one(
+        .scalar(
             &format!("SELECT row_to_json(t)::text FROM {table} t WHERE id = $1"),
             &[&id],
         )
         .await
-        .unwrap()
-        .get(0)
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    app.db
-        .client()
-        .await
-        .query_one(sql, &[])
-        .await
-        .unwrap()
-        .get(0)
+    app.db.scalar(sql, &[]).await
 }
 
 #[tokio::test]
@@ -130,7 +108,7 @@ async fn inn_and_ogrn_are_checked_by_checksum() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "{inn} {ogrn}"
         );
-        assert_eq!(problem_fields(response).await, fields, "{inn} {ogrn}");
+        assert_eq!(error_fields(response).await, fields, "{inn} {ogrn}");
     }
     let response = app
         .post_json(
@@ -156,7 +134,7 @@ async fn inn_and_ogrn_are_checked_by_checksum() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
-    assert_eq!(problem_fields(response).await, ["inn"]);
+    assert_eq!(error_fields(response).await, ["inn"]);
     let response = app
         .post_json(
             "/developers",
@@ -165,7 +143,7 @@ async fn inn_and_ogrn_are_checked_by_checksum() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(problem_fields(response).await, ["website"]);
+    assert_eq!(error_fields(response).await, ["website"]);
 }
 
 #[tokio::test]
@@ -173,14 +151,7 @@ async fn another_companys_card_and_members_answer_404_and_stay_unchanged() {
     let app = TestApp::spawn().await;
     let (token_a, _company_a) = app.developer_with_company("a@a-dev.ru", "Компания А").await;
     let (token_b, company_b) = app.developer_with_company("b@b-dev.ru", "Компания Б").await;
-    let owner_b: i64 = app
-        .db
-        .client()
-        .await
-        .query_one("SELECT id FROM users WHERE email = 'b@b-dev.ru'", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let owner_b = app.user_id("b@b-dev.ru").await;
     let before = snapshot(&app, "developers", company_b).await;
 
     let path = format!("/developers/{company_b}");
@@ -379,7 +350,7 @@ async fn staff_set_a_manual_price_recorded_in_price_history() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "{case}"
         );
-        assert_eq!(problem_fields(response).await, ["price"], "{case}");
+        assert_eq!(error_fields(response).await, ["price"], "{case}");
     }
 
     let response = set_price(
@@ -399,14 +370,7 @@ async fn staff_set_a_manual_price_recorded_in_price_history() {
         "Цена изменена вручную (+3,2 %): Старт продаж корпуса 2"
     );
 
-    let owner_id: i64 = app
-        .db
-        .client()
-        .await
-        .query_one("SELECT id FROM users WHERE email = 'owner@dev.ru'", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let owner_id = app.user_id("owner@dev.ru").await;
     let history = app
         .db
         .client()
@@ -451,14 +415,11 @@ async fn staff_set_a_manual_price_recorded_in_price_history() {
     );
 
     app.db
-        .client()
-        .await
         .execute(
             "UPDATE apartments SET status = 'sold' WHERE id = $1",
             &[&rows.apartment_id],
         )
-        .await
-        .unwrap();
+        .await;
     let response = set_price(&app, &token, rows.apartment_id, json!({"price": "1"})).await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
 }
@@ -550,7 +511,7 @@ async fn mass_assignment_is_rejected_and_rows_stay_unchanged() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "{field}"
         );
-        assert_eq!(problem_fields(response).await, [field]);
+        assert_eq!(error_fields(response).await, [field]);
     }
     assert_eq!(snapshot(&app, "developers", company).await, company_before);
 
@@ -571,7 +532,7 @@ async fn mass_assignment_is_rejected_and_rows_stay_unchanged() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "{field}"
         );
-        assert_eq!(problem_fields(response).await, [field]);
+        assert_eq!(error_fields(response).await, [field]);
     }
     assert_eq!(
         snapshot(&app, "apartments", rows.apartment_id).await,
@@ -588,7 +549,7 @@ async fn mass_assignment_is_rejected_and_rows_stay_unchanged() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(problem_fields(response).await, ["verified"]);
+    assert_eq!(error_fields(response).await, ["verified"]);
     assert_eq!(
         count(&app, "SELECT count(*) FROM developers").await,
         companies_before
@@ -631,7 +592,7 @@ async fn a_moderator_verifies_or_rejects_a_company() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(problem_fields(response).await, ["comment"]);
+    assert_eq!(error_fields(response).await, ["comment"]);
     let response = app
         .post_json(
             &moderation,
@@ -817,14 +778,7 @@ async fn owners_invite_and_remove_members() {
         .await;
     assert_eq!(moderator_member.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let owner_id: i64 = app
-        .db
-        .client()
-        .await
-        .query_one("SELECT id FROM users WHERE email = 'owner@dev.ru'", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let owner_id = app.user_id("owner@dev.ru").await;
     assert_eq!(
         app.delete_with(&format!("{members}/{owner_id}"), Some(&owner))
             .await

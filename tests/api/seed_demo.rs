@@ -1,6 +1,4 @@
-mod common;
-
-use common::TestDb;
+use crate::helpers::TestDb;
 use nedvizhimost::seed::{count_rows, seed_demo, SeedOutcome, TableCounts};
 use nedvizhimost::validation::{validate_inn, validate_ogrn};
 
@@ -33,7 +31,7 @@ async fn seeded() -> (TestDb, TableCounts) {
 }
 
 async fn count(db: &TestDb, sql: &str) -> i64 {
-    db.client().await.query_one(sql, &[]).await.unwrap().get(0)
+    db.scalar(sql, &[]).await
 }
 
 #[tokio::test]

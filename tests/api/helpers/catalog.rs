@@ -1,9 +1,8 @@
 //! A small public catalog written straight in SQL, with hand-computable answers for search, project and map tests.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 
-use deadpool_postgres::GenericClient;
+use super::TestDb;
 
 /// Ids of the seeded rows by name: developers `D1` (published) and `D2` (draft); projects `P1` (Москва,
 /// comfort, 2026-12-31), `P2` (Санкт-Петербург, business, 2027-06-30), `P3` (Москва, draft), `P4` (of D2),
@@ -78,7 +77,8 @@ SELECT b.id, v.code, v.floor, v.rooms, v.area, v.price, v.price, v.status::apart
  ORDER BY v.code
 RETURNING code, id";
 
-pub async fn seed(client: &impl GenericClient) -> Catalog {
+pub async fn seed(db: &TestDb) -> Catalog {
+    let client = db.client().await;
     let mut ids: HashMap<String, i64> = client
         .query(SEED, &[])
         .await

@@ -1,9 +1,7 @@
-mod common;
-
 use std::time::Duration;
 
-use common::catalog::seed;
-use common::TestApp;
+use crate::helpers::catalog::seed;
+use crate::helpers::{Problem, TestApp};
 use nedvizhimost::config::CatalogSettings;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -47,7 +45,7 @@ fn sum(body: &Value, property: &str) -> i64 {
 #[tokio::test]
 async fn low_zoom_clusters_sum_to_the_projects_in_the_window() {
     let app = TestApp::spawn().await;
-    seed(&app.db.client().await).await;
+    seed(&app.db).await;
     let russia = [19.6, 41.1, 180.0, 82.0];
     let body = map(&app, "bbox=19.6,41.1,180,82&zoom=3").await;
     assert_geojson(&body, russia);
@@ -83,7 +81,7 @@ async fn low_zoom_clusters_sum_to_the_projects_in_the_window() {
 #[tokio::test]
 async fn catalog_filters_apply_to_the_map() {
     let app = TestApp::spawn().await;
-    seed(&app.db.client().await).await;
+    seed(&app.db).await;
     let body = map(
         &app,
         "bbox=19.6,41.1,180,82&zoom=14&rooms=2&price_max=10000000",
@@ -156,23 +154,16 @@ async fn bad_windows_name_the_field() {
         ("zoom=3", "bbox"),
     ] {
         let response = app.get(&format!("/map/projects?{query}")).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{query}"
-        );
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
+        let problem = Problem::read(response).await;
+        assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert_eq!(problem.first_field(), field, "{query}: {}", problem.body);
     }
 }
 
 async fn refresh_summary(app: &TestApp) {
     app.db
-        .client()
-        .await
         .execute("SELECT refresh_demand_aggregates()", &[])
-        .await
-        .unwrap();
+        .await;
 }
 
 fn min_price_of(body: &Value, name: &str) -> Option<f64> {
@@ -187,7 +178,7 @@ fn min_price_of(body: &Value, name: &str) -> Option<f64> {
 #[tokio::test]
 async fn the_summary_map_matches_the_exact_path_on_a_refreshed_catalog() {
     let app = TestApp::spawn().await;
-    let catalog = seed(&app.db.client().await).await;
+    let catalog = seed(&app.db).await;
     refresh_summary(&app).await;
     // `price_min=1` matches every flat but is an apartment-level filter: the exact path.
     for query in [
@@ -208,14 +199,12 @@ async fn the_summary_map_matches_the_exact_path_on_a_refreshed_catalog() {
 
     // The summary is up to a minute old for prices: a new price shows on the exact path at once and on
     // the summary path after the next refresh.
-    let client = app.db.client().await;
-    client
+    app.db
         .execute(
             "UPDATE apartments SET current_price = 1000000 WHERE id = $1",
             &[&catalog.id("b1")],
         )
-        .await
-        .unwrap();
+        .await;
     let all = "bbox=19.6,41.1,180,82&zoom=14";
     assert_eq!(min_price_of(&map(&app, all).await, "P2"), Some(5_000_000.0));
     let exact = map(&app, &format!("{all}&price_min=1")).await;
@@ -224,20 +213,18 @@ async fn the_summary_map_matches_the_exact_path_on_a_refreshed_catalog() {
     assert_eq!(min_price_of(&map(&app, all).await, "P2"), Some(1_000_000.0));
 
     // Publication is checked now, not from the summary: nothing unpublished leaks.
-    client
+    app.db
         .execute(
             "UPDATE projects SET moderation_status = 'draft' WHERE id = $1",
             &[&catalog.id("P1")],
         )
-        .await
-        .unwrap();
-    client
+        .await;
+    app.db
         .execute(
             "UPDATE developers SET moderation_status = 'draft' WHERE id = $1",
             &[&catalog.id("D1")],
         )
-        .await
-        .unwrap();
+        .await;
     let body = map(&app, all).await;
     assert_eq!(body["features"], serde_json::json!([]), "{body}");
     let body = map(&app, "bbox=19.6,41.1,180,82&zoom=3").await;
@@ -246,21 +233,21 @@ async fn the_summary_map_matches_the_exact_path_on_a_refreshed_catalog() {
 
 #[tokio::test]
 async fn a_stale_or_disabled_summary_falls_back_to_the_exact_path() {
-    let app = TestApp::spawn_with_catalog(CatalogSettings {
-        map_summary_max_age: Duration::ZERO,
-        ..CatalogSettings::default()
-    })
-    .await;
-    let catalog = seed(&app.db.client().await).await;
+    let app = TestApp::builder()
+        .catalog(CatalogSettings {
+            map_summary_max_age: Duration::ZERO,
+            ..CatalogSettings::default()
+        })
+        .spawn()
+        .await;
+    let catalog = seed(&app.db).await;
     refresh_summary(&app).await;
-    let client = app.db.client().await;
-    client
+    app.db
         .execute(
             "UPDATE apartments SET current_price = 1000000 WHERE id = $1",
             &[&catalog.id("b1")],
         )
-        .await
-        .unwrap();
+        .await;
     let all = "bbox=19.6,41.1,180,82&zoom=14";
     assert_eq!(
         min_price_of(&map(&app, all).await, "P2"),
@@ -269,22 +256,21 @@ async fn a_stale_or_disabled_summary_falls_back_to_the_exact_path() {
     );
 
     // A summary older than MAP_SUMMARY_MAX_AGE_SECONDS (the pricing cycle stopped) is not used.
-    let app = TestApp::spawn_with_catalog(CatalogSettings {
-        map_summary_max_age: Duration::from_secs(1),
-        ..CatalogSettings::default()
-    })
-    .await;
-    let catalog = seed(&app.db.client().await).await;
+    let app = TestApp::builder()
+        .catalog(CatalogSettings {
+            map_summary_max_age: Duration::from_secs(1),
+            ..CatalogSettings::default()
+        })
+        .spawn()
+        .await;
+    let catalog = seed(&app.db).await;
     refresh_summary(&app).await;
     app.db
-        .client()
-        .await
         .execute(
             "UPDATE apartments SET current_price = 1000000 WHERE id = $1",
             &[&catalog.id("b1")],
         )
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         min_price_of(&map(&app, all).await, "P2"),
         Some(5_000_000.0),
@@ -301,7 +287,7 @@ async fn a_stale_or_disabled_summary_falls_back_to_the_exact_path() {
 #[tokio::test]
 async fn summary_answers_are_reused_only_while_projects_and_the_summary_are_unchanged() {
     let app = TestApp::spawn().await;
-    let catalog = seed(&app.db.client().await).await;
+    let catalog = seed(&app.db).await;
     refresh_summary(&app).await;
     let all = "bbox=19.6,41.1,180,82&zoom=14";
     let first = map(&app, all).await;
@@ -313,24 +299,21 @@ async fn summary_answers_are_reused_only_while_projects_and_the_summary_are_unch
     );
 
     // Any change of a project is seen at once: its name, then its publication.
-    let client = app.db.client().await;
-    client
+    app.db
         .execute(
             "UPDATE projects SET name = 'P1 новый' WHERE id = $1",
             &[&catalog.id("P1")],
         )
-        .await
-        .unwrap();
+        .await;
     let renamed = map(&app, all).await;
     assert_eq!(min_price_of(&renamed, "P1 новый"), Some(8_000_000.0));
     assert_eq!(min_price_of(&renamed, "P1"), None);
-    client
+    app.db
         .execute(
             "UPDATE projects SET moderation_status = 'draft' WHERE id = $1",
             &[&catalog.id("P5")],
         )
-        .await
-        .unwrap();
+        .await;
     assert_eq!(min_price_of(&map(&app, all).await, "P5"), None);
     // So is a refreshed summary, and an apartment-level filter never uses the memory.
     refresh_summary(&app).await;

@@ -1,13 +1,11 @@
 //! The pass in batches of whole projects: a booking never deadlocks with it, an interrupted pass leaves its finished
 //! batches applied and the next pass goes on without applying anything twice, batching changes no decision, and a
 //! rollback undoes every batch of a run.
-mod common;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::fixtures::{self, ApartmentSpec};
-use common::TestDb;
+use crate::helpers::fixtures::{self, ApartmentSpec};
+use crate::helpers::TestDb;
 use nedvizhimost::config::PricingSettings;
 use nedvizhimost::pricing::{self, describe_failure_of_database, CycleRequest, Trigger};
 use rust_decimal::Decimal;

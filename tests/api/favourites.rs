@@ -1,21 +1,16 @@
 //! Favourites: idempotent add and remove for buyers, the list, and the `favourite` interest event.
-mod common;
 
-use common::TestApp;
+use crate::helpers::{send_concurrently, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 async fn favourite_events(app: &TestApp, apartment_id: i64) -> i64 {
     app.db
-        .client()
-        .await
-        .query_one(
+        .scalar(
             "SELECT count(*) FROM views_log WHERE apartment_id = $1 AND event = 'favourite'",
             &[&apartment_id],
         )
         .await
-        .unwrap()
-        .get(0)
 }
 
 #[tokio::test]
@@ -61,19 +56,16 @@ async fn a_buyer_adds_lists_and_removes_favourites_idempotently() {
     assert_eq!(list[0]["project_name"], "ЖК Тестовый");
     assert_eq!(list[0]["current_price"], "9300000.00");
 
-    let client = app.db.client().await;
-    client
+    app.db
         .execute("SELECT refresh_demand_aggregates()", &[])
-        .await
-        .unwrap();
-    let favourites_24h: i32 = client
-        .query_one(
+        .await;
+    let favourites_24h: i32 = app
+        .db
+        .scalar(
             "SELECT favourites_24h FROM apartment_stats WHERE apartment_id = $1",
             &[&rows.apartment_id],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(favourites_24h, 1);
 
     for _ in 0..2 {
@@ -135,7 +127,7 @@ async fn concurrent_adds_of_the_same_favourite_all_succeed_and_add_once() {
     let requests = (0..20)
         .map(|_| app.request(Method::PUT, &path, Some(&buyer)))
         .collect();
-    let responses = common::send_concurrently(requests).await;
+    let responses = send_concurrently(requests).await;
     let mut added = 0;
     let mut dates = std::collections::HashSet::new();
     for response in responses {

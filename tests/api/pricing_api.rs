@@ -1,8 +1,7 @@
 //! The pricing REST API over real HTTP: configuration with scopes and ceilings, runs, history, rollback.
-mod common;
 
-use common::fixtures::{self, ApartmentSpec};
-use common::TestApp;
+use crate::helpers::fixtures::{self, ApartmentSpec};
+use crate::helpers::{Problem, TestApp, PROBLEM_JSON};
 use serde_json::{json, Value};
 
 struct Market {
@@ -52,40 +51,25 @@ async fn market() -> Market {
 async fn put_config(market: &Market, token: &str, body: Value) -> reqwest::Response {
     market
         .app
-        .request(reqwest::Method::PUT, "/pricing/config", Some(token))
-        .json(&body)
-        .send()
+        .put_json("/pricing/config", Some(token), &body)
         .await
-        .unwrap()
 }
 
 async fn problem_field(response: reqwest::Response) -> (u16, String) {
-    let status = response.status().as_u16();
+    let problem = Problem::read(response).await;
     assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json",
+        problem.content_type, PROBLEM_JSON,
         "errors are problem+json"
     );
-    let body: Value = response.json().await.unwrap();
-    (
-        status,
-        body["errors"][0]["field"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    )
+    (problem.status.as_u16(), problem.first_field().to_owned())
 }
 
 async fn config_versions(market: &Market) -> i64 {
     market
         .app
         .db
-        .client()
+        .scalar("SELECT count(*) FROM dynamic_pricing_config", &[])
         .await
-        .query_one("SELECT count(*) FROM dynamic_pricing_config", &[])
-        .await
-        .unwrap()
-        .get(0)
 }
 
 #[tokio::test]
@@ -343,11 +327,8 @@ async fn the_apartment_pricing_preview_explains_the_next_pass_to_its_company() {
     let market = market().await;
     let app = &market.app;
     app.db
-        .client()
-        .await
         .execute("SELECT refresh_demand_aggregates()", &[])
-        .await
-        .unwrap();
+        .await;
     let preview: Value = app
         .get_with(
             &format!("/apartments/{}/pricing", market.hot),

@@ -1,0 +1,22 @@
+//! The integration tests: one binary, one module per area, the shared harness in `helpers`.
+
+mod helpers;
+
+mod auth;
+mod bookings;
+mod catalog_apartments;
+mod developers;
+mod events;
+mod favourites;
+mod foundation;
+mod map;
+mod pricing_api;
+mod pricing_batches;
+mod pricing_cycle;
+mod pricing_integrity;
+mod pricing_model;
+mod pricing_rules;
+mod projects;
+mod search;
+mod seed_demo;
+mod sql_layout;
