@@ -669,20 +669,22 @@ CREATE FUNCTION public.begin_pricing_run(p_now timestamp with time zone, p_trigg
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    v_locked      boolean := pg_try_advisory_lock(pricing_pass_lock_key());
-    v_skip_reason text := pricing_skip_reason(v_locked, p_scheduled_for);
+    v_skip_reason text;
     v_run         pricing_runs;
 BEGIN
+    IF NOT pg_try_advisory_lock(pricing_pass_lock_key()) THEN
+        RETURN QUERY SELECT NULL::bigint, NULL::timestamptz, false, pricing_skip_reason(false, p_scheduled_for);
+        RETURN;
+    END IF;
+    -- Блокировка прохода у нас, значит, «идущие» проходы мертвы: их процесс или соединение умерли.
+    PERFORM record_pricing_run_summary(r.id) FROM pricing_runs r WHERE r.status = 'running';
+
+    v_skip_reason := pricing_skip_reason(true, p_scheduled_for);
     IF v_skip_reason IS NOT NULL THEN
-        IF v_locked THEN
-            PERFORM pg_advisory_unlock(pricing_pass_lock_key());
-        END IF;
+        PERFORM pg_advisory_unlock(pricing_pass_lock_key());
         RETURN QUERY SELECT NULL::bigint, NULL::timestamptz, false, v_skip_reason;
         RETURN;
     END IF;
-
-    -- Блокировка прохода у нас, значит, «идущие» проходы мертвы: их процесс или соединение умерли.
-    UPDATE pricing_runs r SET status = 'interrupted', finished_at = clock_timestamp() WHERE r.status = 'running';
 
     UPDATE pricing_runs r
        SET status = 'running', finished_at = NULL, workers = p_workers
@@ -1537,29 +1539,8 @@ CREATE FUNCTION public.finish_pricing_run(p_run_id bigint) RETURNS public.pricin
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    v_run pricing_runs;
+    v_run pricing_runs := record_pricing_run_summary(p_run_id);
 BEGIN
-    UPDATE pricing_runs r
-       SET finished_at  = clock_timestamp(),
-           status       = CASE WHEN t.batches_done = r.batches THEN 'completed' ELSE 'interrupted' END::pricing_run_status,
-           batches_done = t.batches_done,
-           evaluated    = t.evaluated,
-           raised       = t.raised,
-           lowered      = t.lowered,
-           decisions    = t.decisions
-      FROM (SELECT count(*) FILTER (WHERE b.done_at IS NOT NULL)::integer AS batches_done,
-                   coalesce(sum(b.evaluated), 0)::integer AS evaluated,
-                   coalesce(sum(b.raised), 0)::integer AS raised,
-                   coalesce(sum(b.lowered), 0)::integer AS lowered,
-                   coalesce((SELECT jsonb_object_agg(d.decision, d.total)
-                               FROM (SELECT e.key AS decision, sum(e.value::integer) AS total
-                                       FROM pricing_run_batches x, jsonb_each_text(x.decisions) e
-                                      WHERE x.run_id = p_run_id
-                                      GROUP BY e.key) d), '{}') AS decisions
-              FROM pricing_run_batches b
-             WHERE b.run_id = p_run_id) t
-     WHERE r.id = p_run_id
-    RETURNING r.* INTO v_run;
     PERFORM pg_advisory_unlock(pricing_pass_lock_key());
     RETURN v_run;
 END;
@@ -1570,7 +1551,7 @@ $$;
 -- Name: FUNCTION finish_pricing_run(p_run_id bigint); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.finish_pricing_run(p_run_id bigint) IS 'Шаг 5 цикла: складывает итоги пачек в pricing_runs (completed, если готовы все пачки, иначе interrupted) и снимает сессионную блокировку прохода';
+COMMENT ON FUNCTION public.finish_pricing_run(p_run_id bigint) IS 'Шаг 5 цикла: итоги пачек — в pricing_runs (record_pricing_run_summary), сессионная блокировка прохода снята';
 
 
 --
@@ -2142,6 +2123,50 @@ COMMENT ON FUNCTION public.rebuild_apartment_stats(p_now timestamp with time zon
 
 
 --
+-- Name: record_pricing_run_summary(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.record_pricing_run_summary(p_run_id bigint) RETURNS public.pricing_runs
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_run pricing_runs;
+BEGIN
+    UPDATE pricing_runs r
+       SET finished_at  = clock_timestamp(),
+           status       = CASE WHEN r.planned_at IS NOT NULL AND t.batches_done = r.batches THEN 'completed'
+                               ELSE 'interrupted' END::pricing_run_status,
+           batches_done = t.batches_done,
+           evaluated    = t.evaluated,
+           raised       = t.raised,
+           lowered      = t.lowered,
+           decisions    = t.decisions
+      FROM (SELECT count(*) FILTER (WHERE b.done_at IS NOT NULL)::integer AS batches_done,
+                   coalesce(sum(b.evaluated), 0)::integer AS evaluated,
+                   coalesce(sum(b.raised), 0)::integer AS raised,
+                   coalesce(sum(b.lowered), 0)::integer AS lowered,
+                   coalesce((SELECT jsonb_object_agg(d.decision, d.total)
+                               FROM (SELECT e.key AS decision, sum(e.value::integer) AS total
+                                       FROM pricing_run_batches x, jsonb_each_text(x.decisions) e
+                                      WHERE x.run_id = p_run_id
+                                      GROUP BY e.key) d), '{}') AS decisions
+              FROM pricing_run_batches b
+             WHERE b.run_id = p_run_id) t
+     WHERE r.id = p_run_id
+    RETURNING r.* INTO v_run;
+    RETURN v_run;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION record_pricing_run_summary(p_run_id bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.record_pricing_run_summary(p_run_id bigint) IS 'Складывает итоги готовых пачек в строку pricing_runs: completed, если пачки спланированы и все готовы, иначе interrupted';
+
+
+--
 -- Name: refresh_apartment_stats(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2682,6 +2707,8 @@ CREATE FUNCTION public.rollback_pricing_run(p_run_id bigint, p_user_id bigint DE
 DECLARE
     v_run pricing_runs;
 BEGIN
+    -- Порядок блокировок прохода: сначала блокировка прохода, потом строка pricing_runs, потом квартиры.
+    PERFORM pg_advisory_xact_lock(pricing_pass_lock_key());
     SELECT * INTO v_run FROM pricing_runs r WHERE r.id = p_run_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'pricing run % does not exist', p_run_id USING ERRCODE = 'no_data_found';
@@ -2689,7 +2716,6 @@ BEGIN
     IF v_run.rolled_back_at IS NOT NULL THEN
         RETURN;
     END IF;
-    PERFORM pg_advisory_xact_lock(pricing_pass_lock_key());
 
     PERFORM set_config('pricing.copies_synced_by_pass', 'on', true);
     RETURN QUERY

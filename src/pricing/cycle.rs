@@ -57,7 +57,7 @@ pub struct PriceChange {
     pub explanation: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CycleReport {
     pub run_id: Option<i64>,
     pub dry_run: bool,

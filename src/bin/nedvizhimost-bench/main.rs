@@ -3,6 +3,7 @@
 //! Every benchmark builds its synthetic catalog in a scratch database next to the one of `DATABASE_*`.
 
 mod api;
+mod contention;
 mod events;
 mod loopback_server;
 mod pricing;
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use nedvizhimost::config::{SettingsReader, SignalSettings};
+use nedvizhimost::config::{PricingSettings, SettingsReader, SignalSettings};
 use nedvizhimost::telemetry;
 
 #[derive(Parser)]
@@ -42,6 +43,34 @@ enum Command {
         /// Keep the benchmark databases for inspection
         #[arg(long)]
         keep: bool,
+        #[command(flatten)]
+        pass: PassFlags,
+    },
+    /// The first pricing pass while clients book and edit single apartments: pass time, deadlocks, write waits
+    Contention {
+        /// Catalog size (apartments)
+        #[arg(long, default_value_t = 1_000_000)]
+        apartments: u32,
+        /// Interest events in the last 24 h per apartment
+        #[arg(long, default_value_t = 10)]
+        events_per_apartment: u32,
+        /// Runs, each on a fresh copy of the same catalog
+        #[arg(long, default_value_t = 10)]
+        runs: u32,
+        /// Clients writing single apartments during the pass
+        #[arg(long, default_value_t = 10)]
+        writers: usize,
+        /// Each client writes once per this many milliseconds
+        #[arg(long, default_value_t = 500)]
+        write_interval_ms: u64,
+        /// Keep the prepared catalog (nedv_bench_contention_<size>) for a later --reuse
+        #[arg(long)]
+        keep: bool,
+        /// Reuse the catalog kept by an earlier --keep run
+        #[arg(long)]
+        reuse: bool,
+        #[command(flatten)]
+        pass: PassFlags,
     },
     /// Load-test POST /events:batch on loopback while the pricing cycle runs, in a scratch database
     Events {
@@ -105,6 +134,27 @@ enum Command {
     },
 }
 
+/// How the measured passes run (the service reads the same from PRICING_WORKERS and PRICING_BATCH_APARTMENTS).
+#[derive(clap::Args)]
+struct PassFlags {
+    /// Connections repricing batches at once
+    #[arg(long, default_value_t = PricingSettings::default().workers)]
+    workers: usize,
+    /// Apartments on sale per batch of whole projects
+    #[arg(long, default_value_t = PricingSettings::default().batch_apartments)]
+    batch_apartments: i32,
+}
+
+impl PassFlags {
+    fn settings(&self) -> PricingSettings {
+        PricingSettings {
+            workers: self.workers.clamp(1, 32),
+            batch_apartments: self.batch_apartments.max(1),
+            ..PricingSettings::default()
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     telemetry::init();
@@ -119,16 +169,41 @@ async fn run(command: Command) -> Result<(), String> {
             events_per_apartment,
             steady_cycles,
             keep,
+            pass,
         } => {
             let options = pricing::PricingBenchOptions {
                 sizes: apartments,
                 events_per_apartment,
                 steady_cycles,
+                pricing: pass.settings(),
                 admin,
                 keep_databases: keep,
             };
             println!("{}", pricing::TABLE_HEADER);
             pricing::run(&options).await.map(drop)
+        }
+        Command::Contention {
+            apartments,
+            events_per_apartment,
+            runs,
+            writers,
+            write_interval_ms,
+            keep,
+            reuse,
+            pass,
+        } => {
+            let options = contention::ContentionBenchOptions {
+                apartments,
+                events_per_apartment,
+                runs: runs.max(1),
+                writers: writers.max(1),
+                write_interval: Duration::from_millis(write_interval_ms.max(1)),
+                pricing: pass.settings(),
+                admin,
+                keep_database: keep || reuse,
+                reuse_database: reuse,
+            };
+            contention::run(&options).await
         }
         Command::Events {
             apartments,

@@ -14,6 +14,7 @@ pub struct PricingBenchOptions {
     pub sizes: Vec<u32>,
     pub events_per_apartment: u32,
     pub steady_cycles: u32,
+    pub pricing: PricingSettings,
     /// Connection to a maintenance database; benchmark databases are created next to it.
     pub admin: tokio_postgres::Config,
     pub keep_databases: bool,
@@ -80,10 +81,10 @@ async fn bench_one(options: &PricingBenchOptions, apartments: u32) -> Result<Ben
     };
     let name = format!("nedv_bench_{apartments}");
     let database = ScratchDatabase::prepare(&options.admin, &name, &spec, false).await?;
-    let pool = db::create_pool(database.config().clone(), 2);
+    let pool = db::create_pool(database.config().clone(), options.pricing.workers + 1);
     let mut client = pool.get().await.map_err(|error| error.to_string())?;
 
-    let settings = PricingSettings::default();
+    let settings = options.pricing.clone();
     let at = |minute: i64| -> CycleRequest {
         CycleRequest {
             now: Some(base + TimeDelta::minutes(minute)),
