@@ -285,7 +285,7 @@ async fn write_single_apartments(
     while !stop.load(Ordering::Relaxed) {
         ticker.tick().await;
         let apartment = on_sale[rand::rng().random_range(0..on_sale.len())];
-        let statement = if (writer + write) % 2 == 0 {
+        let statement = if (writer + write).is_multiple_of(2) {
             "UPDATE apartments SET status = 'booked' WHERE id = $1 AND status = 'available'"
         } else {
             "UPDATE apartments SET base_price = base_price + 1 WHERE id = $1"
