@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 
-# Сборка: тот же Cargo.toml / Cargo.lock, что и у тестов; миграции встраиваются в бинарник (build.rs).
+# Сборка: тот же Cargo.toml / Cargo.lock, что и у тестов; миграции и файлы sql/ встраиваются в бинарник (build.rs).
 FROM rust:1-bookworm AS builder
 WORKDIR /app
 
@@ -14,6 +14,7 @@ RUN mkdir src \
 
 COPY build.rs ./
 COPY migrations ./migrations
+COPY sql ./sql
 COPY src ./src
 # touch: исходники из контекста могут оказаться «старше» заглушек, и cargo не пересобрал бы крейт.
 RUN touch src/main.rs src/lib.rs \

@@ -140,7 +140,7 @@ async fn reprice_once(dry_run: bool) -> Result<(), String> {
         .map_err(|error| error.to_string())?;
     let pg_config = database_config()?;
     run_migrations(&pg_config).await?;
-    let pool = db::create_pool(pg_config, 1);
+    let pool = db::create_pool(pg_config, pricing_settings.workers + 1);
     let mut client = pool
         .get()
         .await

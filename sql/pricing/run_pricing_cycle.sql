@@ -19,8 +19,9 @@
 --   строки apartments по возрастанию id → их строки apartment_stats → catalog_offers → новые строки price_history.
 -- Квартиру и её копии пишут только после блокировки строки квартиры (брони, правки, выгрузки, проход, откат).
 -- Единственный, кто пишет строки apartment_stats без строки квартиры, — пересчёт счётчиков спроса
--- (refresh_apartment_stats): он идёт своей транзакцией до пачек, берёт строки по возрастанию apartment_id и ждёт
--- чужую строку не дольше lock_timeout, меньшего deadlock_timeout (см. sql/demand/refresh_apartment_stats.sql).
+-- (refresh_apartment_stats): он идёт своей транзакцией до пачек и ждёт чужую строку не дольше lock_timeout,
+-- меньшего deadlock_timeout, после чего откатывается и повторяется (sql/demand/refresh_demand_aggregates.sql):
+-- так он не может стать звеном цикла ожиданий, который PostgreSQL счёл бы взаимоблокировкой.
 
 CREATE OR REPLACE FUNCTION pricing_skip_reason(p_locked boolean, p_scheduled_for timestamptz) RETURNS text
 LANGUAGE sql STABLE

@@ -286,7 +286,11 @@ async fn start_run(
         started_by: Some(caller.id),
         ..CycleRequest::new(Trigger::Manual)
     };
-    let report = run_cycle(&mut client, &state.pricing, &cycle).await?;
+    // The pass runs to its end even if the caller goes away: its batches commit one by one.
+    let pricing = state.pricing.clone();
+    let report = tokio::spawn(async move { run_cycle(&mut client, &pricing, &cycle).await })
+        .await
+        .map_err(|error| AppError::Internal(format!("проход цен прерван: {error}")))??;
     if !report.dry_run {
         super::log_report(&report);
     }
@@ -336,7 +340,8 @@ async fn list_runs(
     let rows = client
         .query(
             "SELECT id, trigger::text AS trigger, scheduled_for, started_by, started_at, finished_at, evaluated,
-                    decisions, raised, lowered, rolled_back_at, rolled_back_by
+                    decisions, raised, lowered, rolled_back_at, rolled_back_by, status::text AS status,
+                    batches, batches_done, workers
              FROM pricing_runs
              WHERE $1::bigint IS NULL OR id < $1
              ORDER BY id DESC

@@ -162,7 +162,7 @@ pub async fn run_cycle(
             .batch_execute("SELECT pg_advisory_unlock_all()")
             .await;
     }
-    let _ = client.batch_execute("RESET statement_timeout").await;
+    let _ = client.batch_execute(RESET_PRICING_SESSION).await;
     let called = called?;
     let run_id: Option<i64> = called.get("pricing_run");
     match run_id {
@@ -176,14 +176,19 @@ pub async fn run_cycle(
     }
 }
 
-/// `statement_timeout` above the longest cycle (the coordinator's CALL is one statement), and a server that
-/// notices a dead client within a second instead of finishing its statement and keeping the pass lock.
+/// `statement_timeout` above the longest cycle (the coordinator's CALL is one statement); a server that notices a
+/// dead client within a second instead of finishing its statement and keeping the pass lock; and batches that do
+/// not wait for the WAL flush while they hold apartment rows (a crash loses at most the last batches, which the
+/// next pass simply recomputes: a batch is atomic either way).
 fn pricing_session_settings(settings: &PricingSettings) -> String {
     format!(
-        "SET statement_timeout = {}; SET client_connection_check_interval = 1000",
+        "SET statement_timeout = {}; SET client_connection_check_interval = 1000; SET synchronous_commit = off",
         settings.statement_timeout.as_millis()
     )
 }
+
+const RESET_PRICING_SESSION: &str =
+    "RESET statement_timeout; RESET client_connection_check_interval; RESET synchronous_commit";
 
 async fn preview_cycle(
     client: &mut deadpool_postgres::Object,
@@ -249,10 +254,12 @@ struct BatchHelpers {
 impl BatchHelpers {
     const IDLE_POLL: Duration = Duration::from_millis(25);
 
+    /// At most `settings.workers − 1` helpers, and never more than the pool has connections besides the
+    /// coordinator's (a helper waiting for a connection would keep the cycle from finishing).
     fn spawn(pool: Option<deadpool_postgres::Pool>, settings: &PricingSettings) -> Self {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let tasks = match pool {
-            Some(pool) => (1..settings.workers)
+            Some(pool) => (1..settings.workers.min(pool.status().max_size))
                 .map(|worker| {
                     let pool = pool.clone();
                     let stopped = stopped.clone();
@@ -282,7 +289,8 @@ impl BatchHelpers {
     ) -> Result<(), CycleFailure> {
         let client = pool.get().await.map_err(CycleFailure::Pool)?;
         client.batch_execute(session_settings).await?;
-        while !*stopped.borrow() {
+        // Stop when told to, or when the cycle was dropped midway (its sender is gone).
+        while !*stopped.borrow() && stopped.has_changed().is_ok() {
             let repriced: bool = client
                 .query_one("SELECT reprice_next_batch()", &[])
                 .await?
@@ -294,15 +302,21 @@ impl BatchHelpers {
                 }
             }
         }
-        client.batch_execute("RESET statement_timeout").await?;
+        client.batch_execute(RESET_PRICING_SESSION).await?;
         Ok(())
     }
 
-    async fn stop(self) {
+    async fn stop(mut self) {
         let _ = self.stop.send(true);
-        for task in self.tasks {
+        for task in std::mem::take(&mut self.tasks) {
             let _ = task.await;
         }
+    }
+}
+
+impl Drop for BatchHelpers {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
     }
 }
 

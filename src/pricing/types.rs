@@ -275,6 +275,38 @@ pub struct PricingRun {
     /// Кто откатил
     #[schema(example = json!(null))]
     pub rolled_back_by: Option<i64>,
+    /// Состояние: running — идёт, completed — все пачки применены, interrupted — прерван (готовые пачки применены,
+    /// следующий проход продолжает)
+    #[schema(example = "completed")]
+    pub status: PricingRunStatus,
+    /// Сколько пачек целых ЖК запланировано (0 — проход одним оператором)
+    #[schema(example = 200, minimum = 0)]
+    pub batches: i32,
+    /// Сколько пачек применено
+    #[schema(example = 200, minimum = 0)]
+    pub batches_done: i32,
+    /// Сколько соединений пересчитывали пачки
+    #[schema(example = 2, minimum = 1)]
+    pub workers: Option<i32>,
+}
+
+/// Состояние прохода ценообразования.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PricingRunStatus {
+    Running,
+    Completed,
+    Interrupted,
+}
+
+impl PricingRunStatus {
+    fn from_sql(status: &str) -> Self {
+        match status {
+            "running" => Self::Running,
+            "interrupted" => Self::Interrupted,
+            _ => Self::Completed,
+        }
+    }
 }
 
 impl PricingRun {
@@ -292,6 +324,10 @@ impl PricingRun {
             lowered: row.get("lowered"),
             rolled_back_at: row.get("rolled_back_at"),
             rolled_back_by: row.get("rolled_back_by"),
+            status: PricingRunStatus::from_sql(row.get("status")),
+            batches: row.get("batches"),
+            batches_done: row.get("batches_done"),
+            workers: row.get("workers"),
         }
     }
 }

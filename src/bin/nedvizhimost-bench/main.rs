@@ -1,5 +1,5 @@
 //! Load tools of «Недвижимость 4.0», kept out of the product binary:
-//! `cargo run --release --features bench --bin nedvizhimost-bench -- pricing|events|api [flags]`.
+//! `cargo run --release --features bench --bin nedvizhimost-bench -- pricing|contention|events|api [flags]`.
 //! Every benchmark builds its synthetic catalog in a scratch database next to the one of `DATABASE_*`.
 
 mod api;
