@@ -224,9 +224,7 @@ CREATE TYPE public.pricing_outcome AS (
 	k2 numeric,
 	delta numeric,
 	max_shift numeric,
-	min_days_on_site integer,
-	cooldown_since timestamp with time zone,
-	booking_freeze_since timestamp with time zone
+	min_days_on_site integer
 );
 
 
@@ -375,20 +373,6 @@ COMMENT ON COLUMN public.pricing_outcome.max_shift IS 'Коридор от ба�
 --
 
 COMMENT ON COLUMN public.pricing_outcome.min_days_on_site IS 'Минимум дней на сайте для снижения';
-
-
---
--- Name: COLUMN pricing_outcome.cooldown_since; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_outcome.cooldown_since IS 'Цену не меняют, если она менялась позже этого момента';
-
-
---
--- Name: COLUMN pricing_outcome.booking_freeze_since; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_outcome.booking_freeze_since IS 'Цену не меняют, если бронь была позже этого момента';
 
 
 --
@@ -678,66 +662,6 @@ COMMENT ON FUNCTION public.apartments_track_price_change() IS 'Переноси�
 
 
 --
--- Name: apply_pricing_batch(bigint, integer); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.apply_pricing_batch(p_run_id bigint, p_batch_no integer) RETURNS void
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    PERFORM set_config('pricing.copies_synced_by_pass', 'on', true);
-    WITH changed AS (
-        UPDATE apartments a
-        SET current_price = c.new_price, price_changed_at = c.priced_at, updated_at = now()
-        FROM (SELECT x.*
-                FROM pricing_run_changes x
-               WHERE x.run_id = p_run_id AND x.batch_no = p_batch_no
-               ORDER BY x.apartment_id) c
-        WHERE a.id = c.apartment_id
-          AND a.current_price = c.old_price AND a.status = 'available'
-          AND (a.price_changed_at IS NULL OR a.price_changed_at <= c.cooldown_since)
-          AND (a.last_booked_at IS NULL OR a.last_booked_at <= c.booking_freeze_since)
-        RETURNING c.*
-    ),
-    stats_synced AS (  -- копия цены для следующих проходов и поиска; триггер синхронизации этот оператор пропускает
-        UPDATE apartment_stats s
-        SET current_price = c.new_price, price_changed_at = c.priced_at
-        FROM changed c
-        WHERE s.apartment_id = c.apartment_id
-    ),
-    offers_synced AS (  -- копия цены для поиска по региону; квартира остаётся в продаже, меняется только цена
-        UPDATE catalog_offers o
-        SET current_price = c.new_price
-        FROM changed c
-        WHERE o.apartment_id = c.apartment_id
-    ),
-    history AS (
-        INSERT INTO price_history (apartment_id, changed_at, old_price, new_price, reason, pricing_run_id, explanation,
-                                   views_24h, favourites_24h, leads_24h, bookings_24h, days_on_site, demand,
-                                   cluster_median, demand_norm, delta, max_shift, k1, k2, config_id)
-        SELECT c.apartment_id, c.priced_at, c.old_price, c.new_price, 'dynamic', p_run_id, c.explanation,
-               c.views_24h, c.favourites_24h, c.leads_24h, c.bookings_24h, c.days_on_site, c.demand,
-               c.cluster_median, c.demand_norm, c.delta, c.max_shift, c.k1, c.k2, c.config_id
-        FROM changed c
-    )
-    UPDATE pricing_run_batches b
-    SET done_at = clock_timestamp(),
-        raised  = (SELECT count(*) FROM changed c WHERE c.decision = 'raise'),
-        lowered = (SELECT count(*) FROM changed c WHERE c.decision = 'lower')
-    WHERE b.run_id = p_run_id AND b.batch_no = p_batch_no;
-    PERFORM set_config('pricing.copies_synced_by_pass', 'off', true);
-END;
-$$;
-
-
---
--- Name: FUNCTION apply_pricing_batch(p_run_id bigint, p_batch_no integer); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.apply_pricing_batch(p_run_id bigint, p_batch_no integer) IS 'Применяет одну пачку отложенных изменений прохода: цена квартиры (если цена, статус и паузы на последней версии строки всё ещё позволяют), её копии apartment_stats и catalog_offers, строка price_history; отмечает пачку готовой. Строки квартир блокирует сам UPDATE по порядку id';
-
-
---
 -- Name: begin_pricing_run(timestamp with time zone, public.pricing_trigger, timestamp with time zone, bigint, numeric, numeric, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -754,7 +678,6 @@ BEGIN
     END IF;
     -- Блокировка прохода у нас, значит, «идущие» проходы мертвы: их процесс или соединение умерли.
     PERFORM record_pricing_run_summary(r.id) FROM pricing_runs r WHERE r.status = 'running';
-    TRUNCATE pricing_run_changes;  -- отложенные изменения прошлого прохода: применены или будут решены заново
 
     v_skip_reason := pricing_skip_reason(true, p_scheduled_for);
     IF v_skip_reason IS NOT NULL THEN
@@ -768,8 +691,6 @@ BEGIN
      WHERE r.scheduled_for = p_scheduled_for AND r.status = 'interrupted'
     RETURNING * INTO v_run;
     IF FOUND THEN
-        -- Неприменённые пачки решаются заново (stage_pricing_run), а до того их не должен взять ни один помощник.
-        DELETE FROM pricing_run_batches b WHERE b.run_id = v_run.id AND b.done_at IS NULL;
         RETURN QUERY SELECT v_run.id, v_run.priced_at, true, NULL::text;
         RETURN;
     END IF;
@@ -1446,7 +1367,6 @@ CREATE TABLE public.pricing_runs (
     priced_at timestamp with time zone,
     elasticity_ceiling numeric,
     max_shift_ceiling numeric,
-    refreshed_at timestamp with time zone,
     planned_at timestamp with time zone,
     batches integer DEFAULT 0 NOT NULL,
     batches_done integer DEFAULT 0 NOT NULL,
@@ -1584,24 +1504,17 @@ COMMENT ON COLUMN public.pricing_runs.max_shift_ceiling IS 'Потолок ко�
 
 
 --
--- Name: COLUMN pricing_runs.refreshed_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_runs.refreshed_at IS 'Когда пересчитаны показатели спроса за 24 ч: started_at…refreshed_at — показатели, refreshed_at…finished_at — проход';
-
-
---
 -- Name: COLUMN pricing_runs.planned_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.pricing_runs.planned_at IS 'Когда приняты решения и спланированы пачки изменений';
+COMMENT ON COLUMN public.pricing_runs.planned_at IS 'Когда пересчитаны показатели спроса и спланированы пачки: started_at…planned_at — пересчёт показателей, planned_at…finished_at — пересчёт цен';
 
 
 --
 -- Name: COLUMN pricing_runs.batches; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.pricing_runs.batches IS 'Сколько пачек изменений запланировано (0 — менять нечего)';
+COMMENT ON COLUMN public.pricing_runs.batches IS 'Сколько пачек ЖК запланировано (0 — проход одним оператором reprice_apartments)';
 
 
 --
@@ -1778,24 +1691,35 @@ COMMENT ON FUNCTION public.map_summary_fingerprint() IS 'Отпечаток да
 
 
 --
--- Name: plan_pricing_batches(bigint); Type: FUNCTION; Schema: public; Owner: -
+-- Name: plan_pricing_batches(bigint, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.plan_pricing_batches(p_run_id bigint) RETURNS integer
+CREATE FUNCTION public.plan_pricing_batches(p_run_id bigint, p_batch_apartments integer) RETURNS integer
     LANGUAGE plpgsql
     AS $$
 DECLARE
     v_batches integer;
 BEGIN
-    INSERT INTO pricing_run_batches (run_id, batch_no, first_apartment_id, last_apartment_id, changes)
-    SELECT c.run_id, c.batch_no, min(c.apartment_id), max(c.apartment_id), count(*)
-      FROM pricing_run_changes c
-     WHERE c.run_id = p_run_id
-       AND NOT EXISTS (SELECT 1 FROM pricing_run_batches b WHERE b.run_id = c.run_id AND b.batch_no = c.batch_no)
-     GROUP BY c.run_id, c.batch_no;
+    IF NOT EXISTS (SELECT 1 FROM pricing_run_batches b WHERE b.run_id = p_run_id) THEN
+        INSERT INTO pricing_run_batches (run_id, batch_no, project_ids, apartments)
+        SELECT p_run_id, dense_rank() OVER (ORDER BY p.bucket)::integer, p.project_ids, p.apartments
+        FROM (
+            SELECT o.bucket, array_agg(o.project_id ORDER BY o.project_id) AS project_ids,
+                   sum(o.on_sale)::integer AS apartments
+            FROM (  -- ЖК попадает в пачку, где начинается: ЖК больше пачки идёт пачкой сам
+                SELECT c.project_id, c.on_sale,
+                       (sum(c.on_sale) OVER (ORDER BY c.project_id) - c.on_sale)::bigint / greatest(p_batch_apartments, 1) AS bucket
+                FROM (SELECT s.project_id, count(*) AS on_sale
+                        FROM apartment_stats s
+                       WHERE s.on_sale
+                       GROUP BY s.project_id) c
+            ) o
+            GROUP BY o.bucket
+        ) p;
+    END IF;
     UPDATE pricing_runs r
        SET batches = (SELECT count(*) FROM pricing_run_batches b WHERE b.run_id = p_run_id),
-           planned_at = clock_timestamp()
+           planned_at = coalesce(r.planned_at, clock_timestamp())
      WHERE r.id = p_run_id
     RETURNING r.batches INTO v_batches;
     RETURN v_batches;
@@ -1804,10 +1728,10 @@ $$;
 
 
 --
--- Name: FUNCTION plan_pricing_batches(p_run_id bigint); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION plan_pricing_batches(p_run_id bigint, p_batch_apartments integer); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.plan_pricing_batches(p_run_id bigint) IS 'Пачки прохода по отложенным изменениям pricing_run_changes (номер пачки решает reprice_apartments); возвращает, сколько всего пачек у прохода';
+COMMENT ON FUNCTION public.plan_pricing_batches(p_run_id bigint, p_batch_apartments integer) IS 'Шаг 3 цикла: делит ЖК с квартирами в продаже на пачки по возрастанию id примерно по p_batch_apartments квартир (кластер не выходит за ЖК, поэтому пачка целых ЖК согласованна). Повторный вызов для прохода ничего не меняет. Возвращает число пачек';
 
 
 --
@@ -2213,11 +2137,19 @@ BEGIN
            status       = CASE WHEN r.planned_at IS NOT NULL AND t.batches_done = r.batches THEN 'completed'
                                ELSE 'interrupted' END::pricing_run_status,
            batches_done = t.batches_done,
+           evaluated    = t.evaluated,
            raised       = t.raised,
-           lowered      = t.lowered
+           lowered      = t.lowered,
+           decisions    = t.decisions
       FROM (SELECT count(*) FILTER (WHERE b.done_at IS NOT NULL)::integer AS batches_done,
+                   coalesce(sum(b.evaluated), 0)::integer AS evaluated,
                    coalesce(sum(b.raised), 0)::integer AS raised,
-                   coalesce(sum(b.lowered), 0)::integer AS lowered
+                   coalesce(sum(b.lowered), 0)::integer AS lowered,
+                   coalesce((SELECT jsonb_object_agg(d.decision, d.total)
+                               FROM (SELECT e.key AS decision, sum(e.value::integer) AS total
+                                       FROM pricing_run_batches x, jsonb_each_text(x.decisions) e
+                                      WHERE x.run_id = p_run_id
+                                      GROUP BY e.key) d), '{}') AS decisions
               FROM pricing_run_batches b
              WHERE b.run_id = p_run_id) t
      WHERE r.id = p_run_id
@@ -2231,7 +2163,7 @@ $$;
 -- Name: FUNCTION record_pricing_run_summary(p_run_id bigint); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.record_pricing_run_summary(p_run_id bigint) IS 'Итоги применённых пачек — в строку pricing_runs (решения туда уже записал reprice_apartments): completed, если пачки спланированы и все применены, иначе interrupted';
+COMMENT ON FUNCTION public.record_pricing_run_summary(p_run_id bigint) IS 'Складывает итоги готовых пачек в строку pricing_runs: completed, если пачки спланированы и все готовы, иначе interrupted';
 
 
 --
@@ -2497,7 +2429,7 @@ COMMENT ON FUNCTION public.register_login_attempt(p_email text, p_client_ip inet
 -- Name: reprice_apartments(timestamp with time zone, boolean, public.pricing_trigger, numeric, numeric, timestamp with time zone, bigint, bigint, boolean, bigint, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.reprice_apartments(p_now timestamp with time zone DEFAULT now(), p_dry_run boolean DEFAULT false, p_trigger public.pricing_trigger DEFAULT 'manual'::public.pricing_trigger, p_elasticity_ceiling numeric DEFAULT NULL::numeric, p_max_shift_ceiling numeric DEFAULT NULL::numeric, p_scheduled_for timestamp with time zone DEFAULT NULL::timestamp with time zone, p_started_by bigint DEFAULT NULL::bigint, p_apartment_id bigint DEFAULT NULL::bigint, p_changes_only boolean DEFAULT false, p_run_id bigint DEFAULT NULL::bigint, p_batch_changes integer DEFAULT NULL::integer) RETURNS TABLE(run_id bigint, apartment_id bigint, project_id bigint, rooms smallint, views_24h integer, favourites_24h integer, leads_24h integer, bookings_24h integer, days_on_site integer, demand numeric, cluster_median numeric, demand_norm numeric, decision public.pricing_decision, old_price numeric, new_price numeric, explanation text)
+CREATE FUNCTION public.reprice_apartments(p_now timestamp with time zone DEFAULT now(), p_dry_run boolean DEFAULT false, p_trigger public.pricing_trigger DEFAULT 'manual'::public.pricing_trigger, p_elasticity_ceiling numeric DEFAULT NULL::numeric, p_max_shift_ceiling numeric DEFAULT NULL::numeric, p_scheduled_for timestamp with time zone DEFAULT NULL::timestamp with time zone, p_started_by bigint DEFAULT NULL::bigint, p_apartment_id bigint DEFAULT NULL::bigint, p_changes_only boolean DEFAULT false, p_run_id bigint DEFAULT NULL::bigint, p_batch_no integer DEFAULT NULL::integer) RETURNS TABLE(run_id bigint, apartment_id bigint, project_id bigint, rooms smallint, views_24h integer, favourites_24h integer, leads_24h integer, bookings_24h integer, days_on_site integer, demand numeric, cluster_median numeric, demand_norm numeric, decision public.pricing_decision, old_price numeric, new_price numeric, explanation text)
     LANGUAGE plpgsql
     SET work_mem TO '256MB'
     SET jit TO 'off'
@@ -2505,11 +2437,16 @@ CREATE FUNCTION public.reprice_apartments(p_now timestamp with time zone DEFAULT
     AS $$
 DECLARE
     v_run_id      bigint := p_run_id;
+    v_project_ids bigint[];
     v_skip_reason text;
     v_min_rooms   integer;
     v_max_rooms   integer;
 BEGIN
-    IF p_run_id IS NULL AND NOT p_dry_run THEN
+    IF p_run_id IS NOT NULL THEN
+        SELECT b.project_ids INTO STRICT v_project_ids
+          FROM pricing_run_batches b
+         WHERE b.run_id = p_run_id AND b.batch_no = p_batch_no;
+    ELSIF NOT p_dry_run THEN
         v_skip_reason := pricing_skip_reason(pg_try_advisory_xact_lock(pricing_pass_lock_key()), p_scheduled_for);
         IF v_skip_reason IS NOT NULL THEN
             RAISE NOTICE '%', v_skip_reason;
@@ -2528,6 +2465,9 @@ BEGIN
     -- Комнатности каталога (по apartments_rooms_idx) — константы в плане: планировщик точно знает число кластеров.
     SELECT min(a.rooms), max(a.rooms) INTO v_min_rooms, v_max_rooms FROM apartments a;
 
+    -- Копии цены (apartment_stats, apartments.price_changed_at) этот оператор ведёт сам, одним UPDATE на таблицу:
+    -- триггеры синхронизации видят флаг и не повторяют работу по сотням тысяч строк первого прохода.
+    PERFORM set_config('pricing.copies_synced_by_pass', 'on', true);
     RETURN QUERY
     -- clusters — подзапрос с OFFSET 0, а не MATERIALIZED: выражения считаются один раз на кластер, а планировщику
     -- видна статистика ключей, и он хеширует кластеры (десятки тысяч строк), а не миллион квартир.
@@ -2547,6 +2487,7 @@ BEGIN
                    -- days_on_site > min_days_on_site  ⇔  опубликована не позже p_now − (min_days_on_site + 1) суток
                    p_now - make_interval(secs => 86400 * (cfg.min_days_on_site + 1)) AS lowering_published_before
             FROM project_pricing_config cfg
+            WHERE v_project_ids IS NULL OR cfg.project_id = ANY (v_project_ids)
             OFFSET 0
         ) r
         CROSS JOIN generate_series(v_min_rooms, v_max_rooms) AS room(rooms)
@@ -2560,7 +2501,6 @@ BEGIN
                c.views_weight_milli, c.favourites_weight_milli, c.leads_weight_milli, c.bookings_weight_milli,
                c.weight_views, c.weight_favourites, c.weight_leads, c.weight_bookings,
                c.config_id, c.k1, c.k2, c.min_days_on_site, c.delta, c.max_shift,
-               c.cooldown_since, c.booking_freeze_since,
                CASE
                    WHEN NOT c.enabled                             THEN 'disabled'::pricing_decision
                    WHEN s.price_changed_at > c.cooldown_since     THEN 'cooldown'::pricing_decision
@@ -2586,6 +2526,7 @@ BEGIN
         JOIN clusters c ON c.project_id = s.project_id AND c.rooms = s.rooms
         WHERE s.on_sale
           AND (p_apartment_id IS NULL OR s.apartment_id = p_apartment_id)
+          AND (v_project_ids IS NULL OR s.project_id = ANY (v_project_ids))
         OFFSET 0  -- решение считается один раз на строку, а не в каждом FILTER ниже
     ),
     tally AS MATERIALIZED (  -- один проход по миллиону строк без сортировки: счётчики решений и строки для ответа
@@ -2614,8 +2555,7 @@ BEGIN
                        WHEN 'raise' THEN pricing_candidate_price(1, e.current_price, e.base_price, e.delta, e.max_shift)
                        WHEN 'lower' THEN pricing_candidate_price(-1, e.current_price, e.base_price, e.delta, e.max_shift)
                        ELSE e.current_price END,
-                   e.config_id, e.k1, e.k2, e.delta, e.max_shift, e.min_days_on_site,
-                   e.cooldown_since, e.booking_freeze_since
+                   e.config_id, e.k1, e.k2, e.delta, e.max_shift, e.min_days_on_site
                )::pricing_outcome) FILTER (WHERE NOT p_changes_only OR e.decision IN ('raise', 'lower')) AS reported
         FROM evaluated e
     ),
@@ -2626,19 +2566,42 @@ BEGIN
         FROM tally t
         CROSS JOIN LATERAL unnest(t.reported) o
     ),
-    staged AS (  -- изменения прохода — в пачки по p_batch_changes квартир в порядке id; пишет apply_pricing_batch
-        INSERT INTO pricing_run_changes (run_id, batch_no, apartment_id, decision, old_price, new_price, priced_at,
-                                         cooldown_since, booking_freeze_since, explanation, views_24h, favourites_24h,
-                                         leads_24h, bookings_24h, days_on_site, demand, cluster_median, demand_norm,
-                                         delta, max_shift, k1, k2, config_id)
-        SELECT v_run_id,
-               coalesce((SELECT max(b.batch_no) FROM pricing_run_batches b WHERE b.run_id = v_run_id), 0) + 1
-                 + ((row_number() OVER (ORDER BY e.apartment_id) - 1) / coalesce(p_batch_changes, 2147483647))::integer,
-               e.apartment_id, e.decision, e.old_price, e.new_price, p_now, e.cooldown_since, e.booking_freeze_since,
-               e.readable, e.views_24h, e.favourites_24h, e.leads_24h, e.bookings_24h, e.days_on_site, e.demand,
-               e.cluster_median, round(e.demand / e.cluster_median, 4), e.delta, e.max_shift, e.k1, e.k2, e.config_id
-        FROM explained e
-        WHERE v_run_id IS NOT NULL AND NOT p_dry_run AND e.decision IN ('raise', 'lower')
+    -- Строки блокирует сам UPDATE — в порядке id (вложенный цикл по отсортированным изменениям и apartments_pkey,
+    -- как у всех, кто меняет квартиры пачкой) и режимом FOR NO KEY UPDATE, который не конфликтует с FOR KEY SHARE
+    -- вставок заявок и броней. Отдельного шага блокировки нет: он писал по записи WAL на строку и копировал
+    -- полмиллиона широких строк ещё раз. Поиск по id, а не по ctid: квартиру, изменённую и закоммиченную после
+    -- снимка оператора, UPDATE найдёт и через EvalPlanQual перепроверит цену и статус на последней версии.
+    changed AS (
+        UPDATE apartments a
+        SET current_price = l.new_price, price_changed_at = p_now, updated_at = now()
+        FROM (SELECT e.*
+                FROM explained e
+               WHERE NOT p_dry_run AND e.decision IN ('raise', 'lower')
+               ORDER BY e.apartment_id) l
+        WHERE a.id = l.apartment_id
+          AND a.current_price = l.old_price AND a.status = 'available'
+        RETURNING l.*
+    ),
+    stats_synced AS (  -- копия цены для следующих проходов и поиска; триггер синхронизации этот оператор пропускает
+        UPDATE apartment_stats s
+        SET current_price = c.new_price, price_changed_at = p_now
+        FROM changed c
+        WHERE s.apartment_id = c.apartment_id
+    ),
+    offers_synced AS (  -- копия цены для поиска по региону; квартира остаётся в продаже, меняется только цена
+        UPDATE catalog_offers o
+        SET current_price = c.new_price
+        FROM changed c
+        WHERE o.apartment_id = c.apartment_id
+    ),
+    history AS (
+        INSERT INTO price_history (apartment_id, changed_at, old_price, new_price, reason, pricing_run_id, explanation,
+                                   views_24h, favourites_24h, leads_24h, bookings_24h, days_on_site, demand,
+                                   cluster_median, demand_norm, delta, max_shift, k1, k2, config_id)
+        SELECT c.apartment_id, p_now, c.old_price, c.new_price, 'dynamic', v_run_id, c.readable,
+               c.views_24h, c.favourites_24h, c.leads_24h, c.bookings_24h, c.days_on_site, c.demand,
+               c.cluster_median, round(c.demand / c.cluster_median, 4), c.delta, c.max_shift, c.k1, c.k2, c.config_id
+        FROM changed c
     ),
     summary AS (
         SELECT t.evaluated,
@@ -2646,42 +2609,43 @@ BEGIN
                    'raise', nullif(t.raise, 0), 'lower', nullif(t.lower, 0), 'hold', nullif(t.hold, 0),
                    'cooldown', nullif(t.cooldown, 0), 'recent_booking', nullif(t.recent_booking, 0),
                    'at_limit', nullif(t.at_limit, 0), 'no_median', nullif(t.no_median, 0),
-                   'disabled', nullif(t.disabled, 0))) AS decisions
+                   'disabled', nullif(t.disabled, 0))) AS decisions,
+               (SELECT count(*) FROM changed c WHERE c.decision = 'raise') AS raised,
+               (SELECT count(*) FROM changed c WHERE c.decision = 'lower') AS lowered
         FROM tally t
     ),
-    run_decisions AS (  -- решения прохода; сколько цен на самом деле изменилось, сложат пачки
+    run_summary AS (  -- весь каталог одним оператором
         UPDATE pricing_runs r
-        SET evaluated = su.evaluated, decisions = su.decisions
+        SET finished_at = clock_timestamp(), status = 'completed',
+            evaluated = su.evaluated, decisions = su.decisions, raised = su.raised, lowered = su.lowered
         FROM summary su
-        WHERE r.id = v_run_id AND NOT p_dry_run
+        WHERE r.id = v_run_id AND p_run_id IS NULL
+    ),
+    batch_summary AS (  -- пачка прохода: итоги run_pricing_cycle сложит в pricing_runs
+        UPDATE pricing_run_batches b
+        SET done_at = clock_timestamp(),
+            evaluated = su.evaluated, decisions = su.decisions, raised = su.raised, lowered = su.lowered
+        FROM summary su
+        WHERE b.run_id = p_run_id AND b.batch_no = p_batch_no
     )
     SELECT v_run_id, e.apartment_id, e.project_id, e.rooms, e.views_24h, e.favourites_24h, e.leads_24h, e.bookings_24h,
            e.days_on_site, e.demand, e.cluster_median,
            CASE WHEN e.cluster_median > 0 THEN round(e.demand / e.cluster_median, 4) END,
            e.decision, e.old_price, e.new_price, e.readable
     FROM explained e
-    WHERE p_run_id IS NULL  -- отложенные изменения цикла не возвращаются: их читают из pricing_run_changes
     -- Предпросмотр (все квартиры) — по порядку id; изменения настоящего прохода — в порядке оценки, без сортировки
     -- полумиллиона строк первого прохода (порядок им задаёт журнал, а не ответ).
     ORDER BY CASE WHEN NOT p_changes_only THEN e.apartment_id END;
-
-    IF p_run_id IS NULL AND NOT p_dry_run THEN  -- весь каталог одной транзакцией: единственная пачка — сразу
-        PERFORM plan_pricing_batches(v_run_id);
-        PERFORM apply_pricing_batch(v_run_id, b.batch_no)
-           FROM pricing_run_batches b
-          WHERE b.run_id = v_run_id
-          ORDER BY b.batch_no;
-        PERFORM record_pricing_run_summary(v_run_id);
-    END IF;
+    PERFORM set_config('pricing.copies_synced_by_pass', 'off', true);
 END;
 $$;
 
 
 --
--- Name: FUNCTION reprice_apartments(p_now timestamp with time zone, p_dry_run boolean, p_trigger public.pricing_trigger, p_elasticity_ceiling numeric, p_max_shift_ceiling numeric, p_scheduled_for timestamp with time zone, p_started_by bigint, p_apartment_id bigint, p_changes_only boolean, p_run_id bigint, p_batch_changes integer); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION reprice_apartments(p_now timestamp with time zone, p_dry_run boolean, p_trigger public.pricing_trigger, p_elasticity_ceiling numeric, p_max_shift_ceiling numeric, p_scheduled_for timestamp with time zone, p_started_by bigint, p_apartment_id bigint, p_changes_only boolean, p_run_id bigint, p_batch_no integer); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.reprice_apartments(p_now timestamp with time zone, p_dry_run boolean, p_trigger public.pricing_trigger, p_elasticity_ceiling numeric, p_max_shift_ceiling numeric, p_scheduled_for timestamp with time zone, p_started_by bigint, p_apartment_id bigint, p_changes_only boolean, p_run_id bigint, p_batch_changes integer) IS 'Решения прохода ценообразования по квартирам в продаже (status = available, published), одним set-based оператором. demand_norm = demand / медиана кластера (cluster_demand); > k1 — +Δ, < k2 и дней на сайте > min_days_on_site — −Δ; Δ = min(step, elasticity_cap, p_elasticity_ceiling); цена округляется до копеек и ограничивается коридором round(base × (1 ± min(max_shift, p_max_shift_ceiling)), 2). Не трогает цену, менявшуюся за cooldown или с бронью за booking_freeze. С p_run_id — откладывает изменения в pricing_run_changes пачками по p_batch_changes (их применяет apply_pricing_batch) и пишет решения в pricing_runs; без p_run_id — сам берёт pg_try_advisory_xact_lock (занято — одна строка decision = skipped), создаёт проход и применяет его одной транзакцией; p_dry_run — только показать решения. p_scheduled_for не даёт провести слот расписания дважды. Возвращает строку на каждую квартиру в продаже (p_changes_only — только изменения, без сортировки; иначе по порядку id); id прохода — в current_setting(''pricing.run_id'') до конца транзакции';
+COMMENT ON FUNCTION public.reprice_apartments(p_now timestamp with time zone, p_dry_run boolean, p_trigger public.pricing_trigger, p_elasticity_ceiling numeric, p_max_shift_ceiling numeric, p_scheduled_for timestamp with time zone, p_started_by bigint, p_apartment_id bigint, p_changes_only boolean, p_run_id bigint, p_batch_no integer) IS 'Шаг 2 поминутного цикла: один set-based проход по квартирам в продаже (status = available, published). demand_norm = demand / медиана кластера (cluster_demand); > k1 — +Δ, < k2 и дней на сайте > min_days_on_site — −Δ; Δ = min(step, elasticity_cap, p_elasticity_ceiling); цена округляется до копеек и ограничивается коридором round(base × (1 ± min(max_shift, p_max_shift_ceiling)), 2). Не трогает цену, менявшуюся за cooldown или с бронью за booking_freeze. Пишет price_history (reason = dynamic) и pricing_runs; p_dry_run — только показать решения. Одновременно идёт только один проход (pg_try_advisory_xact_lock): второй сразу возвращает строку decision = skipped. p_scheduled_for не даёт двум репликам провести один слот расписания дважды. Возвращает строку на каждую квартиру в продаже (p_changes_only — только изменённые, без сортировки; иначе по порядку id; итоги прохода в pricing_runs, его id — в current_setting(''pricing.run_id'') до конца транзакции). Строки квартир блокирует сам UPDATE по порядку id. С p_run_id и p_batch_no — пачка ЖК прохода run_pricing_cycle: без своей блокировки и строки pricing_runs, итоги — в pricing_run_batches';
 
 
 --
@@ -2713,7 +2677,11 @@ BEGIN
     IF NOT FOUND THEN
         RETURN false;
     END IF;
-    PERFORM apply_pricing_batch(v_run.id, v_batch_no);
+    PERFORM 1
+      FROM reprice_apartments(p_now => v_run.priced_at, p_trigger => v_run.trigger,
+                              p_elasticity_ceiling => v_run.elasticity_ceiling,
+                              p_max_shift_ceiling => v_run.max_shift_ceiling,
+                              p_changes_only => true, p_run_id => v_run.id, p_batch_no => v_batch_no);
     UPDATE pricing_run_batches b
        SET took_ms = (extract(epoch FROM clock_timestamp() - v_started) * 1000)::integer
      WHERE b.run_id = v_run.id AND b.batch_no = v_batch_no;
@@ -2726,7 +2694,7 @@ $$;
 -- Name: FUNCTION reprice_next_batch(p_run_id bigint); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.reprice_next_batch(p_run_id bigint) IS 'Шаг 4 цикла: берёт следующую свободную пачку прохода (без p_run_id — идущего прохода) и применяет её (apply_pricing_batch) одной транзакцией; false — свободных пачек нет. Вызывают параллельно несколько соединений';
+COMMENT ON FUNCTION public.reprice_next_batch(p_run_id bigint) IS 'Шаг 4 цикла: берёт следующую свободную пачку прохода (без p_run_id — идущего прохода), пересчитывает её ЖК и отмечает готовой в той же транзакции; false — свободных пачек нет. Вызывают параллельно несколько соединений';
 
 
 --
@@ -2808,7 +2776,7 @@ COMMENT ON FUNCTION public.rollback_pricing_run(p_run_id bigint, p_user_id bigin
 -- Name: run_pricing_cycle(timestamp with time zone, public.pricing_trigger, timestamp with time zone, bigint, numeric, numeric, integer, integer, bigint, text); Type: PROCEDURE; Schema: public; Owner: -
 --
 
-CREATE PROCEDURE public.run_pricing_cycle(IN p_now timestamp with time zone DEFAULT NULL::timestamp with time zone, IN p_trigger public.pricing_trigger DEFAULT 'manual'::public.pricing_trigger, IN p_scheduled_for timestamp with time zone DEFAULT NULL::timestamp with time zone, IN p_started_by bigint DEFAULT NULL::bigint, IN p_elasticity_ceiling numeric DEFAULT NULL::numeric, IN p_max_shift_ceiling numeric DEFAULT NULL::numeric, IN p_batch_changes integer DEFAULT 2500, IN p_workers integer DEFAULT 1, INOUT pricing_run bigint DEFAULT NULL::bigint, INOUT skipped_reason text DEFAULT NULL::text)
+CREATE PROCEDURE public.run_pricing_cycle(IN p_now timestamp with time zone DEFAULT NULL::timestamp with time zone, IN p_trigger public.pricing_trigger DEFAULT 'manual'::public.pricing_trigger, IN p_scheduled_for timestamp with time zone DEFAULT NULL::timestamp with time zone, IN p_started_by bigint DEFAULT NULL::bigint, IN p_elasticity_ceiling numeric DEFAULT NULL::numeric, IN p_max_shift_ceiling numeric DEFAULT NULL::numeric, IN p_batch_apartments integer DEFAULT 5000, IN p_workers integer DEFAULT 1, INOUT pricing_run bigint DEFAULT NULL::bigint, INOUT skipped_reason text DEFAULT NULL::text)
     LANGUAGE plpgsql
     AS $$
 DECLARE
@@ -2822,10 +2790,12 @@ BEGIN
     END IF;
     COMMIT;
 
-    PERFORM refresh_demand_aggregates(v_priced_at);
-    COMMIT;
-    PERFORM stage_pricing_run(pricing_run, p_batch_changes);
-    COMMIT;
+    IF NOT EXISTS (SELECT 1 FROM pricing_run_batches b WHERE b.run_id = pricing_run) THEN
+        PERFORM refresh_demand_aggregates(v_priced_at);
+        COMMIT;
+        PERFORM plan_pricing_batches(pricing_run, p_batch_apartments);
+        COMMIT;
+    END IF;
 
     LOOP
         WHILE reprice_next_batch(pricing_run) LOOP
@@ -2841,10 +2811,10 @@ $$;
 
 
 --
--- Name: PROCEDURE run_pricing_cycle(IN p_now timestamp with time zone, IN p_trigger public.pricing_trigger, IN p_scheduled_for timestamp with time zone, IN p_started_by bigint, IN p_elasticity_ceiling numeric, IN p_max_shift_ceiling numeric, IN p_batch_changes integer, IN p_workers integer, INOUT pricing_run bigint, INOUT skipped_reason text); Type: COMMENT; Schema: public; Owner: -
+-- Name: PROCEDURE run_pricing_cycle(IN p_now timestamp with time zone, IN p_trigger public.pricing_trigger, IN p_scheduled_for timestamp with time zone, IN p_started_by bigint, IN p_elasticity_ceiling numeric, IN p_max_shift_ceiling numeric, IN p_batch_apartments integer, IN p_workers integer, INOUT pricing_run bigint, INOUT skipped_reason text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON PROCEDURE public.run_pricing_cycle(IN p_now timestamp with time zone, IN p_trigger public.pricing_trigger, IN p_scheduled_for timestamp with time zone, IN p_started_by bigint, IN p_elasticity_ceiling numeric, IN p_max_shift_ceiling numeric, IN p_batch_changes integer, IN p_workers integer, INOUT pricing_run bigint, INOUT skipped_reason text) IS 'Поминутный цикл ценообразования целиком (CALL вне транзакции: каждая пачка фиксируется сама). Сервис вызывает его в одном соединении, а ещё PRICING_WORKERS − 1 соединений тем временем вызывают reprice_next_batch(). Возвращает id прохода (итоги — pricing_runs, изменения — price_history) или skipped_reason';
+COMMENT ON PROCEDURE public.run_pricing_cycle(IN p_now timestamp with time zone, IN p_trigger public.pricing_trigger, IN p_scheduled_for timestamp with time zone, IN p_started_by bigint, IN p_elasticity_ceiling numeric, IN p_max_shift_ceiling numeric, IN p_batch_apartments integer, IN p_workers integer, INOUT pricing_run bigint, INOUT skipped_reason text) IS 'Поминутный цикл ценообразования целиком (CALL вне транзакции: каждая пачка фиксируется сама). Сервис вызывает его в одном соединении, а ещё PRICING_WORKERS − 1 соединений тем временем вызывают reprice_next_batch(). Возвращает id прохода (итоги — pricing_runs, изменения — price_history) или skipped_reason';
 
 
 --
@@ -2866,37 +2836,6 @@ $$;
 --
 
 COMMENT ON FUNCTION public.set_updated_at() IS 'Триггерная функция: проставляет updated_at при каждом UPDATE';
-
-
---
--- Name: stage_pricing_run(bigint, integer); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.stage_pricing_run(p_run_id bigint, p_batch_changes integer) RETURNS integer
-    LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_run pricing_runs;
-BEGIN
-    UPDATE pricing_runs r SET refreshed_at = clock_timestamp() WHERE r.id = p_run_id RETURNING r.* INTO STRICT v_run;
-    -- Непримененные пачки продолжаемого прохода решаются заново: с тех пор могли появиться брони и новые цены.
-    DELETE FROM pricing_run_batches b WHERE b.run_id = p_run_id AND b.done_at IS NULL;
-    DELETE FROM pricing_run_changes c WHERE c.run_id = p_run_id;
-    PERFORM 1
-      FROM reprice_apartments(p_now => v_run.priced_at, p_trigger => v_run.trigger,
-                              p_elasticity_ceiling => v_run.elasticity_ceiling,
-                              p_max_shift_ceiling => v_run.max_shift_ceiling,
-                              p_changes_only => true, p_run_id => p_run_id, p_batch_changes => p_batch_changes);
-    RETURN plan_pricing_batches(p_run_id);
-END;
-$$;
-
-
---
--- Name: FUNCTION stage_pricing_run(p_run_id bigint, p_batch_changes integer); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.stage_pricing_run(p_run_id bigint, p_batch_changes integer) IS 'Шаг 3 цикла: решения по всему каталогу на момент прохода (reprice_apartments) без блокировок квартир; изменения — в pricing_run_changes пачками по p_batch_changes квартир подряд по id. Возвращает число пачек';
 
 
 --
@@ -5605,18 +5544,21 @@ ALTER TABLE public.price_history ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTIT
 CREATE TABLE public.pricing_run_batches (
     run_id bigint NOT NULL,
     batch_no integer NOT NULL,
-    first_apartment_id bigint NOT NULL,
-    last_apartment_id bigint NOT NULL,
-    changes integer NOT NULL,
+    project_ids bigint[] NOT NULL,
+    apartments integer NOT NULL,
     done_at timestamp with time zone,
     took_ms integer,
+    evaluated integer,
     raised integer,
     lowered integer,
-    CONSTRAINT pricing_run_batches_apartments_check CHECK ((first_apartment_id <= last_apartment_id)),
+    decisions jsonb,
+    CONSTRAINT pricing_run_batches_apartments_check CHECK ((apartments >= 0)),
     CONSTRAINT pricing_run_batches_batch_no_check CHECK ((batch_no >= 1)),
-    CONSTRAINT pricing_run_batches_changes_check CHECK ((changes >= 1)),
-    CONSTRAINT pricing_run_batches_done_check CHECK (((done_at IS NULL) = (raised IS NULL))),
+    CONSTRAINT pricing_run_batches_decisions_check CHECK ((jsonb_typeof(decisions) = 'object'::text)),
+    CONSTRAINT pricing_run_batches_done_check CHECK (((done_at IS NULL) = (evaluated IS NULL))),
+    CONSTRAINT pricing_run_batches_evaluated_check CHECK ((evaluated >= 0)),
     CONSTRAINT pricing_run_batches_lowered_check CHECK ((lowered >= 0)),
+    CONSTRAINT pricing_run_batches_project_ids_check CHECK ((cardinality(project_ids) >= 1)),
     CONSTRAINT pricing_run_batches_raised_check CHECK ((raised >= 0)),
     CONSTRAINT pricing_run_batches_took_ms_check CHECK ((took_ms >= 0))
 );
@@ -5626,7 +5568,7 @@ CREATE TABLE public.pricing_run_batches (
 -- Name: TABLE pricing_run_batches; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.pricing_run_batches IS 'Пачки изменений одного прохода (по PRICING_BATCH_CHANGES квартир подряд по id). Соединение берёт следующую незанятую пачку (FOR UPDATE SKIP LOCKED), применяет её и отмечает готовой в той же транзакции: умерло соединение — пачка снова свободна';
+COMMENT ON TABLE public.pricing_run_batches IS 'Пачки целых ЖК одного прохода. Соединение берёт следующую незанятую пачку (FOR UPDATE SKIP LOCKED), пересчитывает её квартиры и отмечает готовой в той же транзакции: умерло соединение — пачка снова свободна';
 
 
 --
@@ -5640,28 +5582,21 @@ COMMENT ON COLUMN public.pricing_run_batches.run_id IS 'Проход';
 -- Name: COLUMN pricing_run_batches.batch_no; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.pricing_run_batches.batch_no IS 'Номер пачки в проходе (по возрастанию id квартир)';
+COMMENT ON COLUMN public.pricing_run_batches.batch_no IS 'Номер пачки в проходе (по возрастанию id ЖК)';
 
 
 --
--- Name: COLUMN pricing_run_batches.first_apartment_id; Type: COMMENT; Schema: public; Owner: -
+-- Name: COLUMN pricing_run_batches.project_ids; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.pricing_run_batches.first_apartment_id IS 'Первая квартира пачки (наименьший id)';
-
-
---
--- Name: COLUMN pricing_run_batches.last_apartment_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_batches.last_apartment_id IS 'Последняя квартира пачки (наибольший id)';
+COMMENT ON COLUMN public.pricing_run_batches.project_ids IS 'ЖК пачки';
 
 
 --
--- Name: COLUMN pricing_run_batches.changes; Type: COMMENT; Schema: public; Owner: -
+-- Name: COLUMN pricing_run_batches.apartments; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.pricing_run_batches.changes IS 'Сколько изменений цены решено в пачке';
+COMMENT ON COLUMN public.pricing_run_batches.apartments IS 'Квартир в продаже в пачке на момент планирования';
 
 
 --
@@ -5679,217 +5614,31 @@ COMMENT ON COLUMN public.pricing_run_batches.took_ms IS 'Сколько милл
 
 
 --
+-- Name: COLUMN pricing_run_batches.evaluated; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_run_batches.evaluated IS 'Сколько квартир оценено';
+
+
+--
 -- Name: COLUMN pricing_run_batches.raised; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.pricing_run_batches.raised IS 'Сколько цен повышено на самом деле (квартиру могли забронировать после решения)';
+COMMENT ON COLUMN public.pricing_run_batches.raised IS 'Сколько цен повышено';
 
 
 --
 -- Name: COLUMN pricing_run_batches.lowered; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.pricing_run_batches.lowered IS 'Сколько цен понижено на самом деле';
+COMMENT ON COLUMN public.pricing_run_batches.lowered IS 'Сколько цен понижено';
 
 
 --
--- Name: pricing_run_changes; Type: TABLE; Schema: public; Owner: -
+-- Name: COLUMN pricing_run_batches.decisions; Type: COMMENT; Schema: public; Owner: -
 --
 
-CREATE UNLOGGED TABLE public.pricing_run_changes (
-    run_id bigint NOT NULL,
-    batch_no integer NOT NULL,
-    apartment_id bigint NOT NULL,
-    decision public.pricing_decision NOT NULL,
-    old_price numeric(14,2) NOT NULL,
-    new_price numeric(14,2) NOT NULL,
-    priced_at timestamp with time zone NOT NULL,
-    cooldown_since timestamp with time zone NOT NULL,
-    booking_freeze_since timestamp with time zone NOT NULL,
-    explanation text NOT NULL,
-    views_24h integer NOT NULL,
-    favourites_24h integer NOT NULL,
-    leads_24h integer NOT NULL,
-    bookings_24h integer NOT NULL,
-    days_on_site integer NOT NULL,
-    demand numeric NOT NULL,
-    cluster_median numeric NOT NULL,
-    demand_norm numeric NOT NULL,
-    delta numeric NOT NULL,
-    max_shift numeric NOT NULL,
-    k1 numeric NOT NULL,
-    k2 numeric NOT NULL,
-    config_id bigint NOT NULL,
-    CONSTRAINT pricing_run_changes_decision_check CHECK ((decision = ANY (ARRAY['raise'::public.pricing_decision, 'lower'::public.pricing_decision])))
-);
-
-
---
--- Name: TABLE pricing_run_changes; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.pricing_run_changes IS 'Решённые, но ещё не применённые изменения цен прохода (UNLOGGED: после сбоя сервера пустеет, и прерванный проход просто решает заново). Строки последнего прохода лежат до начала следующего — их можно разобрать в SQL';
-
-
---
--- Name: COLUMN pricing_run_changes.run_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.run_id IS 'Проход';
-
-
---
--- Name: COLUMN pricing_run_changes.batch_no; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.batch_no IS 'Пачка, в которой изменение применяется';
-
-
---
--- Name: COLUMN pricing_run_changes.apartment_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.apartment_id IS 'Квартира (apartments.id)';
-
-
---
--- Name: COLUMN pricing_run_changes.decision; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.decision IS 'raise или lower';
-
-
---
--- Name: COLUMN pricing_run_changes.old_price; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.old_price IS 'Цена, от которой решали (применяется, только если она всё ещё текущая)';
-
-
---
--- Name: COLUMN pricing_run_changes.new_price; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.new_price IS 'Новая цена';
-
-
---
--- Name: COLUMN pricing_run_changes.priced_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.priced_at IS 'Момент решения (pricing_runs.priced_at): он же price_history.changed_at';
-
-
---
--- Name: COLUMN pricing_run_changes.cooldown_since; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.cooldown_since IS 'Цену не меняют, если она менялась позже этого момента (перепроверяется при применении)';
-
-
---
--- Name: COLUMN pricing_run_changes.booking_freeze_since; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.booking_freeze_since IS 'Цену не меняют, если бронь была позже этого момента (перепроверяется при применении)';
-
-
---
--- Name: COLUMN pricing_run_changes.explanation; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.explanation IS 'Объяснение по-русски для price_history';
-
-
---
--- Name: COLUMN pricing_run_changes.views_24h; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.views_24h IS 'Просмотров за 24 ч';
-
-
---
--- Name: COLUMN pricing_run_changes.favourites_24h; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.favourites_24h IS 'В избранное за 24 ч';
-
-
---
--- Name: COLUMN pricing_run_changes.leads_24h; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.leads_24h IS 'Заявок за 24 ч';
-
-
---
--- Name: COLUMN pricing_run_changes.bookings_24h; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.bookings_24h IS 'Броней за 24 ч';
-
-
---
--- Name: COLUMN pricing_run_changes.days_on_site; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.days_on_site IS 'Полных дней на сайте';
-
-
---
--- Name: COLUMN pricing_run_changes.demand; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.demand IS 'Спрос по весам ЖК';
-
-
---
--- Name: COLUMN pricing_run_changes.cluster_median; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.cluster_median IS 'Медиана спроса кластера';
-
-
---
--- Name: COLUMN pricing_run_changes.demand_norm; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.demand_norm IS 'demand / медиана, 4 знака';
-
-
---
--- Name: COLUMN pricing_run_changes.delta; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.delta IS 'Шаг Δ, доля';
-
-
---
--- Name: COLUMN pricing_run_changes.max_shift; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.max_shift IS 'Коридор от базовой цены, доля';
-
-
---
--- Name: COLUMN pricing_run_changes.k1; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.k1 IS 'Верхний порог demand_norm';
-
-
---
--- Name: COLUMN pricing_run_changes.k2; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.k2 IS 'Нижний порог demand_norm';
-
-
---
--- Name: COLUMN pricing_run_changes.config_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_changes.config_id IS 'Версия настроек dynamic_pricing_config.id';
+COMMENT ON COLUMN public.pricing_run_batches.decisions IS 'Количество решений по видам, как pricing_runs.decisions';
 
 
 --
@@ -6746,14 +6495,6 @@ ALTER TABLE ONLY public.price_history
 
 ALTER TABLE ONLY public.pricing_run_batches
     ADD CONSTRAINT pricing_run_batches_pkey PRIMARY KEY (run_id, batch_no);
-
-
---
--- Name: pricing_run_changes pricing_run_changes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.pricing_run_changes
-    ADD CONSTRAINT pricing_run_changes_pkey PRIMARY KEY (run_id, batch_no, apartment_id);
 
 
 --
@@ -7962,14 +7703,6 @@ ALTER TABLE ONLY public.price_history
 
 ALTER TABLE ONLY public.pricing_run_batches
     ADD CONSTRAINT pricing_run_batches_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.pricing_runs(id) ON DELETE CASCADE;
-
-
---
--- Name: pricing_run_changes pricing_run_changes_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.pricing_run_changes
-    ADD CONSTRAINT pricing_run_changes_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.pricing_runs(id) ON DELETE CASCADE;
 
 
 --

@@ -92,8 +92,8 @@ pub struct PricingSettings {
     pub max_shift: Decimal,
     /// Connections that reprice batches of a pass at once (the coordinator included).
     pub workers: usize,
-    /// Price changes per batch (consecutive apartments by id); one batch is one short transaction.
-    pub batch_changes: i32,
+    /// Apartments on sale per batch of whole projects; one batch is one short transaction.
+    pub batch_apartments: i32,
     /// `statement_timeout` of pricing sessions: above the longest expected cycle of the coordinator.
     pub statement_timeout: Duration,
 }
@@ -105,7 +105,7 @@ impl Default for PricingSettings {
             elasticity_cap: Decimal::new(3, 2),
             max_shift: Decimal::new(7, 2),
             workers: default_pricing_workers(),
-            batch_changes: 2_500,
+            batch_apartments: 5_000,
             statement_timeout: Duration::from_secs(300),
         }
     }
@@ -441,10 +441,11 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
                 reason: "must be between 1 and 32".into(),
             });
         }
-        let batch_changes: i32 = self.parsed("PRICING_BATCH_CHANGES", defaults.batch_changes)?;
-        if !(100..=1_000_000).contains(&batch_changes) {
+        let batch_apartments: i32 =
+            self.parsed("PRICING_BATCH_APARTMENTS", defaults.batch_apartments)?;
+        if !(100..=1_000_000).contains(&batch_apartments) {
             return Err(ConfigError::Invalid {
-                name: "PRICING_BATCH_CHANGES",
+                name: "PRICING_BATCH_APARTMENTS",
                 reason: "must be between 100 and 1000000".into(),
             });
         }
@@ -463,7 +464,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             elasticity_cap: self.fraction("ELASTICITY_CAP", defaults.elasticity_cap)?,
             max_shift: self.fraction("PRICE_MAX_SHIFT", defaults.max_shift)?,
             workers,
-            batch_changes,
+            batch_apartments,
             statement_timeout: Duration::from_secs(statement_timeout_seconds),
         })
     }

@@ -1,22 +1,20 @@
--- Проход ценообразования: решения по всем квартирам в продаже одним set-based оператором (правило — здесь, в
--- CTE clusters → evaluated → tally → explained) и запись изменений (apply_pricing_batch, ниже).
+-- Проход ценообразования: решения по квартирам в продаже одним set-based оператором и их запись.
 --
--- Режимы:
--- * поминутный цикл (p_run_id задан; вызывает stage_pricing_run из run_pricing_cycle.sql): решения по всему
---   каталогу одним оператором без блокировок; изменения откладываются в pricing_run_changes, разбитые на пачки по
---   p_batch_changes квартир в порядке id; итоги решений — в pricing_runs. Пачки потом применяют несколько
---   соединений, каждая — своей короткой транзакцией;
--- * весь каталог одной транзакцией (p_run_id пуст) — ручной вызов DBA и тесты правил: сам берёт
---   pg_try_advisory_xact_lock(pricing_pass_lock_key()), создаёт pricing_runs, откладывает изменения одной пачкой и
---   сразу применяет её;
--- * предпросмотр (p_dry_run): только решения, ничего не пишет.
+-- Два режима:
+-- * пачка прохода (p_run_id и p_batch_no заданы) — так работает поминутный цикл (run_pricing_cycle.sql): только ЖК
+--   пачки, итоги пачки — в pricing_run_batches, блокировку прохода и строку pricing_runs держит цикл;
+-- * весь каталог одним оператором (p_run_id пуст) — предпросмотр (p_dry_run), ручной вызов DBA и тесты правил: сам
+--   берёт pg_try_advisory_xact_lock(pricing_pass_lock_key()), создаёт pricing_runs и пишет туда итоги.
 --
--- Применение пачки (apply_pricing_batch) блокирует строки квартир самим UPDATE: изменения отсортированы по id,
--- план — вложенный цикл по apartments_pkey, так что строки блокируются по порядку id, и через EvalPlanQual на
--- последней версии строки перепроверяются цена, статус и обе паузы (цены и брони): квартира, которую с момента
--- решения забронировали или переоценили, не меняется. Копии цены (apartment_stats, catalog_offers,
--- apartments.price_changed_at) оператор ведёт сам: триггеры синхронизации видят флаг pricing.copies_synced_by_pass
--- и пропускают его строки. Порядок блокировок — в заголовке run_pricing_cycle.sql.
+-- Порядок блокировок (общий для всех, кто пишет квартиры и их копии; см. docs/pricing.md): строка apartments →
+-- её строка apartment_stats → её строка catalog_offers → новые строки price_history; между квартирами — по
+-- возрастанию id. Строки блокирует сам UPDATE: изменения отсортированы по id, план — вложенный цикл по
+-- apartments_pkey (планировщик оценивает CTE explained в ~10 строк при любом размере), так что строки
+-- блокируются по порядку id и через EvalPlanQual перепроверяются цена и статус, если квартиру изменили после
+-- снимка оператора (тест an_apartment_edited_while_the_pass_waits_for_its_lock_is_still_repriced). Отдельного
+-- шага блокировки нет: на 1 млн квартир он писал по записи WAL на строку (~5 с первого прохода). Копии цены
+-- (apartment_stats, catalog_offers, apartments.price_changed_at) оператор ведёт сам, триггеры синхронизации
+-- видят флаг pricing.copies_synced_by_pass и пропускают его строки.
 CREATE OR REPLACE FUNCTION reprice_apartments(
     p_now                timestamptz     DEFAULT now(),
     p_dry_run            boolean         DEFAULT false,
@@ -28,7 +26,7 @@ CREATE OR REPLACE FUNCTION reprice_apartments(
     p_apartment_id       bigint          DEFAULT NULL,
     p_changes_only       boolean         DEFAULT false,
     p_run_id             bigint          DEFAULT NULL,
-    p_batch_changes      integer         DEFAULT NULL
+    p_batch_no           integer         DEFAULT NULL
 ) RETURNS TABLE (
     run_id          bigint,
     apartment_id    bigint,
@@ -50,15 +48,20 @@ CREATE OR REPLACE FUNCTION reprice_apartments(
 LANGUAGE plpgsql
 SET work_mem = '256MB'
 SET jit = off
-SET plan_cache_mode = force_custom_plan  -- параметры — константы в плане: размеры, p_apartment_id, p_changes_only
+SET plan_cache_mode = force_custom_plan  -- параметры — константы в плане: ЖК пачки, p_apartment_id, p_changes_only
 AS $$
 DECLARE
     v_run_id      bigint := p_run_id;
+    v_project_ids bigint[];
     v_skip_reason text;
     v_min_rooms   integer;
     v_max_rooms   integer;
 BEGIN
-    IF p_run_id IS NULL AND NOT p_dry_run THEN
+    IF p_run_id IS NOT NULL THEN
+        SELECT b.project_ids INTO STRICT v_project_ids
+          FROM pricing_run_batches b
+         WHERE b.run_id = p_run_id AND b.batch_no = p_batch_no;
+    ELSIF NOT p_dry_run THEN
         v_skip_reason := pricing_skip_reason(pg_try_advisory_xact_lock(pricing_pass_lock_key()), p_scheduled_for);
         IF v_skip_reason IS NOT NULL THEN
             RAISE NOTICE '%', v_skip_reason;
@@ -77,6 +80,9 @@ BEGIN
     -- Комнатности каталога (по apartments_rooms_idx) — константы в плане: планировщик точно знает число кластеров.
     SELECT min(a.rooms), max(a.rooms) INTO v_min_rooms, v_max_rooms FROM apartments a;
 
+    -- Копии цены (apartment_stats, apartments.price_changed_at) этот оператор ведёт сам, одним UPDATE на таблицу:
+    -- триггеры синхронизации видят флаг и не повторяют работу по сотням тысяч строк первого прохода.
+    PERFORM set_config('pricing.copies_synced_by_pass', 'on', true);
     RETURN QUERY
     -- clusters — подзапрос с OFFSET 0, а не MATERIALIZED: выражения считаются один раз на кластер, а планировщику
     -- видна статистика ключей, и он хеширует кластеры (десятки тысяч строк), а не миллион квартир.
@@ -96,6 +102,7 @@ BEGIN
                    -- days_on_site > min_days_on_site  ⇔  опубликована не позже p_now − (min_days_on_site + 1) суток
                    p_now - make_interval(secs => 86400 * (cfg.min_days_on_site + 1)) AS lowering_published_before
             FROM project_pricing_config cfg
+            WHERE v_project_ids IS NULL OR cfg.project_id = ANY (v_project_ids)
             OFFSET 0
         ) r
         CROSS JOIN generate_series(v_min_rooms, v_max_rooms) AS room(rooms)
@@ -109,7 +116,6 @@ BEGIN
                c.views_weight_milli, c.favourites_weight_milli, c.leads_weight_milli, c.bookings_weight_milli,
                c.weight_views, c.weight_favourites, c.weight_leads, c.weight_bookings,
                c.config_id, c.k1, c.k2, c.min_days_on_site, c.delta, c.max_shift,
-               c.cooldown_since, c.booking_freeze_since,
                CASE
                    WHEN NOT c.enabled                             THEN 'disabled'::pricing_decision
                    WHEN s.price_changed_at > c.cooldown_since     THEN 'cooldown'::pricing_decision
@@ -135,6 +141,7 @@ BEGIN
         JOIN clusters c ON c.project_id = s.project_id AND c.rooms = s.rooms
         WHERE s.on_sale
           AND (p_apartment_id IS NULL OR s.apartment_id = p_apartment_id)
+          AND (v_project_ids IS NULL OR s.project_id = ANY (v_project_ids))
         OFFSET 0  -- решение считается один раз на строку, а не в каждом FILTER ниже
     ),
     tally AS MATERIALIZED (  -- один проход по миллиону строк без сортировки: счётчики решений и строки для ответа
@@ -163,8 +170,7 @@ BEGIN
                        WHEN 'raise' THEN pricing_candidate_price(1, e.current_price, e.base_price, e.delta, e.max_shift)
                        WHEN 'lower' THEN pricing_candidate_price(-1, e.current_price, e.base_price, e.delta, e.max_shift)
                        ELSE e.current_price END,
-                   e.config_id, e.k1, e.k2, e.delta, e.max_shift, e.min_days_on_site,
-                   e.cooldown_since, e.booking_freeze_since
+                   e.config_id, e.k1, e.k2, e.delta, e.max_shift, e.min_days_on_site
                )::pricing_outcome) FILTER (WHERE NOT p_changes_only OR e.decision IN ('raise', 'lower')) AS reported
         FROM evaluated e
     ),
@@ -175,86 +181,25 @@ BEGIN
         FROM tally t
         CROSS JOIN LATERAL unnest(t.reported) o
     ),
-    staged AS (  -- изменения прохода — в пачки по p_batch_changes квартир в порядке id; пишет apply_pricing_batch
-        INSERT INTO pricing_run_changes (run_id, batch_no, apartment_id, decision, old_price, new_price, priced_at,
-                                         cooldown_since, booking_freeze_since, explanation, views_24h, favourites_24h,
-                                         leads_24h, bookings_24h, days_on_site, demand, cluster_median, demand_norm,
-                                         delta, max_shift, k1, k2, config_id)
-        SELECT v_run_id,
-               coalesce((SELECT max(b.batch_no) FROM pricing_run_batches b WHERE b.run_id = v_run_id), 0) + 1
-                 + ((row_number() OVER (ORDER BY e.apartment_id) - 1) / coalesce(p_batch_changes, 2147483647))::integer,
-               e.apartment_id, e.decision, e.old_price, e.new_price, p_now, e.cooldown_since, e.booking_freeze_since,
-               e.readable, e.views_24h, e.favourites_24h, e.leads_24h, e.bookings_24h, e.days_on_site, e.demand,
-               e.cluster_median, round(e.demand / e.cluster_median, 4), e.delta, e.max_shift, e.k1, e.k2, e.config_id
-        FROM explained e
-        WHERE v_run_id IS NOT NULL AND NOT p_dry_run AND e.decision IN ('raise', 'lower')
-    ),
-    summary AS (
-        SELECT t.evaluated,
-               jsonb_strip_nulls(jsonb_build_object(
-                   'raise', nullif(t.raise, 0), 'lower', nullif(t.lower, 0), 'hold', nullif(t.hold, 0),
-                   'cooldown', nullif(t.cooldown, 0), 'recent_booking', nullif(t.recent_booking, 0),
-                   'at_limit', nullif(t.at_limit, 0), 'no_median', nullif(t.no_median, 0),
-                   'disabled', nullif(t.disabled, 0))) AS decisions
-        FROM tally t
-    ),
-    run_decisions AS (  -- решения прохода; сколько цен на самом деле изменилось, сложат пачки
-        UPDATE pricing_runs r
-        SET evaluated = su.evaluated, decisions = su.decisions
-        FROM summary su
-        WHERE r.id = v_run_id AND NOT p_dry_run
-    )
-    SELECT v_run_id, e.apartment_id, e.project_id, e.rooms, e.views_24h, e.favourites_24h, e.leads_24h, e.bookings_24h,
-           e.days_on_site, e.demand, e.cluster_median,
-           CASE WHEN e.cluster_median > 0 THEN round(e.demand / e.cluster_median, 4) END,
-           e.decision, e.old_price, e.new_price, e.readable
-    FROM explained e
-    WHERE p_run_id IS NULL  -- отложенные изменения цикла не возвращаются: их читают из pricing_run_changes
-    -- Предпросмотр (все квартиры) — по порядку id; изменения настоящего прохода — в порядке оценки, без сортировки
-    -- полумиллиона строк первого прохода (порядок им задаёт журнал, а не ответ).
-    ORDER BY CASE WHEN NOT p_changes_only THEN e.apartment_id END;
-
-    IF p_run_id IS NULL AND NOT p_dry_run THEN  -- весь каталог одной транзакцией: единственная пачка — сразу
-        PERFORM plan_pricing_batches(v_run_id);
-        PERFORM apply_pricing_batch(v_run_id, b.batch_no)
-           FROM pricing_run_batches b
-          WHERE b.run_id = v_run_id
-          ORDER BY b.batch_no;
-        PERFORM record_pricing_run_summary(v_run_id);
-    END IF;
-END;
-$$;
-COMMENT ON FUNCTION reprice_apartments(timestamptz, boolean, pricing_trigger, numeric, numeric, timestamptz, bigint, bigint, boolean, bigint, integer) IS
-    'Решения прохода ценообразования по квартирам в продаже (status = available, published), одним set-based оператором. '
-    'demand_norm = demand / медиана кластера (cluster_demand); > k1 — +Δ, < k2 и дней на сайте > min_days_on_site — −Δ; '
-    'Δ = min(step, elasticity_cap, p_elasticity_ceiling); цена округляется до копеек и ограничивается коридором '
-    'round(base × (1 ± min(max_shift, p_max_shift_ceiling)), 2). Не трогает цену, менявшуюся за cooldown или с бронью за booking_freeze. '
-    'С p_run_id — откладывает изменения в pricing_run_changes пачками по p_batch_changes (их применяет apply_pricing_batch) '
-    'и пишет решения в pricing_runs; без p_run_id — сам берёт pg_try_advisory_xact_lock (занято — одна строка decision = skipped), '
-    'создаёт проход и применяет его одной транзакцией; p_dry_run — только показать решения. p_scheduled_for не даёт провести '
-    'слот расписания дважды. Возвращает строку на каждую квартиру в продаже (p_changes_only — только изменения, без сортировки; '
-    'иначе по порядку id); id прохода — в current_setting(''pricing.run_id'') до конца транзакции';
-
-CREATE OR REPLACE FUNCTION apply_pricing_batch(p_run_id bigint, p_batch_no integer) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM set_config('pricing.copies_synced_by_pass', 'on', true);
-    WITH changed AS (
+    -- Строки блокирует сам UPDATE — в порядке id (вложенный цикл по отсортированным изменениям и apartments_pkey,
+    -- как у всех, кто меняет квартиры пачкой) и режимом FOR NO KEY UPDATE, который не конфликтует с FOR KEY SHARE
+    -- вставок заявок и броней. Отдельного шага блокировки нет: он писал по записи WAL на строку и копировал
+    -- полмиллиона широких строк ещё раз. Поиск по id, а не по ctid: квартиру, изменённую и закоммиченную после
+    -- снимка оператора, UPDATE найдёт и через EvalPlanQual перепроверит цену и статус на последней версии.
+    changed AS (
         UPDATE apartments a
-        SET current_price = c.new_price, price_changed_at = c.priced_at, updated_at = now()
-        FROM (SELECT x.*
-                FROM pricing_run_changes x
-               WHERE x.run_id = p_run_id AND x.batch_no = p_batch_no
-               ORDER BY x.apartment_id) c
-        WHERE a.id = c.apartment_id
-          AND a.current_price = c.old_price AND a.status = 'available'
-          AND (a.price_changed_at IS NULL OR a.price_changed_at <= c.cooldown_since)
-          AND (a.last_booked_at IS NULL OR a.last_booked_at <= c.booking_freeze_since)
-        RETURNING c.*
+        SET current_price = l.new_price, price_changed_at = p_now, updated_at = now()
+        FROM (SELECT e.*
+                FROM explained e
+               WHERE NOT p_dry_run AND e.decision IN ('raise', 'lower')
+               ORDER BY e.apartment_id) l
+        WHERE a.id = l.apartment_id
+          AND a.current_price = l.old_price AND a.status = 'available'
+        RETURNING l.*
     ),
     stats_synced AS (  -- копия цены для следующих проходов и поиска; триггер синхронизации этот оператор пропускает
         UPDATE apartment_stats s
-        SET current_price = c.new_price, price_changed_at = c.priced_at
+        SET current_price = c.new_price, price_changed_at = p_now
         FROM changed c
         WHERE s.apartment_id = c.apartment_id
     ),
@@ -268,20 +213,55 @@ BEGIN
         INSERT INTO price_history (apartment_id, changed_at, old_price, new_price, reason, pricing_run_id, explanation,
                                    views_24h, favourites_24h, leads_24h, bookings_24h, days_on_site, demand,
                                    cluster_median, demand_norm, delta, max_shift, k1, k2, config_id)
-        SELECT c.apartment_id, c.priced_at, c.old_price, c.new_price, 'dynamic', p_run_id, c.explanation,
+        SELECT c.apartment_id, p_now, c.old_price, c.new_price, 'dynamic', v_run_id, c.readable,
                c.views_24h, c.favourites_24h, c.leads_24h, c.bookings_24h, c.days_on_site, c.demand,
-               c.cluster_median, c.demand_norm, c.delta, c.max_shift, c.k1, c.k2, c.config_id
+               c.cluster_median, round(c.demand / c.cluster_median, 4), c.delta, c.max_shift, c.k1, c.k2, c.config_id
         FROM changed c
+    ),
+    summary AS (
+        SELECT t.evaluated,
+               jsonb_strip_nulls(jsonb_build_object(
+                   'raise', nullif(t.raise, 0), 'lower', nullif(t.lower, 0), 'hold', nullif(t.hold, 0),
+                   'cooldown', nullif(t.cooldown, 0), 'recent_booking', nullif(t.recent_booking, 0),
+                   'at_limit', nullif(t.at_limit, 0), 'no_median', nullif(t.no_median, 0),
+                   'disabled', nullif(t.disabled, 0))) AS decisions,
+               (SELECT count(*) FROM changed c WHERE c.decision = 'raise') AS raised,
+               (SELECT count(*) FROM changed c WHERE c.decision = 'lower') AS lowered
+        FROM tally t
+    ),
+    run_summary AS (  -- весь каталог одним оператором
+        UPDATE pricing_runs r
+        SET finished_at = clock_timestamp(), status = 'completed',
+            evaluated = su.evaluated, decisions = su.decisions, raised = su.raised, lowered = su.lowered
+        FROM summary su
+        WHERE r.id = v_run_id AND p_run_id IS NULL
+    ),
+    batch_summary AS (  -- пачка прохода: итоги run_pricing_cycle сложит в pricing_runs
+        UPDATE pricing_run_batches b
+        SET done_at = clock_timestamp(),
+            evaluated = su.evaluated, decisions = su.decisions, raised = su.raised, lowered = su.lowered
+        FROM summary su
+        WHERE b.run_id = p_run_id AND b.batch_no = p_batch_no
     )
-    UPDATE pricing_run_batches b
-    SET done_at = clock_timestamp(),
-        raised  = (SELECT count(*) FROM changed c WHERE c.decision = 'raise'),
-        lowered = (SELECT count(*) FROM changed c WHERE c.decision = 'lower')
-    WHERE b.run_id = p_run_id AND b.batch_no = p_batch_no;
+    SELECT v_run_id, e.apartment_id, e.project_id, e.rooms, e.views_24h, e.favourites_24h, e.leads_24h, e.bookings_24h,
+           e.days_on_site, e.demand, e.cluster_median,
+           CASE WHEN e.cluster_median > 0 THEN round(e.demand / e.cluster_median, 4) END,
+           e.decision, e.old_price, e.new_price, e.readable
+    FROM explained e
+    -- Предпросмотр (все квартиры) — по порядку id; изменения настоящего прохода — в порядке оценки, без сортировки
+    -- полумиллиона строк первого прохода (порядок им задаёт журнал, а не ответ).
+    ORDER BY CASE WHEN NOT p_changes_only THEN e.apartment_id END;
     PERFORM set_config('pricing.copies_synced_by_pass', 'off', true);
 END;
 $$;
-COMMENT ON FUNCTION apply_pricing_batch(bigint, integer) IS
-    'Применяет одну пачку отложенных изменений прохода: цена квартиры (если цена, статус и паузы на последней версии '
-    'строки всё ещё позволяют), её копии apartment_stats и catalog_offers, строка price_history; отмечает пачку готовой. '
-    'Строки квартир блокирует сам UPDATE по порядку id';
+COMMENT ON FUNCTION reprice_apartments(timestamptz, boolean, pricing_trigger, numeric, numeric, timestamptz, bigint, bigint, boolean, bigint, integer) IS
+    'Шаг 2 поминутного цикла: один set-based проход по квартирам в продаже (status = available, published). '
+    'demand_norm = demand / медиана кластера (cluster_demand); > k1 — +Δ, < k2 и дней на сайте > min_days_on_site — −Δ; '
+    'Δ = min(step, elasticity_cap, p_elasticity_ceiling); цена округляется до копеек и ограничивается коридором '
+    'round(base × (1 ± min(max_shift, p_max_shift_ceiling)), 2). Не трогает цену, менявшуюся за cooldown или с бронью за booking_freeze. '
+    'Пишет price_history (reason = dynamic) и pricing_runs; p_dry_run — только показать решения. '
+    'Одновременно идёт только один проход (pg_try_advisory_xact_lock): второй сразу возвращает строку decision = skipped. '
+    'p_scheduled_for не даёт двум репликам провести один слот расписания дважды. Возвращает строку на каждую квартиру в продаже '
+    '(p_changes_only — только изменённые, без сортировки; иначе по порядку id; итоги прохода в pricing_runs, его id — в current_setting(''pricing.run_id'') до конца транзакции). '
+    'Строки квартир блокирует сам UPDATE по порядку id. С p_run_id и p_batch_no — пачка ЖК прохода run_pricing_cycle: '
+    'без своей блокировки и строки pricing_runs, итоги — в pricing_run_batches';

@@ -1,20 +1,18 @@
 -- Поминутный цикл ценообразования сверху вниз. Точка входа — процедура run_pricing_cycle (в конце файла):
 --
---   1. begin_pricing_run         — блокировка прохода (сессионная advisory-блокировка pricing_pass_lock_key(),
---                                  одна на все реплики), проверка слота расписания, строка pricing_runs;
+--   1. begin_pricing_run       — блокировка прохода (сессионная advisory-блокировка pricing_pass_lock_key(),
+--                                одна на все реплики), проверка слота расписания, строка pricing_runs;
 --   2. refresh_demand_aggregates — показатели за 24 ч и медианы кластеров (sql/demand/), своей транзакцией;
---   3. stage_pricing_run         — решения по всему каталогу одним оператором без блокировок (reprice_apartments),
---                                  изменения — в pricing_run_changes пачками по PRICING_BATCH_CHANGES квартир подряд
---                                  по id (plan_pricing_batches);
---   4. reprice_next_batch        — взять свободную пачку и применить её (apply_pricing_batch) одной короткой
---                                  транзакцией; сколько соединений, столько пачек сразу;
---   5. finish_pricing_run        — дождаться пачек других соединений, сложить итоги, снять блокировку.
+--   3. plan_pricing_batches    — пачки целых ЖК по PRICING_BATCH_APARTMENTS квартир в продаже;
+--   4. reprice_next_batch      — взять свободную пачку, пересчитать её квартиры (reprice_apartments), отметить
+--                                готовой — одной короткой транзакцией; сколько соединений, столько пачек сразу;
+--   5. finish_pricing_run      — дождаться пачек других соединений, сложить итоги, снять блокировку.
 --
 -- Каждая пачка фиксируется сама: встречная бронь или правка квартиры ждёт не дольше одной пачки (~100 мс), а не
--- всего прохода. В обычную минуту изменений ~0,1 % каталога — это одна пачка. Прерванный проход (умер процесс,
--- оборвалось соединение) оставляет готовые пачки применёнными и помечается interrupted; следующий проход того же
--- слота расписания продолжает его — заново решает то, что не применено, — любой другой просто решает всё: квартиры,
--- чья цена уже изменилась, стоят на паузе cooldown, и ничего не применяется дважды.
+-- всего прохода. Прерванный проход (умер процесс, оборвалось соединение) оставляет готовые пачки применёнными и
+-- помечается interrupted; следующий проход того же слота расписания продолжает его незавершённые пачки, любой
+-- другой — просто пересчитывает всё: квартиры, чья цена уже изменилась, стоят на паузе cooldown, и ничего не
+-- применяется дважды.
 --
 -- Порядок блокировок — один для всех, кто пишет квартиры и их копии:
 --   advisory-блокировка прохода → строка pricing_runs → строка pricing_run_batches →
@@ -59,7 +57,6 @@ BEGIN
     END IF;
     -- Блокировка прохода у нас, значит, «идущие» проходы мертвы: их процесс или соединение умерли.
     PERFORM record_pricing_run_summary(r.id) FROM pricing_runs r WHERE r.status = 'running';
-    TRUNCATE pricing_run_changes;  -- отложенные изменения прошлого прохода: применены или будут решены заново
 
     v_skip_reason := pricing_skip_reason(true, p_scheduled_for);
     IF v_skip_reason IS NOT NULL THEN
@@ -73,8 +70,6 @@ BEGIN
      WHERE r.scheduled_for = p_scheduled_for AND r.status = 'interrupted'
     RETURNING * INTO v_run;
     IF FOUND THEN
-        -- Неприменённые пачки решаются заново (stage_pricing_run), а до того их не должен взять ни один помощник.
-        DELETE FROM pricing_run_batches b WHERE b.run_id = v_run.id AND b.done_at IS NULL;
         RETURN QUERY SELECT v_run.id, v_run.priced_at, true, NULL::text;
         RETURN;
     END IF;
@@ -92,49 +87,40 @@ COMMENT ON FUNCTION begin_pricing_run(timestamptz, pricing_trigger, timestamptz,
     'прерванными мёртвые проходы, продолжает прерванный проход того же слота расписания (resumed) или создаёт новый. '
     'Если проход не идёт — skipped_reason по-русски, блокировка не удерживается';
 
-CREATE OR REPLACE FUNCTION stage_pricing_run(p_run_id bigint, p_batch_changes integer) RETURNS integer
-LANGUAGE plpgsql AS $$
-DECLARE
-    v_run pricing_runs;
-BEGIN
-    UPDATE pricing_runs r SET refreshed_at = clock_timestamp() WHERE r.id = p_run_id RETURNING r.* INTO STRICT v_run;
-    -- Непримененные пачки продолжаемого прохода решаются заново: с тех пор могли появиться брони и новые цены.
-    DELETE FROM pricing_run_batches b WHERE b.run_id = p_run_id AND b.done_at IS NULL;
-    DELETE FROM pricing_run_changes c WHERE c.run_id = p_run_id;
-    PERFORM 1
-      FROM reprice_apartments(p_now => v_run.priced_at, p_trigger => v_run.trigger,
-                              p_elasticity_ceiling => v_run.elasticity_ceiling,
-                              p_max_shift_ceiling => v_run.max_shift_ceiling,
-                              p_changes_only => true, p_run_id => p_run_id, p_batch_changes => p_batch_changes);
-    RETURN plan_pricing_batches(p_run_id);
-END;
-$$;
-COMMENT ON FUNCTION stage_pricing_run(bigint, integer) IS
-    'Шаг 3 цикла: решения по всему каталогу на момент прохода (reprice_apartments) без блокировок квартир; изменения — '
-    'в pricing_run_changes пачками по p_batch_changes квартир подряд по id. Возвращает число пачек';
-
-CREATE OR REPLACE FUNCTION plan_pricing_batches(p_run_id bigint) RETURNS integer
+CREATE OR REPLACE FUNCTION plan_pricing_batches(p_run_id bigint, p_batch_apartments integer) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     v_batches integer;
 BEGIN
-    INSERT INTO pricing_run_batches (run_id, batch_no, first_apartment_id, last_apartment_id, changes)
-    SELECT c.run_id, c.batch_no, min(c.apartment_id), max(c.apartment_id), count(*)
-      FROM pricing_run_changes c
-     WHERE c.run_id = p_run_id
-       AND NOT EXISTS (SELECT 1 FROM pricing_run_batches b WHERE b.run_id = c.run_id AND b.batch_no = c.batch_no)
-     GROUP BY c.run_id, c.batch_no;
+    IF NOT EXISTS (SELECT 1 FROM pricing_run_batches b WHERE b.run_id = p_run_id) THEN
+        INSERT INTO pricing_run_batches (run_id, batch_no, project_ids, apartments)
+        SELECT p_run_id, dense_rank() OVER (ORDER BY p.bucket)::integer, p.project_ids, p.apartments
+        FROM (
+            SELECT o.bucket, array_agg(o.project_id ORDER BY o.project_id) AS project_ids,
+                   sum(o.on_sale)::integer AS apartments
+            FROM (  -- ЖК попадает в пачку, где начинается: ЖК больше пачки идёт пачкой сам
+                SELECT c.project_id, c.on_sale,
+                       (sum(c.on_sale) OVER (ORDER BY c.project_id) - c.on_sale)::bigint / greatest(p_batch_apartments, 1) AS bucket
+                FROM (SELECT s.project_id, count(*) AS on_sale
+                        FROM apartment_stats s
+                       WHERE s.on_sale
+                       GROUP BY s.project_id) c
+            ) o
+            GROUP BY o.bucket
+        ) p;
+    END IF;
     UPDATE pricing_runs r
        SET batches = (SELECT count(*) FROM pricing_run_batches b WHERE b.run_id = p_run_id),
-           planned_at = clock_timestamp()
+           planned_at = coalesce(r.planned_at, clock_timestamp())
      WHERE r.id = p_run_id
     RETURNING r.batches INTO v_batches;
     RETURN v_batches;
 END;
 $$;
-COMMENT ON FUNCTION plan_pricing_batches(bigint) IS
-    'Пачки прохода по отложенным изменениям pricing_run_changes (номер пачки решает reprice_apartments); '
-    'возвращает, сколько всего пачек у прохода';
+COMMENT ON FUNCTION plan_pricing_batches(bigint, integer) IS
+    'Шаг 3 цикла: делит ЖК с квартирами в продаже на пачки по возрастанию id примерно по p_batch_apartments квартир '
+    '(кластер не выходит за ЖК, поэтому пачка целых ЖК согласованна). Повторный вызов для прохода ничего не меняет. '
+    'Возвращает число пачек';
 
 CREATE OR REPLACE FUNCTION reprice_next_batch(p_run_id bigint DEFAULT NULL) RETURNS boolean
 LANGUAGE plpgsql AS $$
@@ -160,7 +146,11 @@ BEGIN
     IF NOT FOUND THEN
         RETURN false;
     END IF;
-    PERFORM apply_pricing_batch(v_run.id, v_batch_no);
+    PERFORM 1
+      FROM reprice_apartments(p_now => v_run.priced_at, p_trigger => v_run.trigger,
+                              p_elasticity_ceiling => v_run.elasticity_ceiling,
+                              p_max_shift_ceiling => v_run.max_shift_ceiling,
+                              p_changes_only => true, p_run_id => v_run.id, p_batch_no => v_batch_no);
     UPDATE pricing_run_batches b
        SET took_ms = (extract(epoch FROM clock_timestamp() - v_started) * 1000)::integer
      WHERE b.run_id = v_run.id AND b.batch_no = v_batch_no;
@@ -168,8 +158,8 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION reprice_next_batch(bigint) IS
-    'Шаг 4 цикла: берёт следующую свободную пачку прохода (без p_run_id — идущего прохода) и применяет её '
-    '(apply_pricing_batch) одной транзакцией; false — свободных пачек нет. Вызывают параллельно несколько соединений';
+    'Шаг 4 цикла: берёт следующую свободную пачку прохода (без p_run_id — идущего прохода), пересчитывает её ЖК и '
+    'отмечает готовой в той же транзакции; false — свободных пачек нет. Вызывают параллельно несколько соединений';
 
 CREATE OR REPLACE FUNCTION pricing_run_unfinished_batches(p_run_id bigint) RETURNS integer
 LANGUAGE plpgsql AS $$
@@ -193,11 +183,19 @@ BEGIN
            status       = CASE WHEN r.planned_at IS NOT NULL AND t.batches_done = r.batches THEN 'completed'
                                ELSE 'interrupted' END::pricing_run_status,
            batches_done = t.batches_done,
+           evaluated    = t.evaluated,
            raised       = t.raised,
-           lowered      = t.lowered
+           lowered      = t.lowered,
+           decisions    = t.decisions
       FROM (SELECT count(*) FILTER (WHERE b.done_at IS NOT NULL)::integer AS batches_done,
+                   coalesce(sum(b.evaluated), 0)::integer AS evaluated,
                    coalesce(sum(b.raised), 0)::integer AS raised,
-                   coalesce(sum(b.lowered), 0)::integer AS lowered
+                   coalesce(sum(b.lowered), 0)::integer AS lowered,
+                   coalesce((SELECT jsonb_object_agg(d.decision, d.total)
+                               FROM (SELECT e.key AS decision, sum(e.value::integer) AS total
+                                       FROM pricing_run_batches x, jsonb_each_text(x.decisions) e
+                                      WHERE x.run_id = p_run_id
+                                      GROUP BY e.key) d), '{}') AS decisions
               FROM pricing_run_batches b
              WHERE b.run_id = p_run_id) t
      WHERE r.id = p_run_id
@@ -206,8 +204,8 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION record_pricing_run_summary(bigint) IS
-    'Итоги применённых пачек — в строку pricing_runs (решения туда уже записал reprice_apartments): completed, если '
-    'пачки спланированы и все применены, иначе interrupted';
+    'Складывает итоги готовых пачек в строку pricing_runs: completed, если пачки спланированы и все готовы, '
+    'иначе interrupted';
 
 CREATE OR REPLACE FUNCTION finish_pricing_run(p_run_id bigint) RETURNS pricing_runs
 LANGUAGE plpgsql AS $$
@@ -228,7 +226,7 @@ CREATE OR REPLACE PROCEDURE run_pricing_cycle(
     p_started_by         bigint          DEFAULT NULL,
     p_elasticity_ceiling numeric         DEFAULT NULL,
     p_max_shift_ceiling  numeric         DEFAULT NULL,
-    p_batch_changes      integer         DEFAULT 2500,
+    p_batch_apartments   integer         DEFAULT 5000,
     p_workers            integer         DEFAULT 1,
     INOUT pricing_run    bigint          DEFAULT NULL,
     INOUT skipped_reason text            DEFAULT NULL
@@ -245,10 +243,12 @@ BEGIN
     END IF;
     COMMIT;
 
-    PERFORM refresh_demand_aggregates(v_priced_at);
-    COMMIT;
-    PERFORM stage_pricing_run(pricing_run, p_batch_changes);
-    COMMIT;
+    IF NOT EXISTS (SELECT 1 FROM pricing_run_batches b WHERE b.run_id = pricing_run) THEN
+        PERFORM refresh_demand_aggregates(v_priced_at);
+        COMMIT;
+        PERFORM plan_pricing_batches(pricing_run, p_batch_apartments);
+        COMMIT;
+    END IF;
 
     LOOP
         WHILE reprice_next_batch(pricing_run) LOOP

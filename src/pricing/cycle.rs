@@ -150,7 +150,7 @@ pub async fn run_cycle(
                 &request.started_by,
                 &settings.elasticity_cap,
                 &settings.max_shift,
-                &settings.batch_changes,
+                &settings.batch_apartments,
                 &i32::try_from(settings.workers).unwrap_or(1),
             ],
         )

@@ -1,6 +1,6 @@
-//! The pass decides once and applies in batches: a booking never deadlocks with it, an interrupted pass leaves its
-//! finished batches applied and the next pass goes on without applying anything twice, batching changes no decision,
-//! and a rollback undoes every batch of a run.
+//! The pass in batches of whole projects: a booking never deadlocks with it, an interrupted pass leaves its finished
+//! batches applied and the next pass goes on without applying anything twice, batching changes no decision, and a
+//! rollback undoes every batch of a run.
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -10,11 +10,10 @@ use nedvizhimost::config::PricingSettings;
 use nedvizhimost::pricing::{self, describe_failure_of_database, CycleRequest, Trigger};
 use rust_decimal::Decimal;
 
-/// One price change per batch: the most batches a catalog can have.
 fn batched(workers: usize) -> PricingSettings {
     PricingSettings {
         workers,
-        batch_changes: 1,
+        batch_apartments: 1,
         ..PricingSettings::default()
     }
 }
@@ -120,10 +119,7 @@ async fn a_booking_of_an_apartment_the_pass_waits_for_finishes_and_so_does_the_p
         .unwrap()
         .expect("the pass is not a deadlock victim");
     assert!(!report.interrupted);
-    assert_eq!(
-        report.batches, 6,
-        "a hot and a cold apartment in each project"
-    );
+    assert_eq!(report.batches, 3);
     let client = db.client().await;
     assert_eq!(fixtures::current_price(&**client, hot).await, price_before);
     let changed = dynamic_changes_by_apartment(&db).await;
@@ -135,7 +131,7 @@ async fn a_booking_of_an_apartment_the_pass_waits_for_finishes_and_so_does_the_p
     assert_eq!(changed.get(&catalog[2][0]), Some(&1));
 }
 
-/// Starts a scheduled run for `slot` on its own connection, applies one batch and drops the connection, as a
+/// Starts a scheduled run for `slot` on its own connection, reprices one batch and drops the connection, as a
 /// process that dies midway would. Returns the run.
 async fn a_scheduled_run_that_dies_after_one_batch(db: &TestDb, slot: &str) -> i64 {
     let client = db.pool.get().await.unwrap();
@@ -149,7 +145,7 @@ async fn a_scheduled_run_that_dies_after_one_batch(db: &TestDb, slot: &str) -> i
         .get(0);
     client
         .batch_execute(&format!(
-            "SELECT refresh_demand_aggregates(); SELECT stage_pricing_run({run_id}, 1); \
+            "SELECT refresh_demand_aggregates(); SELECT plan_pricing_batches({run_id}, 1); \
              SELECT reprice_next_batch({run_id});"
         ))
         .await
@@ -180,7 +176,7 @@ async fn a_scheduled_run_that_died_midway_is_continued_by_the_retry_of_its_slot(
     let after_the_first_batch = dynamic_changes_by_apartment(&db).await;
     assert_eq!(
         after_the_first_batch.len(),
-        1,
+        2,
         "the finished batch stays applied"
     );
 
@@ -197,7 +193,7 @@ async fn a_scheduled_run_that_died_midway_is_continued_by_the_retry_of_its_slot(
     .unwrap();
 
     assert_eq!(retry.run_id, Some(run_id), "the slot's run is continued");
-    assert_eq!(run_state(&db, run_id).await, ("completed".into(), 6, 6));
+    assert_eq!(run_state(&db, run_id).await, ("completed".into(), 3, 3));
     let changed = dynamic_changes_by_apartment(&db).await;
     assert_eq!(
         changed.len(),
@@ -226,13 +222,17 @@ async fn a_dead_run_is_marked_interrupted_and_the_next_pass_applies_nothing_twic
     .await
     .unwrap();
 
-    assert_eq!(run_state(&db, dead_run).await, ("interrupted".into(), 6, 1));
+    assert_eq!(run_state(&db, dead_run).await, ("interrupted".into(), 3, 1));
     assert_ne!(next.run_id, Some(dead_run));
-    assert_eq!(next.changes.len(), 5, "what the dead run did not reach");
+    assert_eq!(
+        next.changes.len(),
+        4,
+        "the two projects the dead run did not reach"
+    );
     assert_eq!(
         next.decisions.get("cooldown"),
-        Some(&1),
-        "the dead run's change is paused, not repeated"
+        Some(&2),
+        "the dead run's changes are paused, not repeated"
     );
     let changed = dynamic_changes_by_apartment(&db).await;
     assert_eq!(changed.len(), 6);
@@ -262,7 +262,7 @@ async fn batches_on_two_connections_decide_exactly_what_one_statement_would() {
     .await
     .unwrap();
 
-    assert_eq!(real.batches, 8);
+    assert_eq!(real.batches, 4);
     assert_eq!(real.workers, Some(2));
     assert_eq!(real.decisions, preview.decisions);
     let as_tuples = |report: &pricing::CycleReport| -> Vec<(i64, Decimal, Decimal, String)> {
@@ -300,7 +300,7 @@ async fn a_rollback_undoes_every_batch_of_its_run() {
     )
     .await
     .unwrap();
-    assert_eq!(report.batches, 6);
+    assert_eq!(report.batches, 3);
     assert_eq!(report.changes.len(), 6);
 
     let restored = client

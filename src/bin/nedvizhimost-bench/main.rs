@@ -134,22 +134,22 @@ enum Command {
     },
 }
 
-/// How the measured passes run (the service reads the same from PRICING_WORKERS and PRICING_BATCH_CHANGES).
+/// How the measured passes run (the service reads the same from PRICING_WORKERS and PRICING_BATCH_APARTMENTS).
 #[derive(clap::Args)]
 struct PassFlags {
     /// Connections repricing batches at once
     #[arg(long, default_value_t = PricingSettings::default().workers)]
     workers: usize,
-    /// Price changes per batch (consecutive apartments by id)
-    #[arg(long, default_value_t = PricingSettings::default().batch_changes)]
-    batch_changes: i32,
+    /// Apartments on sale per batch of whole projects
+    #[arg(long, default_value_t = PricingSettings::default().batch_apartments)]
+    batch_apartments: i32,
 }
 
 impl PassFlags {
     fn settings(&self) -> PricingSettings {
         PricingSettings {
             workers: self.workers.clamp(1, 32),
-            batch_changes: self.batch_changes.max(1),
+            batch_apartments: self.batch_apartments.max(1),
             ..PricingSettings::default()
         }
     }
