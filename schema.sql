@@ -1368,9 +1368,11 @@ CREATE TABLE public.pricing_runs (
     elasticity_ceiling numeric,
     max_shift_ceiling numeric,
     planned_at timestamp with time zone,
+    batch_apartments integer,
     batches integer DEFAULT 0 NOT NULL,
     batches_done integer DEFAULT 0 NOT NULL,
     workers integer,
+    CONSTRAINT pricing_runs_batch_apartments_check CHECK ((batch_apartments >= 1)),
     CONSTRAINT pricing_runs_batches_check CHECK ((batches >= 0)),
     CONSTRAINT pricing_runs_batches_done_check CHECK ((batches_done >= 0)),
     CONSTRAINT pricing_runs_decisions_check CHECK ((jsonb_typeof(decisions) = 'object'::text)),
@@ -1508,6 +1510,13 @@ COMMENT ON COLUMN public.pricing_runs.max_shift_ceiling IS 'Потолок ко�
 --
 
 COMMENT ON COLUMN public.pricing_runs.planned_at IS 'Когда пересчитаны показатели спроса и спланированы пачки: started_at…planned_at — пересчёт показателей, planned_at…finished_at — пересчёт цен';
+
+
+--
+-- Name: COLUMN pricing_runs.batch_apartments; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_runs.batch_apartments IS 'Квартир в продаже на пачку, выбранных для прохода (pricing_batch_apartments: крупнее, если изменений ожидается мало)';
 
 
 --
@@ -1698,7 +1707,8 @@ CREATE FUNCTION public.plan_pricing_batches(p_run_id bigint, p_batch_apartments 
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    v_batches integer;
+    v_batch_apartments integer := pricing_batch_apartments(p_run_id, p_batch_apartments);
+    v_batches          integer;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pricing_run_batches b WHERE b.run_id = p_run_id) THEN
         INSERT INTO pricing_run_batches (run_id, batch_no, project_ids, apartments)
@@ -1708,7 +1718,7 @@ BEGIN
                    sum(o.on_sale)::integer AS apartments
             FROM (  -- ЖК попадает в пачку, где начинается: ЖК больше пачки идёт пачкой сам
                 SELECT c.project_id, c.on_sale,
-                       (sum(c.on_sale) OVER (ORDER BY c.project_id) - c.on_sale)::bigint / greatest(p_batch_apartments, 1) AS bucket
+                       (sum(c.on_sale) OVER (ORDER BY c.project_id) - c.on_sale)::bigint / v_batch_apartments AS bucket
                 FROM (SELECT s.project_id, count(*) AS on_sale
                         FROM apartment_stats s
                        WHERE s.on_sale
@@ -1719,6 +1729,7 @@ BEGIN
     END IF;
     UPDATE pricing_runs r
        SET batches = (SELECT count(*) FROM pricing_run_batches b WHERE b.run_id = p_run_id),
+           batch_apartments = coalesce(r.batch_apartments, v_batch_apartments),
            planned_at = coalesce(r.planned_at, clock_timestamp())
      WHERE r.id = p_run_id
     RETURNING r.batches INTO v_batches;
@@ -1731,7 +1742,7 @@ $$;
 -- Name: FUNCTION plan_pricing_batches(p_run_id bigint, p_batch_apartments integer); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.plan_pricing_batches(p_run_id bigint, p_batch_apartments integer) IS 'Шаг 3 цикла: делит ЖК с квартирами в продаже на пачки по возрастанию id примерно по p_batch_apartments квартир (кластер не выходит за ЖК, поэтому пачка целых ЖК согласованна). Повторный вызов для прохода ничего не меняет. Возвращает число пачек';
+COMMENT ON FUNCTION public.plan_pricing_batches(p_run_id bigint, p_batch_apartments integer) IS 'Шаг 3 цикла: делит ЖК с квартирами в продаже на пачки по возрастанию id примерно по pricing_batch_apartments() квартир (кластер не выходит за ЖК, поэтому пачка целых ЖК согласованна). Повторный вызов для прохода ничего не меняет. Возвращает число пачек';
 
 
 --
@@ -1778,6 +1789,218 @@ $$;
 --
 
 COMMENT ON FUNCTION public.price_history_check_references() IS 'Проверка ссылок новой строки price_history на квартиру и проход (вместо внешних ключей); ошибка — foreign_key_violation с прежним именем ограничения. Построчно, по ключу';
+
+
+--
+-- Name: dynamic_pricing_config; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.dynamic_pricing_config (
+    id bigint NOT NULL,
+    developer_id bigint,
+    project_id bigint,
+    k1 numeric(6,3) DEFAULT 1.3 NOT NULL,
+    k2 numeric(6,3) DEFAULT 0.7 NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    weight_views numeric(8,3) DEFAULT 0.5 NOT NULL,
+    weight_favourites numeric(8,3) DEFAULT 0 NOT NULL,
+    weight_leads numeric(8,3) DEFAULT 2 NOT NULL,
+    weight_bookings numeric(8,3) DEFAULT 5 NOT NULL,
+    step numeric(6,5) DEFAULT 0.03 NOT NULL,
+    elasticity_cap numeric(6,5) DEFAULT 0.03 NOT NULL,
+    max_shift numeric(6,5) DEFAULT 0.07 NOT NULL,
+    cooldown interval DEFAULT '24:00:00'::interval NOT NULL,
+    booking_freeze interval DEFAULT '24:00:00'::interval NOT NULL,
+    min_days_on_site integer DEFAULT 14 NOT NULL,
+    comment text,
+    created_by bigint,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT dynamic_pricing_config_booking_freeze_check CHECK (((booking_freeze >= '00:00:00'::interval) AND (booking_freeze <= '30 days'::interval))),
+    CONSTRAINT dynamic_pricing_config_comment_check CHECK ((length(comment) <= 1000)),
+    CONSTRAINT dynamic_pricing_config_cooldown_check CHECK (((cooldown >= '00:00:00'::interval) AND (cooldown <= '30 days'::interval))),
+    CONSTRAINT dynamic_pricing_config_elasticity_cap_check CHECK (((elasticity_cap > (0)::numeric) AND (elasticity_cap <= 0.5))),
+    CONSTRAINT dynamic_pricing_config_k1_check CHECK (((k1 > (0)::numeric) AND (k1 <= (100)::numeric))),
+    CONSTRAINT dynamic_pricing_config_k2_check CHECK (((k2 > (0)::numeric) AND (k2 < k1))),
+    CONSTRAINT dynamic_pricing_config_max_shift_check CHECK (((max_shift >= (0)::numeric) AND (max_shift <= 0.5))),
+    CONSTRAINT dynamic_pricing_config_min_days_on_site_check CHECK (((min_days_on_site >= 0) AND (min_days_on_site <= 3650))),
+    CONSTRAINT dynamic_pricing_config_scope_check CHECK (((developer_id IS NULL) OR (project_id IS NULL))),
+    CONSTRAINT dynamic_pricing_config_step_check CHECK (((step > (0)::numeric) AND (step <= 0.5))),
+    CONSTRAINT dynamic_pricing_config_weight_bookings_check CHECK (((weight_bookings >= (0)::numeric) AND (weight_bookings <= (1000)::numeric))),
+    CONSTRAINT dynamic_pricing_config_weight_favourites_check CHECK (((weight_favourites >= (0)::numeric) AND (weight_favourites <= (1000)::numeric))),
+    CONSTRAINT dynamic_pricing_config_weight_leads_check CHECK (((weight_leads >= (0)::numeric) AND (weight_leads <= (1000)::numeric))),
+    CONSTRAINT dynamic_pricing_config_weight_views_check CHECK (((weight_views >= (0)::numeric) AND (weight_views <= (1000)::numeric)))
+);
+
+
+--
+-- Name: TABLE dynamic_pricing_config; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.dynamic_pricing_config IS 'Коэффициенты динамического ценообразования без деплоя. Только добавление: каждая версия хранится (кто, когда). Действует последняя версия в своей области: глобальная (developer_id и project_id пусты), застройщика, ЖК. Для ЖК побеждает самая конкретная включённая версия; глобальная версия с enabled = false выключает всё. ELASTICITY_CAP и PRICE_MAX_SHIFT из окружения — потолки: таблица может их ужесточить, но не превысить';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.id IS 'Идентификатор версии';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.developer_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.developer_id IS 'Область: застройщик (переопределение для всех его ЖК)';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.project_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.project_id IS 'Область: ЖК (самое конкретное переопределение)';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.k1; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.k1 IS 'Верхний порог: demand_norm > k1 — цена растёт (1.3)';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.k2; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.k2 IS 'Нижний порог: demand_norm < k2 и долго на сайте — цена снижается (0.7)';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.enabled; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.enabled IS 'Версия действует; глобальная с false отключает ценообразование полностью';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.weight_views; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.weight_views IS 'Вес просмотра за 24 ч в спросе (0.5)';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.weight_favourites; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.weight_favourites IS 'Вес добавления в избранное (0)';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.weight_leads; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.weight_leads IS 'Вес заявки на звонок (2)';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.weight_bookings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.weight_bookings IS 'Вес брони (5)';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.step; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.step IS 'Шаг изменения цены за проход, доля (0.03 = 3 %)';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.elasticity_cap; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.elasticity_cap IS 'Предел эластичности, доля: Δ = min(step, elasticity_cap, ELASTICITY_CAP)';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.max_shift; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.max_shift IS 'Коридор от базовой цены, доля: min(max_shift, PRICE_MAX_SHIFT)';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.cooldown; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.cooldown IS 'Не менять цену, если она менялась (по любой причине) за этот период';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.booking_freeze; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.booking_freeze IS 'Не менять цену, если за этот период была бронь (любого статуса)';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.min_days_on_site; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.min_days_on_site IS 'Снижать цену только если квартира на сайте больше стольких дней';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.comment; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.comment IS 'Зачем изменили настройки';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.created_by; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.created_by IS 'Кто создал версию';
+
+
+--
+-- Name: COLUMN dynamic_pricing_config.created_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.dynamic_pricing_config.created_at IS 'Когда создана версия';
+
+
+--
+-- Name: pricing_batch_apartments(bigint, integer, integer, interval); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.pricing_batch_apartments(p_run_id bigint, p_batch_apartments integer, p_max_batch_apartments integer DEFAULT 200000, p_history_window interval DEFAULT '00:10:00'::interval) RETURNS integer
+    LANGUAGE sql STABLE
+    BEGIN ATOMIC
+ SELECT
+         CASE
+             WHEN (previous.change_ratio IS NULL) THEN pricing_batch_apartments.p_batch_apartments
+             ELSE (LEAST(GREATEST(round((((pricing_batch_apartments.p_batch_apartments)::numeric * 0.6) / GREATEST(previous.change_ratio, 0.0001))), (pricing_batch_apartments.p_batch_apartments)::numeric), (GREATEST(pricing_batch_apartments.p_max_batch_apartments, pricing_batch_apartments.p_batch_apartments))::numeric))::integer
+         END AS "least"
+    FROM (public.pricing_runs this
+      LEFT JOIN LATERAL ( SELECT (((r.raised + r.lowered))::numeric / (r.evaluated)::numeric) AS change_ratio
+            FROM public.pricing_runs r
+           WHERE ((r.id < this.id) AND (r.status = 'completed'::public.pricing_run_status) AND (r.evaluated > 0) AND (r.rolled_back_at IS NULL) AND (r.finished_at > (this.started_at - pricing_batch_apartments.p_history_window)) AND (NOT (EXISTS ( SELECT 1
+                    FROM public.dynamic_pricing_config c
+                   WHERE (c.created_at > r.started_at)))))
+           ORDER BY r.id DESC
+          LIMIT 1) previous ON (true))
+   WHERE (this.id = pricing_batch_apartments.p_run_id);
+END;
+
+
+--
+-- Name: FUNCTION pricing_batch_apartments(p_run_id bigint, p_batch_apartments integer, p_max_batch_apartments integer, p_history_window interval); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.pricing_batch_apartments(p_run_id bigint, p_batch_apartments integer, p_max_batch_apartments integer, p_history_window interval) IS 'Квартир в пачке прохода: p_batch_apartments, если доля изменений неизвестна или велика; крупнее в 0,6 / доля раз (до p_max_batch_apartments), если недавний завершённый проход с теми же настройками менял малую долю цен';
 
 
 --
@@ -3042,187 +3265,6 @@ COMMENT ON COLUMN public.apartment_stats.price_changed_at IS 'Копия apartme
 --
 
 COMMENT ON COLUMN public.apartment_stats.last_booked_at IS 'Копия apartments.last_booked_at (пауза после брони)';
-
-
---
--- Name: dynamic_pricing_config; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.dynamic_pricing_config (
-    id bigint NOT NULL,
-    developer_id bigint,
-    project_id bigint,
-    k1 numeric(6,3) DEFAULT 1.3 NOT NULL,
-    k2 numeric(6,3) DEFAULT 0.7 NOT NULL,
-    enabled boolean DEFAULT true NOT NULL,
-    weight_views numeric(8,3) DEFAULT 0.5 NOT NULL,
-    weight_favourites numeric(8,3) DEFAULT 0 NOT NULL,
-    weight_leads numeric(8,3) DEFAULT 2 NOT NULL,
-    weight_bookings numeric(8,3) DEFAULT 5 NOT NULL,
-    step numeric(6,5) DEFAULT 0.03 NOT NULL,
-    elasticity_cap numeric(6,5) DEFAULT 0.03 NOT NULL,
-    max_shift numeric(6,5) DEFAULT 0.07 NOT NULL,
-    cooldown interval DEFAULT '24:00:00'::interval NOT NULL,
-    booking_freeze interval DEFAULT '24:00:00'::interval NOT NULL,
-    min_days_on_site integer DEFAULT 14 NOT NULL,
-    comment text,
-    created_by bigint,
-    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
-    CONSTRAINT dynamic_pricing_config_booking_freeze_check CHECK (((booking_freeze >= '00:00:00'::interval) AND (booking_freeze <= '30 days'::interval))),
-    CONSTRAINT dynamic_pricing_config_comment_check CHECK ((length(comment) <= 1000)),
-    CONSTRAINT dynamic_pricing_config_cooldown_check CHECK (((cooldown >= '00:00:00'::interval) AND (cooldown <= '30 days'::interval))),
-    CONSTRAINT dynamic_pricing_config_elasticity_cap_check CHECK (((elasticity_cap > (0)::numeric) AND (elasticity_cap <= 0.5))),
-    CONSTRAINT dynamic_pricing_config_k1_check CHECK (((k1 > (0)::numeric) AND (k1 <= (100)::numeric))),
-    CONSTRAINT dynamic_pricing_config_k2_check CHECK (((k2 > (0)::numeric) AND (k2 < k1))),
-    CONSTRAINT dynamic_pricing_config_max_shift_check CHECK (((max_shift >= (0)::numeric) AND (max_shift <= 0.5))),
-    CONSTRAINT dynamic_pricing_config_min_days_on_site_check CHECK (((min_days_on_site >= 0) AND (min_days_on_site <= 3650))),
-    CONSTRAINT dynamic_pricing_config_scope_check CHECK (((developer_id IS NULL) OR (project_id IS NULL))),
-    CONSTRAINT dynamic_pricing_config_step_check CHECK (((step > (0)::numeric) AND (step <= 0.5))),
-    CONSTRAINT dynamic_pricing_config_weight_bookings_check CHECK (((weight_bookings >= (0)::numeric) AND (weight_bookings <= (1000)::numeric))),
-    CONSTRAINT dynamic_pricing_config_weight_favourites_check CHECK (((weight_favourites >= (0)::numeric) AND (weight_favourites <= (1000)::numeric))),
-    CONSTRAINT dynamic_pricing_config_weight_leads_check CHECK (((weight_leads >= (0)::numeric) AND (weight_leads <= (1000)::numeric))),
-    CONSTRAINT dynamic_pricing_config_weight_views_check CHECK (((weight_views >= (0)::numeric) AND (weight_views <= (1000)::numeric)))
-);
-
-
---
--- Name: TABLE dynamic_pricing_config; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.dynamic_pricing_config IS 'Коэффициенты динамического ценообразования без деплоя. Только добавление: каждая версия хранится (кто, когда). Действует последняя версия в своей области: глобальная (developer_id и project_id пусты), застройщика, ЖК. Для ЖК побеждает самая конкретная включённая версия; глобальная версия с enabled = false выключает всё. ELASTICITY_CAP и PRICE_MAX_SHIFT из окружения — потолки: таблица может их ужесточить, но не превысить';
-
-
---
--- Name: COLUMN dynamic_pricing_config.id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.id IS 'Идентификатор версии';
-
-
---
--- Name: COLUMN dynamic_pricing_config.developer_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.developer_id IS 'Область: застройщик (переопределение для всех его ЖК)';
-
-
---
--- Name: COLUMN dynamic_pricing_config.project_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.project_id IS 'Область: ЖК (самое конкретное переопределение)';
-
-
---
--- Name: COLUMN dynamic_pricing_config.k1; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.k1 IS 'Верхний порог: demand_norm > k1 — цена растёт (1.3)';
-
-
---
--- Name: COLUMN dynamic_pricing_config.k2; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.k2 IS 'Нижний порог: demand_norm < k2 и долго на сайте — цена снижается (0.7)';
-
-
---
--- Name: COLUMN dynamic_pricing_config.enabled; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.enabled IS 'Версия действует; глобальная с false отключает ценообразование полностью';
-
-
---
--- Name: COLUMN dynamic_pricing_config.weight_views; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.weight_views IS 'Вес просмотра за 24 ч в спросе (0.5)';
-
-
---
--- Name: COLUMN dynamic_pricing_config.weight_favourites; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.weight_favourites IS 'Вес добавления в избранное (0)';
-
-
---
--- Name: COLUMN dynamic_pricing_config.weight_leads; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.weight_leads IS 'Вес заявки на звонок (2)';
-
-
---
--- Name: COLUMN dynamic_pricing_config.weight_bookings; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.weight_bookings IS 'Вес брони (5)';
-
-
---
--- Name: COLUMN dynamic_pricing_config.step; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.step IS 'Шаг изменения цены за проход, доля (0.03 = 3 %)';
-
-
---
--- Name: COLUMN dynamic_pricing_config.elasticity_cap; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.elasticity_cap IS 'Предел эластичности, доля: Δ = min(step, elasticity_cap, ELASTICITY_CAP)';
-
-
---
--- Name: COLUMN dynamic_pricing_config.max_shift; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.max_shift IS 'Коридор от базовой цены, доля: min(max_shift, PRICE_MAX_SHIFT)';
-
-
---
--- Name: COLUMN dynamic_pricing_config.cooldown; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.cooldown IS 'Не менять цену, если она менялась (по любой причине) за этот период';
-
-
---
--- Name: COLUMN dynamic_pricing_config.booking_freeze; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.booking_freeze IS 'Не менять цену, если за этот период была бронь (любого статуса)';
-
-
---
--- Name: COLUMN dynamic_pricing_config.min_days_on_site; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.min_days_on_site IS 'Снижать цену только если квартира на сайте больше стольких дней';
-
-
---
--- Name: COLUMN dynamic_pricing_config.comment; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.comment IS 'Зачем изменили настройки';
-
-
---
--- Name: COLUMN dynamic_pricing_config.created_by; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.created_by IS 'Кто создал версию';
-
-
---
--- Name: COLUMN dynamic_pricing_config.created_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.dynamic_pricing_config.created_at IS 'Когда создана версия';
 
 
 --

@@ -13,6 +13,7 @@ ALTER TABLE pricing_runs
     ADD COLUMN elasticity_ceiling numeric CONSTRAINT pricing_runs_elasticity_ceiling_check CHECK (elasticity_ceiling > 0),
     ADD COLUMN max_shift_ceiling  numeric CONSTRAINT pricing_runs_max_shift_ceiling_check CHECK (max_shift_ceiling >= 0),
     ADD COLUMN planned_at         timestamptz,
+    ADD COLUMN batch_apartments   integer CONSTRAINT pricing_runs_batch_apartments_check CHECK (batch_apartments >= 1),
     ADD COLUMN batches            integer NOT NULL DEFAULT 0 CONSTRAINT pricing_runs_batches_check CHECK (batches >= 0),
     ADD COLUMN batches_done       integer NOT NULL DEFAULT 0 CONSTRAINT pricing_runs_batches_done_check CHECK (batches_done >= 0),
     ADD COLUMN workers            integer CONSTRAINT pricing_runs_workers_check CHECK (workers >= 1);
@@ -24,6 +25,8 @@ COMMENT ON COLUMN pricing_runs.max_shift_ceiling IS 'Потолок коридо
 COMMENT ON COLUMN pricing_runs.planned_at IS
     'Когда пересчитаны показатели спроса и спланированы пачки: started_at…planned_at — пересчёт показателей, '
     'planned_at…finished_at — пересчёт цен';
+COMMENT ON COLUMN pricing_runs.batch_apartments IS
+    'Квартир в продаже на пачку, выбранных для прохода (pricing_batch_apartments: крупнее, если изменений ожидается мало)';
 COMMENT ON COLUMN pricing_runs.batches IS 'Сколько пачек ЖК запланировано (0 — проход одним оператором reprice_apartments)';
 COMMENT ON COLUMN pricing_runs.batches_done IS 'Сколько пачек применено и зафиксировано';
 COMMENT ON COLUMN pricing_runs.workers IS 'Сколько соединений обрабатывали пачки (PRICING_WORKERS)';

@@ -87,10 +87,47 @@ COMMENT ON FUNCTION begin_pricing_run(timestamptz, pricing_trigger, timestamptz,
     'прерванными мёртвые проходы, продолжает прерванный проход того же слота расписания (resumed) или создаёт новый. '
     'Если проход не идёт — skipped_reason по-русски, блокировка не удерживается';
 
+-- Размер пачки по ожидаемой доле изменений. Время, на которое пачка держит квартиры, — это почти только запись
+-- изменённых цен; оценка квартиры без изменения стоит в десятки раз дешевле, а каждая пачка — ещё и план запроса.
+-- Поэтому p_batch_apartments (PRICING_BATCH_APARTMENTS) — пачка для прохода, где меняется много цен (первый проход
+-- меняет ~60 % цен), а если недавний завершённый проход с теми же настройками менял долю r, пачка крупнее в 0,6 / r
+-- раз, но не больше p_max_batch_apartments: в обычную минуту (~0,1 % изменений) миллион квартир — 5 пачек, а не 200.
+-- Нет недавнего прохода, настройки менялись, проход откатили — доля неизвестна, и пачки обычные.
+CREATE OR REPLACE FUNCTION pricing_batch_apartments(
+    p_run_id               bigint,
+    p_batch_apartments     integer,
+    p_max_batch_apartments integer  DEFAULT 200000,
+    p_history_window       interval DEFAULT '10 minutes'
+) RETURNS integer
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT CASE
+               WHEN previous.change_ratio IS NULL THEN p_batch_apartments
+               ELSE least(greatest(round(p_batch_apartments * 0.6 / greatest(previous.change_ratio, 0.0001)),
+                                   p_batch_apartments),
+                          greatest(p_max_batch_apartments, p_batch_apartments))::integer
+           END
+      FROM pricing_runs this
+      LEFT JOIN LATERAL (
+          SELECT (r.raised + r.lowered)::numeric / r.evaluated AS change_ratio
+            FROM pricing_runs r
+           WHERE r.id < this.id AND r.status = 'completed' AND r.evaluated > 0 AND r.rolled_back_at IS NULL
+             AND r.finished_at > this.started_at - p_history_window
+             AND NOT EXISTS (SELECT 1 FROM dynamic_pricing_config c WHERE c.created_at > r.started_at)
+           ORDER BY r.id DESC
+           LIMIT 1
+      ) previous ON true
+     WHERE this.id = p_run_id;
+END;
+COMMENT ON FUNCTION pricing_batch_apartments(bigint, integer, integer, interval) IS
+    'Квартир в пачке прохода: p_batch_apartments, если доля изменений неизвестна или велика; крупнее в 0,6 / доля раз '
+    '(до p_max_batch_apartments), если недавний завершённый проход с теми же настройками менял малую долю цен';
+
 CREATE OR REPLACE FUNCTION plan_pricing_batches(p_run_id bigint, p_batch_apartments integer) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_batches integer;
+    v_batch_apartments integer := pricing_batch_apartments(p_run_id, p_batch_apartments);
+    v_batches          integer;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pricing_run_batches b WHERE b.run_id = p_run_id) THEN
         INSERT INTO pricing_run_batches (run_id, batch_no, project_ids, apartments)
@@ -100,7 +137,7 @@ BEGIN
                    sum(o.on_sale)::integer AS apartments
             FROM (  -- ЖК попадает в пачку, где начинается: ЖК больше пачки идёт пачкой сам
                 SELECT c.project_id, c.on_sale,
-                       (sum(c.on_sale) OVER (ORDER BY c.project_id) - c.on_sale)::bigint / greatest(p_batch_apartments, 1) AS bucket
+                       (sum(c.on_sale) OVER (ORDER BY c.project_id) - c.on_sale)::bigint / v_batch_apartments AS bucket
                 FROM (SELECT s.project_id, count(*) AS on_sale
                         FROM apartment_stats s
                        WHERE s.on_sale
@@ -111,6 +148,7 @@ BEGIN
     END IF;
     UPDATE pricing_runs r
        SET batches = (SELECT count(*) FROM pricing_run_batches b WHERE b.run_id = p_run_id),
+           batch_apartments = coalesce(r.batch_apartments, v_batch_apartments),
            planned_at = coalesce(r.planned_at, clock_timestamp())
      WHERE r.id = p_run_id
     RETURNING r.batches INTO v_batches;
@@ -118,9 +156,9 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION plan_pricing_batches(bigint, integer) IS
-    'Шаг 3 цикла: делит ЖК с квартирами в продаже на пачки по возрастанию id примерно по p_batch_apartments квартир '
-    '(кластер не выходит за ЖК, поэтому пачка целых ЖК согласованна). Повторный вызов для прохода ничего не меняет. '
-    'Возвращает число пачек';
+    'Шаг 3 цикла: делит ЖК с квартирами в продаже на пачки по возрастанию id примерно по pricing_batch_apartments() '
+    'квартир (кластер не выходит за ЖК, поэтому пачка целых ЖК согласованна). Повторный вызов для прохода ничего не '
+    'меняет. Возвращает число пачек';
 
 CREATE OR REPLACE FUNCTION reprice_next_batch(p_run_id bigint DEFAULT NULL) RETURNS boolean
 LANGUAGE plpgsql AS $$

@@ -328,3 +328,62 @@ async fn a_statement_timeout_is_named_in_russian() {
     let cause = describe_failure_of_database(&error);
     assert!(cause.starts_with("превышено время запроса"), "{cause}");
 }
+
+#[tokio::test]
+async fn batches_grow_when_the_last_recent_run_changed_few_prices_and_not_after_a_config_change() {
+    let db = TestDb::new().await;
+    let client = db.client().await;
+    let batch_size_of_a_new_run = || async {
+        let run_id: i64 = client
+            .query_one(
+                "INSERT INTO pricing_runs (trigger, status) VALUES ('manual', 'running') RETURNING id",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        client
+            .query_one("SELECT pricing_batch_apartments($1, 5000)", &[&run_id])
+            .await
+            .unwrap()
+            .get::<_, i32>(0)
+    };
+    assert_eq!(batch_size_of_a_new_run().await, 5000, "no history: default");
+
+    client
+        .batch_execute(
+            "UPDATE pricing_runs SET status = 'completed', finished_at = now(), evaluated = 1000000, raised = 700, lowered = 300",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        batch_size_of_a_new_run().await,
+        200_000,
+        "0.1 % of prices changed a minute ago: the cap"
+    );
+
+    client
+        .batch_execute(
+            "UPDATE pricing_runs SET status = 'completed', finished_at = now(), evaluated = 1000, raised = 600, lowered = 0",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        batch_size_of_a_new_run().await,
+        5000,
+        "60 % changed: default"
+    );
+
+    client
+        .batch_execute(
+            "UPDATE pricing_runs SET status = 'completed', finished_at = now(), evaluated = 1000000, raised = 10, lowered = 0;
+             INSERT INTO dynamic_pricing_config (comment) VALUES ('Новые пороги')",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        batch_size_of_a_new_run().await,
+        5000,
+        "the settings changed since: the rate is unknown"
+    );
+}
