@@ -166,7 +166,8 @@ pub struct SignalSettings {
     pub idempotency_key_ttl: Duration,
     /// `POST /events:batch` requests written to the database at the same time by one replica.
     pub batch_ingest_concurrency: u32,
-    /// Simultaneous active (pending or confirmed) bookings of one buyer.
+    /// Simultaneous active (pending or confirmed) bookings of one buyer; a confirmed booking of a sold apartment
+    /// is a finished deal and does not count.
     pub buyer_max_active_bookings: u32,
     /// `X-Service-Token` of the NestJS front end for `POST /events:batch`; `None` — moderators only.
     pub events_service_token: Option<Secret>,

@@ -20,6 +20,7 @@ pub mod projects;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
+pub mod text;
 pub mod validation;
 
 use axum::extract::DefaultBodyLimit;

@@ -295,8 +295,19 @@ async fn the_lifecycle_is_recorded_and_the_booked_price_is_locked() {
     );
 }
 
-#[tokio::test]
-async fn expiry_returns_the_apartment_to_sale_and_the_buyer_cap_holds() {
+/// An app whose buyers may hold one booking at a time, a developer with two published apartments, and a buyer
+/// who has just booked the first of them.
+struct BuyerAtCapOfOne {
+    app: TestApp,
+    developer: String,
+    developer_id: i64,
+    rows: CatalogRows,
+    second: CatalogRows,
+    buyer: String,
+    booking_id: i64,
+}
+
+async fn buyer_at_cap_of_one(domain: &str) -> BuyerAtCapOfOne {
     let app = TestApp::builder()
         .signals(SignalSettings {
             buyer_max_active_bookings: 1,
@@ -304,11 +315,11 @@ async fn expiry_returns_the_apartment_to_sale_and_the_buyer_cap_holds() {
         })
         .spawn()
         .await;
-    let (developer, developer_id, rows) = developer_with_apartment(&app, "owner@expiry.ru").await;
+    let (developer, developer_id, rows) =
+        developer_with_apartment(&app, &format!("owner@{domain}")).await;
     let second = app.insert_catalog(developer_id).await;
     app.publish_catalog(&second).await;
-    let (_, buyer) = app.quick_buyer("buyer@expiry.ru").await;
-
+    let (_, buyer) = app.quick_buyer(&format!("buyer@{domain}")).await;
     let booking: Value = book(&app, rows.apartment_id, &buyer)
         .send()
         .await
@@ -316,14 +327,43 @@ async fn expiry_returns_the_apartment_to_sale_and_the_buyer_cap_holds() {
         .json()
         .await
         .unwrap();
-    let id = booking["id"].as_i64().unwrap();
+    let booking_id = booking["id"].as_i64().unwrap();
+    BuyerAtCapOfOne {
+        app,
+        developer,
+        developer_id,
+        rows,
+        second,
+        buyer,
+        booking_id,
+    }
+}
+
+#[tokio::test]
+async fn expiry_returns_the_apartment_to_sale_and_the_buyer_cap_holds() {
+    let BuyerAtCapOfOne {
+        app,
+        developer,
+        rows,
+        second,
+        buyer,
+        booking_id: id,
+        ..
+    } = buyer_at_cap_of_one("expiry.ru").await;
     let capped = book(&app, second.apartment_id, &buyer)
         .send()
         .await
         .unwrap();
     let problem = Problem::read(capped).await;
     assert_eq!(problem.status, StatusCode::CONFLICT);
-    assert!(problem.detail().contains("активных броней"));
+    assert_eq!(problem.content_type, PROBLEM_JSON);
+    assert!(
+        problem
+            .detail()
+            .starts_with("У вас уже 1 активная бронь, а можно не больше 1: отмените одну из них"),
+        "{}",
+        problem.detail()
+    );
 
     app.db
         .execute(
@@ -749,5 +789,51 @@ async fn an_expired_booking_still_blocks_repricing_until_a_day_has_passed() {
         decision(&app.db, target).await,
         "raise",
         "a day later the guard is off"
+    );
+}
+
+#[tokio::test]
+async fn a_sale_ends_the_hold_and_no_longer_counts_against_the_buyer_cap() {
+    let BuyerAtCapOfOne {
+        app,
+        developer,
+        developer_id,
+        rows,
+        second,
+        buyer,
+        booking_id: id,
+    } = buyer_at_cap_of_one("deal.ru").await;
+    for step in ["confirm", "sell"] {
+        let response = app
+            .post_json(
+                &format!("/bookings/{id}/{step}"),
+                Some(&developer),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{step}");
+    }
+    assert_eq!(apartment_status(&app, rows.apartment_id).await, "sold");
+
+    let next = book(&app, second.apartment_id, &buyer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        next.status(),
+        StatusCode::CREATED,
+        "{}",
+        Problem::read(next).await.body
+    );
+    let third = app.insert_catalog(developer_id).await;
+    app.publish_catalog(&third).await;
+    let capped = Problem::read(book(&app, third.apartment_id, &buyer).send().await.unwrap()).await;
+    assert_eq!(capped.status, StatusCode::CONFLICT);
+    assert!(
+        capped
+            .detail()
+            .contains("1 активная бронь, а можно не больше 1"),
+        "{}",
+        capped.detail()
     );
 }
