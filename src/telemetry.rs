@@ -28,6 +28,17 @@ pub fn exit_code(outcome: Result<(), String>) -> ExitCode {
     }
 }
 
+/// How personal data (an e-mail, a phone) appears in logs: the first 12 hex digits of the SHA-256 of its trimmed
+/// lowercase form. Stable, so the lines of one account can be grouped, and `pseudonym(email)` finds them.
+pub fn pseudonym(value: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(value.trim().to_lowercase().as_bytes())
+        .iter()
+        .take(6)
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 type MakeRequestSpan = fn(&Request<axum::body::Body>) -> Span;
 
 /// One span per request carrying method and matched route; the response line adds status and latency.
