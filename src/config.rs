@@ -6,11 +6,11 @@ use rust_decimal::Decimal;
 /// A start-up setting that is missing or unusable; the message (Russian, one line) names the variable.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ConfigError {
-    #[error("Не задана обязательная настройка {name}{}", how_to_set(name))]
+    #[error("не задана обязательная настройка {name}{}", how_to_set(name))]
     Missing { name: &'static str },
-    #[error("Неверная настройка {name}: {reason}")]
+    #[error("неверная настройка {name}: {reason}")]
     Invalid { name: &'static str, reason: String },
-    #[error("Не удалось прочитать файл {path} из {name}: {reason}")]
+    #[error("не удалось прочитать файл {path} из {name}: {reason}")]
     Unreadable {
         name: &'static str,
         path: String,
@@ -369,16 +369,6 @@ fn refuse_example_password(name: &'static str, password: &str) -> Result<(), Con
     }
 }
 
-/// An I/O error in Russian words (the OS text is English).
-fn describe_io_error(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::NotFound => "файла нет".into(),
-        std::io::ErrorKind::PermissionDenied => "нет прав на чтение".into(),
-        std::io::ErrorKind::InvalidData => "файл не в UTF-8".into(),
-        _ => format!("ошибка чтения ({error})"),
-    }
-}
-
 /// What a setting of type `T` must look like, for the message about a value that does not parse.
 fn expected<T>() -> &'static str {
     let type_name = std::any::type_name::<T>();
@@ -448,7 +438,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         let contents = std::fs::read_to_string(&path).map_err(|error| ConfigError::Unreadable {
             name: file_name,
             path: path.clone(),
-            reason: describe_io_error(&error),
+            reason: crate::text::describe_io_error(&error),
         })?;
         let value = contents.trim_end_matches(['\r', '\n']).to_owned();
         if value.is_empty() {

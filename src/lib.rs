@@ -4,6 +4,7 @@ pub mod auth;
 pub mod bookings;
 pub mod buildings;
 pub mod catalog;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod developers;

@@ -1,4 +1,4 @@
-//! Russian text for people: plural forms of nouns and amounts of roubles.
+//! Russian text for people: plural forms of nouns, amounts of roubles, file errors.
 
 use rust_decimal::Decimal;
 
@@ -56,6 +56,16 @@ pub fn format_rubles(amount: Decimal) -> String {
     } else {
         let cents = (fraction * Decimal::ONE_HUNDRED).trunc().to_string();
         format!("{sign}{whole},{cents:0>2} ₽")
+    }
+}
+
+/// A failed file read in Russian words (the OS text is English).
+pub fn describe_io_error(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "файла нет".into(),
+        std::io::ErrorKind::PermissionDenied => "нет прав на чтение".into(),
+        std::io::ErrorKind::InvalidData => "файл не в UTF-8".into(),
+        _ => format!("ошибка чтения ({error})"),
     }
 }
 

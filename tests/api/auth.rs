@@ -746,19 +746,7 @@ async fn cli_create_moderator_prints_one_line_without_the_password() {
     let password = "Пароль-из-файла-42";
     let password_file = std::env::temp_dir().join(format!("moderator-{}.txt", app.db.name));
     std::fs::write(&password_file, format!("{password}\n")).unwrap();
-    let config = &app.db.config;
-    let mut database_url = format!(
-        "dbname={} user={} port={}",
-        app.db.name,
-        config.get_user().unwrap_or("postgres"),
-        config.get_ports().first().copied().unwrap_or(5432),
-    );
-    if let Some(tokio_postgres::config::Host::Tcp(host)) = config.get_hosts().first() {
-        database_url.push_str(&format!(" host={host}"));
-    }
-    if let Some(password) = config.get_password() {
-        database_url.push_str(&format!(" password={}", String::from_utf8_lossy(password)));
-    }
+    let database_url = app.db.connection_string();
     let run = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_nedvizhimost"))
             .args([
@@ -777,7 +765,7 @@ async fn cli_create_moderator_prints_one_line_without_the_password() {
     let stdout = String::from_utf8(first.stdout).unwrap();
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert!(
-        stdout.contains("root@assoc.ru") && stdout.contains("created"),
+        stdout.contains("root@assoc.ru") && stdout.contains("создан"),
         "{stdout}"
     );
     assert!(!stdout.contains(password));
@@ -785,7 +773,7 @@ async fn cli_create_moderator_prints_one_line_without_the_password() {
     assert!(second.status.success(), "{second:?}");
     assert!(String::from_utf8(second.stdout)
         .unwrap()
-        .contains("promoted"));
+        .contains("назначен, пароль задан"));
     std::fs::remove_file(&password_file).unwrap();
 
     let response = app.login("root@assoc.ru", password).await;

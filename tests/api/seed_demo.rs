@@ -19,7 +19,8 @@ const DEMO_CITIES: [(&str, &str, f64, f64); 7] = [
 /// `rebuild_apartment_stats` would leave out the events another test has just committed.
 static ONE_SEED_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-async fn seed(db: &TestDb) -> TableCounts {
+/// Seeds the demo data into `db` (one seed at a time); the counts it inserted.
+pub async fn seed(db: &TestDb) -> TableCounts {
     let mut client = db.client().await;
     let seeding = ONE_SEED_AT_A_TIME.lock().await;
     let outcome = seed_demo(&mut client).await.expect("seed-demo");
