@@ -3,14 +3,14 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 
-/// A start-up setting that is missing or unusable; the message names the variable.
+/// A start-up setting that is missing or unusable; the message (Russian, one line) names the variable.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ConfigError {
-    #[error("configuration error: {name} is required but not set")]
+    #[error("не задана обязательная настройка {name}{}", how_to_set(name))]
     Missing { name: &'static str },
-    #[error("configuration error: {name} is invalid: {reason}")]
+    #[error("неверная настройка {name}: {reason}")]
     Invalid { name: &'static str, reason: String },
-    #[error("configuration error: cannot read {name} file {path}: {reason}")]
+    #[error("не удалось прочитать файл {path} из {name}: {reason}")]
     Unreadable {
         name: &'static str,
         path: String,
@@ -56,9 +56,11 @@ impl DatabaseSettings {
             DatabaseSettings::Url(url) => {
                 url.expose()
                     .parse()
-                    .map_err(|error: tokio_postgres::Error| ConfigError::Invalid {
+                    .map_err(|_: tokio_postgres::Error| ConfigError::Invalid {
                         name: "DATABASE_URL",
-                        reason: error.to_string(),
+                        reason: "строка подключения не разбирается; нужен вид \
+                                 postgres://пользователь:пароль@хост:5432/база"
+                            .into(),
                     })
             }
             DatabaseSettings::Parts {
@@ -166,7 +168,8 @@ pub struct SignalSettings {
     pub idempotency_key_ttl: Duration,
     /// `POST /events:batch` requests written to the database at the same time by one replica.
     pub batch_ingest_concurrency: u32,
-    /// Simultaneous active (pending or confirmed) bookings of one buyer.
+    /// Simultaneous active (pending or confirmed) bookings of one buyer; a confirmed booking of a sold apartment
+    /// is a finished deal and does not count.
     pub buyer_max_active_bookings: u32,
     /// `X-Service-Token` of the NestJS front end for `POST /events:batch`; `None` — moderators only.
     pub events_service_token: Option<Secret>,
@@ -250,6 +253,138 @@ pub const MIN_JWT_SECRET_BYTES: usize = 32;
 /// A secret of 32+ bytes made of fewer distinct bytes ("aaaa…", "0101…") is a placeholder, not a key.
 pub const MIN_JWT_SECRET_DISTINCT_BYTES: usize = 10;
 
+/// The sample values the repository ships (`*.example` files, the same values in `.env.example`) and the file
+/// each comes from: a deployment that copied one without replacing it does not start. A test checks that every
+/// value in those files is refused.
+pub const EXAMPLE_SECRETS: [(&str, &str); 3] = [
+    (
+        "jwt_secret.txt.example",
+        "change-me-to-a-random-secret-of-at-least-32-bytes",
+    ),
+    ("db_password.txt.example", "change-me-demo-db-password"),
+    (
+        "events_service_token.txt.example",
+        "change-me-to-a-random-service-token-of-at-least-32-bytes",
+    ),
+];
+
+/// Words of placeholders people type instead of a key; a random token practically never contains them.
+const PLACEHOLDER_WORDS: [&str; 6] = [
+    "change-me",
+    "changeme",
+    "replace-me",
+    "placeholder",
+    "example",
+    "secret",
+];
+
+/// How to make a value for a secret setting, appended to the errors about it.
+fn how_to_set(name: &str) -> &'static str {
+    match name {
+        "JWT_SECRET" => {
+            "; создайте случайный секрет: openssl rand -base64 48 > jwt_secret.txt \
+             и укажите JWT_SECRET_FILE=./jwt_secret.txt (docker compose берёт этот файл сам)"
+        }
+        "EVENTS_SERVICE_TOKEN" => {
+            "; создайте случайный токен: openssl rand -base64 48 > events_service_token.txt \
+             и укажите EVENTS_SERVICE_TOKEN_FILE=./events_service_token.txt (docker compose берёт этот файл сам), \
+             тот же токен — фронтенду"
+        }
+        "DATABASE_PASSWORD" | "DATABASE_URL" => {
+            "; придумайте свой пароль, например openssl rand -base64 32 > db_password.txt, \
+             и задайте его роли в PostgreSQL (в docker compose база получает его из этого же файла \
+             при первом запуске)"
+        }
+        _ => "",
+    }
+}
+
+/// Why `value` is a shipped sample, if it is one.
+fn example_reason(value: &str) -> Option<String> {
+    EXAMPLE_SECRETS
+        .iter()
+        .find(|(_, example)| *example == value)
+        .map(|(file, _)| format!("это образец из {file}"))
+}
+
+/// Why a signing key or a service token is a sample, a placeholder or too simple to guess hard, if it is.
+fn weak_token_reason(value: &str, min_bytes: usize) -> Option<String> {
+    if let Some(reason) = example_reason(value) {
+        return Some(reason);
+    }
+    let lowercase = value.to_lowercase();
+    if let Some(word) = PLACEHOLDER_WORDS
+        .iter()
+        .find(|word| lowercase.contains(*word))
+    {
+        return Some(format!(
+            "в нём есть «{word}» — так выглядит заглушка, а не ключ"
+        ));
+    }
+    if value.len() < min_bytes {
+        return Some(format!("нужно не короче {min_bytes} байт"));
+    }
+    let distinct_bytes = value
+        .bytes()
+        .collect::<std::collections::HashSet<u8>>()
+        .len();
+    if distinct_bytes < MIN_JWT_SECRET_DISTINCT_BYTES {
+        return Some(format!(
+            "слишком однообразный: всего {distinct_bytes} разных байтов, нужно не меньше \
+             {MIN_JWT_SECRET_DISTINCT_BYTES}"
+        ));
+    }
+    None
+}
+
+fn refuse_weak_token(
+    name: &'static str,
+    token: &Secret,
+    min_bytes: usize,
+) -> Result<(), ConfigError> {
+    match weak_token_reason(token.expose(), min_bytes) {
+        Some(reason) => Err(ConfigError::Invalid {
+            name,
+            reason: format!("{reason}{}", how_to_set(name)),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The database password may be anything the operator chose, but not the shipped sample or a «change-me».
+fn refuse_example_password(name: &'static str, password: &str) -> Result<(), ConfigError> {
+    let lowercase = password.to_lowercase();
+    let reason = example_reason(password).or_else(|| {
+        ["change-me", "changeme"]
+            .iter()
+            .find(|word| lowercase.contains(*word))
+            .map(|word| format!("в пароле есть «{word}» — это заглушка"))
+    });
+    match reason {
+        Some(reason) => Err(ConfigError::Invalid {
+            name,
+            reason: format!("пароль базы не годится: {reason}{}", how_to_set(name)),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// What a setting of type `T` must look like, for the message about a value that does not parse.
+fn expected<T>() -> &'static str {
+    let type_name = std::any::type_name::<T>();
+    if type_name == "bool" {
+        "нужно true или false"
+    } else if type_name.ends_with("Decimal") {
+        "нужно число с точкой, например 0.03"
+    } else if type_name.starts_with('u') {
+        "нужно целое неотрицательное число"
+    } else if type_name.starts_with('i') {
+        "нужно целое число"
+    } else {
+        "неверный формат"
+    }
+}
+
 /// Reads settings through `lookup` (the process environment in production, a map in tests).
 pub struct SettingsReader<F: Fn(&str) -> Option<String>> {
     lookup: F,
@@ -274,15 +409,16 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             .filter(|value| !value.is_empty())
     }
 
-    fn parsed<T: std::str::FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
-    where
-        T::Err: fmt::Display,
-    {
+    fn parsed<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+    ) -> Result<T, ConfigError> {
         match self.optional(name) {
             None => Ok(default),
-            Some(raw) => raw.parse().map_err(|error: T::Err| ConfigError::Invalid {
+            Some(raw) => raw.parse().map_err(|_: T::Err| ConfigError::Invalid {
                 name,
-                reason: format!("{error} (got {raw:?})"),
+                reason: format!("значение {raw:?} не подходит: {}", expected::<T>()),
             }),
         }
     }
@@ -302,13 +438,13 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         let contents = std::fs::read_to_string(&path).map_err(|error| ConfigError::Unreadable {
             name: file_name,
             path: path.clone(),
-            reason: error.to_string(),
+            reason: crate::text::describe_io_error(&error),
         })?;
         let value = contents.trim_end_matches(['\r', '\n']).to_owned();
         if value.is_empty() {
             return Err(ConfigError::Invalid {
                 name: file_name,
-                reason: format!("file {path} is empty"),
+                reason: format!("файл {path} пуст"),
             });
         }
         Ok(Some(Secret::new(value)))
@@ -316,7 +452,18 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
 
     pub fn database(&self) -> Result<DatabaseSettings, ConfigError> {
         if let Some(url) = self.optional("DATABASE_URL") {
+            let password = url
+                .parse::<tokio_postgres::Config>()
+                .ok()
+                .and_then(|config| config.get_password().map(<[u8]>::to_vec));
+            if let Some(password) = password {
+                refuse_example_password("DATABASE_URL", &String::from_utf8_lossy(&password))?;
+            }
             return Ok(DatabaseSettings::Url(Secret::new(url)));
+        }
+        let password = self.secret("DATABASE_PASSWORD", "DATABASE_PASSWORD_FILE")?;
+        if let Some(password) = &password {
+            refuse_example_password("DATABASE_PASSWORD", password.expose())?;
         }
         Ok(DatabaseSettings::Parts {
             host: self
@@ -329,7 +476,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             name: self
                 .optional("DATABASE_NAME")
                 .unwrap_or_else(|| "nedvizhimost".into()),
-            password: self.secret("DATABASE_PASSWORD", "DATABASE_PASSWORD_FILE")?,
+            password,
         })
     }
 
@@ -337,25 +484,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         let secret = self
             .secret("JWT_SECRET", "JWT_SECRET_FILE")?
             .ok_or(ConfigError::Missing { name: "JWT_SECRET" })?;
-        if secret.expose().len() < MIN_JWT_SECRET_BYTES {
-            return Err(ConfigError::Invalid {
-                name: "JWT_SECRET",
-                reason: format!("must be at least {MIN_JWT_SECRET_BYTES} bytes"),
-            });
-        }
-        let distinct_bytes = secret
-            .expose()
-            .bytes()
-            .collect::<std::collections::HashSet<u8>>()
-            .len();
-        if distinct_bytes < MIN_JWT_SECRET_DISTINCT_BYTES {
-            return Err(ConfigError::Invalid {
-                name: "JWT_SECRET",
-                reason: format!(
-                    "too weak: only {distinct_bytes} distinct bytes; generate one with `openssl rand -base64 48`"
-                ),
-            });
-        }
+        refuse_weak_token("JWT_SECRET", &secret, MIN_JWT_SECRET_BYTES)?;
         Ok(secret)
     }
 
@@ -365,7 +494,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             if value == 0 {
                 Err(ConfigError::Invalid {
                     name,
-                    reason: "must be a positive number".into(),
+                    reason: "нужно целое число больше нуля".into(),
                 })
             } else {
                 Ok(value)
@@ -405,7 +534,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         )?;
         let too_big = |name: &'static str| ConfigError::Invalid {
             name,
-            reason: "is too large".into(),
+            reason: "слишком большое значение".into(),
         };
         Ok(AuthSettings {
             issuer: self.optional("JWT_ISSUER").unwrap_or(defaults.issuer),
@@ -431,14 +560,14 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         if interval_seconds == 0 {
             return Err(ConfigError::Invalid {
                 name: "PRICING_INTERVAL_SECONDS",
-                reason: "must be a positive number of seconds".into(),
+                reason: "нужно число секунд больше нуля".into(),
             });
         }
         let workers: usize = self.parsed("PRICING_WORKERS", defaults.workers)?;
         if !(1..=32).contains(&workers) {
             return Err(ConfigError::Invalid {
                 name: "PRICING_WORKERS",
-                reason: "must be between 1 and 32".into(),
+                reason: "нужно от 1 до 32".into(),
             });
         }
         let batch_apartments: i32 =
@@ -446,7 +575,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         if !(100..=1_000_000).contains(&batch_apartments) {
             return Err(ConfigError::Invalid {
                 name: "PRICING_BATCH_APARTMENTS",
-                reason: "must be between 100 and 1000000".into(),
+                reason: "нужно от 100 до 1000000".into(),
             });
         }
         let statement_timeout_seconds: u64 = self.parsed(
@@ -456,7 +585,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         if !(10..=3600).contains(&statement_timeout_seconds) {
             return Err(ConfigError::Invalid {
                 name: "PRICING_STATEMENT_TIMEOUT_SECONDS",
-                reason: "must be between 10 and 3600".into(),
+                reason: "нужно от 10 до 3600".into(),
             });
         }
         Ok(PricingSettings {
@@ -474,7 +603,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             if value == 0 {
                 Err(ConfigError::Invalid {
                     name,
-                    reason: "must be a positive number".into(),
+                    reason: "нужно целое число больше нуля".into(),
                 })
             } else {
                 Ok(value)
@@ -487,7 +616,8 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         if window > 86_400 {
             return Err(ConfigError::Invalid {
                 name: "VIEW_DEDUP_WINDOW_SECONDS",
-                reason: "must be at most 86400 (one day: older dedup records are pruned)".into(),
+                reason: "нужно не больше 86400 (сутки: более старые отметки просмотров удаляются)"
+                    .into(),
             });
         }
         let flood = positive(
@@ -502,30 +632,28 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         if !(2..=3650).contains(&retention_days) {
             return Err(ConfigError::Invalid {
                 name: "VIEWS_LOG_RETENTION_DAYS",
-                reason: "must be between 2 and 3650 days (the 24 h demand window needs two days)"
-                    .into(),
+                reason: "нужно от 2 до 3650 дней (окну спроса в 24 ч нужны двое суток)".into(),
             });
         }
         let hold_hours: u64 = self.parsed("BOOKING_HOLD_HOURS", 48)?;
         if !(1..=720).contains(&hold_hours) {
             return Err(ConfigError::Invalid {
                 name: "BOOKING_HOLD_HOURS",
-                reason: "must be between 1 and 720 hours".into(),
+                reason: "нужно от 1 до 720 часов".into(),
             });
         }
         let key_ttl_hours: u64 = self.parsed("BOOKING_IDEMPOTENCY_KEY_TTL_HOURS", 72)?;
         if !(1..=8760).contains(&key_ttl_hours) || key_ttl_hours < hold_hours {
             return Err(ConfigError::Invalid {
                 name: "BOOKING_IDEMPOTENCY_KEY_TTL_HOURS",
-                reason: "must be between 1 and 8760 hours and not shorter than BOOKING_HOLD_HOURS"
-                    .into(),
+                reason: "нужно от 1 до 8760 часов и не меньше BOOKING_HOLD_HOURS".into(),
             });
         }
         let batch_concurrency: u64 = self.parsed("EVENTS_BATCH_CONCURRENCY", 2)?;
         if !(1..=64).contains(&batch_concurrency) {
             return Err(ConfigError::Invalid {
                 name: "EVENTS_BATCH_CONCURRENCY",
-                reason: "must be between 1 and 64".into(),
+                reason: "нужно от 1 до 64".into(),
             });
         }
         let cap = positive(
@@ -534,17 +662,12 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         )?;
         let too_big = |name: &'static str| ConfigError::Invalid {
             name,
-            reason: "is too large".into(),
+            reason: "слишком большое значение".into(),
         };
         let events_service_token =
             self.secret("EVENTS_SERVICE_TOKEN", "EVENTS_SERVICE_TOKEN_FILE")?;
         if let Some(token) = &events_service_token {
-            if token.expose().len() < MIN_SERVICE_TOKEN_BYTES {
-                return Err(ConfigError::Invalid {
-                    name: "EVENTS_SERVICE_TOKEN",
-                    reason: format!("must be at least {MIN_SERVICE_TOKEN_BYTES} bytes"),
-                });
-            }
+            refuse_weak_token("EVENTS_SERVICE_TOKEN", token, MIN_SERVICE_TOKEN_BYTES)?;
         }
         Ok(SignalSettings {
             view_dedup_window: Duration::from_secs(window),
@@ -567,9 +690,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         if value < Decimal::ZERO || value > Decimal::new(5, 1) {
             return Err(ConfigError::Invalid {
                 name,
-                reason: format!(
-                    "must be a fraction between 0 and 0.5, e.g. 0.03 for 3 % (got {value})"
-                ),
+                reason: format!("нужна доля от 0 до 0.5, например 0.03 для 3 % (указано {value})"),
             });
         }
         Ok(value)
@@ -593,10 +714,9 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         if self.optional("PRICING_SCHEDULER_ENABLED").is_some() {
             return Err(ConfigError::Invalid {
                 name: "PRICING_SCHEDULER_ENABLED",
-                reason:
-                    "no longer read: use JOB_PRICING_ENABLED (booking expiry and event pruning: \
-                         JOB_BOOKING_EXPIRY_ENABLED, JOB_EVENT_PRUNING_ENABLED)"
-                        .into(),
+                reason: "больше не читается: используйте JOB_PRICING_ENABLED (истечение броней и уборка \
+                         событий — JOB_BOOKING_EXPIRY_ENABLED, JOB_EVENT_PRUNING_ENABLED)"
+                    .into(),
             });
         }
         let defaults = JobSettings::default();
@@ -620,7 +740,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         if ttl > 600 {
             return Err(ConfigError::Invalid {
                 name: "CATALOG_TOTAL_CACHE_SECONDS",
-                reason: "must be at most 600 (total is shown as exact)".into(),
+                reason: "нужно не больше 600 (total показывается как точный)".into(),
             });
         }
         let entries: usize =
@@ -628,7 +748,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         if !(1..=1_000_000).contains(&entries) {
             return Err(ConfigError::Invalid {
                 name: "CATALOG_TOTAL_CACHE_ENTRIES",
-                reason: "must be from 1 to 1000000".into(),
+                reason: "нужно от 1 до 1000000".into(),
             });
         }
         let map_age: u64 = self.parsed(
@@ -638,7 +758,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         if map_age > 3600 {
             return Err(ConfigError::Invalid {
                 name: "MAP_SUMMARY_MAX_AGE_SECONDS",
-                reason: "must be at most 3600".into(),
+                reason: "нужно не больше 3600".into(),
             });
         }
         Ok(CatalogSettings {
@@ -764,6 +884,189 @@ mod tests {
             let error = reader(pairs).signals().unwrap_err();
             assert!(error.to_string().contains(name), "{error}");
             assert!(!error.to_string().contains("short\""), "{error}");
+        }
+    }
+
+    fn jwt_error(secret: &str) -> ConfigError {
+        let secret = secret.to_owned();
+        SettingsReader::new(move |name| (name == "JWT_SECRET").then(|| secret.clone()))
+            .jwt_secret()
+            .unwrap_err()
+    }
+
+    fn is_one_russian_line(message: &str) -> bool {
+        !message.contains('\n') && message.chars().any(|c| ('а'..='я').contains(&c))
+    }
+
+    #[test]
+    fn example_placeholder_and_monotonous_jwt_secrets_are_refused_with_how_to_make_one() {
+        let mut refused = vec![
+            EXAMPLE_SECRETS[0].1.to_owned(),
+            "a".repeat(64),
+            "ab".repeat(32),
+            "0123456789".repeat(2),
+            "my-production-signing-key-change-me-0123456789".to_owned(),
+            "Example-Signing-Key-ABCDEFGHIJKLMNOPQRSTUVWXYZ".to_owned(),
+            "our-jwt-secret-for-nedvizhimost-2025-prod-abcdef".to_owned(),
+        ];
+        refused.extend(EXAMPLE_SECRETS.iter().map(|(_, value)| value.to_string()));
+        for secret in refused {
+            let error = jwt_error(&secret);
+            let message = error.to_string();
+            assert!(
+                matches!(
+                    error,
+                    ConfigError::Invalid {
+                        name: "JWT_SECRET",
+                        ..
+                    }
+                ),
+                "{message}"
+            );
+            assert!(
+                message.contains("openssl rand -base64 48 > jwt_secret.txt"),
+                "{message}"
+            );
+            assert!(is_one_russian_line(&message), "{message}");
+            assert!(!message.contains(&secret), "{message}");
+        }
+        let missing = SettingsReader::new(|_| None).jwt_secret().unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .contains("openssl rand -base64 48 > jwt_secret.txt"),
+            "{missing}"
+        );
+        for strong in [
+            "q2Xv9+LZ0mT4bR7kHc1/yWf8NpJs3Ue6Ga5DoIh0VtQwK3xPzB4nM7lC2jYr9sEa",
+            "s3cr3t-Value-with-enough-distinct-bytes-0123456789",
+        ] {
+            let strong = strong.to_owned();
+            assert!(
+                SettingsReader::new(move |name| (name == "JWT_SECRET").then(|| strong.clone()))
+                    .jwt_secret()
+                    .is_ok()
+            );
+        }
+    }
+
+    #[test]
+    fn the_database_password_sample_is_refused_directly_in_a_file_and_in_the_url() {
+        let sample = EXAMPLE_SECRETS[1].1;
+        let sample_file = concat!(env!("CARGO_MANIFEST_DIR"), "/db_password.txt.example");
+        let url = format!("postgres://nedvizhimost:{sample}@db:5432/nedvizhimost");
+        for (name, value) in [
+            ("DATABASE_PASSWORD", sample.to_owned()),
+            ("DATABASE_PASSWORD", "change-me-please".to_owned()),
+            ("DATABASE_PASSWORD_FILE", sample_file.to_owned()),
+            ("DATABASE_URL", url),
+        ] {
+            let value_for_reader = value.clone();
+            let error =
+                SettingsReader::new(move |asked| (asked == name).then(|| value_for_reader.clone()))
+                    .database()
+                    .unwrap_err();
+            let message = error.to_string();
+            assert!(message.contains("db_password.txt"), "{name}: {message}");
+            assert!(is_one_russian_line(&message), "{message}");
+            assert!(!message.contains(sample), "{message}");
+        }
+        for (name, value) in [
+            ("DATABASE_PASSWORD", "hunter2-db"),
+            (
+                "DATABASE_URL",
+                "postgres://postgres@127.0.0.1:5432/postgres",
+            ),
+        ] {
+            assert!(
+                SettingsReader::new(move |asked| (asked == name).then(|| value.to_owned()))
+                    .database()
+                    .is_ok()
+            );
+        }
+    }
+
+    /// Every sample the repository ships — `*.example` files and the secret lines of `.env.example`, commented
+    /// or not — is refused by the setting it is a sample of.
+    #[test]
+    fn every_shipped_sample_secret_is_refused() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut samples: Vec<(String, String)> = Vec::new();
+        for entry in std::fs::read_dir(root).unwrap() {
+            let file_name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            let Some(stem) = file_name.strip_suffix(".txt.example") else {
+                continue;
+            };
+            let value = std::fs::read_to_string(root.join(&file_name)).unwrap();
+            let setting = match stem {
+                "db_password" => "DATABASE_PASSWORD",
+                "jwt_secret" => "JWT_SECRET",
+                "events_service_token" => "EVENTS_SERVICE_TOKEN",
+                other => panic!("{file_name}: which setting is {other} a sample of?"),
+            };
+            samples.push((setting.into(), value.trim().to_owned()));
+        }
+        assert_eq!(samples.len(), 3, "{samples:?}");
+        let env_example = std::fs::read_to_string(root.join(".env.example")).unwrap();
+        for line in env_example.lines() {
+            let line = line.trim_start_matches(['#', ' ']);
+            if let Some((name, value)) = line.split_once('=') {
+                if ["DATABASE_PASSWORD", "JWT_SECRET", "EVENTS_SERVICE_TOKEN"].contains(&name)
+                    && !value.trim().is_empty()
+                {
+                    samples.push((name.into(), value.trim().to_owned()));
+                }
+            }
+        }
+        assert!(samples.len() > 3, "the JWT_SECRET sample of .env.example");
+        for (setting, value) in samples {
+            let (sample, asked) = (value.clone(), setting.clone());
+            let reader = SettingsReader::new(move |name| (name == asked).then(|| sample.clone()));
+            let error = match setting.as_str() {
+                "DATABASE_PASSWORD" => reader.database().map(|_| ()),
+                "JWT_SECRET" => reader.jwt_secret().map(|_| ()),
+                _ => reader.signals().map(|_| ()),
+            }
+            .expect_err(&value);
+            assert!(error.to_string().contains("образец"), "{error}");
+        }
+    }
+
+    #[test]
+    fn configuration_errors_are_russian() {
+        const STRONG: (&str, &str) = (
+            "JWT_SECRET",
+            "q2Xv9+LZ0mT4bR7kHc1/yWf8NpJs3Ue6Ga5DoIh0VtQwK3xPzB4nM7lC2jYr9sEa",
+        );
+        let cases: [(&'static [(&'static str, &'static str)], &str); 5] = [
+            (&[("PORT", "eighty"), STRONG], "PORT"),
+            (
+                &[("JOB_PRICING_ENABLED", "yes"), STRONG],
+                "JOB_PRICING_ENABLED",
+            ),
+            (&[("ELASTICITY_CAP", "abc"), STRONG], "ELASTICITY_CAP"),
+            (&[("DATABASE_URL", "not a url at all=")], "DATABASE_URL"),
+            (
+                &[("JWT_SECRET_FILE", "/nonexistent/jwt")],
+                "JWT_SECRET_FILE",
+            ),
+        ];
+        for (pairs, name) in cases {
+            let reader = reader(pairs);
+            let error = match name {
+                "DATABASE_URL" => reader
+                    .database()
+                    .and_then(|database| database.to_pg_config())
+                    .map(|_| ()),
+                _ => reader.settings().map(|_| ()),
+            }
+            .unwrap_err()
+            .to_string();
+            assert!(error.contains(name), "{error}");
+            assert!(is_one_russian_line(&error), "{error}");
+            for english in ["must", "invalid", "error", "No such file"] {
+                assert!(!error.contains(english), "{error}");
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod bookings;
 pub mod buildings;
 pub mod catalog;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod developers;
@@ -20,6 +21,7 @@ pub mod projects;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
+pub mod text;
 pub mod validation;
 
 use axum::extract::DefaultBodyLimit;

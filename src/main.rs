@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use nedvizhimost::auth::{create_or_promote_moderator, AuthKeys};
 use nedvizhimost::catalog::CatalogCache;
 use nedvizhimost::config::{Settings, SettingsReader};
+use nedvizhimost::pricing::report_text;
 use nedvizhimost::pricing::{self, CycleRequest, Trigger};
 use nedvizhimost::{app_with_catalog, db, jobs, seed, telemetry, AppState};
 
@@ -22,33 +23,34 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Apply migrations, start the HTTP API and the minute jobs (default)
+    /// Применить схему базы, запустить HTTP API и минутные задачи (по умолчанию)
     Serve,
-    /// Apply pending database migrations and exit
+    /// Применить недостающие миграции схемы базы и выйти
     Migrate,
-    /// Run one pricing cycle now (refresh 24 h aggregates + one pass) and print every price change
+    /// Один цикл цен сейчас (пересчёт спроса за 24 ч и проход) и каждое изменение цены
     Reprice {
-        /// Show what would change and why, without writing anything
+        /// Показать, что и почему изменится, ничего не записывая
         #[arg(long)]
         dry_run: bool,
     },
-    /// Create the first moderator, or promote an existing account and set its password
+    /// Создать первого модератора или повысить существующий аккаунт и задать ему пароль
     CreateModerator {
-        /// Email of the moderator account
-        #[arg(long)]
+        /// Email аккаунта модератора
+        #[arg(long, value_name = "EMAIL")]
         email: String,
-        /// File holding the password (first line); keeps it out of the shell history
-        #[arg(long)]
+        /// Файл с паролем (первая строка): пароль не попадёт в историю оболочки
+        #[arg(long, value_name = "ФАЙЛ")]
         password_file: PathBuf,
     },
-    /// Apply migrations and fill the database with demo developers, projects, apartments and demand (idempotent)
+    /// Применить схему и заполнить базу демо-данными: застройщики, ЖК, квартиры, медиа, спрос (повторно ничего не дублирует)
     SeedDemo,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     telemetry::init();
-    telemetry::exit_code(run(Cli::parse().command.unwrap_or(Command::Serve)).await)
+    let cli: Cli = nedvizhimost::cli::parse();
+    telemetry::exit_code(run(cli.command.unwrap_or(Command::Serve)).await)
 }
 
 async fn run(command: Command) -> Result<(), String> {
@@ -72,22 +74,30 @@ fn database_config() -> Result<tokio_postgres::Config, String> {
 }
 
 async fn create_moderator(email: &str, password_file: &std::path::Path) -> Result<(), String> {
-    let password = std::fs::read_to_string(password_file)
-        .map_err(|error| format!("cannot read {}: {error}", password_file.display()))?;
+    let password = std::fs::read_to_string(password_file).map_err(|error| {
+        format!(
+            "не удалось прочитать файл {}: {}",
+            password_file.display(),
+            nedvizhimost::text::describe_io_error(&error)
+        )
+    })?;
     let password = password.lines().next().unwrap_or_default();
     let client = db::create_pool(database_config()?, 1)
         .get()
         .await
-        .map_err(|error| format!("cannot connect to the database: {error}"))?;
+        .map_err(|error| {
+            format!(
+                "не удалось подключиться к базе: {}",
+                db::describe_pool_error(&error)
+            )
+        })?;
     let schema_version: Option<i32> = client
         .query_one("SELECT max(version) FROM refinery_schema_history", &[])
         .await
         .map(|row| row.get(0))
         .unwrap_or(None);
     if schema_version.unwrap_or(0) < db::latest_embedded_migration() {
-        return Err(
-            "the database schema is not up to date: run `nedvizhimost migrate` first".into(),
-        );
+        return Err("схема базы не обновлена: сначала выполните `nedvizhimost migrate`".into());
     }
     let account = create_or_promote_moderator(&client, email, password)
         .await
@@ -100,12 +110,12 @@ async fn create_moderator(email: &str, password_file: &std::path::Path) -> Resul
             other => other.to_string(),
         })?;
     let verb = if account.created {
-        "created"
+        "создан"
     } else {
-        "promoted, password set"
+        "назначен, пароль задан"
     };
     println!(
-        "moderator {} (id {}) {verb}",
+        "Модератор {} (id {}) {verb}",
         account.email, account.user_id
     );
     Ok(())
@@ -116,7 +126,7 @@ async fn seed_demo() -> Result<(), String> {
     run_migrations(&pg_config).await?;
     let outcome = seed::run(&pg_config)
         .await
-        .map_err(|error| format!("seed-demo failed: {error}"))?;
+        .map_err(|error| format!("демо-данные не добавлены: {error}"))?;
     println!("{outcome}");
     Ok(())
 }
@@ -126,10 +136,10 @@ async fn run_migrations(pg_config: &tokio_postgres::Config) -> Result<(), String
         .await
         .map_err(|error| format!("схема базы не обновлена: {error}"))?;
     if applied.is_empty() {
-        tracing::info!("database schema is up to date");
+        tracing::info!("схема базы актуальна");
     }
     for migration in applied {
-        tracing::info!(%migration, "migration applied");
+        tracing::info!(%migration, "применена миграция");
     }
     Ok(())
 }
@@ -141,10 +151,12 @@ async fn reprice_once(dry_run: bool) -> Result<(), String> {
     let pg_config = database_config()?;
     run_migrations(&pg_config).await?;
     let pool = db::create_pool(pg_config, pricing_settings.workers + 1);
-    let mut client = pool
-        .get()
-        .await
-        .map_err(|error| format!("cannot connect to the database: {error}"))?;
+    let mut client = pool.get().await.map_err(|error| {
+        format!(
+            "не удалось подключиться к базе: {}",
+            db::describe_pool_error(&error)
+        )
+    })?;
     let request = CycleRequest {
         dry_run,
         ..CycleRequest::new(Trigger::Cli)
@@ -158,12 +170,9 @@ async fn reprice_once(dry_run: bool) -> Result<(), String> {
             )
         })?;
     for change in &report.changes {
-        println!(
-            "квартира {}: {} → {} ₽. {}",
-            change.apartment_id, change.old_price, change.new_price, change.explanation
-        );
+        println!("{}", report_text::change_line(change));
     }
-    println!("{}", report.summary_line());
+    println!("{}", report_text::summary(&report));
     Ok(())
 }
 
@@ -177,11 +186,12 @@ async fn serve() -> Result<(), String> {
         .map_err(|error| error.to_string())?;
     run_migrations(&pg_config).await?;
     let pool = db::create_pool(pg_config, 16);
-    drop(
-        pool.get()
-            .await
-            .map_err(|error| format!("cannot connect to the database: {error}"))?,
-    );
+    drop(pool.get().await.map_err(|error| {
+        format!(
+            "не удалось подключиться к базе: {}",
+            db::describe_pool_error(&error)
+        )
+    })?);
 
     jobs::spawn_all(&pool, &settings);
     let state = AppState::new(
@@ -193,8 +203,8 @@ async fn serve() -> Result<(), String> {
     let address = SocketAddr::from(([0, 0, 0, 0], settings.http_port));
     let listener = tokio::net::TcpListener::bind(address)
         .await
-        .map_err(|error| format!("cannot listen on {address}: {error}"))?;
-    tracing::info!(%address, "listening; Swagger UI at /docs");
+        .map_err(|error| format!("не удалось занять адрес {address}: {error}"))?;
+    tracing::info!(%address, "API слушает; Swagger UI — /docs");
     axum::serve(
         listener,
         app_with_catalog(state, CatalogCache::new(settings.catalog.clone()))
@@ -202,7 +212,7 @@ async fn serve() -> Result<(), String> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
-    .map_err(|error| format!("server error: {error}"))
+    .map_err(|error| format!("ошибка HTTP-сервера: {error}"))
 }
 
 async fn shutdown_signal() {
@@ -221,5 +231,5 @@ async fn shutdown_signal() {
         _ = interrupt => {},
         _ = terminate => {},
     }
-    tracing::info!("shutdown signal received, finishing in-flight requests");
+    tracing::info!("получен сигнал остановки, завершаем текущие запросы");
 }

@@ -10,6 +10,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::fields::{blank_to_none, ApartmentFields};
+use super::holds;
 use crate::audit;
 use crate::auth::{require_company_member, CurrentUser};
 use crate::catalog::ApartmentStatus;
@@ -116,6 +117,8 @@ struct Building {
 /// и уходят на проверку (`pending_review`); у существующих обновляются все поля, текущая цена — с записью в
 /// историю цен (причина `manual`). Сначала проверяются все строки: если хоть одна отклонена, не применяется
 /// ничего, и ответ 422 перечисляет отклонённые строки с причинами (`errors[].field` вида `apartments[3].floor`).
+/// Статус квартиры, которую держит активная бронь, выгрузка не меняет: строка с другим `status` отклоняется
+/// (`apartments[3].status`, в причине — номер брони); без `status` квартира сохраняет свой.
 #[utoipa::path(put, path = "/developers/{id}/apartments:bulk", tag = "apartments", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Идентификатор застройщика", example = 7)),
     request_body = BulkRequest,
@@ -252,12 +255,29 @@ pub async fn bulk_upsert(
             )
         })
         .collect();
+    let kept_statuses: HashMap<(i64, String), String> = locked
+        .iter()
+        .map(|row| ((row.get("project_id"), row.get("code")), row.get("status")))
+        .collect();
+    let held = holds::active_bookings(
+        &transaction,
+        &existing.values().copied().collect::<Vec<_>>(),
+    )
+    .await?;
     let mut errors = FieldErrors::default();
     for (index, row) in rows.iter().enumerate() {
         let key = (
             buildings[&row.building_id].project_id,
             row.code.trim().to_owned(),
         );
+        // The same rule as PATCH /apartments/{id}: only the booking's own steps move a held apartment.
+        if let (Some(wanted), Some(booking)) =
+            (row.status, existing.get(&key).and_then(|id| held.get(id)))
+        {
+            if kept_statuses.get(&key).map(String::as_str) != Some(wanted.as_str()) {
+                errors.add(&format!("apartments[{index}].status"), booking.refusal());
+            }
+        }
         // Without `status` an existing apartment keeps its own, so a sold one stays sold.
         if let (Some(old_price), Some(new_price), ApartmentStatus::Sold) = (
             sold_prices.get(&key),
@@ -273,10 +293,6 @@ pub async fn bulk_upsert(
         }
     }
     errors.finish()?;
-    let kept_statuses: HashMap<(i64, String), String> = locked
-        .iter()
-        .map(|row| ((row.get("project_id"), row.get("code")), row.get("status")))
-        .collect();
     let payload: Vec<serde_json::Value> = payload
         .into_iter()
         .map(|(key, mut row)| {

@@ -5,6 +5,7 @@ use deadpool_postgres::GenericClient;
 use serde_json::json;
 
 use super::fields::{blank_to_none, ApartmentFields};
+use super::holds;
 use super::search::{self, cards_in_order};
 use super::types::{
     ApartmentCard, ApartmentPage, ApartmentSearchQuery, CreateApartmentRequest,
@@ -164,7 +165,9 @@ pub async fn create_apartment(
 /// Доступно сотрудникам застройщика квартиры и модераторам. Текущая цена и статус продажи применяются
 /// сразу, даже у опубликованной квартиры; смена цены пишется в историю цен с причиной `manual` и ставит
 /// квартиру на паузу динамического ценообразования (24 ч). Изменение остальных полей опубликованной
-/// квартиры сотрудником застройщика возвращает её на проверку (`pending_review`).
+/// квартиры сотрудником застройщика возвращает её на проверку (`pending_review`). Статус квартиры, которую
+/// держит активная бронь (`pending` или `confirmed`), меняют только шаги брони (подтверждение, продажа,
+/// отмена): другой статус здесь — 409 с номером брони, и ничего не меняется.
 #[utoipa::path(patch, path = "/apartments/{id}", tag = "apartments", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Идентификатор квартиры", example = 1001)),
     request_body = UpdateApartmentRequest,
@@ -173,7 +176,7 @@ pub async fn create_apartment(
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Покупателю недоступно", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Квартиры нет или она другой компании", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Артикул занят или цену проданной квартиры менять нельзя", body = Problem,
+        (status = 409, description = "Артикул занят, цену проданной квартиры менять нельзя или статус держит активная бронь", body = Problem,
             content_type = "application/problem+json"),
         (status = 422, description = "Некорректные поля", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -247,6 +250,14 @@ pub async fn update_apartment(
             detail: "Квартира продана, её цену менять нельзя".into(),
             field: None,
         });
+    }
+    if wanted.status != current.status {
+        if let Some(booking) = holds::active_bookings(&transaction, &[id]).await?.get(&id) {
+            return Err(AppError::Conflict {
+                detail: booking.refusal(),
+                field: None,
+            });
+        }
     }
     let back_to_review = wanted.description_differs(&current) && !caller.is_moderator();
     transaction

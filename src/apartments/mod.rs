@@ -4,6 +4,7 @@
 mod bulk;
 mod fields;
 mod handlers;
+mod holds;
 pub mod search;
 pub mod types;
 

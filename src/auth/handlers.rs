@@ -4,7 +4,9 @@ use deadpool_postgres::GenericClient;
 
 use super::extractor::{ClientIp, CurrentUser, Role};
 use super::login_limit::begin_attempt;
-use super::password::{check_password_policy, hash_password, verify_password};
+use super::password::{
+    check_password_length, check_password_policy, hash_password, verify_password,
+};
 use super::tokens::{
     issue_token_pair, revoke_all_sessions, revoke_family_of, rotate_refresh_token,
 };
@@ -102,12 +104,13 @@ pub async fn login(
     Json(request): Json<LoginRequest>,
 ) -> AppResult<TokenReply> {
     let email = request.email.trim().to_lowercase();
+    let mut errors = FieldErrors::default();
     if email.is_empty() || email.len() > MAX_EMAIL_LENGTH {
-        return Err(AppError::field(
-            "email",
-            "укажите email длиной до 254 символов",
-        ));
+        errors.add("email", "укажите email длиной до 254 символов");
     }
+    // The registration limit, before any hashing: an oversized password is a 422, not an argon2 pass.
+    errors.check("password", check_password_length(&request.password));
+    errors.finish()?;
     let client = state.pool.get().await?;
     let attempt = begin_attempt(&client, state.auth.settings(), &email, client_ip).await?;
     let account = client
@@ -261,8 +264,9 @@ pub async fn update_me(
     });
     if let Some(new_password) = &request.new_password {
         errors.check("new_password", check_password_policy(new_password, &email));
-        if request.current_password.is_none() {
-            errors.add("current_password", "обязателен при смене пароля");
+        match &request.current_password {
+            None => errors.add("current_password", "обязателен при смене пароля"),
+            Some(current) => errors.check("current_password", check_password_length(current)),
         }
     }
     errors.finish()?;

@@ -47,7 +47,13 @@ pub async fn begin_attempt(
             let retry_after: i32 = row
                 .get::<_, Option<i32>>("retry_after_seconds")
                 .unwrap_or(1);
-            tracing::warn!(%email, ?client_ip, retry_after, "login attempts over the limit");
+            // No e-mail in logs: its pseudonym still ties the lines of one account together.
+            tracing::warn!(
+                email_sha256 = %crate::telemetry::pseudonym(email),
+                ?client_ip,
+                retry_after,
+                "login attempts over the limit"
+            );
             Err(AppError::TooManyRequests {
                 detail: format!(
                     "Слишком много неудачных попыток входа; повторите через {} с",

@@ -33,17 +33,23 @@ static UNKNOWN_USER_HASH: LazyLock<String> = LazyLock::new(|| {
         .to_string()
 });
 
-/// Length limits and no email inside the password; the message is for the `password` field.
-pub fn check_password_policy(password: &str, email: &str) -> Result<(), String> {
-    let length = password.chars().count();
-    if length < MIN_PASSWORD_CHARS {
-        return Err(format!(
-            "пароль должен быть не короче {MIN_PASSWORD_CHARS} символов"
-        ));
-    }
-    if length > MAX_PASSWORD_CHARS {
+/// The upper length limit alone: checked before any hashing or verification (registration, login, password
+/// change), so a megabyte "password" costs a length check, not an argon2 pass over it.
+pub fn check_password_length(password: &str) -> Result<(), String> {
+    if password.chars().nth(MAX_PASSWORD_CHARS).is_some() {
         return Err(format!(
             "пароль должен быть не длиннее {MAX_PASSWORD_CHARS} символов"
+        ));
+    }
+    Ok(())
+}
+
+/// Length limits and no email inside the password; the message is for the `password` field.
+pub fn check_password_policy(password: &str, email: &str) -> Result<(), String> {
+    check_password_length(password)?;
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(format!(
+            "пароль должен быть не короче {MIN_PASSWORD_CHARS} символов"
         ));
     }
     let password = password.to_lowercase();
@@ -94,6 +100,20 @@ mod tests {
         assert!(check_password_policy("Ivan.Petrov2024!", email).is_err());
         assert!(check_password_policy("ivan.petrov@example.ru", email).is_err());
         assert!(check_password_policy("Ромашка-весна-2024", email).is_ok());
+    }
+
+    #[test]
+    fn the_length_limit_counts_characters_and_matches_the_policy_message() {
+        assert!(check_password_length(&"я".repeat(MAX_PASSWORD_CHARS)).is_ok());
+        let too_long = "x".repeat(900 * 1024);
+        assert_eq!(
+            check_password_length(&too_long),
+            check_password_policy(&too_long, "ivan@example.ru")
+        );
+        assert_eq!(
+            check_password_length(&too_long).unwrap_err(),
+            "пароль должен быть не длиннее 128 символов"
+        );
     }
 
     #[tokio::test]

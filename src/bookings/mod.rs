@@ -86,7 +86,8 @@ fn can_see(caller: &CurrentUser, booking: &Booking) -> bool {
 /// Только покупатель. Квартира должна быть опубликована и свободна (`available`); она становится `booked`,
 /// бронь — `pending` до `expires_at` (удержание `BOOKING_HOLD_HOURS`, 48 ч), цена фиксируется на момент
 /// бронирования. Одна активная бронь на квартиру обеспечивается базой (уникальный частичный индекс) —
-/// параллельные запросы получают 409. У покупателя не больше `BUYER_MAX_ACTIVE_BOOKINGS` активных броней.
+/// параллельные запросы получают 409. У покупателя не больше `BUYER_MAX_ACTIVE_BOOKINGS` активных броней
+/// (подтверждённая бронь проданной квартиры — завершённая сделка, она не в счёт).
 /// С заголовком `Idempotency-Key` повтор возвращает первый ответ, тот же ключ с другим телом — 422.
 #[utoipa::path(post, path = "/apartments/{id}/bookings", tag = "bookings", security(("bearer" = [])),
     params(
@@ -181,6 +182,19 @@ async fn replay(
     Ok((StatusCode::CREATED, Json(response)))
 }
 
+/// «У вас уже 3 активные брони, а можно не больше 3: …» — the real count and the real limit.
+fn buyer_cap_message(active: i64, cap: i64) -> String {
+    format!(
+        "У вас уже {}, а можно не больше {cap}: отмените одну из них, чтобы забронировать эту квартиру",
+        crate::text::ru_plural(
+            active,
+            "активная бронь",
+            "активные брони",
+            "активных броней"
+        )
+    )
+}
+
 async fn book(
     transaction: &Transaction<'_>,
     state: &AppState,
@@ -210,9 +224,11 @@ async fn book(
             field: None,
         });
     }
+    // A confirmed booking whose apartment is sold is a finished deal, not a hold: it does not count.
     let active: i64 = transaction
         .query_one(
-            "SELECT count(*) FROM bookings WHERE user_id = $1 AND status IN ('pending', 'confirmed')",
+            "SELECT count(*) FROM bookings b JOIN apartments a ON a.id = b.apartment_id
+              WHERE b.user_id = $1 AND b.status IN ('pending', 'confirmed') AND a.status <> 'sold'",
             &[&caller.id],
         )
         .await?
@@ -220,9 +236,7 @@ async fn book(
     let cap = i64::from(state.signals.buyer_max_active_bookings);
     if active >= cap {
         return Err(AppError::Conflict {
-            detail: format!(
-                "У вас уже {active} активных броней — это максимум; отмените одну из них"
-            ),
+            detail: buyer_cap_message(active, cap),
             field: None,
         });
     }

@@ -32,6 +32,41 @@ pub fn describe_error(error: &tokio_postgres::Error) -> String {
             }
             text
         }
-        None => error.to_string(),
+        None => describe_client_error(error),
+    }
+}
+
+/// A failure on the client side (connecting, a lost connection) in Russian, with the OS's cause.
+fn describe_client_error(error: &tokio_postgres::Error) -> String {
+    let what = match error.to_string().as_str() {
+        "error connecting to server" => "не удалось подключиться к серверу PostgreSQL".to_owned(),
+        "connection closed" => "соединение с сервером PostgreSQL закрыто".to_owned(),
+        "timeout waiting for server" => "сервер PostgreSQL не ответил вовремя".to_owned(),
+        other => other.to_owned(),
+    };
+    let Some(source) = std::error::Error::source(error) else {
+        return what;
+    };
+    let cause = match source
+        .downcast_ref::<std::io::Error>()
+        .map(std::io::Error::kind)
+    {
+        Some(std::io::ErrorKind::ConnectionRefused) => {
+            "соединение отклонено: сервер не запущен или слушает другой адрес или порт".to_owned()
+        }
+        Some(std::io::ErrorKind::TimedOut) => "истекло время ожидания".to_owned(),
+        _ => source.to_string(),
+    };
+    format!("{what} ({cause})")
+}
+
+/// Taking a connection from the pool failed: the database's own words when there are some.
+pub fn describe_pool_error(error: &deadpool_postgres::PoolError) -> String {
+    match error {
+        deadpool_postgres::PoolError::Backend(error) => describe_error(error),
+        deadpool_postgres::PoolError::Timeout(_) => {
+            "нет свободного соединения с базой (истекло время ожидания)".to_owned()
+        }
+        other => other.to_string(),
     }
 }

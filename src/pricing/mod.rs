@@ -7,6 +7,7 @@ pub use cycle::{
     PriceChange, Trigger,
 };
 pub mod api;
+pub mod report_text;
 pub mod types;
 
 pub use api::router;

@@ -1,5 +1,5 @@
 -- Демо-данные для `nedvizhimost seed-demo`: 6 застройщиков, 20 ЖК в 7 городах, 2–4 корпуса на ЖК,
--- ~3 000 квартир и сутки спроса (просмотры, избранное, заявки, брони), чтобы ценообразованию было с чем работать.
+-- ~3 000 квартир, медиа карточек (ссылки на example.com) и сутки спроса (просмотры, избранное, заявки, брони), чтобы ценообразованию было с чем работать.
 -- Выполняется одной транзакцией из src/seed/mod.rs, который заранее проверил, что демо-данных ещё нет.
 -- Случайность детерминирована: pg_temp.demo_random(ключ) — хеш ключа, поэтому каждый запуск даёт те же данные.
 -- ИНН и ОГРН вымышленные, но с верными контрольными суммами (проверяет тест в src/seed/mod.rs).
@@ -42,6 +42,10 @@ SELECT format('buyer%s@demo.example', n), current_setting('demo.password_hash'),
               'Екатерина Попова', 'Дмитрий Лебедев', 'Ольга Новикова', 'Сергей Морозов'])[n] || ' (демо)',
        '+7999100' || lpad(n::text, 4, '0')
 FROM generate_series(1, 8) AS n;
+
+-- buyer1 … buyer8 по порядку: ids[n] — buyerN
+CREATE TEMP TABLE demo_buyers ON COMMIT DROP AS
+SELECT array_agg(id ORDER BY id) AS ids FROM users WHERE email LIKE 'buyer%@demo.example';
 
 -- Застройщики -------------------------------------------------------------------------------------
 INSERT INTO developers (name, legal_name, inn, ogrn, website, verified, moderation_status, moderated_by, moderated_at)
@@ -217,7 +221,7 @@ SELECT i.apartment_id,
        CASE WHEN n > i.views THEN 'favourite' ELSE 'view' END::interest_event,
        now() - interval '23 hours 50 minutes' * pg_temp.demo_random(i.key || ':at' || n)
 FROM demo_interest i
-CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM users WHERE email LIKE 'buyer%@demo.example') buyers
+CROSS JOIN demo_buyers buyers
 CROSS JOIN generate_series(1, i.views + i.favourites) AS n;
 
 INSERT INTO leads (apartment_id, visitor_id, name, phone, comment, created_at)
@@ -237,28 +241,48 @@ CROSS JOIN LATERAL generate_series(1, CASE
     WHEN pg_temp.demo_random(i.key || ':leads') < 0.04 THEN 1
     ELSE 0 END) AS n;
 
--- Брони: у каждой забронированной квартиры одна активная бронь; несколько отменённых за сутки
--- у квартир в продаже (цену этих квартир алгоритм сутки не трогает) и несколько давно истёкших.
-INSERT INTO bookings (apartment_id, user_id, status, price, booked_at, expires_at, crm_external_id)
-SELECT a.id, buyers.ids[1 + floor(pg_temp.demo_random(a.code || a.id || ':buyer') * cardinality(buyers.ids))::integer],
-       active.status, a.current_price, active.booked_at,
-       active.booked_at + CASE active.status WHEN 'pending' THEN interval '3 days' ELSE interval '30 days' END,
-       CASE active.status WHEN 'confirmed' THEN 'amo-' || (700000 + a.id) END
+-- Брони ------------------------------------------------------------------------------------------
+-- У каждого демо-покупателя не больше одной активной брони: лимит BUYER_MAX_ACTIVE_BOOKINGS (по умолчанию 3)
+-- оставляет место, и любой из buyer1…buyer8 может сразу забронировать ещё квартиру. Из квартир, выбранных
+-- «забронированными», по одной на покупателя так и остаются забронированными (pending или confirmed), остальные
+-- уже проданы по подтверждённой брони — это история спроса, а не удержание: проданная бронь в лимит не входит.
+CREATE TEMP TABLE demo_deals ON COMMIT DROP AS
+SELECT a.id AS apartment_id, a.current_price, key.value AS key,
+       row_number() OVER (ORDER BY pg_temp.demo_random(key.value || ':deal-order'), key.value) AS n
 FROM apartments a
 JOIN projects p ON p.id = a.project_id
 JOIN demo_projects dp ON dp.developer_id = p.developer_id AND dp.name = p.name
-CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM users WHERE email LIKE 'buyer%@demo.example') buyers
-CROSS JOIN LATERAL (
-    SELECT CASE WHEN pg_temp.demo_random(p.name || a.code || ':booking') < 0.5 THEN 'pending' ELSE 'confirmed' END::booking_status AS status,
-           now() - 2 * pg_temp.demo_random(p.name || a.code || ':booked-at') * interval '1 day' AS booked_at
-) active
+CROSS JOIN LATERAL (SELECT p.name || '/' || a.code AS value) key
 WHERE a.status = 'booked';
+
+UPDATE apartments a
+SET status = 'sold'
+FROM demo_deals d, demo_buyers buyers
+WHERE a.id = d.apartment_id AND d.n > cardinality(buyers.ids);
+
+INSERT INTO bookings (apartment_id, user_id, status, price, booked_at, expires_at, crm_external_id)
+SELECT d.apartment_id,
+       CASE WHEN deal.held THEN buyers.ids[d.n]
+            ELSE buyers.ids[1 + floor(pg_temp.demo_random(d.key || ':buyer') * cardinality(buyers.ids))::integer] END,
+       deal.status, d.current_price, deal.booked_at,
+       deal.booked_at + CASE deal.status WHEN 'pending' THEN interval '3 days' ELSE interval '30 days' END,
+       CASE deal.status WHEN 'confirmed' THEN 'amo-' || (700000 + d.apartment_id) END
+FROM demo_deals d
+CROSS JOIN demo_buyers buyers
+CROSS JOIN LATERAL (SELECT d.n <= cardinality(buyers.ids) AS held) hold
+CROSS JOIN LATERAL (
+    SELECT hold.held,
+           CASE WHEN hold.held AND pg_temp.demo_random(d.key || ':booking') < 0.5 THEN 'pending'
+                ELSE 'confirmed' END::booking_status AS status,
+           CASE WHEN hold.held THEN now() - 2 * pg_temp.demo_random(d.key || ':booked-at') * interval '1 day'
+                ELSE now() - (5 + 40 * pg_temp.demo_random(d.key || ':booked-at')) * interval '1 day' END AS booked_at
+) deal;
 
 INSERT INTO bookings (apartment_id, user_id, status, price, booked_at, expires_at)
 SELECT i.apartment_id, buyers.ids[1 + floor(pg_temp.demo_random(i.key || ':buyer') * cardinality(buyers.ids))::integer],
        past.status, i.current_price, past.booked_at, past.booked_at + interval '3 days'
 FROM demo_interest i
-CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM users WHERE email LIKE 'buyer%@demo.example') buyers
+CROSS JOIN demo_buyers buyers
 CROSS JOIN LATERAL (
     SELECT CASE WHEN pg_temp.demo_random(i.key || ':past-booking') < 0.01 THEN 'cancelled'
                 ELSE 'expired' END::booking_status AS status,
@@ -267,6 +291,67 @@ CROSS JOIN LATERAL (
                 ELSE now() - (5 + 20 * pg_temp.demo_random(i.key || ':past-booked-at')) * interval '1 day' END AS booked_at
 ) past
 WHERE pg_temp.demo_random(i.key || ':past-booking') < 0.03;
+
+-- История каждой брони, как её пишет API: создал покупатель, подтвердил и отметил продажу владелец компании,
+-- отменил покупатель, истекла по расписанию (без автора).
+INSERT INTO booking_events (booking_id, action, actor_id, actor_role, occurred_at)
+SELECT b.id, step.action, step.actor_id, step.actor_role, step.occurred_at
+FROM bookings b
+JOIN apartments a ON a.id = b.apartment_id
+JOIN projects p ON p.id = a.project_id
+JOIN developer_members owner ON owner.developer_id = p.developer_id AND owner.company_role = 'owner'
+CROSS JOIN LATERAL (VALUES
+    ('created'::booking_action, b.user_id, 'buyer'::user_role, b.booked_at, true),
+    ('confirmed', owner.user_id, 'developer', b.booked_at + (now() - b.booked_at) * 0.3, b.status = 'confirmed'),
+    ('sold', owner.user_id, 'developer', b.booked_at + (now() - b.booked_at) * 0.6,
+     b.status = 'confirmed' AND a.status = 'sold'),
+    ('cancelled', b.user_id, 'buyer', b.booked_at + (now() - b.booked_at) * 0.5, b.status = 'cancelled'),
+    ('expired', NULL, NULL, b.expires_at, b.status = 'expired')
+) AS step (action, actor_id, actor_role, occurred_at, happened)
+WHERE step.happened
+ORDER BY b.id, step.occurred_at;
+
+-- Медиа карточек ЖК ------------------------------------------------------------------------------
+-- Обложка, фото, видео, 3D-тур и по планировке на каждую комнатность: заведомо примерные ссылки на example.com,
+-- чтобы карточка ЖК и квартиры показывала все виды медиа.
+UPDATE projects p
+SET cover_image_url = format('https://example.com/demo/projects/%s/cover.jpg', p.id)
+FROM demo_projects dp
+WHERE p.developer_id = dp.developer_id AND p.name = dp.name;
+
+INSERT INTO project_media (project_id, kind, url, title, position)
+SELECT p.id, media.kind::media_kind, format('https://example.com/demo/projects/%s/%s', p.id, media.file),
+       media.title || ' (демо)', media.position
+FROM demo_projects dp
+JOIN projects p ON p.developer_id = dp.developer_id AND p.name = dp.name
+CROSS JOIN (VALUES
+    ('photo',   'facade.jpg', 'Фасад',                0),
+    ('photo',   'yard.jpg',   'Двор без машин',       1),
+    ('photo',   'lobby.jpg',  'Входная группа',       2),
+    ('video',   'aerial.mp4', 'Видео с квадрокоптера', 0),
+    ('tour_3d', 'tour.html',  '3D-тур по шоуруму',    0)
+) AS media (kind, file, title, position)
+ORDER BY p.id, media.kind, media.position;
+
+-- Планировка — у первой свободной квартиры каждой комнатности ЖК; та же ссылка в карточке квартиры.
+INSERT INTO project_media (project_id, apartment_id, kind, url, title, position)
+SELECT a.project_id, a.id, 'layout', format('https://example.com/demo/layouts/%s.svg', a.id),
+       CASE WHEN a.rooms = 0 THEN 'Студия' ELSE a.rooms || '-комнатная' END
+           || ', ' || replace(trim_scale(a.area_total)::text, '.', ',') || ' м² (демо)',
+       row_number() OVER (PARTITION BY a.project_id ORDER BY a.rooms, a.id) - 1
+FROM (
+    SELECT DISTINCT ON (a.project_id, a.rooms) a.id, a.project_id, a.rooms, a.area_total
+    FROM apartments a
+    JOIN projects p ON p.id = a.project_id
+    JOIN demo_projects dp ON dp.developer_id = p.developer_id AND dp.name = p.name
+    WHERE a.status = 'available'
+    ORDER BY a.project_id, a.rooms, a.id
+) a;
+
+UPDATE apartments a
+SET layout_image_url = m.url
+FROM project_media m
+WHERE m.apartment_id = a.id AND m.kind = 'layout';
 
 -- Акции ------------------------------------------------------------------------------------------
 INSERT INTO promotions (developer_id, project_id, name, discount_percent, starts_at, ends_at, conditions)

@@ -1,8 +1,11 @@
-//! `nedvizhimost seed-demo`: demo developers, projects, apartments and a day of demand, from `demo.sql`.
+//! `nedvizhimost seed-demo`: demo developers, projects, apartments, media and a day of demand, from `demo.sql`.
+//! Every demo buyer holds at most one apartment, so each can book right away under `BUYER_MAX_ACTIVE_BOOKINGS`.
 
 use std::fmt;
 
 use tokio_postgres::{Client, NoTls};
+
+use crate::text::ru_plural;
 
 const DEMO_SQL: &str = include_str!("demo.sql");
 
@@ -28,6 +31,7 @@ pub struct TableCounts {
     pub projects: i64,
     pub buildings: i64,
     pub apartments: i64,
+    pub media: i64,
     pub interest_events: i64,
     pub leads: i64,
     pub bookings: i64,
@@ -36,20 +40,24 @@ pub struct TableCounts {
 
 impl fmt::Display for TableCounts {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            formatter,
-            "{} users, {} developers, {} projects, {} buildings, {} apartments, \
-             {} interest events, {} leads, {} bookings, {} promotions",
-            self.users,
-            self.developers,
-            self.projects,
-            self.buildings,
-            self.apartments,
-            self.interest_events,
-            self.leads,
-            self.bookings,
-            self.promotions
-        )
+        let counts = [
+            ru_plural(self.users, "пользователь", "пользователя", "пользователей"),
+            ru_plural(self.developers, "застройщик", "застройщика", "застройщиков"),
+            ru_plural(self.projects, "ЖК", "ЖК", "ЖК"),
+            ru_plural(self.buildings, "корпус", "корпуса", "корпусов"),
+            ru_plural(self.apartments, "квартира", "квартиры", "квартир"),
+            ru_plural(self.media, "медиафайл", "медиафайла", "медиафайлов"),
+            ru_plural(
+                self.interest_events,
+                "событие интереса",
+                "события интереса",
+                "событий интереса",
+            ),
+            ru_plural(self.leads, "заявка", "заявки", "заявок"),
+            ru_plural(self.bookings, "бронь", "брони", "броней"),
+            ru_plural(self.promotions, "акция", "акции", "акций"),
+        ];
+        formatter.write_str(&counts.join(", "))
     }
 }
 
@@ -63,12 +71,12 @@ impl fmt::Display for SeedOutcome {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SeedOutcome::Inserted(counts) => {
-                write!(formatter, "demo data inserted; database totals: {counts}")
+                write!(formatter, "Демо-данные добавлены. Теперь в базе: {counts}")
             }
             SeedOutcome::AlreadyPresent(counts) => {
                 write!(
                     formatter,
-                    "demo data already present; database totals: {counts}"
+                    "Демо-данные уже есть, ничего не добавлено. В базе: {counts}"
                 )
             }
         }
@@ -122,9 +130,9 @@ pub async fn count_rows(client: &Client) -> Result<TableCounts, tokio_postgres::
         .query_one(
             "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM developers), \
                     (SELECT count(*) FROM projects), (SELECT count(*) FROM buildings), \
-                    (SELECT count(*) FROM apartments), (SELECT count(*) FROM views_log), \
-                    (SELECT count(*) FROM leads), (SELECT count(*) FROM bookings), \
-                    (SELECT count(*) FROM promotions)",
+                    (SELECT count(*) FROM apartments), (SELECT count(*) FROM project_media), \
+                    (SELECT count(*) FROM views_log), (SELECT count(*) FROM leads), \
+                    (SELECT count(*) FROM bookings), (SELECT count(*) FROM promotions)",
             &[],
         )
         .await?;
@@ -134,10 +142,11 @@ pub async fn count_rows(client: &Client) -> Result<TableCounts, tokio_postgres::
         projects: row.get(2),
         buildings: row.get(3),
         apartments: row.get(4),
-        interest_events: row.get(5),
-        leads: row.get(6),
-        bookings: row.get(7),
-        promotions: row.get(8),
+        media: row.get(5),
+        interest_events: row.get(6),
+        leads: row.get(7),
+        bookings: row.get(8),
+        promotions: row.get(9),
     })
 }
 

@@ -1,7 +1,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::helpers::{
-    content_type, error_fields, TestApp, PROBLEM_JSON, TEST_JWT_SECRET, TEST_PASSWORD,
+    content_type, error_fields, Problem, TestApp, PROBLEM_JSON, TEST_JWT_SECRET, TEST_PASSWORD,
 };
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -746,19 +746,7 @@ async fn cli_create_moderator_prints_one_line_without_the_password() {
     let password = "Пароль-из-файла-42";
     let password_file = std::env::temp_dir().join(format!("moderator-{}.txt", app.db.name));
     std::fs::write(&password_file, format!("{password}\n")).unwrap();
-    let config = &app.db.config;
-    let mut database_url = format!(
-        "dbname={} user={} port={}",
-        app.db.name,
-        config.get_user().unwrap_or("postgres"),
-        config.get_ports().first().copied().unwrap_or(5432),
-    );
-    if let Some(tokio_postgres::config::Host::Tcp(host)) = config.get_hosts().first() {
-        database_url.push_str(&format!(" host={host}"));
-    }
-    if let Some(password) = config.get_password() {
-        database_url.push_str(&format!(" password={}", String::from_utf8_lossy(password)));
-    }
+    let database_url = app.db.connection_string();
     let run = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_nedvizhimost"))
             .args([
@@ -777,7 +765,7 @@ async fn cli_create_moderator_prints_one_line_without_the_password() {
     let stdout = String::from_utf8(first.stdout).unwrap();
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert!(
-        stdout.contains("root@assoc.ru") && stdout.contains("created"),
+        stdout.contains("root@assoc.ru") && stdout.contains("создан"),
         "{stdout}"
     );
     assert!(!stdout.contains(password));
@@ -785,7 +773,7 @@ async fn cli_create_moderator_prints_one_line_without_the_password() {
     assert!(second.status.success(), "{second:?}");
     assert!(String::from_utf8(second.stdout)
         .unwrap()
-        .contains("promoted"));
+        .contains("назначен, пароль задан"));
     std::fs::remove_file(&password_file).unwrap();
 
     let response = app.login("root@assoc.ru", password).await;
@@ -853,4 +841,113 @@ async fn parallel_guesses_cannot_exceed_the_limit() {
         .filter(|status| **status == StatusCode::TOO_MANY_REQUESTS)
         .count();
     assert_eq!((checked, refused), (5, 7), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn login_refuses_an_oversized_password_before_hashing_like_registration() {
+    let app = TestApp::spawn().await;
+    app.register_buyer("long@example.ru").await;
+    let oversized = "x".repeat(900 * 1024);
+    let registration = Problem::read(
+        app.post_json(
+            "/auth/register",
+            None,
+            &json!({"email": "other@example.ru", "password": oversized, "display_name": "Длинный"}),
+        )
+        .await,
+    )
+    .await;
+    let login = Problem::read(app.login("long@example.ru", &oversized).await).await;
+    assert_eq!(login.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(login.content_type, PROBLEM_JSON);
+    assert_eq!(login.fields(), ["password"]);
+    assert_eq!(login.body["errors"], registration.body["errors"]);
+    assert_eq!(
+        login.body["errors"][0]["message"],
+        "пароль должен быть не длиннее 128 символов"
+    );
+    let attempts: i64 = app
+        .db
+        .scalar("SELECT count(*) FROM login_attempts", &[])
+        .await;
+    assert_eq!(attempts, 0, "refused before the attempt is even counted");
+}
+
+/// Log lines written while a test holds the guard of [`CapturedLogs::install`] on its thread.
+#[derive(Clone, Default)]
+struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLogs {
+    type Writer = CapturedLogs;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl CapturedLogs {
+    /// The app's logs on this thread (a `#[tokio::test]` serves the app on the test's own thread). Keep both
+    /// values for the test: with a single registered dispatcher tracing asks only the current thread's one
+    /// whether a callsite is wanted, so a callsite first hit by a test on another thread would stay off for good.
+    fn install(&self) -> (tracing::Dispatch, tracing::subscriber::DefaultGuard) {
+        let second_dispatcher =
+            tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+        let guard = tracing::subscriber::set_default(
+            tracing_subscriber::fmt()
+                .with_writer(self.clone())
+                .with_ansi(false)
+                .finish(),
+        );
+        (second_dispatcher, guard)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn login_limit_warnings_log_a_pseudonym_of_the_email_not_the_email() {
+    let logs = CapturedLogs::default();
+    let _capturing = logs.install();
+    let app = TestApp::builder()
+        .auth(AuthSettings {
+            login_failures_per_email: 1,
+            ..AuthSettings::default()
+        })
+        .spawn()
+        .await;
+    app.register_buyer("private.person@example.ru").await;
+    let mut statuses = Vec::new();
+    for _ in 0..2 {
+        statuses.push(
+            app.login("Private.Person@example.ru", "Подбираемый-пароль")
+                .await
+                .status(),
+        );
+    }
+    assert_eq!(
+        statuses,
+        [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS]
+    );
+    let text = logs.text();
+    let warning = text
+        .lines()
+        .find(|line| line.contains("login attempts over the limit"))
+        .unwrap_or_else(|| panic!("no limit warning in:\n{text}"));
+    let pseudonym = nedvizhimost::telemetry::pseudonym("private.person@example.ru");
+    assert_eq!(pseudonym.len(), 12);
+    assert!(warning.contains(&pseudonym), "{warning}");
+    assert!(!text.to_lowercase().contains("private.person"), "{text}");
 }

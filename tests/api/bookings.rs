@@ -25,6 +25,14 @@ fn book(app: &TestApp, apartment_id: i64, token: &str) -> reqwest::RequestBuilde
         .json(&json!({}))
 }
 
+/// Books the apartment (asserting 201); the new booking's id.
+async fn booked(app: &TestApp, apartment_id: i64, token: &str) -> i64 {
+    let response = book(app, apartment_id, token).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let booking: Value = response.json().await.unwrap();
+    booking["id"].as_i64().unwrap()
+}
+
 async fn apartment_status(app: &TestApp, apartment_id: i64) -> String {
     app.db
         .scalar(
@@ -295,8 +303,19 @@ async fn the_lifecycle_is_recorded_and_the_booked_price_is_locked() {
     );
 }
 
-#[tokio::test]
-async fn expiry_returns_the_apartment_to_sale_and_the_buyer_cap_holds() {
+/// An app whose buyers may hold one booking at a time, a developer with two published apartments, and a buyer
+/// who has just booked the first of them.
+struct BuyerAtCapOfOne {
+    app: TestApp,
+    developer: String,
+    developer_id: i64,
+    rows: CatalogRows,
+    second: CatalogRows,
+    buyer: String,
+    booking_id: i64,
+}
+
+async fn buyer_at_cap_of_one(domain: &str) -> BuyerAtCapOfOne {
     let app = TestApp::builder()
         .signals(SignalSettings {
             buyer_max_active_bookings: 1,
@@ -304,26 +323,48 @@ async fn expiry_returns_the_apartment_to_sale_and_the_buyer_cap_holds() {
         })
         .spawn()
         .await;
-    let (developer, developer_id, rows) = developer_with_apartment(&app, "owner@expiry.ru").await;
+    let (developer, developer_id, rows) =
+        developer_with_apartment(&app, &format!("owner@{domain}")).await;
     let second = app.insert_catalog(developer_id).await;
     app.publish_catalog(&second).await;
-    let (_, buyer) = app.quick_buyer("buyer@expiry.ru").await;
+    let (_, buyer) = app.quick_buyer(&format!("buyer@{domain}")).await;
+    let booking_id = booked(&app, rows.apartment_id, &buyer).await;
+    BuyerAtCapOfOne {
+        app,
+        developer,
+        developer_id,
+        rows,
+        second,
+        buyer,
+        booking_id,
+    }
+}
 
-    let booking: Value = book(&app, rows.apartment_id, &buyer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = booking["id"].as_i64().unwrap();
+#[tokio::test]
+async fn expiry_returns_the_apartment_to_sale_and_the_buyer_cap_holds() {
+    let BuyerAtCapOfOne {
+        app,
+        developer,
+        rows,
+        second,
+        buyer,
+        booking_id: id,
+        ..
+    } = buyer_at_cap_of_one("expiry.ru").await;
     let capped = book(&app, second.apartment_id, &buyer)
         .send()
         .await
         .unwrap();
     let problem = Problem::read(capped).await;
     assert_eq!(problem.status, StatusCode::CONFLICT);
-    assert!(problem.detail().contains("активных броней"));
+    assert_eq!(problem.content_type, PROBLEM_JSON);
+    assert!(
+        problem
+            .detail()
+            .starts_with("У вас уже 1 активная бронь, а можно не больше 1: отмените одну из них"),
+        "{}",
+        problem.detail()
+    );
 
     app.db
         .execute(
@@ -561,14 +602,7 @@ async fn confirmations_racing_the_expiry_job_never_leave_a_confirmed_booking_exp
         let rows = app.insert_catalog(developer_id).await;
         app.publish_catalog(&rows).await;
         let (_, buyer) = app.quick_buyer(&format!("b{index}@racejob.ru")).await;
-        let booking: Value = book(&app, rows.apartment_id, &buyer)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        ids.push(booking["id"].as_i64().unwrap());
+        ids.push(booked(&app, rows.apartment_id, &buyer).await);
     }
     // Holds that end in a moment: some confirmations win, the job expires the rest — never both.
     let client = app.db.client().await;
@@ -710,14 +744,7 @@ async fn an_expired_booking_still_blocks_repricing_until_a_day_has_passed() {
     let app = TestApp::spawn().await;
     let target = in_demand_apartment(&app.db, "ЖК Истёкший").await;
     let (_, buyer) = app.quick_buyer("buyer@expired-guard.ru").await;
-    let booking: Value = book(&app, target, &buyer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = booking["id"].as_i64().unwrap();
+    let id = booked(&app, target, &buyer).await;
     app.db
         .execute(
             "UPDATE bookings SET booked_at = now() - interval '2 hours', expires_at = now() - interval '1 hour' WHERE id = $1",
@@ -749,5 +776,136 @@ async fn an_expired_booking_still_blocks_repricing_until_a_day_has_passed() {
         decision(&app.db, target).await,
         "raise",
         "a day later the guard is off"
+    );
+}
+
+#[tokio::test]
+async fn a_sale_ends_the_hold_and_no_longer_counts_against_the_buyer_cap() {
+    let BuyerAtCapOfOne {
+        app,
+        developer,
+        developer_id,
+        rows,
+        second,
+        buyer,
+        booking_id: id,
+    } = buyer_at_cap_of_one("deal.ru").await;
+    for step in ["confirm", "sell"] {
+        let response = app
+            .post_json(
+                &format!("/bookings/{id}/{step}"),
+                Some(&developer),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{step}");
+    }
+    assert_eq!(apartment_status(&app, rows.apartment_id).await, "sold");
+
+    let next = book(&app, second.apartment_id, &buyer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        next.status(),
+        StatusCode::CREATED,
+        "{}",
+        Problem::read(next).await.body
+    );
+    let third = app.insert_catalog(developer_id).await;
+    app.publish_catalog(&third).await;
+    let capped = Problem::read(book(&app, third.apartment_id, &buyer).send().await.unwrap()).await;
+    assert_eq!(capped.status, StatusCode::CONFLICT);
+    assert!(
+        capped
+            .detail()
+            .contains("1 активная бронь, а можно не больше 1"),
+        "{}",
+        capped.detail()
+    );
+}
+
+#[tokio::test]
+async fn only_the_bookings_own_steps_change_the_status_of_a_held_apartment() {
+    let app = TestApp::spawn().await;
+    let (developer, developer_id, rows) = developer_with_apartment(&app, "owner@held.ru").await;
+    let (_, buyer) = app.quick_buyer("buyer@held.ru").await;
+    let (_, next_buyer) = app.quick_buyer("next@held.ru").await;
+    let id = booked(&app, rows.apartment_id, &buyer).await;
+    let apartment = format!("/apartments/{}", rows.apartment_id);
+
+    for status in ["available", "sold"] {
+        let response = app
+            .patch_json(&apartment, Some(&developer), &json!({"status": status}))
+            .await;
+        let problem = Problem::read(response).await;
+        assert_eq!(problem.status, StatusCode::CONFLICT, "{status}");
+        assert_eq!(problem.content_type, PROBLEM_JSON);
+        assert!(
+            problem.detail().contains(&format!("бронь №{id}"))
+                && problem.detail().contains("шагами брони"),
+            "{}",
+            problem.detail()
+        );
+        assert_eq!(apartment_status(&app, rows.apartment_id).await, "booked");
+    }
+    let code: String = app
+        .db
+        .scalar(
+            "SELECT code FROM apartments WHERE id = $1",
+            &[&rows.apartment_id],
+        )
+        .await;
+    let bulk = app
+        .put_json(
+            &format!("/developers/{developer_id}/apartments:bulk"),
+            Some(&developer),
+            &json!({"apartments": [{"building_id": rows.building_id, "code": code, "floor": 5, "rooms": 2,
+                                    "area_total": "54.3", "base_price": "9300000", "status": "available"}]}),
+        )
+        .await;
+    let problem = Problem::read(bulk).await;
+    assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem.fields(), ["apartments[0].status"]);
+    assert!(
+        problem.detail().contains(&format!("бронь №{id}")),
+        "{}",
+        problem.detail()
+    );
+    assert_eq!(apartment_status(&app, rows.apartment_id).await, "booked");
+    assert_eq!(active_bookings(&app, rows.apartment_id).await, 1);
+
+    // The catalog keeps it off sale: the next buyer is told it is taken, not that a value is in use.
+    let taken = Problem::read(
+        book(&app, rows.apartment_id, &next_buyer)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    assert_eq!(taken.detail(), "Квартира уже забронирована или продана");
+
+    // Other fields, and the status the booking already gave it, stay editable.
+    let edited = app
+        .patch_json(
+            &apartment,
+            Some(&developer),
+            &json!({"status": "booked", "balcony": true}),
+        )
+        .await;
+    assert_eq!(edited.status(), StatusCode::OK);
+
+    let cancelled = app
+        .post_json(&format!("/bookings/{id}/cancel"), Some(&buyer), &json!({}))
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    let response = app
+        .patch_json(&apartment, Some(&developer), &json!({"status": "sold"}))
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "without an active booking the developer sets the status by hand"
     );
 }

@@ -5,6 +5,7 @@ mod helpers;
 mod auth;
 mod bookings;
 mod catalog_apartments;
+mod cli;
 mod developers;
 mod events;
 mod favourites;

@@ -1,6 +1,8 @@
-use crate::helpers::TestDb;
-use nedvizhimost::seed::{count_rows, seed_demo, SeedOutcome, TableCounts};
+use crate::helpers::{Problem, TestApp, TestDb};
+use nedvizhimost::seed::{count_rows, seed_demo, SeedOutcome, TableCounts, DEMO_PASSWORD};
 use nedvizhimost::validation::{validate_inn, validate_ogrn};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
 
 /// City, ISO 3166-2 region, centre latitude and longitude.
 const DEMO_CITIES: [(&str, &str, f64, f64); 7] = [
@@ -17,8 +19,8 @@ const DEMO_CITIES: [(&str, &str, f64, f64); 7] = [
 /// `rebuild_apartment_stats` would leave out the events another test has just committed.
 static ONE_SEED_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-async fn seeded() -> (TestDb, TableCounts) {
-    let db = TestDb::new().await;
+/// Seeds the demo data into `db` (one seed at a time); the counts it inserted.
+pub async fn seed(db: &TestDb) -> TableCounts {
     let mut client = db.client().await;
     let seeding = ONE_SEED_AT_A_TIME.lock().await;
     let outcome = seed_demo(&mut client).await.expect("seed-demo");
@@ -26,7 +28,12 @@ async fn seeded() -> (TestDb, TableCounts) {
     let SeedOutcome::Inserted(counts) = outcome else {
         panic!("a fresh database has no demo data yet");
     };
-    drop(client);
+    counts
+}
+
+async fn seeded() -> (TestDb, TableCounts) {
+    let db = TestDb::new().await;
+    let counts = seed(&db).await;
     (db, counts)
 }
 
@@ -42,6 +49,7 @@ async fn second_run_changes_nothing() {
     assert!(first.buildings >= 2 * first.projects, "{first}");
     assert!((2_500..=3_500).contains(&first.apartments), "{first}");
     assert!(first.users > 0 && first.interest_events > 10_000, "{first}");
+    assert!(first.media >= 5 * first.projects, "{first}");
     assert!(
         first.leads > 0 && first.bookings > 0 && first.promotions > 0,
         "{first}"
@@ -51,7 +59,10 @@ async fn second_run_changes_nothing() {
     let second = seed_demo(&mut client).await.unwrap();
     assert_eq!(second, SeedOutcome::AlreadyPresent(first.clone()));
     assert_eq!(count_rows(&client).await.unwrap(), first);
-    assert!(second.to_string().starts_with("demo data already present"));
+    assert!(
+        second.to_string().starts_with("Демо-данные уже есть"),
+        "{second}"
+    );
 }
 
 #[tokio::test]
@@ -152,11 +163,29 @@ async fn apartments_have_plausible_areas_prices_and_statuses() {
     let booked_without_one_active_booking = count(
         &db,
         "SELECT count(*) FROM apartments a
-         WHERE (a.status = 'booked') <> EXISTS (SELECT 1 FROM bookings b
+         WHERE a.status <> 'sold'
+           AND (a.status = 'booked') <> EXISTS (SELECT 1 FROM bookings b
                                                WHERE b.apartment_id = a.id AND b.status IN ('pending', 'confirmed'))",
     )
     .await;
     assert_eq!(booked_without_one_active_booking, 0);
+    let sold_by_a_booking_without_its_steps = count(
+        &db,
+        "SELECT count(*) FROM bookings b JOIN apartments a ON a.id = b.apartment_id
+         WHERE b.status IN ('pending', 'confirmed') AND a.status = 'sold'
+           AND (b.status <> 'confirmed'
+                OR ARRAY(SELECT e.action::text FROM booking_events e WHERE e.booking_id = b.id
+                         ORDER BY e.occurred_at, e.id) <> ARRAY['created', 'confirmed', 'sold'])",
+    )
+    .await;
+    assert_eq!(sold_by_a_booking_without_its_steps, 0);
+    let bookings_without_history = count(
+        &db,
+        "SELECT count(*) FROM bookings b
+         WHERE NOT EXISTS (SELECT 1 FROM booking_events e WHERE e.booking_id = b.id AND e.action = 'created')",
+    )
+    .await;
+    assert_eq!(bookings_without_history, 0);
 }
 
 #[tokio::test]
@@ -212,4 +241,98 @@ async fn a_day_of_demand_gives_the_pricing_pass_something_to_decide() {
         decided("recent_booking") > 0,
         "a recent booking freezes the price"
     );
+}
+
+#[tokio::test]
+async fn every_demo_buyer_can_book_right_after_the_seed() {
+    let app = TestApp::spawn().await;
+    seed(&app.db).await;
+    let cap = i64::from(nedvizhimost::config::SignalSettings::default().buyer_max_active_bookings);
+    let most_active_bookings_of_a_demo_buyer = count(
+        &app.db,
+        "SELECT coalesce(max(active), 0) FROM (
+             SELECT count(*) AS active FROM bookings b JOIN users u ON u.id = b.user_id
+                                       JOIN apartments a ON a.id = b.apartment_id
+             WHERE u.email LIKE 'buyer%@demo.example' AND b.status IN ('pending', 'confirmed')
+               AND a.status <> 'sold'
+             GROUP BY u.id) per_buyer",
+    )
+    .await;
+    assert!(
+        most_active_bookings_of_a_demo_buyer <= 1 && most_active_bookings_of_a_demo_buyer < cap,
+        "{most_active_bookings_of_a_demo_buyer}"
+    );
+
+    for n in 1..=8 {
+        let email = format!("buyer{n}@demo.example");
+        let response = app.login(&email, DEMO_PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK, "{email}");
+        let token: Value = response.json().await.unwrap();
+        let token = token["access_token"].as_str().unwrap().to_owned();
+        let on_sale: Value = app
+            .get(&format!("/apartments?limit=1&offset={n}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let apartment_id = on_sale["items"][0]["id"].as_i64().unwrap();
+        let response = app
+            .post_json(
+                &format!("/apartments/{apartment_id}/bookings"),
+                Some(&token),
+                &json!({}),
+            )
+            .await;
+        let status = response.status();
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "{email}: {}",
+            Problem::read(response).await.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn demo_project_cards_show_photos_video_tour_and_layouts() {
+    let app = TestApp::spawn().await;
+    seed(&app.db).await;
+    let projects: Value = app.get("/projects?limit=100").await.json().await.unwrap();
+    let ids: Vec<i64> = projects["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|project| project["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.len() >= 15, "{projects}");
+    for id in ids {
+        let card: Value = app
+            .get(&format!("/projects/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let cover = card["cover_image_url"].as_str().unwrap_or_default();
+        assert!(cover.starts_with("https://example.com/demo/"), "{card}");
+        let media = card["media"].as_array().unwrap();
+        for kind in ["photo", "video", "tour_3d", "layout"] {
+            assert!(
+                media.iter().any(|item| item["kind"] == kind),
+                "project {id} has no {kind}: {card}"
+            );
+        }
+        for item in media {
+            let url = item["url"].as_str().unwrap();
+            assert!(url.starts_with("https://example.com/demo/"), "{url}");
+            assert!(!item["title"].as_str().unwrap().is_empty(), "{item}");
+        }
+        let layout = media.iter().find(|item| item["kind"] == "layout").unwrap();
+        let apartment: Value = app
+            .get(&format!("/apartments/{}", layout["apartment_id"]))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(apartment["layout_image_url"], layout["url"], "{apartment}");
+    }
 }

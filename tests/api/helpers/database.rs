@@ -172,6 +172,24 @@ impl TestDb {
         Self { name, config, pool }
     }
 
+    /// This database as a libpq connection string, for `DATABASE_URL` of a CLI run.
+    pub fn connection_string(&self) -> String {
+        let config = &self.config;
+        let mut url = format!(
+            "dbname={} user={} port={}",
+            self.name,
+            config.get_user().unwrap_or("postgres"),
+            config.get_ports().first().copied().unwrap_or(5432),
+        );
+        if let Some(tokio_postgres::config::Host::Tcp(host)) = config.get_hosts().first() {
+            url.push_str(&format!(" host={host}"));
+        }
+        if let Some(password) = config.get_password() {
+            url.push_str(&format!(" password={}", String::from_utf8_lossy(password)));
+        }
+        url
+    }
+
     pub async fn client(&self) -> deadpool_postgres::Object {
         self.pool.get().await.expect("test pool connection")
     }
