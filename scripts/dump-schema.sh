@@ -10,6 +10,6 @@ scratch_url="${server_url%/*}/$scratch"
 
 psql "$server_url" -qc "CREATE DATABASE $scratch"
 trap 'psql "$server_url" -qc "DROP DATABASE IF EXISTS $scratch WITH (FORCE)"' EXIT
-DATABASE_URL="$scratch_url" cargo run --quiet --locked -- migrate >/dev/null
+RUST_LOG=warn DATABASE_URL="$scratch_url" cargo run --quiet --locked -- migrate >/dev/null
 pg_dump --schema-only --no-owner --no-privileges "$scratch_url" | ./scripts/normalize-schema-dump.sh >schema.sql
 echo "schema.sql обновлён"
