@@ -53,11 +53,11 @@ macro_rules! catalog_query {
             /// Общая площадь до, м²
             #[param(value_type = Option<String>, example = "80")]
             pub area_max: Option<rust_decimal::Decimal>,
-            /// Этаж от
-            #[param(example = 2)]
+            /// Этаж от (от -5 до 200)
+            #[param(example = 2, minimum = -5, maximum = 200)]
             pub floor_min: Option<i32>,
-            /// Этаж до
-            #[param(example = 20)]
+            /// Этаж до (от -5 до 200)
+            #[param(example = 20, minimum = -5, maximum = 200)]
             pub floor_max: Option<i32>,
             /// Сдача ЖК не раньше этой даты
             #[param(value_type = Option<String>, format = Date, example = "2026-01-01")]
@@ -150,6 +150,8 @@ pub struct CatalogFilters {
 }
 
 const MAX_LIST_ITEMS: usize = 21;
+/// Floors of the catalog filter: the lowest underground floor and the highest building.
+pub const FLOORS: std::ops::RangeInclusive<i32> = -5..=200;
 
 fn list<T>(
     errors: &mut FieldErrors,
@@ -186,19 +188,20 @@ fn list<T>(
     parsed
 }
 
+/// `field_min` and its `_max`: each `allowed`, else the error says `expected`; the lower not above the upper.
 fn range<T: PartialOrd + Copy>(
     errors: &mut FieldErrors,
     field_min: &str,
-    min: Option<T>,
-    max: Option<T>,
-    positive: impl Fn(T) -> bool,
+    (min, max): (Option<T>, Option<T>),
+    allowed: impl Fn(T) -> bool,
+    expected: &str,
 ) -> (Option<T>, Option<T>) {
     for (field, value) in [
         (field_min.to_owned(), min),
         (field_min.replace("_min", "_max"), max),
     ] {
-        if value.is_some_and(|value| !positive(value)) {
-            errors.add(&field, "значение должно быть больше нуля");
+        if value.is_some_and(|value| !allowed(value)) {
+            errors.add(&field, expected);
         }
     }
     if let (Some(min), Some(max)) = (min, max) {
@@ -242,33 +245,34 @@ impl RawFilters<'_> {
             "числа от 0 до 20, например 0,1,2",
         );
         let positive = |value: Decimal| value > Decimal::ZERO;
+        const POSITIVE: &str = "ожидается число больше нуля";
         let price = range(
             &mut errors,
             "price_min",
-            self.price_min,
-            self.price_max,
+            (self.price_min, self.price_max),
             positive,
+            POSITIVE,
         );
         let price_m2 = range(
             &mut errors,
             "price_m2_min",
-            self.price_m2_min,
-            self.price_m2_max,
+            (self.price_m2_min, self.price_m2_max),
             positive,
+            POSITIVE,
         );
         let area = range(
             &mut errors,
             "area_min",
-            self.area_min,
-            self.area_max,
+            (self.area_min, self.area_max),
             positive,
+            POSITIVE,
         );
         let floor = range(
             &mut errors,
             "floor_min",
-            self.floor_min,
-            self.floor_max,
-            |floor: i32| (-5..=200).contains(&floor),
+            (self.floor_min, self.floor_max),
+            |floor: i32| FLOORS.contains(&floor),
+            &format!("ожидается этаж от {} до {}", FLOORS.start(), FLOORS.end()),
         );
         if let (Some(from), Some(to)) = (self.commissioning_from, self.commissioning_to) {
             if from > to {

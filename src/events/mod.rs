@@ -13,7 +13,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::auth::{ClientIp, CurrentUser, MaybeUser, Role};
 use crate::config::Secret;
 use crate::error::{AppError, AppResult, Problem};
-use crate::extract::{Json, Path, Query};
+use crate::extract::{json_value, Json, Path, Query};
 use crate::state::AppState;
 use crate::validation::{normalize_phone, required_text, FieldErrors};
 
@@ -424,17 +424,24 @@ async fn ingest_batch(
     if request.events.is_empty() || request.events.len() > MAX_BATCH_EVENTS {
         return Err(AppError::field("events", "от 1 до 1000 событий в пакете"));
     }
-    // An item of the wrong shape is rejected alone, with serde's description, like any other bad item.
+    // An item of the wrong shape is rejected alone, with the complaint a body would get, like any other bad item.
     let mut outcomes: Vec<Option<(EventOutcome, String)>> =
         Vec::with_capacity(request.events.len());
     let mut valid = Vec::with_capacity(request.events.len());
     for item in request.events {
-        let event = match serde_json::from_value::<BatchEvent>(item) {
+        let event = match json_value::<BatchEvent>(item) {
             Ok(event) => event,
             Err(error) => {
                 outcomes.push(Some((
                     EventOutcome::Invalid,
-                    format!("некорректное событие: {error}"),
+                    if error.field == "body" {
+                        format!("некорректное событие: {}", error.message)
+                    } else {
+                        format!(
+                            "некорректное событие: поле {}: {}",
+                            error.field, error.message
+                        )
+                    },
                 )));
                 continue;
             }

@@ -505,19 +505,18 @@ async fn control_characters_in_text_fields_are_field_errors_not_500() {
     assert!(problem.to_string().contains("\"name\""), "{problem}");
     assert!(problem.to_string().contains("\"comment\""), "{problem}");
 
-    let body: Value = batch(
+    // NUL is refused by the JSON extractor for every body alike, before the batch looks at its items.
+    let response = batch(
         &app,
         json!([
             {"apartment_id": apartment, "visitor_id": "nul\u{0}"},
             {"apartment_id": apartment, "visitor_id": "fine"},
         ]),
     )
-    .await
-    .json()
-    .await
-    .unwrap();
-    assert_eq!(body["items"][0]["accepted"], false, "{body}");
-    assert_eq!(body["items"][1]["accepted"], true, "{body}");
+    .await;
+    let problem = Problem::read(response).await;
+    assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem.fields(), ["events[0].visitor_id"]);
 }
 
 #[tokio::test]

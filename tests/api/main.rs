@@ -17,6 +17,7 @@ mod pricing_integrity;
 mod pricing_model;
 mod pricing_rules;
 mod projects;
+mod request_errors;
 mod search;
 mod seed_demo;
 mod sql_layout;
