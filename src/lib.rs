@@ -33,8 +33,9 @@ pub use state::AppState;
 /// Request bodies larger than this answer 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// The routes of the API and their OpenAPI document, with the responses every operation shares documented.
 pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+    let (router, api) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(health::router())
         .merge(auth::router())
         .merge(developers::router())
@@ -48,7 +49,8 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(events::router())
         .merge(favourites::router())
         .merge(bookings::router())
-        .split_for_parts()
+        .split_for_parts();
+    (router, openapi::document_common_responses(api))
 }
 
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
@@ -65,6 +67,9 @@ pub fn app_with_catalog(state: AppState, catalog: catalog::CatalogCache) -> Rout
     let (router, api) = api_router();
     router
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
+        .method_not_allowed_fallback(|method: axum::http::Method| async move {
+            error::AppError::MethodNotAllowed(method.to_string())
+        })
         .layer(axum::Extension(catalog))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(telemetry::request_trace_layer())

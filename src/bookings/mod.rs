@@ -250,7 +250,6 @@ async fn book(
         (status = 200, description = "Бронь с историей", body = Booking),
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Брони нет или она чужая", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Идентификатор в пути не целое число", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_booking(
     State(state): State<AppState>,

@@ -555,7 +555,6 @@ async fn list_flagged_visitors(
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Только модератор", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Пометки нет", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Идентификатор в пути не целое число", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn unflag_visitor(
     State(state): State<AppState>,

@@ -106,7 +106,6 @@ fn require_buyer(caller: &CurrentUser) -> AppResult<()> {
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Не покупатель", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Квартиры нет или она не опубликована", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Идентификатор в пути не целое число", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn add_favourite(
     State(state): State<AppState>,
@@ -154,7 +153,6 @@ async fn add_favourite(
         (status = 204, description = "Квартиры нет в избранном"),
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Не покупатель", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Идентификатор в пути не целое число", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn remove_favourite(
     State(state): State<AppState>,

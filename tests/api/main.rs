@@ -10,6 +10,7 @@ mod events;
 mod favourites;
 mod foundation;
 mod map;
+mod openapi_contract;
 mod pricing_api;
 mod pricing_batches;
 mod pricing_cycle;

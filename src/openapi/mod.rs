@@ -1,3 +1,7 @@
+mod responses;
+
+pub use responses::document_common_responses;
+
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 

@@ -1,0 +1,228 @@
+//! The OpenAPI document as a contract a generated client and a fuzzer rely on: every status the router can be
+//! provoked into is documented on its operation, and every error is problem+json.
+
+use std::collections::BTreeSet;
+
+use crate::helpers::{content_type, TestApp, PROBLEM_JSON};
+use reqwest::Method;
+use serde_json::Value;
+
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+/// The documented response of `status` (following a `$ref` into `components.responses`).
+fn documented<'a>(document: &'a Value, operation: &'a Value, status: u16) -> Option<&'a Value> {
+    let response = operation["responses"].get(status.to_string())?;
+    match response["$ref"].as_str() {
+        Some(reference) => {
+            let name = reference.strip_prefix("#/components/responses/")?;
+            document["components"]["responses"].get(name)
+        }
+        None => Some(response),
+    }
+}
+
+fn has_cyrillic(text: &str) -> bool {
+    text.chars()
+        .any(|c| matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё'))
+}
+
+/// `/developers/{id}/members/{user_id}` with every parameter replaced by `value`.
+fn concrete(path: &str, value: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                value.to_owned()
+            } else {
+                segment.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+struct Probe {
+    what: &'static str,
+    path: String,
+    token: Option<String>,
+    content_type: Option<&'static str>,
+    body: &'static str,
+}
+
+fn probes(path: &str, operation: &Value, token: &str) -> Vec<Probe> {
+    let probe = |what, path: String, token: Option<&str>, content_type, body| Probe {
+        what,
+        path,
+        token: token.map(str::to_owned),
+        content_type,
+        body,
+    };
+    let valid = concrete(path, "1");
+    let mut probes = vec![
+        probe(
+            "anonymous, text body",
+            valid.clone(),
+            None,
+            Some("text/plain"),
+            "x",
+        ),
+        probe(
+            "text body",
+            valid.clone(),
+            Some(token),
+            Some("text/plain"),
+            "{}",
+        ),
+        probe(
+            "malformed JSON",
+            valid.clone(),
+            Some(token),
+            Some("application/json"),
+            "{\"a\":",
+        ),
+        probe(
+            "empty JSON body",
+            valid.clone(),
+            Some(token),
+            Some("application/json"),
+            "",
+        ),
+        probe(
+            "invalid token",
+            valid.clone(),
+            Some("not-a-token"),
+            Some("application/json"),
+            "{}",
+        ),
+    ];
+    if path.contains('{') {
+        for id in ["abc", "0", "-1", "9223372036854775808"] {
+            probes.push(probe("path id", concrete(path, id), Some(token), None, ""));
+        }
+    }
+    let query: Vec<&str> = operation["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|parameter| parameter["in"] == "query")
+        .filter_map(|parameter| parameter["name"].as_str())
+        .collect();
+    if let Some(first) = query.first() {
+        probes.push(probe(
+            "unknown query parameter",
+            format!("{valid}?no_such_parameter=1"),
+            Some(token),
+            None,
+            "",
+        ));
+        probes.push(probe(
+            "query not UTF-8",
+            format!("{valid}?{first}=%FF"),
+            Some(token),
+            None,
+            "",
+        ));
+        probes.push(probe(
+            "query of the wrong type",
+            format!("{valid}?{first}=%7B%7D"),
+            Some(token),
+            None,
+            "",
+        ));
+    }
+    probes
+}
+
+/// Walks the document and the router: for every operation, provokes the statuses its extractors, the
+/// authentication and the router answer (415, 400, 401, 405, 422, and whatever the handler says to a probe) and
+/// fails on any that the operation does not document, or that is not problem+json in Russian.
+#[tokio::test]
+async fn every_status_the_router_can_be_provoked_into_is_documented_as_problem_json() {
+    let app = TestApp::spawn().await;
+    let moderator = app.create_moderator("moderator@contract.ru").await;
+    let document = serde_json::to_value(nedvizhimost::openapi_document()).unwrap();
+    let served: Value = app.get("/openapi.json").await.json().await.unwrap();
+    assert_eq!(
+        served, document,
+        "/openapi.json is the document of the code"
+    );
+    let mut failures = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        let methods: Vec<&str> = METHODS
+            .into_iter()
+            .filter(|method| item.get(*method).is_some())
+            .collect();
+        for method in &methods {
+            let operation = &item[*method];
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let response =
+                    documented(&document, operation, status.parse().unwrap()).unwrap_or(response);
+                if status.as_str() >= "400" && response["content"].get(PROBLEM_JSON).is_none() {
+                    failures.insert(format!(
+                        "{method} {path}: {status} is documented without {PROBLEM_JSON}"
+                    ));
+                }
+            }
+            for probe in probes(path, operation, &moderator) {
+                let mut request = app.request(
+                    Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                    &probe.path,
+                    probe.token.as_deref(),
+                );
+                if let Some(content_type) = probe.content_type {
+                    request = request
+                        .header("content-type", content_type)
+                        .body(probe.body);
+                }
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                let what = format!("{method} {} ({}) answered {status}", probe.path, probe.what);
+                if documented(&document, operation, status).is_none() {
+                    failures.insert(format!("{what}: not documented on {method} {path}"));
+                }
+                if status >= 400 {
+                    if content_type(&response) != PROBLEM_JSON {
+                        failures.insert(format!("{what}: not {PROBLEM_JSON}"));
+                    }
+                    let body: Value = response.json().await.unwrap_or_default();
+                    if !body["detail"].as_str().is_some_and(has_cyrillic) {
+                        failures.insert(format!("{what}: no Russian detail: {body}"));
+                    }
+                }
+            }
+        }
+        let unserved = ["DELETE", "PUT", "PATCH", "POST", "GET"]
+            .into_iter()
+            .find(|method| !methods.contains(&method.to_lowercase().as_str()))
+            .unwrap();
+        let response = app
+            .request(
+                Method::from_bytes(unserved.as_bytes()).unwrap(),
+                &concrete(path, "1"),
+                None,
+            )
+            .send()
+            .await
+            .unwrap();
+        let what = format!("{unserved} {path} answered {}", response.status());
+        if response.status() != 405 || content_type(&response) != PROBLEM_JSON {
+            failures.insert(format!("{what}: not a 405 problem"));
+        }
+        let allow = response
+            .headers()
+            .get("allow")
+            .map(|value| value.to_str().unwrap().to_owned());
+        for method in &methods {
+            if !allow
+                .as_deref()
+                .unwrap_or_default()
+                .contains(&method.to_uppercase())
+            {
+                failures.insert(format!("{what}: Allow {allow:?} misses {method}"));
+            }
+            if documented(&document, &item[*method], 405).is_none() {
+                failures.insert(format!("{method} {path}: 405 not documented"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
