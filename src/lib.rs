@@ -65,7 +65,12 @@ pub fn app(state: AppState) -> Router {
 /// The router with the given catalog cache (its settings come from `CATALOG_*` / `MAP_*` in production).
 pub fn app_with_catalog(state: AppState, catalog: catalog::CatalogCache) -> Router {
     let (router, api) = api_router();
+    let bearer_rule = auth::BearerRule::new(state.clone(), &api);
     router
+        .layer(axum::middleware::from_fn_with_state(
+            bearer_rule,
+            auth::enforce_bearer_rule,
+        ))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .method_not_allowed_fallback(|method: axum::http::Method| async move {
             error::AppError::MethodNotAllowed(method.to_string())

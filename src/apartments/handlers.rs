@@ -37,7 +37,7 @@ async fn card(client: &impl GenericClient, id: i64, staff: bool) -> AppResult<Ap
 /// секунд (по умолчанию 5) для того же набора фильтров (сортировка и страница не в счёт), так что `total`
 /// может отставать от страницы на эти секунды. Сама страница читается при каждом запросе. Размер страницы
 /// не больше 100 (больше — 422, а не молчаливое урезание), смещение не больше 10 000.
-#[utoipa::path(get, path = "/apartments", tag = "catalog",
+#[utoipa::path(get, path = "/apartments", tag = "catalog", security((), ("bearer" = [])),
     params(ApartmentSearchQuery),
     responses(
         (status = 200, description = "Страница каталога и число квартир (точное на момент подсчёта, не старше CATALOG_TOTAL_CACHE_SECONDS)", body = ApartmentPage),

@@ -166,7 +166,7 @@ fn cell_size(zoom: u8, bbox: [f64; 4]) -> f64 {
 /// карте не показывается. Ответ по сводке сервис может повторить из памяти, но только пока не изменились ни
 /// сводка, ни ЖК, ни застройщики — то есть он совпадает с тем, что дал бы расчёт в базе. С фильтрами квартир (цена, площадь, этаж, корпус, цена за м², статус) ответ
 /// точный на момент запроса.
-#[utoipa::path(get, path = "/map/projects", tag = "catalog",
+#[utoipa::path(get, path = "/map/projects", tag = "catalog", security((), ("bearer" = [])),
     params(MapQuery),
     responses(
         (status = 200, description = "Объекты карты", body = FeatureCollection, content_type = "application/geo+json"),

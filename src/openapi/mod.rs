@@ -46,7 +46,13 @@ impl Modify for BearerSecurity {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("Access-токен (JWT, 15 минут) из POST /auth/login"))
+                    .description(Some(
+                        "Access-токен (JWT, 15 минут) из POST /auth/login. Одно правило для каждой операции, \
+                         где указана эта схема: без заголовка Authorization запрос анонимный (операции только для \
+                         вошедших отвечают 401); заголовок с недействительным или истёкшим токеном — всегда 401, \
+                         даже там, где можно без входа: обновите токен через POST /auth/refresh. Операции без этой \
+                         схемы (регистрация, вход, обновление и отзыв токенов, /health, /ready) заголовок не читают.",
+                    ))
                     .build(),
             ),
         );

@@ -173,7 +173,7 @@ fn sort_sql(sort: ProjectSort) -> &'static str {
 /// агрегаты (в продаже, минимальная и максимальная цена, минимальная цена за м², квартирография); если
 /// фильтры квартир заданы, ЖК без подходящих квартир не показываются. `total` — точное число ЖК.
 /// Размер страницы не больше 100 (больше — 422).
-#[utoipa::path(get, path = "/projects", tag = "catalog",
+#[utoipa::path(get, path = "/projects", tag = "catalog", security((), ("bearer" = [])),
     params(ProjectSearchQuery),
     responses(
         (status = 200, description = "Страница списка ЖК", body = ProjectPage),

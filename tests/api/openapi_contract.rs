@@ -226,3 +226,71 @@ async fn every_status_the_router_can_be_provoked_into_is_documented_as_problem_j
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// One rule for optional authentication: wherever the document lists the bearer scheme, an invalid token is a
+/// 401 (public catalog included) and no token is an anonymous caller; operations without the scheme ignore it.
+#[tokio::test]
+async fn an_invalid_token_is_401_wherever_bearer_is_documented_and_ignored_elsewhere() {
+    let app = TestApp::spawn().await;
+    let document = serde_json::to_value(nedvizhimost::openapi_document()).unwrap();
+    let description = document["components"]["securitySchemes"]["bearer"]["description"]
+        .as_str()
+        .unwrap();
+    assert!(description.contains("всегда 401"), "{description}");
+    let mut failures = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in METHODS
+            .into_iter()
+            .filter(|method| item.get(*method).is_some())
+        {
+            let lists_bearer = item[method]["security"]
+                .as_array()
+                .is_some_and(|requirements| requirements.iter().any(|r| r.get("bearer").is_some()));
+            if !lists_bearer {
+                continue;
+            }
+            let response = app
+                .request(
+                    Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                    &concrete(path, "1"),
+                    Some("expired-or-forged"),
+                )
+                .send()
+                .await
+                .unwrap();
+            if response.status() != 401 || content_type(&response) != PROBLEM_JSON {
+                failures.insert(format!("{method} {path}: {}", response.status()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+
+    for path in ["/apartments", "/projects", "/apartments/1"] {
+        assert_eq!(
+            app.get_with(path, None).await.status().as_u16() / 100,
+            if path == "/apartments/1" { 4 } else { 2 },
+            "{path}"
+        );
+        assert_eq!(
+            app.get_with(path, Some("forged")).await.status(),
+            401,
+            "{path}"
+        );
+    }
+    let buyer = app.register_buyer("buyer@rule.ru").await;
+    assert_eq!(
+        app.get_with("/apartments", Some(&buyer)).await.status(),
+        200
+    );
+
+    let ignored = app
+        .request(Method::POST, "/auth/register", Some("stale-access-token"))
+        .json(&serde_json::json!({
+            "email": "second@rule.ru", "password": "Ромашка-весна-2024", "display_name": "Анна"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ignored.status(), 201, "sign-up does not read the header");
+    assert_eq!(app.get_with("/health", Some("forged")).await.status(), 200);
+}
