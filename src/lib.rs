@@ -15,6 +15,7 @@ pub mod health;
 pub mod jobs;
 pub mod map;
 pub mod openapi;
+pub mod pagination;
 pub mod pricing;
 pub mod projects;
 pub mod seed;

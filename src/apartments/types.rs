@@ -8,6 +8,7 @@ use crate::catalog::filters::catalog_query;
 use crate::catalog::{ApartmentStatus, ProjectClass};
 use crate::developers::ModerationStatus;
 use crate::error::AppResult;
+use crate::pagination::page_of;
 
 /// Последнее изменение цены квартиры.
 #[derive(Debug, Serialize, ToSchema)]
@@ -363,21 +364,12 @@ catalog_query! {
     }
 }
 
-/// Страница каталога квартир.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApartmentPage {
-    /// Число квартир под фильтрами, точное на момент подсчёта; для того же набора фильтров сервис повторяет его
-    /// до `CATALOG_TOTAL_CACHE_SECONDS` секунд (по умолчанию 30), поэтому оно может быть старше страницы на это время
-    #[schema(example = 1342)]
-    pub total: i64,
-    /// Размер страницы
-    #[schema(example = 20)]
-    pub limit: i64,
-    /// Пропущено записей
-    #[schema(example = 0)]
-    pub offset: i64,
-    /// Квартиры страницы
-    pub items: Vec<ApartmentCard>,
+page_of! {
+    /// Страница каталога квартир.
+    ApartmentPage, ApartmentCard,
+    total = "Число квартир под фильтрами, точное на момент подсчёта; для того же набора фильтров сервис повторяет \
+             его до `CATALOG_TOTAL_CACHE_SECONDS` секунд, поэтому оно может быть старше страницы на это время",
+    items = "Квартиры страницы"
 }
 
 impl ApartmentSort {

@@ -5,6 +5,7 @@ use tokio_postgres::Row;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{AppError, AppResult};
+use crate::pagination::page_of;
 
 /// Статус брони.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -146,6 +147,13 @@ impl Booking {
     }
 }
 
+page_of! {
+    /// Страница броней.
+    BookingPage, Booking,
+    total = "Сколько броней под фильтрами",
+    items = "Брони страницы с историей, новые первыми"
+}
+
 /// Запрос брони.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -183,10 +191,10 @@ pub struct BookingListQuery {
     /// Созданы раньше (RFC 3339)
     #[param(example = "2026-12-01T00:00:00Z")]
     pub to: Option<DateTime<Utc>>,
-    /// Размер страницы, 1–200 (по умолчанию 50); больше 200 — ошибка 422
-    #[param(example = 50)]
+    /// Размер страницы: от 1 до 200, по умолчанию 50; больше 200 — ошибка 422
+    #[param(example = 50, minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    /// Смещение
-    #[param(example = 0)]
+    /// Сколько записей пропустить: от 0 до 10000
+    #[param(example = 0, minimum = 0, maximum = 10000)]
     pub offset: Option<i64>,
 }

@@ -5,6 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::CompanyRole;
 use crate::error::{AppError, AppResult};
+use crate::pagination::page_of;
 
 /// Состояние модерации карточки.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -107,6 +108,13 @@ impl Developer {
             updated_at: row.get("updated_at"),
         })
     }
+}
+
+page_of! {
+    /// Страница компаний.
+    DeveloperPage, Developer,
+    total = "Сколько компаний под фильтром",
+    items = "Компании страницы по возрастанию id"
 }
 
 /// Регистрация компании. Статус проверки, владельца и модерацию задать нельзя.
@@ -235,10 +243,10 @@ pub struct DeveloperListQuery {
     /// Только компании в этом состоянии модерации, например `pending_review` — очередь модератора
     #[param(example = "pending_review")]
     pub moderation_status: Option<ModerationStatus>,
-    /// Сколько записей вернуть (1–200, по умолчанию 50)
-    #[param(example = 50)]
+    /// Размер страницы: от 1 до 200, по умолчанию 50; больше 200 — ошибка 422
+    #[param(example = 50, minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    /// Сколько записей пропустить
-    #[param(example = 0)]
+    /// Сколько записей пропустить: от 0 до 10000
+    #[param(example = 0, minimum = 0, maximum = 10000)]
     pub offset: Option<i64>,
 }

@@ -4,6 +4,7 @@ use tokio_postgres::Row;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{AppError, AppResult};
+use crate::pagination::page_of;
 
 /// Тип события интереса.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -242,12 +243,19 @@ pub struct FlaggedVisitorQuery {
     /// Только действующие пометки (по умолчанию true); false — все, включая снятые
     #[param(example = true)]
     pub flagged: Option<bool>,
-    /// Размер страницы, 1–200 (по умолчанию 50); больше 200 — ошибка 422
-    #[param(example = 50)]
+    /// Размер страницы: от 1 до 200, по умолчанию 50; больше 200 — ошибка 422
+    #[param(example = 50, minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    /// Смещение
-    #[param(example = 0)]
+    /// Сколько записей пропустить: от 0 до 10000
+    #[param(example = 0, minimum = 0, maximum = 10000)]
     pub offset: Option<i64>,
+}
+
+page_of! {
+    /// Страница помеченных зрителей.
+    FlaggedVisitorPage, FlaggedVisitor,
+    total = "Сколько пометок под фильтром",
+    items = "Пометки страницы, новые первыми"
 }
 
 /// Зритель, помеченный как накрутка.

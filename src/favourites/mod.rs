@@ -10,8 +10,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppResult, Problem};
-use crate::events::{ingest, page, InterestEvent, NewEvent};
+use crate::events::{ingest, InterestEvent, NewEvent};
 use crate::extract::{Json, Path, Query};
+use crate::pagination::{fetch_page, page_of, LIST_PAGES};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -72,16 +73,23 @@ pub struct FavouriteApartment {
     pub added_at: DateTime<Utc>,
 }
 
+page_of! {
+    /// Страница избранного.
+    FavouritePage, FavouriteApartment,
+    total = "Сколько опубликованных квартир в избранном",
+    items = "Квартиры страницы, недавно добавленные первыми"
+}
+
 /// Страница списка.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FavouriteListQuery {
-    /// Размер страницы, 1–200 (по умолчанию 50); больше 200 — ошибка 422
-    #[param(example = 50)]
+    /// Размер страницы: от 1 до 200, по умолчанию 50; больше 200 — ошибка 422
+    #[param(example = 50, minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    /// Смещение
-    #[param(example = 0)]
+    /// Сколько записей пропустить: от 0 до 10000
+    #[param(example = 0, minimum = 0, maximum = 10000)]
     pub offset: Option<i64>,
 }
 
@@ -176,23 +184,23 @@ async fn remove_favourite(
 #[utoipa::path(get, path = "/me/favourites", tag = "favourites", security(("bearer" = [])),
     params(FavouriteListQuery),
     responses(
-        (status = 200, description = "Избранные квартиры", body = Vec<FavouriteApartment>),
+        (status = 200, description = "Страница избранных квартир", body = FavouritePage),
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Не покупатель", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "limit вне 1–200 или отрицательный offset", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "limit вне 1–200 или offset вне 0–10000", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn list_favourites(
     State(state): State<AppState>,
     caller: CurrentUser,
     Query(query): Query<FavouriteListQuery>,
-) -> AppResult<Json<Vec<FavouriteApartment>>> {
+) -> AppResult<Json<FavouritePage>> {
     require_buyer(&caller)?;
-    let (limit, offset) = page(query.limit, query.offset)?;
+    let page = LIST_PAGES.page(query.limit, query.offset)?;
     let client = state.pool.get().await?;
-    let rows = client
-        .query(include_str!("list.sql"), &[&caller.id, &limit, &offset])
-        .await?;
-    Ok(Json(
+    let (total, rows) = fetch_page(&client, include_str!("list.sql"), &[&caller.id], page).await?;
+    Ok(Json(FavouritePage::new(
+        total,
+        page,
         rows.iter()
             .map(|row| FavouriteApartment {
                 apartment_id: row.get("apartment_id"),
@@ -208,5 +216,5 @@ async fn list_favourites(
                 added_at: row.get("added_at"),
             })
             .collect(),
-    ))
+    )))
 }

@@ -318,7 +318,7 @@ impl PageQuery {
             Some(limit) if (1..=Self::MAX_LIMIT).contains(&limit) => Ok(limit),
             Some(_) => Err(crate::error::AppError::field(
                 "limit",
-                format!("от 1 до {}", Self::MAX_LIMIT),
+                format!("ожидается целое число от 1 до {}", Self::MAX_LIMIT),
             )),
         }
     }

@@ -8,6 +8,7 @@ use crate::catalog::filters::catalog_query;
 use crate::catalog::ProjectClass;
 use crate::developers::ModerationStatus;
 use crate::error::{AppError, AppResult};
+use crate::pagination::page_of;
 
 /// Предложение ЖК по одной комнатности (квартиры в продаже под фильтрами).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -177,20 +178,11 @@ catalog_query! {
     }
 }
 
-/// Страница списка ЖК.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProjectPage {
-    /// Точное число ЖК под фильтрами
-    #[schema(example = 37)]
-    pub total: i64,
-    /// Размер страницы
-    #[schema(example = 20)]
-    pub limit: i64,
-    /// Пропущено записей
-    #[schema(example = 0)]
-    pub offset: i64,
-    /// ЖК страницы
-    pub items: Vec<ProjectListItem>,
+page_of! {
+    /// Страница списка ЖК.
+    ProjectPage, ProjectListItem,
+    total = "Точное число ЖК под фильтрами",
+    items = "ЖК страницы"
 }
 
 /// Вид медиа.

@@ -294,3 +294,117 @@ async fn an_invalid_token_is_401_wherever_bearer_is_documented_and_ignored_elsew
     assert_eq!(ignored.status(), 201, "sign-up does not read the header");
     assert_eq!(app.get_with("/health", Some("forged")).await.status(), 200);
 }
+
+/// The query string of the required parameters of `operation`, each with its documented example.
+fn required_query(operation: &Value) -> Vec<String> {
+    operation["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|parameter| parameter["in"] == "query" && parameter["required"] == true)
+        .map(|parameter| {
+            let example = match &parameter["example"] {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            format!("{}={example}", parameter["name"].as_str().unwrap())
+        })
+        .collect()
+}
+
+/// Every bound a query parameter documents is the bound the server enforces: the documented extreme is
+/// accepted, one past it is a 422 naming the parameter and stating the bound. Every page has both bounds.
+#[tokio::test]
+async fn every_documented_query_bound_is_the_bound_the_server_enforces() {
+    let app = TestApp::spawn().await;
+    let moderator = app.create_moderator("moderator@bounds.ru").await;
+    // The buyer's own lists are refused to a moderator before their page is read.
+    let buyer = app.register_buyer("buyer@bounds.ru").await;
+    let document = serde_json::to_value(nedvizhimost::openapi_document()).unwrap();
+    let mut failures = BTreeSet::new();
+    let mut checked = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        let Some(operation) = item.get("get") else {
+            continue;
+        };
+        let required = required_query(operation);
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            let name = parameter["name"].as_str().unwrap();
+            let schema = &parameter["schema"];
+            if parameter["in"] != "query" {
+                continue;
+            }
+            if ["limit", "offset"].contains(&name)
+                && (schema["minimum"].is_null() || schema["maximum"].is_null())
+            {
+                failures.insert(format!("GET {path}: {name} has no bounds"));
+            }
+            if name == "offset" && schema["maximum"] != 10_000 {
+                failures.insert(format!(
+                    "GET {path}: offset is not bounded like the catalog"
+                ));
+            }
+            let (Some(minimum), Some(maximum)) =
+                (schema["minimum"].as_i64(), schema["maximum"].as_i64())
+            else {
+                continue;
+            };
+            for (value, refused) in [
+                (minimum, false),
+                (maximum, false),
+                (minimum - 1, true),
+                (maximum + 1, true),
+                (i64::MAX, true),
+            ] {
+                let query = required
+                    .iter()
+                    .filter(|pair| !pair.starts_with(&format!("{name}=")))
+                    .cloned()
+                    .chain([format!("{name}={value}")])
+                    .collect::<Vec<_>>()
+                    .join("&");
+                let response = app
+                    .get_with(
+                        &format!("{}?{query}", concrete(path, "1")),
+                        Some(if path.starts_with("/me/") {
+                            &buyer
+                        } else {
+                            &moderator
+                        }),
+                    )
+                    .await;
+                let status = response.status();
+                let body: Value = response.json().await.unwrap_or_default();
+                let names_it = body["errors"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|error| error["field"] == name);
+                checked += 1;
+                match (refused, names_it) {
+                    (false, Some(error)) => {
+                        failures.insert(format!(
+                            "GET {path}?{query}: refused within bounds: {error}"
+                        ));
+                    }
+                    (true, None) => {
+                        failures.insert(format!(
+                            "GET {path}?{query}: {status} accepted out of bounds"
+                        ));
+                    }
+                    (true, Some(error)) => {
+                        let bound = format!("от {minimum} до {maximum}");
+                        if status != 422 || !error["message"].as_str().unwrap().contains(&bound) {
+                            failures.insert(format!(
+                                "GET {path}?{query}: {status} {error} does not say {bound}"
+                            ));
+                        }
+                    }
+                    (false, None) => {}
+                }
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} bounds checked");
+    assert!(failures.is_empty(), "{failures:#?}");
+}
