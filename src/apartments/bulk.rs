@@ -39,16 +39,16 @@ pub struct BulkApartment {
     #[schema(example = 2)]
     pub rooms: i16,
     /// Общая площадь, м²
-    #[schema(value_type = String, example = "54.30")]
+    #[schema(value_type = crate::openapi::Area, example = "54.30")]
     pub area_total: Decimal,
     /// Жилая площадь, м²
-    #[schema(value_type = Option<String>, example = "30.10")]
+    #[schema(value_type = Option<crate::openapi::Area>, example = "30.10")]
     pub area_living: Option<Decimal>,
     /// Кухня, м²
-    #[schema(value_type = Option<String>, example = "11.20")]
+    #[schema(value_type = Option<crate::openapi::Area>, example = "11.20")]
     pub area_kitchen: Option<Decimal>,
     /// Высота потолков, м
-    #[schema(value_type = Option<String>, example = "2.85")]
+    #[schema(value_type = Option<crate::openapi::DecimalNumber>, example = "2.85")]
     pub ceiling_height: Option<Decimal>,
     /// Балкон или лоджия
     #[schema(example = true)]
@@ -60,10 +60,10 @@ pub struct BulkApartment {
     #[schema(example = "https://avalin.ru/tour/k2-0512")]
     pub tour_url: Option<String>,
     /// Базовая цена
-    #[schema(value_type = String, example = "9200000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "9200000.00")]
     pub base_price: Decimal,
     /// Текущая цена: у новой квартиры по умолчанию равна базовой, у существующей без поля не меняется
-    #[schema(value_type = Option<String>, example = "9350000.00")]
+    #[schema(value_type = Option<crate::openapi::Money>, example = "9350000.00")]
     pub current_price: Option<Decimal>,
     /// Статус продажи: у новой квартиры по умолчанию `available`, у существующей без поля не меняется
     /// (как в PATCH: выгрузка без статуса не вернёт забронированную или проданную квартиру в продажу)

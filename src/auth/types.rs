@@ -140,7 +140,7 @@ pub struct UserProfile {
     #[schema(example = "Иван Петров")]
     pub display_name: String,
     /// Телефон в E.164
-    #[schema(example = "+79161234567")]
+    #[schema(required = true, example = "+79161234567")]
     pub phone: Option<String>,
     /// Роль на платформе
     #[schema(example = "buyer")]

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::catalog::Currency;
 use crate::error::{AppError, AppResult};
 use crate::pagination::page_of;
 
@@ -70,13 +71,13 @@ pub struct BookingStep {
     /// Что произошло
     pub action: BookingAction,
     /// Кто сделал; пусто — система (истечение по расписанию)
-    #[schema(example = 42)]
+    #[schema(required = true, example = 42)]
     pub actor_id: Option<i64>,
     /// Роль того, кто сделал: buyer, developer, moderator
-    #[schema(example = "buyer")]
+    #[schema(required = true, example = "buyer")]
     pub actor_role: Option<String>,
     /// Комментарий (например, причина отмены)
-    #[schema(example = "Передумали")]
+    #[schema(required = true, example = "Передумали")]
     pub comment: Option<String>,
     /// Когда
     #[schema(example = "2026-11-23T12:00:00Z")]
@@ -107,11 +108,10 @@ pub struct Booking {
     /// Статус
     pub status: BookingStatus,
     /// Цена, зафиксированная в момент бронирования (не меняется вслед за ценообразованием)
-    #[schema(value_type = String, example = "9300000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "9300000.00")]
     pub price: Decimal,
     /// Валюта ISO 4217
-    #[schema(example = "RUB")]
-    pub currency: String,
+    pub currency: Currency,
     /// Когда создана
     #[schema(example = "2026-11-23T12:00:00Z")]
     pub booked_at: DateTime<Utc>,
@@ -119,7 +119,7 @@ pub struct Booking {
     #[schema(example = "2026-11-25T12:00:00Z")]
     pub expires_at: DateTime<Utc>,
     /// Комментарий покупателя
-    #[schema(example = "Хочу посмотреть квартиру в субботу")]
+    #[schema(required = true, example = "Хочу посмотреть квартиру в субботу")]
     pub comment: Option<String>,
     /// История: каждый шаг, кто и когда
     pub history: Vec<BookingStep>,
@@ -137,7 +137,7 @@ impl Booking {
             user_id: row.get("user_id"),
             status: BookingStatus::from_db(row.get("status"))?,
             price: row.get("price"),
-            currency: row.get("currency"),
+            currency: Currency::from_db(row.get("currency"))?,
             booked_at: row.get("booked_at"),
             expires_at: row.get("expires_at"),
             comment: row.get("comment"),

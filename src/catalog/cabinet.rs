@@ -62,7 +62,7 @@ pub struct CabinetProject {
     #[schema(example = "pending_review")]
     pub moderation_status: ModerationStatus,
     /// Комментарий модератора
-    #[schema(example = json!(null))]
+    #[schema(required = true, example = json!(null))]
     pub moderation_comment: Option<String>,
     /// Корпусов
     #[schema(example = 3)]

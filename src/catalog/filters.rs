@@ -32,26 +32,27 @@ macro_rules! catalog_query {
             /// Корпус
             #[param(example = 31)]
             pub building_id: Option<i64>,
-            /// Комнатность через запятую, 0 — студия: `0,1,2`
-            #[param(example = "1,2")]
+            /// Комнатность, 0 — студия; несколько значений через запятую: `rooms=0,1,2`
+            #[param(value_type = Option<Vec<$crate::catalog::types::RoomCount>>, style = Form, explode = false,
+                    min_items = 1, max_items = 21, example = json!([1, 2]))]
             pub rooms: Option<String>,
             /// Цена от, ₽ (включительно)
-            #[param(value_type = Option<String>, example = "8000000")]
+            #[param(value_type = Option<crate::openapi::Money>, example = "8000000")]
             pub price_min: Option<rust_decimal::Decimal>,
             /// Цена до, ₽ (включительно)
-            #[param(value_type = Option<String>, example = "12000000")]
+            #[param(value_type = Option<crate::openapi::Money>, example = "12000000")]
             pub price_max: Option<rust_decimal::Decimal>,
             /// Цена за м² от, ₽
-            #[param(value_type = Option<String>, example = "150000")]
+            #[param(value_type = Option<crate::openapi::Money>, example = "150000")]
             pub price_m2_min: Option<rust_decimal::Decimal>,
             /// Цена за м² до, ₽
-            #[param(value_type = Option<String>, example = "350000")]
+            #[param(value_type = Option<crate::openapi::Money>, example = "350000")]
             pub price_m2_max: Option<rust_decimal::Decimal>,
             /// Общая площадь от, м²
-            #[param(value_type = Option<String>, example = "35")]
+            #[param(value_type = Option<crate::openapi::Area>, example = "35")]
             pub area_min: Option<rust_decimal::Decimal>,
             /// Общая площадь до, м²
-            #[param(value_type = Option<String>, example = "80")]
+            #[param(value_type = Option<crate::openapi::Area>, example = "80")]
             pub area_max: Option<rust_decimal::Decimal>,
             /// Этаж от (от -5 до 200)
             #[param(example = 2, minimum = -5, maximum = 200)]
@@ -65,11 +66,14 @@ macro_rules! catalog_query {
             /// Сдача ЖК не позже этой даты
             #[param(value_type = Option<String>, format = Date, example = "2027-12-31")]
             pub commissioning_to: Option<chrono::NaiveDate>,
-            /// Классы жилья через запятую: `econom,comfort,business,premium`
-            #[param(example = "comfort,business")]
+            /// Классы жилья; несколько значений через запятую: `class=comfort,business`
+            #[param(value_type = Option<Vec<$crate::catalog::ProjectClass>>, style = Form, explode = false,
+                    min_items = 1, max_items = 21, example = json!(["comfort", "business"]))]
             pub class: Option<String>,
-            /// Статусы продажи через запятую: `available,booked,sold`; по умолчанию `available` (в продаже)
-            #[param(example = "available")]
+            /// Статусы продажи; несколько значений через запятую: `status=available,booked`; по умолчанию
+            /// `available` (в продаже)
+            #[param(value_type = Option<Vec<$crate::catalog::ApartmentStatus>>, style = Form, explode = false,
+                    min_items = 1, max_items = 21, example = json!(["available"]))]
             pub status: Option<String>,
             /// Только ЖК с действующей акцией (акция ЖК, его застройщика или всей платформы)
             #[param(example = true)]
@@ -149,7 +153,10 @@ pub struct CatalogFilters {
     pub with_promotion: bool,
 }
 
+/// Values of one comma-joined filter (`maxItems` of `rooms`, `class`, `status`).
 const MAX_LIST_ITEMS: usize = 21;
+/// The most rooms an apartment has.
+pub const MAX_ROOMS: i16 = 20;
 /// Floors of the catalog filter: the lowest underground floor and the highest building.
 pub const FLOORS: std::ops::RangeInclusive<i32> = -5..=200;
 
@@ -240,7 +247,7 @@ impl RawFilters<'_> {
             |item| {
                 item.parse::<i16>()
                     .ok()
-                    .filter(|rooms| (0..=20).contains(rooms))
+                    .filter(|rooms| (0..=MAX_ROOMS).contains(rooms))
             },
             "числа от 0 до 20, например 0,1,2",
         );

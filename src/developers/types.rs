@@ -65,10 +65,10 @@ pub struct Developer {
     #[schema(example = "1027700132195")]
     pub ogrn: String,
     /// Сайт компании
-    #[schema(example = "https://primer-dev.ru")]
+    #[schema(required = true, example = "https://primer-dev.ru")]
     pub website: Option<String>,
     /// Ссылка на логотип
-    #[schema(example = "https://primer-dev.ru/logo.svg")]
+    #[schema(required = true, example = "https://primer-dev.ru/logo.svg")]
     pub logo_url: Option<String>,
     /// Компания проверена ассоциацией
     #[schema(example = false)]
@@ -77,10 +77,10 @@ pub struct Developer {
     #[schema(example = "pending_review")]
     pub moderation_status: ModerationStatus,
     /// Комментарий модератора (причина отказа); виден только сотрудникам компании и модераторам
-    #[schema(example = "ОГРН не совпадает с выпиской ЕГРЮЛ")]
+    #[schema(required = true, example = "ОГРН не совпадает с выпиской ЕГРЮЛ")]
     pub moderation_comment: Option<String>,
     /// Когда принято последнее решение модерации
-    #[schema(example = "2025-03-02T12:00:00Z")]
+    #[schema(required = true, example = "2025-03-02T12:00:00Z")]
     pub moderated_at: Option<DateTime<Utc>>,
     /// Когда зарегистрирована
     #[schema(example = "2025-03-01T09:30:00Z")]

@@ -149,7 +149,7 @@ pub struct Lead {
     #[schema(example = "+79161234567")]
     pub phone: String,
     /// Комментарий
-    #[schema(example = "Удобно звонить после 18:00")]
+    #[schema(required = true, example = "Удобно звонить после 18:00")]
     pub comment: Option<String>,
     /// Когда оставлена
     #[schema(example = "2026-11-23T12:00:00Z")]
@@ -283,10 +283,10 @@ pub struct FlaggedVisitor {
     #[schema(example = "2026-11-23T12:00:00Z")]
     pub flagged_at: DateTime<Utc>,
     /// Когда модератор снял пометку
-    #[schema(example = json!(null))]
+    #[schema(required = true, example = json!(null))]
     pub unflagged_at: Option<DateTime<Utc>>,
     /// Модератор, снявший пометку
-    #[schema(example = json!(null))]
+    #[schema(required = true, example = json!(null))]
     pub unflagged_by: Option<i64>,
 }
 

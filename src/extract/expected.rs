@@ -187,7 +187,10 @@ fn describe_string(schema: &Value) -> String {
         Some("date") => "дата в формате ГГГГ-ММ-ДД, например 2027-06-30".to_owned(),
         Some("date-time") => "дата и время по RFC 3339, например 2026-11-23T12:00:00Z".to_owned(),
         Some("decimal") => {
-            let example = schema["example"].as_str().unwrap_or("9200000.00");
+            let example = schema["example"]
+                .as_str()
+                .or_else(|| schema["examples"][0].as_str())
+                .unwrap_or("9200000.00");
             format!("десятичное число строкой, например «{example}»")
         }
         _ => format!(

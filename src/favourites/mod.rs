@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{CurrentUser, Role};
+use crate::catalog::{ApartmentStatus, Currency};
 use crate::error::{AppError, AppResult, Problem};
 use crate::events::{ingest, InterestEvent, NewEvent};
 use crate::extract::{Json, Path, Query};
@@ -48,17 +49,15 @@ pub struct FavouriteApartment {
     #[schema(example = 2)]
     pub rooms: i16,
     /// Общая площадь, м²
-    #[schema(value_type = String, example = "54.30")]
+    #[schema(value_type = crate::openapi::Area, example = "54.30")]
     pub area_total: Decimal,
     /// Текущая цена
-    #[schema(value_type = String, example = "9300000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "9300000.00")]
     pub current_price: Decimal,
     /// Валюта ISO 4217
-    #[schema(example = "RUB")]
-    pub currency: String,
-    /// Статус продажи: available, booked, sold
-    #[schema(example = "available")]
-    pub status: String,
+    pub currency: Currency,
+    /// Статус продажи
+    pub status: ApartmentStatus,
     /// ЖК
     #[schema(example = 12)]
     pub project_id: i64,
@@ -198,23 +197,23 @@ async fn list_favourites(
     let page = LIST_PAGES.page(query.limit, query.offset)?;
     let client = state.pool.get().await?;
     let (total, rows) = fetch_page(&client, include_str!("list.sql"), &[&caller.id], page).await?;
-    Ok(Json(FavouritePage::new(
-        total,
-        page,
-        rows.iter()
-            .map(|row| FavouriteApartment {
+    let items = rows
+        .iter()
+        .map(|row| {
+            Ok(FavouriteApartment {
                 apartment_id: row.get("apartment_id"),
                 code: row.get("code"),
                 rooms: row.get("rooms"),
                 area_total: row.get("area_total"),
                 current_price: row.get("current_price"),
-                currency: row.get("currency"),
-                status: row.get("status"),
+                currency: Currency::from_db(row.get("currency"))?,
+                status: ApartmentStatus::from_db(row.get("status"))?,
                 project_id: row.get("project_id"),
                 project_name: row.get("project_name"),
                 city: row.get("city"),
                 added_at: row.get("added_at"),
             })
-            .collect(),
-    )))
+        })
+        .collect::<AppResult<_>>()?;
+    Ok(Json(FavouritePage::new(total, page, items)))
 }

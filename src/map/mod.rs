@@ -6,14 +6,13 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::catalog::filters::catalog_query;
-use crate::catalog::{CatalogCache, SqlParams};
+use crate::catalog::{CatalogCache, ProjectClass, SqlParams};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::Query;
 use crate::state::AppState;
@@ -41,60 +40,121 @@ catalog_query! {
     }
 }
 
+/// Тип геометрии GeoJSON.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[schema(example = "Point")]
+pub enum PointType {
+    /// Точка
+    Point,
+}
+
 /// Геометрия GeoJSON: точка, координаты `[долгота, широта]` (RFC 7946).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"type": "Point", "coordinates": [37.62, 55.75]}))]
 pub struct PointGeometry {
     /// Всегда `Point`
     #[serde(rename = "type")]
-    #[schema(example = "Point")]
-    pub geometry_type: &'static str,
+    pub geometry_type: PointType,
     /// `[долгота, широта]`, градусы WGS 84
     #[schema(example = json!([37.62, 55.75]))]
     pub coordinates: [f64; 2],
 }
 
-/// Свойства объекта карты.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MapProperties {
-    /// `project` — один ЖК, `cluster` — несколько ЖК ячейки
-    #[schema(example = "cluster")]
-    pub kind: &'static str,
-    /// Сколько ЖК в объекте (у ЖК — 1)
-    #[schema(example = 14)]
-    pub projects: i64,
-    /// Минимальная цена под фильтрами, ₽ — число, чтобы его можно было использовать в выражениях стилей карты.
-    /// Без фильтров квартир (цена, площадь, этаж…) — из поминутной сводки, может отставать до минуты
-    #[schema(example = 6100000.0)]
-    pub min_price: f64,
-    /// ЖК (только у `project`)
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = 12)]
-    pub project_id: Option<i64>,
-    /// Название ЖК (только у `project`)
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "ЖК «Северный парк»")]
-    pub name: Option<String>,
-    /// Класс жилья (только у `project`)
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "comfort")]
-    pub class: Option<String>,
+/// Вид объекта карты «ЖК».
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(example = "project")]
+pub enum ProjectKind {
+    /// Один ЖК
+    Project,
 }
 
-/// Объект GeoJSON.
+/// Вид объекта карты «кластер».
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(example = "cluster")]
+pub enum ClusterKind {
+    /// Несколько ЖК одной ячейки
+    Cluster,
+}
+
+/// Свойства ЖК на карте.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectProperties {
+    /// Всегда `project`
+    pub kind: ProjectKind,
+    /// Сколько ЖК в объекте: у ЖК всегда 1
+    #[schema(example = 1, minimum = 1, maximum = 1)]
+    pub projects: i64,
+    /// Минимальная цена под фильтрами, как все суммы — десятичной строкой; в выражениях стилей MapLibre —
+    /// `["to-number", ["get", "min_price"]]`. Без фильтров квартир (цена, площадь, этаж…) — из поминутной сводки,
+    /// может отставать до минуты
+    #[schema(value_type = crate::openapi::Money)]
+    pub min_price: Decimal,
+    /// ЖК
+    #[schema(example = 12)]
+    pub project_id: i64,
+    /// Название ЖК
+    #[schema(example = "ЖК «Северный парк»")]
+    pub name: String,
+    /// Класс жилья
+    pub class: ProjectClass,
+}
+
+/// Свойства кластера на карте.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClusterProperties {
+    /// Всегда `cluster`
+    pub kind: ClusterKind,
+    /// Сколько ЖК в кластере
+    #[schema(example = 14, minimum = 2)]
+    pub projects: i64,
+    /// Минимальная цена под фильтрами по ЖК кластера, десятичной строкой, как все суммы
+    #[schema(value_type = crate::openapi::Money)]
+    pub min_price: Decimal,
+}
+
+/// Свойства объекта карты: ЖК или кластер, различаются полем `kind`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+#[schema(discriminator(property_name = "kind", mapping(
+    ("project" = "#/components/schemas/ProjectProperties"),
+    ("cluster" = "#/components/schemas/ClusterProperties"),
+)))]
+pub enum MapProperties {
+    Project(ProjectProperties),
+    Cluster(ClusterProperties),
+}
+
+/// Тип объекта GeoJSON.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[schema(example = "Feature")]
+pub enum FeatureType {
+    /// Объект
+    Feature,
+}
+
+/// Объект GeoJSON: ЖК или кластер ЖК.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Feature {
     /// Всегда `Feature`
     #[serde(rename = "type")]
-    #[schema(example = "Feature")]
-    pub feature_type: &'static str,
+    pub feature_type: FeatureType,
     /// Идентификатор: `project-12` или `cluster-3` (номер кластера в этом ответе)
     #[schema(example = "project-12")]
     pub id: String,
     /// Точка
     pub geometry: PointGeometry,
-    /// Свойства
+    /// Свойства ЖК или кластера
     pub properties: MapProperties,
+}
+
+/// Тип коллекции GeoJSON.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[schema(example = "FeatureCollection")]
+pub enum FeatureCollectionType {
+    /// Коллекция объектов
+    FeatureCollection,
 }
 
 /// Коллекция GeoJSON (RFC 7946), пригодная как источник `geojson` в MapLibre или `ObjectManager` в Яндекс Картах.
@@ -102,12 +162,12 @@ pub struct Feature {
 pub struct FeatureCollection {
     /// Всегда `FeatureCollection`
     #[serde(rename = "type")]
-    #[schema(example = "FeatureCollection")]
-    pub collection_type: &'static str,
+    pub collection_type: FeatureCollectionType,
     /// Окно запроса `[min_lon, min_lat, max_lon, max_lat]`
     #[schema(example = json!([37.3, 55.5, 37.9, 55.9]))]
     pub bbox: [f64; 4],
     /// Объекты: не больше 500
+    #[schema(max_items = 500)]
     pub features: Vec<Feature>,
 }
 
@@ -254,35 +314,41 @@ async fn map_projects(
         .iter()
         .enumerate()
         .map(|(index, row)| {
-            let project_id: Option<i64> = row.get("project_id");
             let min_price: Decimal = row.get("min_price");
-            Feature {
-                feature_type: "Feature",
-                id: match project_id {
-                    Some(id) => format!("project-{id}"),
-                    None => format!("cluster-{index}"),
-                },
+            let (id, properties) = match row.get::<_, Option<i64>>("project_id") {
+                Some(project_id) => (
+                    format!("project-{project_id}"),
+                    MapProperties::Project(ProjectProperties {
+                        kind: ProjectKind::Project,
+                        projects: row.get("projects"),
+                        min_price,
+                        project_id,
+                        name: row.get("name"),
+                        class: ProjectClass::from_db(row.get("class"))?,
+                    }),
+                ),
+                None => (
+                    format!("cluster-{index}"),
+                    MapProperties::Cluster(ClusterProperties {
+                        kind: ClusterKind::Cluster,
+                        projects: row.get("projects"),
+                        min_price,
+                    }),
+                ),
+            };
+            Ok(Feature {
+                feature_type: FeatureType::Feature,
+                id,
                 geometry: PointGeometry {
-                    geometry_type: "Point",
+                    geometry_type: PointType::Point,
                     coordinates: [row.get("lon"), row.get("lat")],
                 },
-                properties: MapProperties {
-                    kind: if project_id.is_some() {
-                        "project"
-                    } else {
-                        "cluster"
-                    },
-                    projects: row.get("projects"),
-                    min_price: min_price.to_f64().unwrap_or_default(),
-                    project_id,
-                    name: row.get("name"),
-                    class: row.get("class"),
-                },
-            }
+                properties,
+            })
         })
-        .collect();
+        .collect::<AppResult<_>>()?;
     let collection = FeatureCollection {
-        collection_type: "FeatureCollection",
+        collection_type: FeatureCollectionType::FeatureCollection,
         bbox,
         features,
     };

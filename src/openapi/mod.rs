@@ -1,6 +1,8 @@
 mod responses;
+pub mod schemas;
 
 pub use responses::document_common_responses;
+pub use schemas::{Area, DecimalNumber, Money};
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -19,7 +21,7 @@ pub const SERVICE_TOKEN: &str = "service_token";
             Неизвестные поля в теле запроса отклоняются.",
     ),
     modifiers(&BearerSecurity),
-    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    components(schemas(crate::error::Problem, crate::error::FieldError, crate::catalog::RoomCount)),
     tags(
         (name = "service", description = "Служебные эндпоинты: живость и готовность"),
         (name = "pricing", description = "Динамическое ценообразование: настройки, проходы, история цен, откат"),

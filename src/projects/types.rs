@@ -20,19 +20,19 @@ pub struct RoomOffer {
     #[schema(example = 14)]
     pub apartments: i64,
     /// Минимальная цена
-    #[schema(value_type = String, example = "9100000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "9100000.00")]
     pub min_price: Decimal,
     /// Максимальная цена
-    #[schema(value_type = String, example = "12400000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "12400000.00")]
     pub max_price: Decimal,
     /// Минимальная площадь, м²
-    #[schema(value_type = String, example = "52.10")]
+    #[schema(value_type = crate::openapi::Area, example = "52.10")]
     pub min_area: Decimal,
     /// Максимальная площадь, м²
-    #[schema(value_type = String, example = "64.80")]
+    #[schema(value_type = crate::openapi::Area, example = "64.80")]
     pub max_area: Decimal,
     /// Минимальная цена за м²
-    #[schema(value_type = String, example = "168000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "168000.00")]
     pub min_price_per_m2: Decimal,
 }
 
@@ -49,10 +49,10 @@ pub struct DeveloperSummary {
     #[schema(example = true)]
     pub verified: bool,
     /// Сайт
-    #[schema(example = "https://primer-dev.ru")]
+    #[schema(required = true, example = "https://primer-dev.ru")]
     pub website: Option<String>,
     /// Логотип
-    #[schema(example = "https://primer-dev.ru/logo.svg")]
+    #[schema(required = true, example = "https://primer-dev.ru/logo.svg")]
     pub logo_url: Option<String>,
 }
 
@@ -87,7 +87,7 @@ pub struct ProjectListItem {
     #[schema(example = "2027-06-30")]
     pub commissioning_date: NaiveDate,
     /// Обложка
-    #[schema(example = "https://cdn.primer-dev.ru/sever/cover.jpg")]
+    #[schema(required = true, example = "https://cdn.primer-dev.ru/sever/cover.jpg")]
     pub cover_image_url: Option<String>,
     /// Застройщик
     #[schema(example = 7)]
@@ -99,13 +99,13 @@ pub struct ProjectListItem {
     #[schema(example = 42)]
     pub apartments_on_sale: i64,
     /// Минимальная цена
-    #[schema(value_type = Option<String>, example = "6100000.00")]
+    #[schema(required = true, value_type = Option<crate::openapi::Money>, example = "6100000.00")]
     pub min_price: Option<Decimal>,
     /// Максимальная цена
-    #[schema(value_type = Option<String>, example = "18400000.00")]
+    #[schema(required = true, value_type = Option<crate::openapi::Money>, example = "18400000.00")]
     pub max_price: Option<Decimal>,
     /// Минимальная цена за м²
-    #[schema(value_type = Option<String>, example = "168000.00")]
+    #[schema(required = true, value_type = Option<crate::openapi::Money>, example = "168000.00")]
     pub min_price_per_m2: Option<Decimal>,
     /// Квартиры по комнатности
     pub rooms: Vec<RoomOffer>,
@@ -236,13 +236,13 @@ pub struct Media {
     #[schema(example = "https://cdn.primer-dev.ru/sever/1.jpg")]
     pub url: String,
     /// Подпись
-    #[schema(example = "Вид со двора")]
+    #[schema(required = true, example = "Вид со двора")]
     pub title: Option<String>,
     /// Порядок внутри вида, от 0
     #[schema(example = 0)]
     pub position: i16,
     /// Квартира (для планировки)
-    #[schema(example = json!(null))]
+    #[schema(required = true, example = json!(null))]
     pub apartment_id: Option<i64>,
 }
 
@@ -285,7 +285,7 @@ pub struct Building {
     #[schema(example = "Корпус 2")]
     pub name: String,
     /// Номер по проекту
-    #[schema(example = "2.1")]
+    #[schema(required = true, example = "2.1")]
     pub number: Option<String>,
     /// Секций
     #[schema(example = 3)]
@@ -294,10 +294,10 @@ pub struct Building {
     #[schema(example = 25)]
     pub floors: i32,
     /// Квартал сдачи (1–4)
-    #[schema(example = 2)]
+    #[schema(required = true, example = 2)]
     pub commissioning_quarter: Option<i16>,
     /// Год сдачи
-    #[schema(example = 2027)]
+    #[schema(required = true, example = 2027)]
     pub commissioning_year: Option<i16>,
     /// Опубликованных квартир в продаже
     #[schema(example = 120)]
@@ -351,19 +351,19 @@ pub struct ProjectCard {
     #[schema(example = "2027-06-30")]
     pub commissioning_date: NaiveDate,
     /// Обложка
-    #[schema(example = "https://cdn.primer-dev.ru/sever/cover.jpg")]
+    #[schema(required = true, example = "https://cdn.primer-dev.ru/sever/cover.jpg")]
     pub cover_image_url: Option<String>,
     /// Описание
-    #[schema(example = "Квартал у парка, своя школа и детский сад")]
+    #[schema(required = true, example = "Квартал у парка, своя школа и детский сад")]
     pub description: Option<String>,
     /// Состояние модерации
     #[schema(example = "published")]
     pub moderation_status: ModerationStatus,
     /// Комментарий модератора; виден только сотрудникам застройщика и модераторам
-    #[schema(example = json!(null))]
+    #[schema(required = true, example = json!(null))]
     pub moderation_comment: Option<String>,
     /// Первая публикация
-    #[schema(example = "2025-03-02T12:00:00Z")]
+    #[schema(required = true, example = "2025-03-02T12:00:00Z")]
     pub published_at: Option<DateTime<Utc>>,
     /// Застройщик
     pub developer: DeveloperSummary,
@@ -371,10 +371,10 @@ pub struct ProjectCard {
     #[schema(example = 420)]
     pub apartments_on_sale: i64,
     /// Минимальная цена
-    #[schema(value_type = Option<String>, example = "6100000.00")]
+    #[schema(required = true, value_type = Option<crate::openapi::Money>, example = "6100000.00")]
     pub min_price: Option<Decimal>,
     /// Минимальная цена за м²
-    #[schema(value_type = Option<String>, example = "168000.00")]
+    #[schema(required = true, value_type = Option<crate::openapi::Money>, example = "168000.00")]
     pub min_price_per_m2: Option<Decimal>,
     /// Квартиры в продаже по комнатности
     pub rooms: Vec<RoomOffer>,

@@ -408,3 +408,93 @@ async fn every_documented_query_bound_is_the_bound_the_server_enforces() {
     assert!(checked > 50, "only {checked} bounds checked");
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// Names of the component schemas `value` refers to, directly or through the schemas it refers to.
+fn referenced_schemas(document: &Value, value: &Value, found: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(fields) => {
+            if let Some(name) = fields
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|reference| reference.strip_prefix("#/components/schemas/"))
+            {
+                if found.insert(name.to_owned()) {
+                    referenced_schemas(document, &document["components"]["schemas"][name], found);
+                }
+            }
+            for field in fields.values() {
+                referenced_schemas(document, field, found);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                referenced_schemas(document, item, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A generated client types every field the server always sends as present: such fields are `required` (and
+/// nullable where they can be null); only fields the server leaves out are optional.
+#[tokio::test]
+async fn every_field_a_response_always_carries_is_required() {
+    let document = serde_json::to_value(nedvizhimost::openapi_document()).unwrap();
+    let mut answered = BTreeSet::new();
+    let mut sent = BTreeSet::new();
+    for item in document["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                if status.starts_with('2') {
+                    referenced_schemas(&document, response, &mut answered);
+                }
+            }
+            referenced_schemas(&document, &operation["requestBody"], &mut sent);
+        }
+    }
+    // Left out of the answer when empty.
+    let optional = [("Problem", "errors")];
+    let mut failures = Vec::new();
+    for name in answered.difference(&sent) {
+        let schema = &document["components"]["schemas"][name];
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for property in schema["properties"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(name, _)| name)
+        {
+            if !required.contains(&property.as_str())
+                && !optional.contains(&(name.as_str(), property.as_str()))
+            {
+                failures.push(format!("{name}.{property}"));
+            }
+        }
+    }
+    assert!(answered.len() > 30, "{answered:?}");
+    assert!(failures.is_empty(), "not required: {failures:#?}");
+}
+
+/// A client generator follows every `$ref`: none may point at nothing.
+#[test]
+fn every_reference_of_the_document_resolves() {
+    let document = serde_json::to_value(nedvizhimost::openapi_document()).unwrap();
+    let text = document.to_string();
+    let mut dangling = BTreeSet::new();
+    for reference in text.split("\"$ref\":\"").skip(1) {
+        let reference = reference.split('"').next().unwrap();
+        let mut target = &document;
+        for step in reference.trim_start_matches("#/").split('/') {
+            target = &target[step];
+        }
+        if target.is_null() {
+            dangling.insert(reference.to_owned());
+        }
+    }
+    assert!(dangling.is_empty(), "{dangling:#?}");
+}
