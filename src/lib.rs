@@ -58,7 +58,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     api_router().1
 }
 
-/// The router with the default catalog settings (`total` cached for 5 s, map summary up to 3 min old).
+/// The router with the default catalog settings (`CatalogSettings::default()`).
 pub fn app(state: AppState) -> Router {
     app_with_catalog(state, catalog::CatalogCache::default())
 }

@@ -498,3 +498,30 @@ fn every_reference_of_the_document_resolves() {
     }
     assert!(dangling.is_empty(), "{dangling:#?}");
 }
+
+/// Durations and limits in the texts come from the settings the code runs with, not from copies that drift.
+#[test]
+fn catalog_descriptions_state_the_default_settings_of_the_code() {
+    let document = serde_json::to_value(nedvizhimost::openapi_document()).unwrap();
+    let defaults = nedvizhimost::config::CatalogSettings::default();
+    let search = document["paths"]["/apartments"]["get"]["description"]
+        .as_str()
+        .unwrap();
+    let total_cache = format!(
+        "`CATALOG_TOTAL_CACHE_SECONDS` секунд (по умолчанию {})",
+        defaults.total_cache_ttl.as_secs()
+    );
+    assert!(search.contains(&total_cache), "{search}");
+    let map = document["paths"]["/map/projects"]["get"]["description"]
+        .as_str()
+        .unwrap();
+    let summary_age = format!(
+        "`MAP_SUMMARY_MAX_AGE_SECONDS`, по умолчанию {} с",
+        defaults.map_summary_max_age.as_secs()
+    );
+    assert!(map.contains(&summary_age), "{map}");
+    assert_eq!(
+        document["paths"]["/apartments"]["get"]["summary"],
+        "Каталог квартир"
+    );
+}
