@@ -56,7 +56,7 @@ pub struct SetPriceRequest {
     #[schema(value_type = crate::openapi::Money, example = "9500000.00")]
     pub price: Decimal,
     /// Причина изменения для истории цен, до 500 символов
-    #[schema(example = "Старт продаж корпуса 2")]
+    #[schema(max_length = 500, example = "Старт продаж корпуса 2")]
     pub comment: Option<String>,
 }
 

@@ -226,13 +226,18 @@ impl ApartmentCard {
 #[serde(deny_unknown_fields)]
 pub struct CreateApartmentRequest {
     /// Артикул застройщика, уникален в ЖК, до 64 символов
-    #[schema(example = "K2-S1-0512")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
+        example = "K2-S1-0512"
+    )]
     pub code: String,
     /// Этаж: от -5 до этажности корпуса
-    #[schema(example = 5)]
+    #[schema(minimum = -5, maximum = 200, example = 5)]
     pub floor: i32,
     /// Комнат, 0 — студия (0–20)
-    #[schema(example = 2)]
+    #[schema(minimum = 0, maximum = 20, example = 2)]
     pub rooms: i16,
     /// Общая площадь, м², больше нуля
     #[schema(value_type = crate::openapi::Area, example = "54.30")]
@@ -250,10 +255,18 @@ pub struct CreateApartmentRequest {
     #[schema(example = true)]
     pub balcony: Option<bool>,
     /// Планировка, ссылка http(s)
-    #[schema(example = "https://cdn.primer-dev.ru/layouts/k2-0512.png")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$",
+        example = "https://cdn.primer-dev.ru/layouts/k2-0512.png"
+    )]
     pub layout_image_url: Option<String>,
     /// 3D-тур (Avalin), ссылка http(s)
-    #[schema(example = "https://avalin.ru/tour/k2-0512")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$",
+        example = "https://avalin.ru/tour/k2-0512"
+    )]
     pub tour_url: Option<String>,
     /// Базовая цена, больше нуля, до копеек
     #[schema(value_type = crate::openapi::Money, example = "9200000.00")]
@@ -273,13 +286,18 @@ pub struct CreateApartmentRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateApartmentRequest {
     /// Новый артикул
-    #[schema(example = "K2-S1-0512")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
+        example = "K2-S1-0512"
+    )]
     pub code: Option<String>,
     /// Новый этаж
-    #[schema(example = 6)]
+    #[schema(minimum = -5, maximum = 200, example = 6)]
     pub floor: Option<i32>,
     /// Новая комнатность
-    #[schema(example = 2)]
+    #[schema(minimum = 0, maximum = 20, example = 2)]
     pub rooms: Option<i16>,
     /// Новая общая площадь, м²
     #[schema(value_type = Option<crate::openapi::Area>, example = "54.30")]
@@ -301,11 +319,11 @@ pub struct UpdateApartmentRequest {
     pub balcony: Option<bool>,
     /// Новая планировка; `null` — удалить
     #[serde(default, deserialize_with = "crate::auth::nullable")]
-    #[schema(value_type = Option<String>, example = "https://cdn.primer-dev.ru/layouts/k2-0512.png")]
+    #[schema(max_length = 2000, pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$", value_type = Option<String>, example = "https://cdn.primer-dev.ru/layouts/k2-0512.png")]
     pub layout_image_url: Option<Option<String>>,
     /// Новый 3D-тур; `null` — удалить
     #[serde(default, deserialize_with = "crate::auth::nullable")]
-    #[schema(value_type = Option<String>, example = "https://avalin.ru/tour/k2-0512")]
+    #[schema(max_length = 2000, pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$", value_type = Option<String>, example = "https://avalin.ru/tour/k2-0512")]
     pub tour_url: Option<Option<String>>,
     /// Новая базовая цена
     #[schema(value_type = Option<crate::openapi::Money>, example = "9300000.00")]

@@ -102,7 +102,7 @@ pub async fn login(
     Json(request): Json<LoginRequest>,
 ) -> AppResult<TokenReply> {
     let email = request.email.trim().to_lowercase();
-    if email.is_empty() || email.len() > MAX_EMAIL_LENGTH {
+    if email.is_empty() || email.chars().count() > MAX_EMAIL_LENGTH {
         return Err(AppError::field(
             "email",
             "укажите email длиной до 254 символов",

@@ -160,7 +160,11 @@ page_of! {
 #[schema(example = json!({"comment": "Хочу посмотреть квартиру в субботу"}))]
 pub struct CreateBookingRequest {
     /// Комментарий для застройщика, до 1000 символов
-    #[schema(example = "Хочу посмотреть квартиру в субботу")]
+    #[schema(
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$",
+        max_length = 1000,
+        example = "Хочу посмотреть квартиру в субботу"
+    )]
     pub comment: Option<String>,
 }
 
@@ -170,7 +174,11 @@ pub struct CreateBookingRequest {
 #[schema(example = json!({"comment": "Покупатель передумал"}))]
 pub struct BookingStepRequest {
     /// Комментарий (например, причина отмены), до 1000 символов
-    #[schema(example = "Покупатель передумал")]
+    #[schema(
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$",
+        max_length = 1000,
+        example = "Покупатель передумал"
+    )]
     pub comment: Option<String>,
 }
 

@@ -18,10 +18,12 @@ macro_rules! catalog_query {
         #[into_params(parameter_in = Query)]
         pub struct $name {
             /// Регион (код ISO 3166-2), например `RU-MOW`
-            #[param(example = "RU-MOW")]
+            #[param(value_type = Option<$crate::openapi::RegionCode>, example = "RU-MOW")]
             pub region: Option<String>,
-            /// Город, без учёта регистра
-            #[param(example = "Москва")]
+            /// Город, без учёта регистра, до 100 символов
+            #[param(min_length = 1, max_length = 100,
+                    pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
+                    example = "Москва")]
             pub city: Option<String>,
             /// Застройщик
             #[param(example = 7)]

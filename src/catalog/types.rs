@@ -138,6 +138,6 @@ pub struct ModerationDecisionRequest {
     #[schema(example = "reject")]
     pub decision: PublishDecision,
     /// Комментарий; обязателен при отказе, до 2000 символов
-    #[schema(example = "Фотографии не соответствуют адресу")]
+    #[schema(max_length = 2000, example = "Фотографии не соответствуют адресу")]
     pub comment: Option<String>,
 }

@@ -122,22 +122,40 @@ page_of! {
 #[serde(deny_unknown_fields)]
 pub struct CreateDeveloperRequest {
     /// Коммерческое название (бренд), до 200 символов
-    #[schema(example = "ГК «Пример»")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S",
+        example = "ГК «Пример»"
+    )]
     pub name: String,
     /// Полное юридическое наименование, до 500 символов
-    #[schema(example = "ООО «Специализированный застройщик Пример»")]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"\S",
+        example = "ООО «Специализированный застройщик Пример»"
+    )]
     pub legal_name: String,
     /// ИНН с верной контрольной суммой: 10 цифр у юрлица, 12 у ИП
-    #[schema(example = "7707083893")]
+    #[schema(pattern = r"^([0-9]{10}|[0-9]{12})$", example = "7707083893")]
     pub inn: String,
     /// ОГРН (13 цифр, к ИНН из 10 цифр) или ОГРНИП (15 цифр, к ИНН из 12 цифр)
-    #[schema(example = "1027700132195")]
+    #[schema(pattern = r"^([0-9]{13}|[0-9]{15})$", example = "1027700132195")]
     pub ogrn: String,
     /// Сайт компании, http:// или https://
-    #[schema(example = "https://primer-dev.ru")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$",
+        example = "https://primer-dev.ru"
+    )]
     pub website: Option<String>,
     /// Ссылка на логотип, http:// или https://
-    #[schema(example = "https://primer-dev.ru/logo.svg")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$",
+        example = "https://primer-dev.ru/logo.svg"
+    )]
     pub logo_url: Option<String>,
 }
 
@@ -147,24 +165,34 @@ pub struct CreateDeveloperRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateDeveloperRequest {
     /// Новое коммерческое название
-    #[schema(example = "ГК «Пример Девелопмент»")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S",
+        example = "ГК «Пример Девелопмент»"
+    )]
     pub name: Option<String>,
     /// Новое юридическое наименование
-    #[schema(example = "АО «Пример Девелопмент»")]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"\S",
+        example = "АО «Пример Девелопмент»"
+    )]
     pub legal_name: Option<String>,
     /// Новый ИНН
-    #[schema(example = "7707083893")]
+    #[schema(pattern = r"^([0-9]{10}|[0-9]{12})$", example = "7707083893")]
     pub inn: Option<String>,
     /// Новый ОГРН или ОГРНИП
-    #[schema(example = "1027700132195")]
+    #[schema(pattern = r"^([0-9]{13}|[0-9]{15})$", example = "1027700132195")]
     pub ogrn: Option<String>,
     /// Новый сайт; `null` — удалить
     #[serde(default, deserialize_with = "crate::auth::nullable")]
-    #[schema(value_type = Option<String>, example = "https://primer-dev.ru")]
+    #[schema(max_length = 2000, pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$", value_type = Option<String>, example = "https://primer-dev.ru")]
     pub website: Option<Option<String>>,
     /// Новый логотип; `null` — удалить
     #[serde(default, deserialize_with = "crate::auth::nullable")]
-    #[schema(value_type = Option<String>, example = "https://primer-dev.ru/logo.svg")]
+    #[schema(max_length = 2000, pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$", value_type = Option<String>, example = "https://primer-dev.ru/logo.svg")]
     pub logo_url: Option<Option<String>>,
 }
 
@@ -187,7 +215,7 @@ pub struct ModerationRequest {
     #[schema(example = "reject")]
     pub decision: ModerationDecision,
     /// Комментарий; обязателен при отказе, до 2000 символов
-    #[schema(example = "ОГРН не совпадает с выпиской ЕГРЮЛ")]
+    #[schema(max_length = 2000, example = "ОГРН не совпадает с выпиской ЕГРЮЛ")]
     pub comment: Option<String>,
 }
 
@@ -228,7 +256,11 @@ impl Member {
 #[serde(deny_unknown_fields)]
 pub struct AddMemberRequest {
     /// Email зарегистрированного пользователя; покупатель при этом получает роль developer
-    #[schema(example = "manager@primer-dev.ru")]
+    #[schema(
+        max_length = 254,
+        pattern = r"^[^@\s]+@[^@\s.]+\.[^@\s]*[^@\s.]$",
+        example = "manager@primer-dev.ru"
+    )]
     pub email: String,
     /// Роль в компании
     #[schema(example = "manager")]

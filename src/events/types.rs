@@ -98,7 +98,12 @@ impl EventOutcome {
 #[schema(example = json!({"visitor_id": "3f0c9a7e-5b1d-4c2a-9f7e-1d2c3b4a5e6f"}))]
 pub struct ViewRequest {
     /// Анонимный идентификатор посетителя от фронтенда (1–128 символов); обязателен без access-токена
-    #[schema(example = "3f0c9a7e-5b1d-4c2a-9f7e-1d2c3b4a5e6f")]
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
+        example = "3f0c9a7e-5b1d-4c2a-9f7e-1d2c3b4a5e6f"
+    )]
     pub visitor_id: Option<String>,
 }
 
@@ -120,16 +125,30 @@ pub struct ViewRecorded {
 #[serde(deny_unknown_fields)]
 pub struct LeadRequest {
     /// Как обращаться, 1–200 символов
-    #[schema(example = "Анна")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
+        example = "Анна"
+    )]
     pub name: String,
     /// Телефон: E.164 (+79161234567) или российские форматы (8 916 123-45-67, 9161234567)
     #[schema(example = "8 (916) 123-45-67")]
     pub phone: String,
     /// Комментарий, до 2000 символов
-    #[schema(example = "Удобно звонить после 18:00")]
+    #[schema(
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$",
+        max_length = 2000,
+        example = "Удобно звонить после 18:00"
+    )]
     pub comment: Option<String>,
     /// Анонимный идентификатор посетителя; обязателен без access-токена
-    #[schema(example = "3f0c9a7e-5b1d-4c2a-9f7e-1d2c3b4a5e6f")]
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
+        example = "3f0c9a7e-5b1d-4c2a-9f7e-1d2c3b4a5e6f"
+    )]
     pub visitor_id: Option<String>,
 }
 
@@ -184,7 +203,12 @@ pub struct BatchEvent {
     #[schema(example = 42)]
     pub user_id: Option<i64>,
     /// Анонимный идентификатор посетителя, 1–128 символов
-    #[schema(example = "3f0c9a7e")]
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
+        example = "3f0c9a7e"
+    )]
     pub visitor_id: Option<String>,
     /// Когда произошло (не старше 24 ч; будущее время заменяется текущим); по умолчанию — время приёма
     #[schema(example = "2026-11-23T12:00:00Z")]
@@ -202,7 +226,7 @@ fn default_event() -> InterestEvent {
 pub struct BatchRequest {
     /// События, от 1 до 1000. Событие неверной формы (не объект, лишнее поле, неверный тип) отклоняется
     /// само по себе (`invalid` с описанием), остальные события пакета принимаются
-    #[schema(value_type = Vec<BatchEvent>)]
+    #[schema(min_items = 1, max_items = 1000, value_type = Vec<BatchEvent>)]
     pub events: Vec<serde_json::Value>,
 }
 

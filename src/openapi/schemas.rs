@@ -2,7 +2,9 @@
 //! client: money and areas are decimal strings with a pattern, so a generated client never sees them as free text
 //! or as a floating-point number. A field keeps its Rust type and names the schema: `#[schema(value_type = Money)]`.
 
-use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::schema::{
+    KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+};
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
@@ -68,6 +70,66 @@ impl PartialSchema for DecimalNumber {
 }
 
 impl ToSchema for DecimalNumber {}
+
+/// Код субъекта РФ.
+pub struct RegionCode;
+
+impl PartialSchema for RegionCode {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(crate::validation::RU_REGION_CODES))
+            .description(Some(
+                "Код субъекта РФ по ISO 3166-2 (и RU-CR, RU-SEV), например RU-MOW; регистр букв не важен",
+            ))
+            .examples(["RU-MOW"])
+            .into()
+    }
+}
+
+impl ToSchema for RegionCode {}
+
+fn degrees(minimum: f64, maximum: f64) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Number)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Double)))
+        .minimum(Some(minimum))
+        .maximum(Some(maximum))
+}
+
+/// Широта точки в России.
+pub struct Latitude;
+
+impl PartialSchema for Latitude {
+    fn schema() -> RefOr<Schema> {
+        let (minimum, maximum) = crate::validation::RUSSIAN_LATITUDES;
+        degrees(minimum, maximum)
+            .description(Some("Широта в градусах WGS 84, в пределах России"))
+            .examples([55.75])
+            .into()
+    }
+}
+
+impl ToSchema for Latitude {}
+
+/// Долгота точки в России: два отрезка, Чукотка лежит за антимеридианом.
+pub struct Longitude;
+
+impl PartialSchema for Longitude {
+    fn schema() -> RefOr<Schema> {
+        let [(west, east), (beyond_west, beyond_east)] = crate::validation::RUSSIAN_LONGITUDES;
+        OneOfBuilder::new()
+            .item(degrees(west, east))
+            .item(degrees(beyond_west, beyond_east))
+            .description(Some(
+                "Долгота в градусах WGS 84, в пределах России (Чукотка — за антимеридианом)",
+            ))
+            .examples([37.62])
+            .into()
+    }
+}
+
+impl ToSchema for Longitude {}
 
 #[cfg(test)]
 mod tests {

@@ -162,16 +162,16 @@ pub struct PricingConfigChange {
     #[schema(value_type = Option<crate::openapi::DecimalNumber>, example = "0.07")]
     pub max_shift: Option<Decimal>,
     /// Пауза после изменения цены, часов (0–720)
-    #[schema(example = 24)]
+    #[schema(minimum = 0, maximum = 720, example = 24)]
     pub cooldown_hours: Option<i32>,
     /// Пауза после брони, часов (0–720)
-    #[schema(example = 24)]
+    #[schema(minimum = 0, maximum = 720, example = 24)]
     pub booking_freeze_hours: Option<i32>,
     /// Минимум дней на сайте для снижения, 0–3650
-    #[schema(example = 14)]
+    #[schema(minimum = 0, maximum = 3650, example = 14)]
     pub min_days_on_site: Option<i32>,
     /// Зачем меняем настройки, до 1000 символов
-    #[schema(example = "Весенняя распродажа: шаг 2 %")]
+    #[schema(max_length = 1000, example = "Весенняя распродажа: шаг 2 %")]
     pub comment: Option<String>,
 }
 

@@ -254,10 +254,14 @@ pub struct MediaItem {
     #[schema(example = "photo")]
     pub kind: MediaKind,
     /// Ссылка http(s)
-    #[schema(example = "https://cdn.primer-dev.ru/sever/1.jpg")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$",
+        example = "https://cdn.primer-dev.ru/sever/1.jpg"
+    )]
     pub url: String,
     /// Подпись, до 200 символов
-    #[schema(example = "Вид со двора")]
+    #[schema(max_length = 200, example = "Вид со двора")]
     pub title: Option<String>,
     /// Квартира этого ЖК: обязательна для `layout`, запрещена для остальных видов
     #[schema(example = json!(null))]
@@ -269,6 +273,7 @@ pub struct MediaItem {
 #[serde(deny_unknown_fields)]
 pub struct PutMediaRequest {
     /// До 200 медиа
+    #[schema(max_items = 200)]
     pub items: Vec<MediaItem>,
 }
 
@@ -392,34 +397,54 @@ pub struct CreateProjectRequest {
     #[schema(example = 7)]
     pub developer_id: i64,
     /// Название, до 200 символов
-    #[schema(example = "ЖК «Северный парк»")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S",
+        example = "ЖК «Северный парк»"
+    )]
     pub name: String,
     /// Город, до 100 символов
-    #[schema(example = "Москва")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S", example = "Москва")]
     pub city: String,
     /// Код субъекта РФ по ISO 3166-2
-    #[schema(example = "RU-MOW")]
+    #[schema(value_type = crate::openapi::RegionCode, example = "RU-MOW")]
     pub region_code: String,
     /// Адрес, до 500 символов
-    #[schema(example = "ул. Лесная, 5")]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"\S",
+        example = "ул. Лесная, 5"
+    )]
     pub address: String,
     /// Широта: в пределах России (41,1…82)
-    #[schema(example = 55.75)]
+    #[schema(value_type = crate::openapi::Latitude, example = 55.75)]
     pub latitude: f64,
     /// Долгота: в пределах России (19,6…180 или -180…-168,9)
-    #[schema(example = 37.62)]
+    #[schema(value_type = crate::openapi::Longitude, example = 37.62)]
     pub longitude: f64,
     /// Класс жилья
     #[schema(example = "comfort")]
     pub class: ProjectClass,
     /// Плановая сдача (2000–2100)
-    #[schema(example = "2027-06-30")]
+    #[schema(
+        pattern = r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$",
+        example = "2027-06-30"
+    )]
     pub commissioning_date: NaiveDate,
     /// Обложка, ссылка http(s)
-    #[schema(example = "https://cdn.primer-dev.ru/sever/cover.jpg")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$",
+        example = "https://cdn.primer-dev.ru/sever/cover.jpg"
+    )]
     pub cover_image_url: Option<String>,
     /// Описание, до 10 000 символов
-    #[schema(example = "Квартал у парка, своя школа и детский сад")]
+    #[schema(
+        max_length = 10000,
+        example = "Квартал у парка, своя школа и детский сад"
+    )]
     pub description: Option<String>,
 }
 
@@ -429,36 +454,49 @@ pub struct CreateProjectRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProjectRequest {
     /// Новое название
-    #[schema(example = "ЖК «Северный парк 2»")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S",
+        example = "ЖК «Северный парк 2»"
+    )]
     pub name: Option<String>,
     /// Новый город
-    #[schema(example = "Москва")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S", example = "Москва")]
     pub city: Option<String>,
     /// Новый код субъекта РФ
-    #[schema(example = "RU-MOS")]
+    #[schema(value_type = Option<crate::openapi::RegionCode>, example = "RU-MOS")]
     pub region_code: Option<String>,
     /// Новый адрес
-    #[schema(example = "ул. Лесная, 7")]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"\S",
+        example = "ул. Лесная, 7"
+    )]
     pub address: Option<String>,
     /// Новая широта (вместе с долготой)
-    #[schema(example = 55.76)]
+    #[schema(value_type = Option<crate::openapi::Latitude>, example = 55.76)]
     pub latitude: Option<f64>,
     /// Новая долгота (вместе с широтой)
-    #[schema(example = 37.63)]
+    #[schema(value_type = Option<crate::openapi::Longitude>, example = 37.63)]
     pub longitude: Option<f64>,
     /// Новый класс
     #[schema(example = "business")]
     pub class: Option<ProjectClass>,
     /// Новая дата сдачи
-    #[schema(example = "2027-09-30")]
+    #[schema(
+        pattern = r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$",
+        example = "2027-09-30"
+    )]
     pub commissioning_date: Option<NaiveDate>,
     /// Новая обложка; `null` — удалить
     #[serde(default, deserialize_with = "crate::auth::nullable")]
-    #[schema(value_type = Option<String>, example = "https://cdn.primer-dev.ru/sever/cover2.jpg")]
+    #[schema(max_length = 2000, pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$", value_type = Option<String>, example = "https://cdn.primer-dev.ru/sever/cover2.jpg")]
     pub cover_image_url: Option<Option<String>>,
     /// Новое описание; `null` — удалить
     #[serde(default, deserialize_with = "crate::auth::nullable")]
-    #[schema(value_type = Option<String>, example = "Квартал у парка")]
+    #[schema(max_length = 10000, value_type = Option<String>, example = "Квартал у парка")]
     pub description: Option<Option<String>>,
 }
 

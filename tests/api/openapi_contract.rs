@@ -525,3 +525,163 @@ fn catalog_descriptions_state_the_default_settings_of_the_code() {
         "Каталог квартир"
     );
 }
+
+/// Every example of the document passes its own schema's pattern, length and range: the bounds and patterns
+/// are well-formed and describe real values.
+#[test]
+fn every_example_satisfies_its_own_bounds_and_pattern() {
+    fn check(schema: &Value, path: &str, failures: &mut Vec<String>) {
+        match schema {
+            Value::Object(fields) => {
+                let examples: Vec<&Value> = fields
+                    .get("example")
+                    .into_iter()
+                    .chain(
+                        fields
+                            .get("examples")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten(),
+                    )
+                    .collect();
+                for example in examples {
+                    if let (Some(pattern), Some(text)) = (
+                        fields.get("pattern").and_then(Value::as_str),
+                        example.as_str(),
+                    ) {
+                        if !regex::Regex::new(pattern).unwrap().is_match(text) {
+                            failures.push(format!("{path}: {text:?} does not match {pattern}"));
+                        }
+                    }
+                    if let Some(text) = example.as_str() {
+                        let length = text.chars().count() as u64;
+                        if fields
+                            .get("minLength")
+                            .and_then(Value::as_u64)
+                            .is_some_and(|min| length < min)
+                            || fields
+                                .get("maxLength")
+                                .and_then(Value::as_u64)
+                                .is_some_and(|max| length > max)
+                        {
+                            failures.push(format!("{path}: {text:?} breaks its length"));
+                        }
+                    }
+                    if let Some(number) = example.as_f64() {
+                        if fields
+                            .get("minimum")
+                            .and_then(Value::as_f64)
+                            .is_some_and(|min| number < min)
+                            || fields
+                                .get("maximum")
+                                .and_then(Value::as_f64)
+                                .is_some_and(|max| number > max)
+                        {
+                            failures.push(format!("{path}: {number} is out of its range"));
+                        }
+                    }
+                }
+                for (key, value) in fields {
+                    check(value, &format!("{path}/{key}"), failures);
+                }
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    check(item, &format!("{path}/{index}"), failures);
+                }
+            }
+            _ => {}
+        }
+    }
+    let document = serde_json::to_value(nedvizhimost::openapi_document()).unwrap();
+    let mut failures = Vec::new();
+    check(&document, "", &mut failures);
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// The bounds the issue names are in the schema exactly as the server enforces them, and a request at the
+/// documented bound is accepted while one past it is refused with the bound in the message.
+#[tokio::test]
+async fn body_bounds_are_documented_and_enforced_alike() {
+    let document = serde_json::to_value(nedvizhimost::openapi_document()).unwrap();
+    let schemas = &document["components"]["schemas"];
+    let property = |schema: &str, name: &str| schemas[schema]["properties"][name].clone();
+    let events = property("BatchRequest", "events");
+    assert_eq!(
+        (&events["minItems"], &events["maxItems"]),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(nedvizhimost::events::MAX_BATCH_EVENTS)
+        )
+    );
+    let apartments = property("BulkRequest", "apartments");
+    assert_eq!(
+        (&apartments["minItems"], &apartments["maxItems"]),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(nedvizhimost::apartments::MAX_BULK_ROWS)
+        )
+    );
+    for (schema, name, minimum, maximum) in [
+        ("PricingConfigChange", "cooldown_hours", 0, 720),
+        ("PricingConfigChange", "booking_freeze_hours", 0, 720),
+        ("CreateBuildingRequest", "floors", 1, 200),
+        ("CreateApartmentRequest", "floor", -5, 200),
+        ("CreateApartmentRequest", "rooms", 0, 20),
+    ] {
+        let bounds = property(schema, name);
+        let bounds = if bounds["oneOf"].is_array() {
+            bounds["oneOf"][0].clone()
+        } else {
+            bounds
+        };
+        assert_eq!(
+            (bounds["minimum"].as_i64(), bounds["maximum"].as_i64()),
+            (Some(minimum), Some(maximum)),
+            "{schema}.{name}: {bounds}"
+        );
+    }
+
+    let app = TestApp::spawn().await;
+    let moderator = app.create_moderator("moderator@body-bounds.ru").await;
+    let accepted = app
+        .put_json(
+            "/pricing/config",
+            Some(&moderator),
+            &serde_json::json!({"cooldown_hours": 720}),
+        )
+        .await;
+    assert_eq!(accepted.status(), 201, "the documented maximum is accepted");
+    let refused = crate::helpers::Problem::read(
+        app.put_json(
+            "/pricing/config",
+            Some(&moderator),
+            &serde_json::json!({"cooldown_hours": 721}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(refused.fields(), ["cooldown_hours"]);
+    assert!(refused.detail().contains("от 0 до 720"), "{}", refused.body);
+
+    let too_many: Vec<Value> = (0..=nedvizhimost::events::MAX_BATCH_EVENTS)
+        .map(|_| serde_json::json!({"apartment_id": 1, "visitor_id": "v"}))
+        .collect();
+    let refused = crate::helpers::Problem::read(
+        app.post_json(
+            "/events:batch",
+            Some(&moderator),
+            &serde_json::json!({"events": too_many}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(refused.fields(), ["events"]);
+    assert!(
+        refused.detail().contains("от 1 до 1000"),
+        "{}",
+        refused.body
+    );
+}

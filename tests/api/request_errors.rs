@@ -100,7 +100,7 @@ async fn body_complaints_are_russian_and_state_what_the_field_expects() {
     assert_russian_field_error(
         &problem,
         "display_name",
-        "ожидается строка, получено число 5",
+        "ожидается строка от 1 до 200 символов, получено число 5",
     );
     let problem = Problem::read(register(json!({"email": "a@b.ru", "password": "x"})).await).await;
     assert_russian_field_error(&problem, "display_name", "обязательное поле");
