@@ -171,18 +171,43 @@ impl AppError {
                 .unwrap_or_else(|| "body".into());
             return AppError::field(field, "значение не проходит проверку");
         }
-        if [
-            SqlState::INVALID_TEXT_REPRESENTATION,
-            SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
-            SqlState::STRING_DATA_RIGHT_TRUNCATION,
-            SqlState::INVALID_DATETIME_FORMAT,
-            SqlState::DATETIME_FIELD_OVERFLOW,
-            SqlState::CHARACTER_NOT_IN_REPERTOIRE,
-            SqlState::UNTRANSLATABLE_CHARACTER,
-        ]
-        .contains(code)
-        {
-            return AppError::BadRequest(format!("Некорректное значение: {}", db_error.message()));
+        let refused_value = [
+            (
+                SqlState::INVALID_TEXT_REPRESENTATION,
+                "значение не того вида, что ожидает поле",
+            ),
+            (
+                SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+                "число вне допустимого диапазона",
+            ),
+            (
+                SqlState::STRING_DATA_RIGHT_TRUNCATION,
+                "строка длиннее допустимого",
+            ),
+            (
+                SqlState::INVALID_DATETIME_FORMAT,
+                "некорректная дата или время",
+            ),
+            (
+                SqlState::DATETIME_FIELD_OVERFLOW,
+                "дата или время вне допустимого диапазона",
+            ),
+            (
+                SqlState::CHARACTER_NOT_IN_REPERTOIRE,
+                "символ, который нельзя сохранить",
+            ),
+            (
+                SqlState::UNTRANSLATABLE_CHARACTER,
+                "символ, который нельзя сохранить",
+            ),
+        ];
+        if let Some((_, message)) = refused_value.iter().find(|(state, _)| state == code) {
+            // PostgreSQL's own text is English: it goes to the log, the client reads Russian.
+            tracing::warn!(error = %db_error, "the database refused a value of the request");
+            let field = field
+                .or_else(|| db_error.column().map(str::to_owned))
+                .unwrap_or_else(|| "body".into());
+            return AppError::field(field, *message);
         }
         if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED
         {

@@ -685,3 +685,24 @@ async fn body_bounds_are_documented_and_enforced_alike() {
         refused.body
     );
 }
+
+/// `nedvizhimost openapi` prints the document the router serves, with no database to reach.
+#[test]
+fn the_openapi_command_prints_the_document_without_a_database() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_nedvizhimost"))
+        .arg("openapi")
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/nothing")
+        .env_remove("JWT_SECRET")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        printed,
+        serde_json::to_value(nedvizhimost::openapi_document()).unwrap()
+    );
+}
