@@ -1708,7 +1708,7 @@ BEGIN
                    sum(o.on_sale)::integer AS apartments
             FROM (  -- ЖК попадает в пачку, где начинается: ЖК больше пачки идёт пачкой сам
                 SELECT c.project_id, c.on_sale,
-                       (sum(c.on_sale) OVER (ORDER BY c.project_id) - c.on_sale) / greatest(p_batch_apartments, 1) AS bucket
+                       (sum(c.on_sale) OVER (ORDER BY c.project_id) - c.on_sale)::bigint / greatest(p_batch_apartments, 1) AS bucket
                 FROM (SELECT s.project_id, count(*) AS on_sale
                         FROM apartment_stats s
                        WHERE s.on_sale
