@@ -150,6 +150,13 @@ pub fn describe(schema: &Value) -> String {
     let schema = resolve(schema);
     let mut text = if let Some(values) = schema["enum"].as_array() {
         format!("одно из значений: {}", listed(values))
+    } else if let Some(alternatives) = schema["oneOf"].as_array() {
+        alternatives
+            .iter()
+            .filter(|alternative| !is_null_schema(alternative))
+            .map(describe)
+            .collect::<Vec<_>>()
+            .join(" или ")
     } else {
         match type_of(schema) {
             Some("string") => describe_string(schema),
@@ -238,6 +245,13 @@ mod tests {
         assert_eq!(
             describe(&json!({"type": "number", "minimum": -5.5})),
             "число не меньше -5,5"
+        );
+        assert_eq!(
+            describe(&json!({"oneOf": [
+                {"type": "number", "minimum": 19.6, "maximum": 180},
+                {"type": "number", "minimum": -180, "maximum": -168.9},
+            ]})),
+            "число от 19,6 до 180 или число от -180 до -168,9"
         );
     }
 
