@@ -4,6 +4,9 @@ use serde::Serialize;
 use tokio_postgres::error::SqlState;
 use utoipa::ToSchema;
 
+/// The media type of every error answer (RFC 9457).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
 /// Ответ об ошибке в формате RFC 9457 (`application/problem+json`).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -70,6 +73,8 @@ pub enum AppError {
         detail: String,
         field: Option<String>,
     },
+    #[error("Метод {0} не поддерживается по этому адресу; допустимые методы — в заголовке Allow")]
+    MethodNotAllowed(String),
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -108,6 +113,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -165,18 +171,43 @@ impl AppError {
                 .unwrap_or_else(|| "body".into());
             return AppError::field(field, "значение не проходит проверку");
         }
-        if [
-            SqlState::INVALID_TEXT_REPRESENTATION,
-            SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
-            SqlState::STRING_DATA_RIGHT_TRUNCATION,
-            SqlState::INVALID_DATETIME_FORMAT,
-            SqlState::DATETIME_FIELD_OVERFLOW,
-            SqlState::CHARACTER_NOT_IN_REPERTOIRE,
-            SqlState::UNTRANSLATABLE_CHARACTER,
-        ]
-        .contains(code)
-        {
-            return AppError::BadRequest(format!("Некорректное значение: {}", db_error.message()));
+        let refused_value = [
+            (
+                SqlState::INVALID_TEXT_REPRESENTATION,
+                "значение не того вида, что ожидает поле",
+            ),
+            (
+                SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+                "число вне допустимого диапазона",
+            ),
+            (
+                SqlState::STRING_DATA_RIGHT_TRUNCATION,
+                "строка длиннее допустимого",
+            ),
+            (
+                SqlState::INVALID_DATETIME_FORMAT,
+                "некорректная дата или время",
+            ),
+            (
+                SqlState::DATETIME_FIELD_OVERFLOW,
+                "дата или время вне допустимого диапазона",
+            ),
+            (
+                SqlState::CHARACTER_NOT_IN_REPERTOIRE,
+                "символ, который нельзя сохранить",
+            ),
+            (
+                SqlState::UNTRANSLATABLE_CHARACTER,
+                "символ, который нельзя сохранить",
+            ),
+        ];
+        if let Some((_, message)) = refused_value.iter().find(|(state, _)| state == code) {
+            // PostgreSQL's own text is English: it goes to the log, the client reads Russian.
+            tracing::warn!(error = %db_error, "the database refused a value of the request");
+            let field = field
+                .or_else(|| db_error.column().map(str::to_owned))
+                .unwrap_or_else(|| "body".into());
+            return AppError::field(field, *message);
         }
         if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED
         {
@@ -219,6 +250,7 @@ fn title_of(status: StatusCode) -> &'static str {
         StatusCode::FORBIDDEN => "Недостаточно прав",
         StatusCode::NOT_FOUND => "Не найдено",
         StatusCode::CONFLICT => "Конфликт",
+        StatusCode::METHOD_NOT_ALLOWED => "Метод не поддерживается",
         StatusCode::PAYLOAD_TOO_LARGE => "Слишком большой запрос",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "Неподдерживаемый тип содержимого",
         StatusCode::TOO_MANY_REQUESTS => "Слишком много запросов",
@@ -268,10 +300,9 @@ impl IntoResponse for AppError {
             errors,
         };
         let mut response = (status, axum::Json(problem)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -16,6 +16,7 @@ pub mod health;
 pub mod jobs;
 pub mod map;
 pub mod openapi;
+pub mod pagination;
 pub mod pricing;
 pub mod projects;
 pub mod seed;
@@ -35,8 +36,9 @@ pub use state::AppState;
 /// Request bodies larger than this answer 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// The routes of the API and their OpenAPI document, with the responses every operation shares documented.
 pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+    let (router, api) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(health::router())
         .merge(auth::router())
         .merge(developers::router())
@@ -50,14 +52,15 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(events::router())
         .merge(favourites::router())
         .merge(bookings::router())
-        .split_for_parts()
+        .split_for_parts();
+    (router, openapi::document_common_responses(api))
 }
 
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     api_router().1
 }
 
-/// The router with the default catalog settings (`total` cached for 5 s, map summary up to 3 min old).
+/// The router with the default catalog settings (`CatalogSettings::default()`).
 pub fn app(state: AppState) -> Router {
     app_with_catalog(state, catalog::CatalogCache::default())
 }
@@ -65,8 +68,16 @@ pub fn app(state: AppState) -> Router {
 /// The router with the given catalog cache (its settings come from `CATALOG_*` / `MAP_*` in production).
 pub fn app_with_catalog(state: AppState, catalog: catalog::CatalogCache) -> Router {
     let (router, api) = api_router();
+    let bearer_rule = auth::BearerRule::new(state.clone(), &api);
     router
+        .layer(axum::middleware::from_fn_with_state(
+            bearer_rule,
+            auth::enforce_bearer_rule,
+        ))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
+        .method_not_allowed_fallback(|method: axum::http::Method| async move {
+            error::AppError::MethodNotAllowed(method.to_string())
+        })
         .layer(axum::Extension(catalog))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(telemetry::request_trace_layer())

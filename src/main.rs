@@ -44,6 +44,8 @@ enum Command {
     },
     /// Применить схему и заполнить базу демо-данными: застройщики, ЖК, квартиры, медиа, спрос (повторно ничего не дублирует)
     SeedDemo,
+    /// Print the OpenAPI document (as served at /openapi.json) and exit; needs no database
+    Openapi,
 }
 
 #[tokio::main]
@@ -63,7 +65,16 @@ async fn run(command: Command) -> Result<(), String> {
             password_file,
         } => create_moderator(&email, &password_file).await,
         Command::SeedDemo => seed_demo().await,
+        Command::Openapi => print_openapi(),
     }
+}
+
+fn print_openapi() -> Result<(), String> {
+    let document = nedvizhimost::openapi_document()
+        .to_pretty_json()
+        .map_err(|error| format!("cannot serialise the OpenAPI document: {error}"))?;
+    println!("{document}");
+    Ok(())
 }
 
 fn database_config() -> Result<tokio_postgres::Config, String> {

@@ -34,7 +34,7 @@ pub const MAX_URL_LENGTH: usize = 2000;
 /// Trimmed and lowercased; the same rule as the `users_email_format_check` constraint.
 pub fn normalize_email(raw: &str) -> Result<String, &'static str> {
     let email = raw.trim().to_lowercase();
-    if email.len() > MAX_EMAIL_LENGTH {
+    if email.chars().count() > MAX_EMAIL_LENGTH {
         return Err("email длиннее 254 символов");
     }
     let Some((local, domain)) = email.split_once('@') else {
@@ -137,7 +137,10 @@ pub fn validate_http_url(url: &str) -> Result<(), &'static str> {
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
         .ok_or("ссылка должна начинаться с http:// или https://")?;
-    if rest.is_empty() || url.len() > MAX_URL_LENGTH || url.chars().any(char::is_whitespace) {
+    if rest.is_empty()
+        || url.chars().count() > MAX_URL_LENGTH
+        || url.chars().any(char::is_whitespace)
+    {
         return Err("некорректная ссылка");
     }
     Ok(())
@@ -179,12 +182,21 @@ pub fn normalize_region_code(raw: &str) -> Result<String, &'static str> {
     }
 }
 
+/// Latitudes of Russia, degrees.
+pub const RUSSIAN_LATITUDES: (f64, f64) = (41.1, 82.0);
+/// Longitudes of Russia, degrees: up to the antimeridian, and Chukotka beyond it.
+pub const RUSSIAN_LONGITUDES: [(f64, f64); 2] = [(19.6, 180.0), (-180.0, -168.9)];
+
+fn within((minimum, maximum): (f64, f64), value: f64) -> bool {
+    (minimum..=maximum).contains(&value)
+}
+
 /// Широта в градусах: в пределах [-90, 90] и в пределах России (41,1…82).
 pub fn validate_latitude(latitude: f64) -> Result<(), &'static str> {
     if !(-90.0..=90.0).contains(&latitude) {
         return Err("широта должна быть от -90 до 90");
     }
-    if !(41.1..=82.0).contains(&latitude) {
+    if !within(RUSSIAN_LATITUDES, latitude) {
         return Err("точка вне России: широта от 41,1 до 82");
     }
     Ok(())
@@ -195,7 +207,10 @@ pub fn validate_longitude(longitude: f64) -> Result<(), &'static str> {
     if !(-180.0..=180.0).contains(&longitude) {
         return Err("долгота должна быть от -180 до 180");
     }
-    if !((19.6..=180.0).contains(&longitude) || (-180.0..=-168.9).contains(&longitude)) {
+    if !RUSSIAN_LONGITUDES
+        .into_iter()
+        .any(|range| within(range, longitude))
+    {
         return Err("точка вне России: долгота от 19,6 до 180 (Чукотка — до -168,9)");
     }
     Ok(())

@@ -31,40 +31,53 @@ pub struct BulkApartment {
     #[schema(example = 31)]
     pub building_id: i64,
     /// Артикул застройщика: по нему (в пределах ЖК) квартира создаётся или обновляется
-    #[schema(example = "K2-S1-0512")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
+        example = "K2-S1-0512"
+    )]
     pub code: String,
     /// Этаж: от -5 до этажности корпуса
-    #[schema(example = 5)]
+    #[schema(minimum = -5, maximum = 200, example = 5)]
     pub floor: i32,
     /// Комнат, 0 — студия
-    #[schema(example = 2)]
+    #[schema(minimum = 0, maximum = 20, example = 2)]
     pub rooms: i16,
     /// Общая площадь, м²
-    #[schema(value_type = String, example = "54.30")]
+    #[schema(value_type = crate::openapi::Area, example = "54.30")]
     pub area_total: Decimal,
     /// Жилая площадь, м²
-    #[schema(value_type = Option<String>, example = "30.10")]
+    #[schema(value_type = Option<crate::openapi::Area>, example = "30.10")]
     pub area_living: Option<Decimal>,
     /// Кухня, м²
-    #[schema(value_type = Option<String>, example = "11.20")]
+    #[schema(value_type = Option<crate::openapi::Area>, example = "11.20")]
     pub area_kitchen: Option<Decimal>,
     /// Высота потолков, м
-    #[schema(value_type = Option<String>, example = "2.85")]
+    #[schema(value_type = Option<crate::openapi::DecimalNumber>, example = "2.85")]
     pub ceiling_height: Option<Decimal>,
     /// Балкон или лоджия
     #[schema(example = true)]
     pub balcony: Option<bool>,
     /// Планировка
-    #[schema(example = "https://cdn.primer-dev.ru/layouts/k2-0512.png")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$",
+        example = "https://cdn.primer-dev.ru/layouts/k2-0512.png"
+    )]
     pub layout_image_url: Option<String>,
     /// 3D-тур
-    #[schema(example = "https://avalin.ru/tour/k2-0512")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$",
+        example = "https://avalin.ru/tour/k2-0512"
+    )]
     pub tour_url: Option<String>,
     /// Базовая цена
-    #[schema(value_type = String, example = "9200000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "9200000.00")]
     pub base_price: Decimal,
     /// Текущая цена: у новой квартиры по умолчанию равна базовой, у существующей без поля не меняется
-    #[schema(value_type = Option<String>, example = "9350000.00")]
+    #[schema(value_type = Option<crate::openapi::Money>, example = "9350000.00")]
     pub current_price: Option<Decimal>,
     /// Статус продажи: у новой квартиры по умолчанию `available`, у существующей без поля не меняется
     /// (как в PATCH: выгрузка без статуса не вернёт забронированную или проданную квартиру в продажу)
@@ -77,6 +90,7 @@ pub struct BulkApartment {
 #[serde(deny_unknown_fields)]
 pub struct BulkRequest {
     /// От 1 до 5 000 квартир; пара (ЖК корпуса, артикул) не повторяется
+    #[schema(min_items = 1, max_items = 5000)]
     pub apartments: Vec<BulkApartment>,
 }
 

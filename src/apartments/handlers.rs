@@ -18,8 +18,10 @@ use crate::auth::{
 };
 use crate::catalog::moderation::{self, Moderated};
 use crate::catalog::{ApartmentStatus, CatalogCache, ModerationDecisionRequest};
+use crate::config::CatalogSettings;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{Json, Path, Query};
+use crate::pagination::{CATALOG_PAGES, MAX_OFFSET};
 use crate::state::AppState;
 use crate::validation::FieldErrors;
 
@@ -30,15 +32,24 @@ async fn card(client: &impl GenericClient, id: i64, staff: bool) -> AppResult<Ap
         .ok_or_else(|| AppError::not_found("Квартира не найдена"))
 }
 
+/// The description of `GET /apartments`: the cache time and the page bounds come from the settings and
+/// constants the search runs with, never from a copy in the text.
+fn search_description() -> String {
+    let total_cache_seconds = CatalogSettings::default().total_cache_ttl.as_secs();
+    format!(
+        "Публичный поиск: только квартиры, опубликованные вместе со своим ЖК и застройщиком. Фильтры \
+         комбинируются через И; без `status` показываются квартиры в продаже. `total` — число подходящих \
+         квартир, точное на момент подсчёта: сервис держит его до `CATALOG_TOTAL_CACHE_SECONDS` секунд \
+         (по умолчанию {total_cache_seconds}) для того же набора фильтров (сортировка и страница не в счёт), так что \
+         `total` может отставать от страницы на эти секунды. Сама страница читается при каждом запросе. Размер \
+         страницы не больше {max_page} (больше — 422, а не молчаливое урезание), смещение не больше {MAX_OFFSET}.",
+        max_page = CATALOG_PAGES.max,
+    )
+}
+
 /// Каталог квартир
-///
-/// Публичный поиск: только квартиры, опубликованные вместе со своим ЖК и застройщиком. Фильтры
-/// комбинируются через И; без `status` показываются квартиры в продаже. `total` — число
-/// подходящих квартир, точное на момент подсчёта: сервис держит его до `CATALOG_TOTAL_CACHE_SECONDS`
-/// секунд (по умолчанию 5) для того же набора фильтров (сортировка и страница не в счёт), так что `total`
-/// может отставать от страницы на эти секунды. Сама страница читается при каждом запросе. Размер страницы
-/// не больше 100 (больше — 422, а не молчаливое урезание), смещение не больше 10 000.
-#[utoipa::path(get, path = "/apartments", tag = "catalog",
+#[utoipa::path(get, path = "/apartments", tag = "catalog", security((), ("bearer" = [])),
+    description = search_description(),
     params(ApartmentSearchQuery),
     responses(
         (status = 200, description = "Страница каталога и число квартир (точное на момент подсчёта, не старше CATALOG_TOTAL_CACHE_SECONDS)", body = ApartmentPage),

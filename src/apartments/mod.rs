@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{apartment_of_company_for_update, CurrentUser};
+use crate::catalog::Currency;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{Json, Path};
 use crate::state::AppState;
@@ -53,10 +54,10 @@ const MAX_COMMENT_CHARS: usize = 500;
 #[serde(deny_unknown_fields)]
 pub struct SetPriceRequest {
     /// Новая текущая цена в валюте квартиры: больше нуля, не больше двух знаков после запятой
-    #[schema(value_type = String, example = "9500000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "9500000.00")]
     pub price: Decimal,
     /// Причина изменения для истории цен, до 500 символов
-    #[schema(example = "Старт продаж корпуса 2")]
+    #[schema(max_length = 500, example = "Старт продаж корпуса 2")]
     pub comment: Option<String>,
 }
 
@@ -67,25 +68,27 @@ pub struct ApartmentPrice {
     #[schema(example = 1001)]
     pub apartment_id: i64,
     /// Цена до изменения
-    #[schema(value_type = String, example = "9200000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "9200000.00")]
     pub old_price: Decimal,
     /// Текущая цена
-    #[schema(value_type = String, example = "9500000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "9500000.00")]
     pub current_price: Decimal,
     /// Базовая цена застройщика: от неё считается коридор динамического ценообразования
-    #[schema(value_type = String, example = "9300000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "9300000.00")]
     pub base_price: Decimal,
     /// Валюта ISO 4217
-    #[schema(example = "RUB")]
-    pub currency: String,
+    pub currency: Currency,
     /// Изменилась ли цена (`false`, если новая цена равна текущей)
     #[schema(example = true)]
     pub changed: bool,
     /// Когда изменилась цена (запись в истории цен)
-    #[schema(example = "2025-03-02T12:00:00Z")]
+    #[schema(required = true, example = "2025-03-02T12:00:00Z")]
     pub changed_at: Option<DateTime<Utc>>,
     /// Объяснение из истории цен
-    #[schema(example = "Цена изменена вручную (+3,3 %): Старт продаж корпуса 2")]
+    #[schema(
+        required = true,
+        example = "Цена изменена вручную (+3,3 %): Старт продаж корпуса 2"
+    )]
     pub explanation: Option<String>,
 }
 
@@ -153,7 +156,7 @@ async fn set_price(
             old_price: apartment.current_price,
             current_price: apartment.current_price,
             base_price: apartment.base_price,
-            currency: apartment.currency,
+            currency: Currency::from_db(&apartment.currency)?,
             changed: false,
             changed_at: None,
             explanation: None,
@@ -171,7 +174,7 @@ async fn set_price(
         old_price: row.get("old_price"),
         current_price: row.get("current_price"),
         base_price: row.get("base_price"),
-        currency: row.get("currency"),
+        currency: Currency::from_db(row.get("currency"))?,
         changed: true,
         changed_at: Some(row.get("changed_at")),
         explanation: row.get("explanation"),

@@ -8,27 +8,8 @@ use tokio_postgres::Statement;
 use super::types::{ApartmentCard, ApartmentPage, ApartmentSearchQuery, ApartmentSort};
 use crate::catalog::cache::Lookup;
 use crate::catalog::{CatalogCache, CatalogFilters, SqlParams};
-use crate::error::{AppError, AppResult};
-
-pub const MAX_PAGE_SIZE: i64 = 100;
-pub const DEFAULT_PAGE_SIZE: i64 = 20;
-pub const MAX_OFFSET: i64 = 10_000;
-
-/// Page size and offset; a page larger than [`MAX_PAGE_SIZE`] is rejected, not clamped.
-pub fn page_bounds(limit: Option<i64>, offset: Option<i64>) -> AppResult<(i64, i64)> {
-    let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
-    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-        return Err(AppError::field("limit", format!("от 1 до {MAX_PAGE_SIZE}")));
-    }
-    let offset = offset.unwrap_or(0);
-    if !(0..=MAX_OFFSET).contains(&offset) {
-        return Err(AppError::field(
-            "offset",
-            format!("от 0 до {MAX_OFFSET}; дальше сузьте фильтры"),
-        ));
-    }
-    Ok((limit, offset))
-}
+use crate::error::AppResult;
+use crate::pagination::CATALOG_PAGES;
 
 fn sort_sql(sort: ApartmentSort) -> (&'static str, &'static str) {
     match sort {
@@ -217,12 +198,12 @@ pub async fn search(
     query: &ApartmentSearchQuery,
 ) -> AppResult<ApartmentPage> {
     let filters = query.catalog_filters()?;
-    let (limit, offset) = page_bounds(query.limit, query.offset)?;
+    let requested = CATALOG_PAGES.page(query.limit, query.offset)?;
     let sort = ApartmentSort::parse(query.sort.as_deref())?.unwrap_or(ApartmentSort::Price);
     let mut plan = SearchPlan::new(&filters, sort);
     let filter_params = plan.params.len();
-    let limit_placeholder = plan.params.push(limit);
-    let offset_placeholder = plan.params.push(offset);
+    let limit_placeholder = plan.params.push(requested.limit);
+    let offset_placeholder = plan.params.push(requested.offset);
     let page = Some((limit_placeholder.as_str(), offset_placeholder.as_str()));
     let refs = plan.params.as_refs();
     let key = filters.cache_key();
@@ -281,12 +262,7 @@ pub async fn search(
         }
     };
     let items = cards_in_order(client, &ids, false).await?;
-    Ok(ApartmentPage {
-        total,
-        limit,
-        offset,
-        items,
-    })
+    Ok(ApartmentPage::new(total, requested, items))
 }
 
 /// Cards of `ids` in the same order.

@@ -5,21 +5,22 @@ use tokio_postgres::Row;
 use utoipa::ToSchema;
 
 use crate::catalog::filters::catalog_query;
-use crate::catalog::{ApartmentStatus, ProjectClass};
+use crate::catalog::{ApartmentStatus, Currency, ProjectClass};
 use crate::developers::ModerationStatus;
 use crate::error::AppResult;
+use crate::pagination::page_of;
 
 /// Последнее изменение цены квартиры.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LastPriceChange {
     /// Цена до изменения
-    #[schema(value_type = String, example = "9200000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "9200000.00")]
     pub old_price: Decimal,
     /// Цена после изменения
-    #[schema(value_type = String, example = "9476000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "9476000.00")]
     pub new_price: Decimal,
     /// Изменение в процентах со знаком, до сотых
-    #[schema(value_type = String, example = "3.00")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "3.00")]
     pub change_percent: Decimal,
     /// Когда изменилась
     #[schema(example = "2025-03-02T12:00:00Z")]
@@ -68,16 +69,16 @@ pub struct BuildingSummary {
     #[schema(example = "Корпус 2")]
     pub name: String,
     /// Номер по проекту
-    #[schema(example = "2.1")]
+    #[schema(required = true, example = "2.1")]
     pub number: Option<String>,
     /// Этажность
     #[schema(example = 25)]
     pub floors: i32,
     /// Квартал сдачи (1–4)
-    #[schema(example = 2)]
+    #[schema(required = true, example = 2)]
     pub commissioning_quarter: Option<i16>,
     /// Год сдачи
-    #[schema(example = 2027)]
+    #[schema(required = true, example = 2027)]
     pub commissioning_year: Option<i16>,
 }
 
@@ -97,45 +98,48 @@ pub struct ApartmentCard {
     #[schema(example = 5)]
     pub floor: i32,
     /// Общая площадь, м²
-    #[schema(value_type = String, example = "54.30")]
+    #[schema(value_type = crate::openapi::Area, example = "54.30")]
     pub area_total: Decimal,
     /// Жилая площадь, м²
-    #[schema(value_type = Option<String>, example = "30.10")]
+    #[schema(required = true, value_type = Option<crate::openapi::Area>, example = "30.10")]
     pub area_living: Option<Decimal>,
     /// Кухня, м²
-    #[schema(value_type = Option<String>, example = "11.20")]
+    #[schema(required = true, value_type = Option<crate::openapi::Area>, example = "11.20")]
     pub area_kitchen: Option<Decimal>,
     /// Высота потолков, м
-    #[schema(value_type = Option<String>, example = "2.85")]
+    #[schema(required = true, value_type = Option<crate::openapi::DecimalNumber>, example = "2.85")]
     pub ceiling_height: Option<Decimal>,
     /// Балкон или лоджия
     #[schema(example = true)]
     pub balcony: bool,
     /// Планировка
-    #[schema(example = "https://cdn.primer-dev.ru/layouts/k2-0512.png")]
+    #[schema(
+        required = true,
+        example = "https://cdn.primer-dev.ru/layouts/k2-0512.png"
+    )]
     pub layout_image_url: Option<String>,
     /// 3D-тур
-    #[schema(example = "https://avalin.ru/tour/k2-0512")]
+    #[schema(required = true, example = "https://avalin.ru/tour/k2-0512")]
     pub tour_url: Option<String>,
     /// Текущая цена
-    #[schema(value_type = String, example = "9476000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "9476000.00")]
     pub current_price: Decimal,
     /// Базовая цена застройщика
-    #[schema(value_type = String, example = "9200000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "9200000.00")]
     pub base_price: Decimal,
     /// Текущая цена за м², до копеек
-    #[schema(value_type = String, example = "174511.97")]
+    #[schema(value_type = crate::openapi::Money, example = "174511.97")]
     pub price_per_m2: Decimal,
     /// Валюта ISO 4217
-    #[schema(example = "RUB")]
-    pub currency: String,
+    pub currency: Currency,
     /// Статус продажи
     #[schema(example = "available")]
     pub status: ApartmentStatus,
     /// Популярность за 24 ч: 0,5·просмотры + 2·заявки + 5·брони
-    #[schema(value_type = String, example = "17.5")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "17.5")]
     pub popularity_24h: Decimal,
     /// Последнее изменение цены; нет, если цена не менялась
+    #[schema(required = true)]
     pub last_change: Option<LastPriceChange>,
     /// ЖК
     pub project: ProjectSummary,
@@ -145,7 +149,7 @@ pub struct ApartmentCard {
     #[schema(example = "published")]
     pub moderation_status: ModerationStatus,
     /// Комментарий модератора; виден только сотрудникам застройщика и модераторам
-    #[schema(example = json!(null))]
+    #[schema(required = true, example = json!(null))]
     pub moderation_comment: Option<String>,
 }
 
@@ -185,7 +189,7 @@ impl ApartmentCard {
             current_price: row.get("current_price"),
             base_price: row.get("base_price"),
             price_per_m2: row.get("price_per_m2"),
-            currency: row.get("currency"),
+            currency: Currency::from_db(row.get("currency"))?,
             status: ApartmentStatus::from_db(row.get("status"))?,
             popularity_24h: row.get("popularity_24h"),
             last_change,
@@ -222,40 +226,53 @@ impl ApartmentCard {
 #[serde(deny_unknown_fields)]
 pub struct CreateApartmentRequest {
     /// Артикул застройщика, уникален в ЖК, до 64 символов
-    #[schema(example = "K2-S1-0512")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
+        example = "K2-S1-0512"
+    )]
     pub code: String,
     /// Этаж: от -5 до этажности корпуса
-    #[schema(example = 5)]
+    #[schema(minimum = -5, maximum = 200, example = 5)]
     pub floor: i32,
     /// Комнат, 0 — студия (0–20)
-    #[schema(example = 2)]
+    #[schema(minimum = 0, maximum = 20, example = 2)]
     pub rooms: i16,
     /// Общая площадь, м², больше нуля
-    #[schema(value_type = String, example = "54.30")]
+    #[schema(value_type = crate::openapi::Area, example = "54.30")]
     pub area_total: Decimal,
     /// Жилая площадь, м²: больше нуля, вместе с кухней не больше общей
-    #[schema(value_type = Option<String>, example = "30.10")]
+    #[schema(value_type = Option<crate::openapi::Area>, example = "30.10")]
     pub area_living: Option<Decimal>,
     /// Кухня, м²: больше нуля, вместе с жилой не больше общей
-    #[schema(value_type = Option<String>, example = "11.20")]
+    #[schema(value_type = Option<crate::openapi::Area>, example = "11.20")]
     pub area_kitchen: Option<Decimal>,
     /// Высота потолков, м (2–10)
-    #[schema(value_type = Option<String>, example = "2.85")]
+    #[schema(value_type = Option<crate::openapi::DecimalNumber>, example = "2.85")]
     pub ceiling_height: Option<Decimal>,
     /// Балкон или лоджия
     #[schema(example = true)]
     pub balcony: Option<bool>,
     /// Планировка, ссылка http(s)
-    #[schema(example = "https://cdn.primer-dev.ru/layouts/k2-0512.png")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$",
+        example = "https://cdn.primer-dev.ru/layouts/k2-0512.png"
+    )]
     pub layout_image_url: Option<String>,
     /// 3D-тур (Avalin), ссылка http(s)
-    #[schema(example = "https://avalin.ru/tour/k2-0512")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$",
+        example = "https://avalin.ru/tour/k2-0512"
+    )]
     pub tour_url: Option<String>,
     /// Базовая цена, больше нуля, до копеек
-    #[schema(value_type = String, example = "9200000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "9200000.00")]
     pub base_price: Decimal,
     /// Текущая цена; по умолчанию равна базовой
-    #[schema(value_type = Option<String>, example = "9200000.00")]
+    #[schema(value_type = Option<crate::openapi::Money>, example = "9200000.00")]
     pub current_price: Option<Decimal>,
     /// Статус продажи; по умолчанию `available`
     #[schema(example = "available")]
@@ -269,45 +286,50 @@ pub struct CreateApartmentRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateApartmentRequest {
     /// Новый артикул
-    #[schema(example = "K2-S1-0512")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
+        example = "K2-S1-0512"
+    )]
     pub code: Option<String>,
     /// Новый этаж
-    #[schema(example = 6)]
+    #[schema(minimum = -5, maximum = 200, example = 6)]
     pub floor: Option<i32>,
     /// Новая комнатность
-    #[schema(example = 2)]
+    #[schema(minimum = 0, maximum = 20, example = 2)]
     pub rooms: Option<i16>,
     /// Новая общая площадь, м²
-    #[schema(value_type = Option<String>, example = "54.30")]
+    #[schema(value_type = Option<crate::openapi::Area>, example = "54.30")]
     pub area_total: Option<Decimal>,
     /// Новая жилая площадь, м²; `null` — удалить
     #[serde(default, deserialize_with = "crate::auth::nullable")]
-    #[schema(value_type = Option<String>, example = "30.10")]
+    #[schema(value_type = Option<crate::openapi::Area>, example = "30.10")]
     pub area_living: Option<Option<Decimal>>,
     /// Новая площадь кухни, м²; `null` — удалить
     #[serde(default, deserialize_with = "crate::auth::nullable")]
-    #[schema(value_type = Option<String>, example = "11.20")]
+    #[schema(value_type = Option<crate::openapi::Area>, example = "11.20")]
     pub area_kitchen: Option<Option<Decimal>>,
     /// Новая высота потолков, м; `null` — удалить
     #[serde(default, deserialize_with = "crate::auth::nullable")]
-    #[schema(value_type = Option<String>, example = "2.85")]
+    #[schema(value_type = Option<crate::openapi::DecimalNumber>, example = "2.85")]
     pub ceiling_height: Option<Option<Decimal>>,
     /// Балкон или лоджия
     #[schema(example = true)]
     pub balcony: Option<bool>,
     /// Новая планировка; `null` — удалить
     #[serde(default, deserialize_with = "crate::auth::nullable")]
-    #[schema(value_type = Option<String>, example = "https://cdn.primer-dev.ru/layouts/k2-0512.png")]
+    #[schema(max_length = 2000, pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$", value_type = Option<String>, example = "https://cdn.primer-dev.ru/layouts/k2-0512.png")]
     pub layout_image_url: Option<Option<String>>,
     /// Новый 3D-тур; `null` — удалить
     #[serde(default, deserialize_with = "crate::auth::nullable")]
-    #[schema(value_type = Option<String>, example = "https://avalin.ru/tour/k2-0512")]
+    #[schema(max_length = 2000, pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$", value_type = Option<String>, example = "https://avalin.ru/tour/k2-0512")]
     pub tour_url: Option<Option<String>>,
     /// Новая базовая цена
-    #[schema(value_type = Option<String>, example = "9300000.00")]
+    #[schema(value_type = Option<crate::openapi::Money>, example = "9300000.00")]
     pub base_price: Option<Decimal>,
     /// Новая текущая цена: применяется сразу и пишется в историю цен (причина `manual`)
-    #[schema(value_type = Option<String>, example = "9500000.00")]
+    #[schema(value_type = Option<crate::openapi::Money>, example = "9500000.00")]
     pub current_price: Option<Decimal>,
     /// Новый статус продажи: применяется сразу
     #[schema(example = "booked")]
@@ -363,21 +385,12 @@ catalog_query! {
     }
 }
 
-/// Страница каталога квартир.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApartmentPage {
-    /// Число квартир под фильтрами, точное на момент подсчёта; для того же набора фильтров сервис повторяет его
-    /// до `CATALOG_TOTAL_CACHE_SECONDS` секунд (по умолчанию 30), поэтому оно может быть старше страницы на это время
-    #[schema(example = 1342)]
-    pub total: i64,
-    /// Размер страницы
-    #[schema(example = 20)]
-    pub limit: i64,
-    /// Пропущено записей
-    #[schema(example = 0)]
-    pub offset: i64,
-    /// Квартиры страницы
-    pub items: Vec<ApartmentCard>,
+page_of! {
+    /// Страница каталога квартир.
+    ApartmentPage, ApartmentCard,
+    total = "Число квартир под фильтрами, точное на момент подсчёта; для того же набора фильтров сервис повторяет \
+             его до `CATALOG_TOTAL_CACHE_SECONDS` секунд, поэтому оно может быть старше страницы на это время",
+    items = "Квартиры страницы"
 }
 
 impl ApartmentSort {

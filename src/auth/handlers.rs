@@ -105,7 +105,7 @@ pub async fn login(
 ) -> AppResult<TokenReply> {
     let email = request.email.trim().to_lowercase();
     let mut errors = FieldErrors::default();
-    if email.is_empty() || email.len() > MAX_EMAIL_LENGTH {
+    if email.is_empty() || email.chars().count() > MAX_EMAIL_LENGTH {
         errors.add("email", "укажите email длиной до 254 символов");
     }
     // The registration limit, before any hashing: an oversized password is a 422, not an argon2 pass.

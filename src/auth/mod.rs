@@ -2,6 +2,7 @@
 //! object checked against its company.
 
 mod access;
+mod bearer_rule;
 mod extractor;
 mod handlers;
 mod login_limit;
@@ -20,6 +21,7 @@ pub use access::{
     project_of_company_for_update, require_company_member, require_company_owner, ApartmentRow,
     BuildingRow, ProjectRow,
 };
+pub use bearer_rule::{enforce_bearer_rule, BearerRule};
 pub use extractor::{ClientIp, CurrentUser, MaybeUser, Role};
 pub use handlers::load_profile;
 pub use login_limit::{begin_attempt, LoginAttempt};

@@ -50,13 +50,22 @@ impl CompanyRole {
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// Email для входа; регистр не важен, хранится в нижнем регистре
-    #[schema(example = "ivan.petrov@example.ru")]
+    #[schema(
+        max_length = 254,
+        pattern = r"^[^@\s]+@[^@\s.]+\.[^@\s]*[^@\s.]$",
+        example = "ivan.petrov@example.ru"
+    )]
     pub email: String,
     /// Пароль: от 10 до 128 символов, не должен содержать email
-    #[schema(example = "Ромашка-весна-2024")]
+    #[schema(min_length = 10, max_length = 128, example = "Ромашка-весна-2024")]
     pub password: String,
     /// Как обращаться к пользователю
-    #[schema(example = "Иван Петров")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S",
+        example = "Иван Петров"
+    )]
     pub display_name: String,
     /// Телефон; принимается в любом привычном виде, хранится в E.164
     #[schema(example = "8 (916) 123-45-67")]
@@ -68,7 +77,12 @@ pub struct RegisterRequest {
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// Email, указанный при регистрации
-    #[schema(example = "ivan.petrov@example.ru")]
+    #[schema(
+        min_length = 1,
+        max_length = 254,
+        pattern = r"\S",
+        example = "ivan.petrov@example.ru"
+    )]
     pub email: String,
     /// Пароль
     #[schema(example = "Ромашка-весна-2024")]
@@ -140,7 +154,7 @@ pub struct UserProfile {
     #[schema(example = "Иван Петров")]
     pub display_name: String,
     /// Телефон в E.164
-    #[schema(example = "+79161234567")]
+    #[schema(required = true, example = "+79161234567")]
     pub phone: Option<String>,
     /// Роль на платформе
     #[schema(example = "buyer")]
@@ -158,14 +172,19 @@ pub struct UserProfile {
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
     /// Новое отображаемое имя
-    #[schema(example = "Иван Сергеевич")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S",
+        example = "Иван Сергеевич"
+    )]
     pub display_name: Option<String>,
     /// Новый телефон; `null` — удалить телефон
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, example = "+7 916 765-43-21")]
     pub phone: Option<Option<String>>,
     /// Новый пароль; после смены все сессии завершаются и нужно войти заново
-    #[schema(example = "Новый-пароль-2025")]
+    #[schema(min_length = 10, max_length = 128, example = "Новый-пароль-2025")]
     pub new_password: Option<String>,
     /// Текущий пароль: обязателен при смене пароля
     #[schema(example = "Ромашка-весна-2024")]
@@ -177,6 +196,10 @@ pub struct UpdateMeRequest {
 #[serde(deny_unknown_fields)]
 pub struct GrantModeratorRequest {
     /// Email зарегистрированного пользователя, которому выдаётся роль модератора
-    #[schema(example = "anna.smirnova@assoc.ru")]
+    #[schema(
+        max_length = 254,
+        pattern = r"^[^@\s]+@[^@\s.]+\.[^@\s]*[^@\s.]$",
+        example = "anna.smirnova@assoc.ru"
+    )]
     pub email: String,
 }

@@ -14,13 +14,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppResult, Problem};
-use crate::events::page;
 use crate::extract::{Json, Path, Query};
+use crate::pagination::{fetch_page, LIST_PAGES};
 use crate::state::AppState;
 
 pub use types::{
-    Booking, BookingAction, BookingListQuery, BookingStatus, BookingStep, BookingStepRequest,
-    CreateBookingRequest,
+    Booking, BookingAction, BookingListQuery, BookingPage, BookingStatus, BookingStep,
+    BookingStepRequest, CreateBookingRequest,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -264,7 +264,6 @@ async fn book(
         (status = 200, description = "Бронь с историей", body = Booking),
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Брони нет или она чужая", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Идентификатор в пути не целое число", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_booking(
     State(state): State<AppState>,
@@ -497,15 +496,15 @@ async fn sell_booking(
 #[utoipa::path(get, path = "/me/bookings", tag = "bookings", security(("bearer" = [])),
     params(BookingListQuery),
     responses(
-        (status = 200, description = "Брони с историей", body = Vec<Booking>),
+        (status = 200, description = "Страница броней с историей", body = BookingPage),
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Некорректный фильтр или limit вне 1–200", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Некорректный фильтр, limit вне 1–200 или offset вне 0–10000", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn my_bookings(
     State(state): State<AppState>,
     caller: CurrentUser,
     Query(query): Query<BookingListQuery>,
-) -> AppResult<Json<Vec<Booking>>> {
+) -> AppResult<Json<BookingPage>> {
     list(&state, "b.user_id = $1", caller.id, &query)
         .await
         .map(Json)
@@ -517,18 +516,18 @@ async fn my_bookings(
 #[utoipa::path(get, path = "/developers/{id}/bookings", tag = "bookings", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Идентификатор застройщика", example = 7), BookingListQuery),
     responses(
-        (status = 200, description = "Брони квартир застройщика, новые первыми", body = Vec<Booking>),
+        (status = 200, description = "Страница броней квартир застройщика, новые первыми", body = BookingPage),
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Покупателю недоступно", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Чужая компания", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Некорректный фильтр или limit вне 1–200", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Некорректный фильтр, limit вне 1–200 или offset вне 0–10000", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn developer_bookings(
     State(state): State<AppState>,
     caller: CurrentUser,
     Path(developer_id): Path<i64>,
     Query(query): Query<BookingListQuery>,
-) -> AppResult<Json<Vec<Booking>>> {
+) -> AppResult<Json<BookingPage>> {
     caller.require_developer_or_moderator()?;
     if !caller.can_manage_developer(developer_id) {
         return Err(AppError::not_found("Застройщик не найден"));
@@ -543,8 +542,8 @@ async fn list(
     owner_filter: &str,
     owner_id: i64,
     query: &BookingListQuery,
-) -> AppResult<Vec<Booking>> {
-    let (limit, offset) = page(query.limit, query.offset)?;
+) -> AppResult<BookingPage> {
+    let page = LIST_PAGES.page(query.limit, query.offset)?;
     if let (Some(from), Some(to)) = (query.from, query.to) {
         if from >= to {
             return Err(AppError::field("to", "должно быть позже from"));
@@ -552,29 +551,33 @@ async fn list(
     }
     let status = query.status.map(BookingStatus::as_str);
     let sql = format!(
-        "{SELECT_SQL}
-         WHERE {owner_filter}
-           AND ($2::text IS NULL OR b.status = $2::text::booking_status)
-           AND ($3::bigint IS NULL OR a.project_id = $3)
-           AND ($4::timestamptz IS NULL OR b.booked_at >= $4)
-           AND ($5::timestamptz IS NULL OR b.booked_at < $5)
-         ORDER BY b.booked_at DESC, b.id DESC
-         LIMIT $6 OFFSET $7"
+        "SELECT count(*) OVER () AS total, listed.*
+           FROM ({SELECT_SQL}
+                 WHERE {owner_filter}
+                   AND ($2::text IS NULL OR b.status = $2::text::booking_status)
+                   AND ($3::bigint IS NULL OR a.project_id = $3)
+                   AND ($4::timestamptz IS NULL OR b.booked_at >= $4)
+                   AND ($5::timestamptz IS NULL OR b.booked_at < $5)) listed
+          ORDER BY listed.booked_at DESC, listed.id DESC
+          LIMIT $6 OFFSET $7"
     );
     let client = state.pool.get().await?;
-    let rows = client
-        .query(
-            &sql,
-            &[
-                &owner_id,
-                &status,
-                &query.project_id,
-                &query.from,
-                &query.to,
-                &limit,
-                &offset,
-            ],
-        )
-        .await?;
-    rows.iter().map(Booking::from_row).collect()
+    let (total, rows) = fetch_page(
+        &client,
+        &sql,
+        &[
+            &owner_id,
+            &status,
+            &query.project_id,
+            &query.from,
+            &query.to,
+        ],
+        page,
+    )
+    .await?;
+    let items = rows
+        .iter()
+        .map(Booking::from_row)
+        .collect::<AppResult<_>>()?;
+    Ok(BookingPage::new(total, page, items))
 }

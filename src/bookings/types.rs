@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::catalog::Currency;
 use crate::error::{AppError, AppResult};
+use crate::pagination::page_of;
 
 /// Статус брони.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -69,13 +71,13 @@ pub struct BookingStep {
     /// Что произошло
     pub action: BookingAction,
     /// Кто сделал; пусто — система (истечение по расписанию)
-    #[schema(example = 42)]
+    #[schema(required = true, example = 42)]
     pub actor_id: Option<i64>,
     /// Роль того, кто сделал: buyer, developer, moderator
-    #[schema(example = "buyer")]
+    #[schema(required = true, example = "buyer")]
     pub actor_role: Option<String>,
     /// Комментарий (например, причина отмены)
-    #[schema(example = "Передумали")]
+    #[schema(required = true, example = "Передумали")]
     pub comment: Option<String>,
     /// Когда
     #[schema(example = "2026-11-23T12:00:00Z")]
@@ -106,11 +108,10 @@ pub struct Booking {
     /// Статус
     pub status: BookingStatus,
     /// Цена, зафиксированная в момент бронирования (не меняется вслед за ценообразованием)
-    #[schema(value_type = String, example = "9300000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "9300000.00")]
     pub price: Decimal,
     /// Валюта ISO 4217
-    #[schema(example = "RUB")]
-    pub currency: String,
+    pub currency: Currency,
     /// Когда создана
     #[schema(example = "2026-11-23T12:00:00Z")]
     pub booked_at: DateTime<Utc>,
@@ -118,7 +119,7 @@ pub struct Booking {
     #[schema(example = "2026-11-25T12:00:00Z")]
     pub expires_at: DateTime<Utc>,
     /// Комментарий покупателя
-    #[schema(example = "Хочу посмотреть квартиру в субботу")]
+    #[schema(required = true, example = "Хочу посмотреть квартиру в субботу")]
     pub comment: Option<String>,
     /// История: каждый шаг, кто и когда
     pub history: Vec<BookingStep>,
@@ -136,7 +137,7 @@ impl Booking {
             user_id: row.get("user_id"),
             status: BookingStatus::from_db(row.get("status"))?,
             price: row.get("price"),
-            currency: row.get("currency"),
+            currency: Currency::from_db(row.get("currency"))?,
             booked_at: row.get("booked_at"),
             expires_at: row.get("expires_at"),
             comment: row.get("comment"),
@@ -146,13 +147,24 @@ impl Booking {
     }
 }
 
+page_of! {
+    /// Страница броней.
+    BookingPage, Booking,
+    total = "Сколько броней под фильтрами",
+    items = "Брони страницы с историей, новые первыми"
+}
+
 /// Запрос брони.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"comment": "Хочу посмотреть квартиру в субботу"}))]
 pub struct CreateBookingRequest {
     /// Комментарий для застройщика, до 1000 символов
-    #[schema(example = "Хочу посмотреть квартиру в субботу")]
+    #[schema(
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$",
+        max_length = 1000,
+        example = "Хочу посмотреть квартиру в субботу"
+    )]
     pub comment: Option<String>,
 }
 
@@ -162,7 +174,11 @@ pub struct CreateBookingRequest {
 #[schema(example = json!({"comment": "Покупатель передумал"}))]
 pub struct BookingStepRequest {
     /// Комментарий (например, причина отмены), до 1000 символов
-    #[schema(example = "Покупатель передумал")]
+    #[schema(
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$",
+        max_length = 1000,
+        example = "Покупатель передумал"
+    )]
     pub comment: Option<String>,
 }
 
@@ -183,10 +199,10 @@ pub struct BookingListQuery {
     /// Созданы раньше (RFC 3339)
     #[param(example = "2026-12-01T00:00:00Z")]
     pub to: Option<DateTime<Utc>>,
-    /// Размер страницы, 1–200 (по умолчанию 50); больше 200 — ошибка 422
-    #[param(example = 50)]
+    /// Размер страницы: от 1 до 200, по умолчанию 50; больше 200 — ошибка 422
+    #[param(example = 50, minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    /// Смещение
-    #[param(example = 0)]
+    /// Сколько записей пропустить: от 0 до 10000
+    #[param(example = 0, minimum = 0, maximum = 10000)]
     pub offset: Option<i64>,
 }

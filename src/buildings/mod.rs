@@ -28,22 +28,27 @@ const MAX_NUMBER_CHARS: usize = 20;
 #[serde(deny_unknown_fields)]
 pub struct CreateBuildingRequest {
     /// Название, до 200 символов
-    #[schema(example = "Корпус 2")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S",
+        example = "Корпус 2"
+    )]
     pub name: String,
     /// Номер по проекту, до 20 символов
-    #[schema(example = "2.1")]
+    #[schema(min_length = 1, max_length = 20, pattern = r"\S", example = "2.1")]
     pub number: Option<String>,
     /// Секций (1–100), по умолчанию 1
-    #[schema(example = 3)]
+    #[schema(minimum = 1, maximum = 100, example = 3)]
     pub sections: Option<i32>,
     /// Этажность (1–200)
-    #[schema(example = 25)]
+    #[schema(minimum = 1, maximum = 200, example = 25)]
     pub floors: i32,
     /// Квартал сдачи (1–4), вместе с годом
-    #[schema(example = 2)]
+    #[schema(minimum = 1, maximum = 4, example = 2)]
     pub commissioning_quarter: Option<i16>,
     /// Год сдачи (2000–2100), вместе с кварталом
-    #[schema(example = 2027)]
+    #[schema(minimum = 2000, maximum = 2100, example = 2027)]
     pub commissioning_year: Option<i16>,
 }
 
@@ -52,23 +57,28 @@ pub struct CreateBuildingRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateBuildingRequest {
     /// Новое название
-    #[schema(example = "Корпус 2А")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S",
+        example = "Корпус 2А"
+    )]
     pub name: Option<String>,
     /// Новый номер; `null` — удалить
     #[serde(default, deserialize_with = "crate::auth::nullable")]
-    #[schema(value_type = Option<String>, example = "2.2")]
+    #[schema(min_length = 1, max_length = 20, pattern = r"\S", value_type = Option<String>, example = "2.2")]
     pub number: Option<Option<String>>,
     /// Секций
-    #[schema(example = 4)]
+    #[schema(minimum = 1, maximum = 100, example = 4)]
     pub sections: Option<i32>,
     /// Этажность: не ниже этажа любой квартиры корпуса
-    #[schema(example = 27)]
+    #[schema(minimum = 1, maximum = 200, example = 27)]
     pub floors: Option<i32>,
     /// Квартал сдачи (1–4)
-    #[schema(example = 3)]
+    #[schema(minimum = 1, maximum = 4, example = 3)]
     pub commissioning_quarter: Option<i16>,
     /// Год сдачи (2000–2100)
-    #[schema(example = 2027)]
+    #[schema(minimum = 2000, maximum = 2100, example = 2027)]
     pub commissioning_year: Option<i16>,
 }
 

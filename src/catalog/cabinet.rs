@@ -6,12 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::apartments::search::{cards_in_order, page_bounds};
+use crate::apartments::search::cards_in_order;
 use crate::apartments::ApartmentCard;
 use crate::auth::CurrentUser;
 use crate::developers::ModerationStatus;
 use crate::error::{AppResult, Problem};
 use crate::extract::{Json, Query};
+use crate::pagination::{page_of, CATALOG_PAGES};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -61,7 +62,7 @@ pub struct CabinetProject {
     #[schema(example = "pending_review")]
     pub moderation_status: ModerationStatus,
     /// Комментарий модератора
-    #[schema(example = json!(null))]
+    #[schema(required = true, example = json!(null))]
     pub moderation_comment: Option<String>,
     /// Корпусов
     #[schema(example = 3)]
@@ -71,24 +72,18 @@ pub struct CabinetProject {
     pub apartments: i64,
 }
 
-/// Страница ЖК кабинета.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CabinetProjectPage {
-    /// Точное число ЖК под фильтрами
-    #[schema(example = 4)]
-    pub total: i64,
-    /// ЖК страницы по возрастанию id
-    pub items: Vec<CabinetProject>,
+page_of! {
+    /// Страница ЖК кабинета.
+    CabinetProjectPage, CabinetProject,
+    total = "Точное число ЖК под фильтрами",
+    items = "ЖК страницы по возрастанию id"
 }
 
-/// Страница квартир кабинета.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CabinetApartmentPage {
-    /// Точное число квартир под фильтрами
-    #[schema(example = 120)]
-    pub total: i64,
-    /// Квартиры страницы по возрастанию id
-    pub items: Vec<ApartmentCard>,
+page_of! {
+    /// Страница квартир кабинета.
+    CabinetApartmentPage, ApartmentCard,
+    total = "Точное число квартир под фильтрами",
+    items = "Квартиры страницы по возрастанию id"
 }
 
 /// ЖК в кабинете
@@ -109,7 +104,7 @@ async fn cabinet_projects(
     Query(query): Query<CabinetQuery>,
 ) -> AppResult<Json<CabinetProjectPage>> {
     caller.require_developer_or_moderator()?;
-    let (limit, offset) = page_bounds(query.limit, query.offset)?;
+    let page = CATALOG_PAGES.page(query.limit, query.offset)?;
     let status = query.moderation_status.map(ModerationStatus::as_str);
     let client = state.pool.get().await?;
     let rows = client
@@ -121,8 +116,8 @@ async fn cabinet_projects(
                 &status,
                 &query.developer_id,
                 &query.project_id,
-                &limit,
-                &offset,
+                &page.limit,
+                &page.offset,
             ],
         )
         .await?;
@@ -143,7 +138,7 @@ async fn cabinet_projects(
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
-    Ok(Json(CabinetProjectPage { total, items }))
+    Ok(Json(CabinetProjectPage::new(total, page, items)))
 }
 
 /// Квартиры в кабинете
@@ -164,7 +159,7 @@ async fn cabinet_apartments(
     Query(query): Query<CabinetQuery>,
 ) -> AppResult<Json<CabinetApartmentPage>> {
     caller.require_developer_or_moderator()?;
-    let (limit, offset) = page_bounds(query.limit, query.offset)?;
+    let page = CATALOG_PAGES.page(query.limit, query.offset)?;
     let status = query.moderation_status.map(ModerationStatus::as_str);
     let client = state.pool.get().await?;
     let rows = client
@@ -176,8 +171,8 @@ async fn cabinet_apartments(
                 &status,
                 &query.developer_id,
                 &query.project_id,
-                &limit,
-                &offset,
+                &page.limit,
+                &page.offset,
             ],
         )
         .await?;
@@ -187,5 +182,5 @@ async fn cabinet_apartments(
         .filter_map(|row| row.get::<_, Option<i64>>("id"))
         .collect();
     let items = cards_in_order(&client, &ids, true).await?;
-    Ok(Json(CabinetApartmentPage { total, items }))
+    Ok(Json(CabinetApartmentPage::new(total, page, items)))
 }

@@ -18,10 +18,12 @@ macro_rules! catalog_query {
         #[into_params(parameter_in = Query)]
         pub struct $name {
             /// Регион (код ISO 3166-2), например `RU-MOW`
-            #[param(example = "RU-MOW")]
+            #[param(value_type = Option<$crate::openapi::RegionCode>, example = "RU-MOW")]
             pub region: Option<String>,
-            /// Город, без учёта регистра
-            #[param(example = "Москва")]
+            /// Город, без учёта регистра, до 100 символов
+            #[param(min_length = 1, max_length = 100,
+                    pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
+                    example = "Москва")]
             pub city: Option<String>,
             /// Застройщик
             #[param(example = 7)]
@@ -32,32 +34,33 @@ macro_rules! catalog_query {
             /// Корпус
             #[param(example = 31)]
             pub building_id: Option<i64>,
-            /// Комнатность через запятую, 0 — студия: `0,1,2`
-            #[param(example = "1,2")]
+            /// Комнатность, 0 — студия; несколько значений через запятую: `rooms=0,1,2`
+            #[param(value_type = Option<Vec<$crate::catalog::types::RoomCount>>, style = Form, explode = false,
+                    min_items = 1, max_items = 21, example = json!([1, 2]))]
             pub rooms: Option<String>,
             /// Цена от, ₽ (включительно)
-            #[param(value_type = Option<String>, example = "8000000")]
+            #[param(value_type = Option<crate::openapi::Money>, example = "8000000")]
             pub price_min: Option<rust_decimal::Decimal>,
             /// Цена до, ₽ (включительно)
-            #[param(value_type = Option<String>, example = "12000000")]
+            #[param(value_type = Option<crate::openapi::Money>, example = "12000000")]
             pub price_max: Option<rust_decimal::Decimal>,
             /// Цена за м² от, ₽
-            #[param(value_type = Option<String>, example = "150000")]
+            #[param(value_type = Option<crate::openapi::Money>, example = "150000")]
             pub price_m2_min: Option<rust_decimal::Decimal>,
             /// Цена за м² до, ₽
-            #[param(value_type = Option<String>, example = "350000")]
+            #[param(value_type = Option<crate::openapi::Money>, example = "350000")]
             pub price_m2_max: Option<rust_decimal::Decimal>,
             /// Общая площадь от, м²
-            #[param(value_type = Option<String>, example = "35")]
+            #[param(value_type = Option<crate::openapi::Area>, example = "35")]
             pub area_min: Option<rust_decimal::Decimal>,
             /// Общая площадь до, м²
-            #[param(value_type = Option<String>, example = "80")]
+            #[param(value_type = Option<crate::openapi::Area>, example = "80")]
             pub area_max: Option<rust_decimal::Decimal>,
-            /// Этаж от
-            #[param(example = 2)]
+            /// Этаж от (от -5 до 200)
+            #[param(example = 2, minimum = -5, maximum = 200)]
             pub floor_min: Option<i32>,
-            /// Этаж до
-            #[param(example = 20)]
+            /// Этаж до (от -5 до 200)
+            #[param(example = 20, minimum = -5, maximum = 200)]
             pub floor_max: Option<i32>,
             /// Сдача ЖК не раньше этой даты
             #[param(value_type = Option<String>, format = Date, example = "2026-01-01")]
@@ -65,11 +68,14 @@ macro_rules! catalog_query {
             /// Сдача ЖК не позже этой даты
             #[param(value_type = Option<String>, format = Date, example = "2027-12-31")]
             pub commissioning_to: Option<chrono::NaiveDate>,
-            /// Классы жилья через запятую: `econom,comfort,business,premium`
-            #[param(example = "comfort,business")]
+            /// Классы жилья; несколько значений через запятую: `class=comfort,business`
+            #[param(value_type = Option<Vec<$crate::catalog::ProjectClass>>, style = Form, explode = false,
+                    min_items = 1, max_items = 21, example = json!(["comfort", "business"]))]
             pub class: Option<String>,
-            /// Статусы продажи через запятую: `available,booked,sold`; по умолчанию `available` (в продаже)
-            #[param(example = "available")]
+            /// Статусы продажи; несколько значений через запятую: `status=available,booked`; по умолчанию
+            /// `available` (в продаже)
+            #[param(value_type = Option<Vec<$crate::catalog::ApartmentStatus>>, style = Form, explode = false,
+                    min_items = 1, max_items = 21, example = json!(["available"]))]
             pub status: Option<String>,
             /// Только ЖК с действующей акцией (акция ЖК, его застройщика или всей платформы)
             #[param(example = true)]
@@ -149,7 +155,12 @@ pub struct CatalogFilters {
     pub with_promotion: bool,
 }
 
+/// Values of one comma-joined filter (`maxItems` of `rooms`, `class`, `status`).
 const MAX_LIST_ITEMS: usize = 21;
+/// The most rooms an apartment has.
+pub const MAX_ROOMS: i16 = 20;
+/// Floors of the catalog filter: the lowest underground floor and the highest building.
+pub const FLOORS: std::ops::RangeInclusive<i32> = -5..=200;
 
 fn list<T>(
     errors: &mut FieldErrors,
@@ -186,19 +197,20 @@ fn list<T>(
     parsed
 }
 
+/// `field_min` and its `_max`: each `allowed`, else the error says `expected`; the lower not above the upper.
 fn range<T: PartialOrd + Copy>(
     errors: &mut FieldErrors,
     field_min: &str,
-    min: Option<T>,
-    max: Option<T>,
-    positive: impl Fn(T) -> bool,
+    (min, max): (Option<T>, Option<T>),
+    allowed: impl Fn(T) -> bool,
+    expected: &str,
 ) -> (Option<T>, Option<T>) {
     for (field, value) in [
         (field_min.to_owned(), min),
         (field_min.replace("_min", "_max"), max),
     ] {
-        if value.is_some_and(|value| !positive(value)) {
-            errors.add(&field, "значение должно быть больше нуля");
+        if value.is_some_and(|value| !allowed(value)) {
+            errors.add(&field, expected);
         }
     }
     if let (Some(min), Some(max)) = (min, max) {
@@ -237,38 +249,39 @@ impl RawFilters<'_> {
             |item| {
                 item.parse::<i16>()
                     .ok()
-                    .filter(|rooms| (0..=20).contains(rooms))
+                    .filter(|rooms| (0..=MAX_ROOMS).contains(rooms))
             },
             "числа от 0 до 20, например 0,1,2",
         );
         let positive = |value: Decimal| value > Decimal::ZERO;
+        const POSITIVE: &str = "ожидается число больше нуля";
         let price = range(
             &mut errors,
             "price_min",
-            self.price_min,
-            self.price_max,
+            (self.price_min, self.price_max),
             positive,
+            POSITIVE,
         );
         let price_m2 = range(
             &mut errors,
             "price_m2_min",
-            self.price_m2_min,
-            self.price_m2_max,
+            (self.price_m2_min, self.price_m2_max),
             positive,
+            POSITIVE,
         );
         let area = range(
             &mut errors,
             "area_min",
-            self.area_min,
-            self.area_max,
+            (self.area_min, self.area_max),
             positive,
+            POSITIVE,
         );
         let floor = range(
             &mut errors,
             "floor_min",
-            self.floor_min,
-            self.floor_max,
-            |floor: i32| (-5..=200).contains(&floor),
+            (self.floor_min, self.floor_max),
+            |floor: i32| FLOORS.contains(&floor),
+            &format!("ожидается этаж от {} до {}", FLOORS.start(), FLOORS.end()),
         );
         if let (Some(from), Some(to)) = (self.commissioning_from, self.commissioning_to) {
             if from > to {

@@ -9,4 +9,6 @@ pub mod types;
 
 pub use cache::CatalogCache;
 pub use filters::{CatalogFilters, SqlParams};
-pub use types::{ApartmentStatus, ModerationDecisionRequest, ProjectClass, PublishDecision};
+pub use types::{
+    ApartmentStatus, Currency, ModerationDecisionRequest, ProjectClass, PublishDecision, RoomCount,
+};

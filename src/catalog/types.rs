@@ -83,6 +83,42 @@ impl ApartmentStatus {
     }
 }
 
+/// Валюта цены, ISO 4217: каталог продаёт в рублях.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = "RUB")]
+pub enum Currency {
+    /// Российский рубль
+    #[serde(rename = "RUB")]
+    Rub,
+}
+
+impl Currency {
+    /// `apartments.currency`; any other code than the catalog sells in is a broken row, not an answer.
+    pub fn from_db(value: &str) -> AppResult<Self> {
+        match value.trim() {
+            "RUB" => Ok(Self::Rub),
+            other => Err(AppError::Internal(format!("unknown currency {other:?}"))),
+        }
+    }
+}
+
+/// Комнатность квартиры: 0 — студия, до 20 комнат.
+pub struct RoomCount;
+
+impl utoipa::PartialSchema for RoomCount {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .minimum(Some(0))
+            .maximum(Some(super::filters::MAX_ROOMS))
+            .description(Some("Комнатность квартиры: 0 — студия, до 20 комнат"))
+            .examples([2])
+            .into()
+    }
+}
+
+impl ToSchema for RoomCount {}
+
 /// Решение модератора по ЖК или квартире.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -102,6 +138,6 @@ pub struct ModerationDecisionRequest {
     #[schema(example = "reject")]
     pub decision: PublishDecision,
     /// Комментарий; обязателен при отказе, до 2000 символов
-    #[schema(example = "Фотографии не соответствуют адресу")]
+    #[schema(max_length = 2000, example = "Фотографии не соответствуют адресу")]
     pub comment: Option<String>,
 }

@@ -13,6 +13,7 @@ use crate::auth::{
 };
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{Json, Path, Query};
+use crate::pagination::{fetch_page, LIST_PAGES};
 use crate::state::AppState;
 use crate::validation::{
     normalize_email, required_text, validate_http_url, validate_inn, validate_inn_matches_ogrn,
@@ -20,7 +21,7 @@ use crate::validation::{
 };
 
 pub use types::{
-    AddMemberRequest, CreateDeveloperRequest, Developer, DeveloperListQuery, Member,
+    AddMemberRequest, CreateDeveloperRequest, Developer, DeveloperListQuery, DeveloperPage, Member,
     ModerationDecision, ModerationRequest, ModerationStatus, UpdateDeveloperRequest,
 };
 
@@ -126,49 +127,38 @@ async fn create_developer(
 #[utoipa::path(get, path = "/developers", tag = "developers", security(("bearer" = [])),
     params(DeveloperListQuery),
     responses(
-        (status = 200, description = "Компании по возрастанию id", body = Vec<Developer>),
+        (status = 200, description = "Страница компаний по возрастанию id", body = DeveloperPage),
         (status = 403, description = "Покупателю список недоступен", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn list_developers(
     State(state): State<AppState>,
     caller: CurrentUser,
     Query(query): Query<DeveloperListQuery>,
-) -> AppResult<Json<Vec<Developer>>> {
+) -> AppResult<Json<DeveloperPage>> {
     caller.require_developer_or_moderator()?;
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(AppError::field("limit", "от 1 до 200"));
-    }
-    let offset = query.offset.unwrap_or(0);
-    if offset < 0 {
-        return Err(AppError::field("offset", "не может быть отрицательным"));
-    }
+    let page = LIST_PAGES.page(query.limit, query.offset)?;
     let status = query.moderation_status.map(ModerationStatus::as_str);
     let client = state.pool.get().await?;
-    let rows = client
-        .query(
-            concat!(
-                "SELECT ",
-                developer_columns!(),
-                " FROM developers
-                 WHERE ($1 OR id = ANY($2))
-                   AND ($3::text IS NULL OR moderation_status = $3::text::moderation_status)
-                 ORDER BY id
-                 LIMIT $4 OFFSET $5"
-            ),
-            &[
-                &caller.is_moderator(),
-                &caller.developer_ids,
-                &status,
-                &limit,
-                &offset,
-            ],
-        )
-        .await?;
-    rows.iter()
+    let (total, rows) = fetch_page(
+        &client,
+        concat!(
+            "SELECT count(*) OVER () AS total, ",
+            developer_columns!(),
+            " FROM developers
+             WHERE ($1 OR id = ANY($2))
+               AND ($3::text IS NULL OR moderation_status = $3::text::moderation_status)
+             ORDER BY id
+             LIMIT $4 OFFSET $5"
+        ),
+        &[&caller.is_moderator(), &caller.developer_ids, &status],
+        page,
+    )
+    .await?;
+    let items = rows
+        .iter()
         .map(Developer::from_row)
-        .collect::<AppResult<Vec<_>>>()
-        .map(Json)
+        .collect::<AppResult<_>>()?;
+    Ok(Json(DeveloperPage::new(total, page, items)))
 }
 
 /// Карточка компании

@@ -5,6 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::CompanyRole;
 use crate::error::{AppError, AppResult};
+use crate::pagination::page_of;
 
 /// Состояние модерации карточки.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -64,10 +65,10 @@ pub struct Developer {
     #[schema(example = "1027700132195")]
     pub ogrn: String,
     /// Сайт компании
-    #[schema(example = "https://primer-dev.ru")]
+    #[schema(required = true, example = "https://primer-dev.ru")]
     pub website: Option<String>,
     /// Ссылка на логотип
-    #[schema(example = "https://primer-dev.ru/logo.svg")]
+    #[schema(required = true, example = "https://primer-dev.ru/logo.svg")]
     pub logo_url: Option<String>,
     /// Компания проверена ассоциацией
     #[schema(example = false)]
@@ -76,10 +77,10 @@ pub struct Developer {
     #[schema(example = "pending_review")]
     pub moderation_status: ModerationStatus,
     /// Комментарий модератора (причина отказа); виден только сотрудникам компании и модераторам
-    #[schema(example = "ОГРН не совпадает с выпиской ЕГРЮЛ")]
+    #[schema(required = true, example = "ОГРН не совпадает с выпиской ЕГРЮЛ")]
     pub moderation_comment: Option<String>,
     /// Когда принято последнее решение модерации
-    #[schema(example = "2025-03-02T12:00:00Z")]
+    #[schema(required = true, example = "2025-03-02T12:00:00Z")]
     pub moderated_at: Option<DateTime<Utc>>,
     /// Когда зарегистрирована
     #[schema(example = "2025-03-01T09:30:00Z")]
@@ -109,27 +110,52 @@ impl Developer {
     }
 }
 
+page_of! {
+    /// Страница компаний.
+    DeveloperPage, Developer,
+    total = "Сколько компаний под фильтром",
+    items = "Компании страницы по возрастанию id"
+}
+
 /// Регистрация компании. Статус проверки, владельца и модерацию задать нельзя.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDeveloperRequest {
     /// Коммерческое название (бренд), до 200 символов
-    #[schema(example = "ГК «Пример»")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S",
+        example = "ГК «Пример»"
+    )]
     pub name: String,
     /// Полное юридическое наименование, до 500 символов
-    #[schema(example = "ООО «Специализированный застройщик Пример»")]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"\S",
+        example = "ООО «Специализированный застройщик Пример»"
+    )]
     pub legal_name: String,
     /// ИНН с верной контрольной суммой: 10 цифр у юрлица, 12 у ИП
-    #[schema(example = "7707083893")]
+    #[schema(pattern = r"^([0-9]{10}|[0-9]{12})$", example = "7707083893")]
     pub inn: String,
     /// ОГРН (13 цифр, к ИНН из 10 цифр) или ОГРНИП (15 цифр, к ИНН из 12 цифр)
-    #[schema(example = "1027700132195")]
+    #[schema(pattern = r"^([0-9]{13}|[0-9]{15})$", example = "1027700132195")]
     pub ogrn: String,
     /// Сайт компании, http:// или https://
-    #[schema(example = "https://primer-dev.ru")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$",
+        example = "https://primer-dev.ru"
+    )]
     pub website: Option<String>,
     /// Ссылка на логотип, http:// или https://
-    #[schema(example = "https://primer-dev.ru/logo.svg")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$",
+        example = "https://primer-dev.ru/logo.svg"
+    )]
     pub logo_url: Option<String>,
 }
 
@@ -139,24 +165,34 @@ pub struct CreateDeveloperRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateDeveloperRequest {
     /// Новое коммерческое название
-    #[schema(example = "ГК «Пример Девелопмент»")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S",
+        example = "ГК «Пример Девелопмент»"
+    )]
     pub name: Option<String>,
     /// Новое юридическое наименование
-    #[schema(example = "АО «Пример Девелопмент»")]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"\S",
+        example = "АО «Пример Девелопмент»"
+    )]
     pub legal_name: Option<String>,
     /// Новый ИНН
-    #[schema(example = "7707083893")]
+    #[schema(pattern = r"^([0-9]{10}|[0-9]{12})$", example = "7707083893")]
     pub inn: Option<String>,
     /// Новый ОГРН или ОГРНИП
-    #[schema(example = "1027700132195")]
+    #[schema(pattern = r"^([0-9]{13}|[0-9]{15})$", example = "1027700132195")]
     pub ogrn: Option<String>,
     /// Новый сайт; `null` — удалить
     #[serde(default, deserialize_with = "crate::auth::nullable")]
-    #[schema(value_type = Option<String>, example = "https://primer-dev.ru")]
+    #[schema(max_length = 2000, pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$", value_type = Option<String>, example = "https://primer-dev.ru")]
     pub website: Option<Option<String>>,
     /// Новый логотип; `null` — удалить
     #[serde(default, deserialize_with = "crate::auth::nullable")]
-    #[schema(value_type = Option<String>, example = "https://primer-dev.ru/logo.svg")]
+    #[schema(max_length = 2000, pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$", value_type = Option<String>, example = "https://primer-dev.ru/logo.svg")]
     pub logo_url: Option<Option<String>>,
 }
 
@@ -179,7 +215,7 @@ pub struct ModerationRequest {
     #[schema(example = "reject")]
     pub decision: ModerationDecision,
     /// Комментарий; обязателен при отказе, до 2000 символов
-    #[schema(example = "ОГРН не совпадает с выпиской ЕГРЮЛ")]
+    #[schema(max_length = 2000, example = "ОГРН не совпадает с выпиской ЕГРЮЛ")]
     pub comment: Option<String>,
 }
 
@@ -220,7 +256,11 @@ impl Member {
 #[serde(deny_unknown_fields)]
 pub struct AddMemberRequest {
     /// Email зарегистрированного пользователя; покупатель при этом получает роль developer
-    #[schema(example = "manager@primer-dev.ru")]
+    #[schema(
+        max_length = 254,
+        pattern = r"^[^@\s]+@[^@\s.]+\.[^@\s]*[^@\s.]$",
+        example = "manager@primer-dev.ru"
+    )]
     pub email: String,
     /// Роль в компании
     #[schema(example = "manager")]
@@ -235,10 +275,10 @@ pub struct DeveloperListQuery {
     /// Только компании в этом состоянии модерации, например `pending_review` — очередь модератора
     #[param(example = "pending_review")]
     pub moderation_status: Option<ModerationStatus>,
-    /// Сколько записей вернуть (1–200, по умолчанию 50)
-    #[param(example = 50)]
+    /// Размер страницы: от 1 до 200, по умолчанию 50; больше 200 — ошибка 422
+    #[param(example = 50, minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    /// Сколько записей пропустить
-    #[param(example = 0)]
+    /// Сколько записей пропустить: от 0 до 10000
+    #[param(example = 0, minimum = 0, maximum = 10000)]
     pub offset: Option<i64>,
 }

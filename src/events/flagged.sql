@@ -1,6 +1,7 @@
 -- Помеченные зрители с числом событий за 24 ч. $1 id пометки или NULL, $2 только действующие, $3 limit, $4 offset.
--- Колонки: id, viewer, flagged, peak_events_per_minute, events_24h, apartments_24h, flagged_at, unflagged_at, unflagged_by
-SELECT f.id, f.viewer, f.flagged, f.peak_events_per_minute, e.events_24h, e.apartments_24h,
+-- Колонки: total (сколько пометок под условием), id, viewer, flagged, peak_events_per_minute, events_24h, apartments_24h,
+--          flagged_at, unflagged_at, unflagged_by
+SELECT count(*) OVER () AS total, f.id, f.viewer, f.flagged, f.peak_events_per_minute, e.events_24h, e.apartments_24h,
        f.flagged_at, f.unflagged_at, f.unflagged_by
 FROM flagged_visitors f
 CROSS JOIN LATERAL (

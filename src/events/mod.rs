@@ -13,13 +13,15 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::auth::{ClientIp, CurrentUser, MaybeUser, Role};
 use crate::config::Secret;
 use crate::error::{AppError, AppResult, Problem};
-use crate::extract::{Json, Path, Query};
+use crate::extract::{json_value, Json, Path, Query};
+use crate::pagination::{fetch_page, LIST_PAGES};
 use crate::state::AppState;
 use crate::validation::{normalize_phone, required_text, FieldErrors};
 
 pub use types::{
     BatchEvent, BatchItemResult, BatchRequest, BatchResponse, EventOutcome, FlaggedVisitor,
-    FlaggedVisitorQuery, InterestEvent, Lead, LeadRequest, ViewRecorded, ViewRequest,
+    FlaggedVisitorPage, FlaggedVisitorQuery, InterestEvent, Lead, LeadRequest, ViewRecorded,
+    ViewRequest,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -424,17 +426,24 @@ async fn ingest_batch(
     if request.events.is_empty() || request.events.len() > MAX_BATCH_EVENTS {
         return Err(AppError::field("events", "от 1 до 1000 событий в пакете"));
     }
-    // An item of the wrong shape is rejected alone, with serde's description, like any other bad item.
+    // An item of the wrong shape is rejected alone, with the complaint a body would get, like any other bad item.
     let mut outcomes: Vec<Option<(EventOutcome, String)>> =
         Vec::with_capacity(request.events.len());
     let mut valid = Vec::with_capacity(request.events.len());
     for item in request.events {
-        let event = match serde_json::from_value::<BatchEvent>(item) {
+        let event = match json_value::<BatchEvent>(item) {
             Ok(event) => event,
             Err(error) => {
                 outcomes.push(Some((
                     EventOutcome::Invalid,
-                    format!("некорректное событие: {error}"),
+                    if error.field == "body" {
+                        format!("некорректное событие: {}", error.message)
+                    } else {
+                        format!(
+                            "некорректное событие: поле {}: {}",
+                            error.field, error.message
+                        )
+                    },
                 )));
                 continue;
             }
@@ -510,31 +519,28 @@ async fn ingest_batch(
 #[utoipa::path(get, path = "/moderation/flagged-visitors", tag = "events", security(("bearer" = [])),
     params(FlaggedVisitorQuery),
     responses(
-        (status = 200, description = "Пометки, новые первыми", body = Vec<FlaggedVisitor>),
+        (status = 200, description = "Пометки, новые первыми", body = FlaggedVisitorPage),
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Только модератор", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "limit вне 1–200 или отрицательный offset", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "limit вне 1–200 или offset вне 0–10000", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn list_flagged_visitors(
     State(state): State<AppState>,
     caller: CurrentUser,
     Query(query): Query<FlaggedVisitorQuery>,
-) -> AppResult<Json<Vec<FlaggedVisitor>>> {
+) -> AppResult<Json<FlaggedVisitorPage>> {
     caller.require_moderator()?;
-    let (limit, offset) = page(query.limit, query.offset)?;
+    let page = LIST_PAGES.page(query.limit, query.offset)?;
     let client = state.pool.get().await?;
-    let rows = client
-        .query(
-            include_str!("flagged.sql"),
-            &[
-                &None::<i64>,
-                &query.flagged.unwrap_or(true),
-                &limit,
-                &offset,
-            ],
-        )
-        .await?;
-    Ok(Json(rows.iter().map(FlaggedVisitor::from_row).collect()))
+    let (total, rows) = fetch_page(
+        &client,
+        include_str!("flagged.sql"),
+        &[&None::<i64>, &query.flagged.unwrap_or(true)],
+        page,
+    )
+    .await?;
+    let items = rows.iter().map(FlaggedVisitor::from_row).collect();
+    Ok(Json(FlaggedVisitorPage::new(total, page, items)))
 }
 
 /// Снять пометку накрутки
@@ -548,7 +554,6 @@ async fn list_flagged_visitors(
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Только модератор", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Пометки нет", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Идентификатор в пути не целое число", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn unflag_visitor(
     State(state): State<AppState>,
@@ -568,17 +573,4 @@ async fn unflag_visitor(
         .await?
         .ok_or_else(|| AppError::not_found("Пометки с таким id нет"))?;
     Ok(Json(FlaggedVisitor::from_row(&row)))
-}
-
-/// `limit` 1–200 (default 50), `offset` ≥ 0: larger pages are rejected, not clamped.
-pub fn page(limit: Option<i64>, offset: Option<i64>) -> AppResult<(i64, i64)> {
-    let limit = limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(AppError::field("limit", "от 1 до 200"));
-    }
-    let offset = offset.unwrap_or(0);
-    if offset < 0 {
-        return Err(AppError::field("offset", "не может быть отрицательным"));
-    }
-    Ok((limit, offset))
 }

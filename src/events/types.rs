@@ -4,6 +4,7 @@ use tokio_postgres::Row;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{AppError, AppResult};
+use crate::pagination::page_of;
 
 /// Тип события интереса.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -97,7 +98,12 @@ impl EventOutcome {
 #[schema(example = json!({"visitor_id": "3f0c9a7e-5b1d-4c2a-9f7e-1d2c3b4a5e6f"}))]
 pub struct ViewRequest {
     /// Анонимный идентификатор посетителя от фронтенда (1–128 символов); обязателен без access-токена
-    #[schema(example = "3f0c9a7e-5b1d-4c2a-9f7e-1d2c3b4a5e6f")]
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
+        example = "3f0c9a7e-5b1d-4c2a-9f7e-1d2c3b4a5e6f"
+    )]
     pub visitor_id: Option<String>,
 }
 
@@ -119,16 +125,30 @@ pub struct ViewRecorded {
 #[serde(deny_unknown_fields)]
 pub struct LeadRequest {
     /// Как обращаться, 1–200 символов
-    #[schema(example = "Анна")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
+        example = "Анна"
+    )]
     pub name: String,
     /// Телефон: E.164 (+79161234567) или российские форматы (8 916 123-45-67, 9161234567)
     #[schema(example = "8 (916) 123-45-67")]
     pub phone: String,
     /// Комментарий, до 2000 символов
-    #[schema(example = "Удобно звонить после 18:00")]
+    #[schema(
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$",
+        max_length = 2000,
+        example = "Удобно звонить после 18:00"
+    )]
     pub comment: Option<String>,
     /// Анонимный идентификатор посетителя; обязателен без access-токена
-    #[schema(example = "3f0c9a7e-5b1d-4c2a-9f7e-1d2c3b4a5e6f")]
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
+        example = "3f0c9a7e-5b1d-4c2a-9f7e-1d2c3b4a5e6f"
+    )]
     pub visitor_id: Option<String>,
 }
 
@@ -148,7 +168,7 @@ pub struct Lead {
     #[schema(example = "+79161234567")]
     pub phone: String,
     /// Комментарий
-    #[schema(example = "Удобно звонить после 18:00")]
+    #[schema(required = true, example = "Удобно звонить после 18:00")]
     pub comment: Option<String>,
     /// Когда оставлена
     #[schema(example = "2026-11-23T12:00:00Z")]
@@ -183,7 +203,12 @@ pub struct BatchEvent {
     #[schema(example = 42)]
     pub user_id: Option<i64>,
     /// Анонимный идентификатор посетителя, 1–128 символов
-    #[schema(example = "3f0c9a7e")]
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
+        example = "3f0c9a7e"
+    )]
     pub visitor_id: Option<String>,
     /// Когда произошло (не старше 24 ч; будущее время заменяется текущим); по умолчанию — время приёма
     #[schema(example = "2026-11-23T12:00:00Z")]
@@ -201,7 +226,7 @@ fn default_event() -> InterestEvent {
 pub struct BatchRequest {
     /// События, от 1 до 1000. Событие неверной формы (не объект, лишнее поле, неверный тип) отклоняется
     /// само по себе (`invalid` с описанием), остальные события пакета принимаются
-    #[schema(value_type = Vec<BatchEvent>)]
+    #[schema(min_items = 1, max_items = 1000, value_type = Vec<BatchEvent>)]
     pub events: Vec<serde_json::Value>,
 }
 
@@ -242,12 +267,19 @@ pub struct FlaggedVisitorQuery {
     /// Только действующие пометки (по умолчанию true); false — все, включая снятые
     #[param(example = true)]
     pub flagged: Option<bool>,
-    /// Размер страницы, 1–200 (по умолчанию 50); больше 200 — ошибка 422
-    #[param(example = 50)]
+    /// Размер страницы: от 1 до 200, по умолчанию 50; больше 200 — ошибка 422
+    #[param(example = 50, minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    /// Смещение
-    #[param(example = 0)]
+    /// Сколько записей пропустить: от 0 до 10000
+    #[param(example = 0, minimum = 0, maximum = 10000)]
     pub offset: Option<i64>,
+}
+
+page_of! {
+    /// Страница помеченных зрителей.
+    FlaggedVisitorPage, FlaggedVisitor,
+    total = "Сколько пометок под фильтром",
+    items = "Пометки страницы, новые первыми"
 }
 
 /// Зритель, помеченный как накрутка.
@@ -275,10 +307,10 @@ pub struct FlaggedVisitor {
     #[schema(example = "2026-11-23T12:00:00Z")]
     pub flagged_at: DateTime<Utc>,
     /// Когда модератор снял пометку
-    #[schema(example = json!(null))]
+    #[schema(required = true, example = json!(null))]
     pub unflagged_at: Option<DateTime<Utc>>,
     /// Модератор, снявший пометку
-    #[schema(example = json!(null))]
+    #[schema(required = true, example = json!(null))]
     pub unflagged_by: Option<i64>,
 }
 

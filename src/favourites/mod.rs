@@ -9,9 +9,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{CurrentUser, Role};
+use crate::catalog::{ApartmentStatus, Currency};
 use crate::error::{AppError, AppResult, Problem};
-use crate::events::{ingest, page, InterestEvent, NewEvent};
+use crate::events::{ingest, InterestEvent, NewEvent};
 use crate::extract::{Json, Path, Query};
+use crate::pagination::{fetch_page, page_of, LIST_PAGES};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -47,17 +49,15 @@ pub struct FavouriteApartment {
     #[schema(example = 2)]
     pub rooms: i16,
     /// Общая площадь, м²
-    #[schema(value_type = String, example = "54.30")]
+    #[schema(value_type = crate::openapi::Area, example = "54.30")]
     pub area_total: Decimal,
     /// Текущая цена
-    #[schema(value_type = String, example = "9300000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "9300000.00")]
     pub current_price: Decimal,
     /// Валюта ISO 4217
-    #[schema(example = "RUB")]
-    pub currency: String,
-    /// Статус продажи: available, booked, sold
-    #[schema(example = "available")]
-    pub status: String,
+    pub currency: Currency,
+    /// Статус продажи
+    pub status: ApartmentStatus,
     /// ЖК
     #[schema(example = 12)]
     pub project_id: i64,
@@ -72,16 +72,23 @@ pub struct FavouriteApartment {
     pub added_at: DateTime<Utc>,
 }
 
+page_of! {
+    /// Страница избранного.
+    FavouritePage, FavouriteApartment,
+    total = "Сколько опубликованных квартир в избранном",
+    items = "Квартиры страницы, недавно добавленные первыми"
+}
+
 /// Страница списка.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FavouriteListQuery {
-    /// Размер страницы, 1–200 (по умолчанию 50); больше 200 — ошибка 422
-    #[param(example = 50)]
+    /// Размер страницы: от 1 до 200, по умолчанию 50; больше 200 — ошибка 422
+    #[param(example = 50, minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    /// Смещение
-    #[param(example = 0)]
+    /// Сколько записей пропустить: от 0 до 10000
+    #[param(example = 0, minimum = 0, maximum = 10000)]
     pub offset: Option<i64>,
 }
 
@@ -106,7 +113,6 @@ fn require_buyer(caller: &CurrentUser) -> AppResult<()> {
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Не покупатель", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Квартиры нет или она не опубликована", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Идентификатор в пути не целое число", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn add_favourite(
     State(state): State<AppState>,
@@ -154,7 +160,6 @@ async fn add_favourite(
         (status = 204, description = "Квартиры нет в избранном"),
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Не покупатель", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Идентификатор в пути не целое число", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn remove_favourite(
     State(state): State<AppState>,
@@ -178,37 +183,37 @@ async fn remove_favourite(
 #[utoipa::path(get, path = "/me/favourites", tag = "favourites", security(("bearer" = [])),
     params(FavouriteListQuery),
     responses(
-        (status = 200, description = "Избранные квартиры", body = Vec<FavouriteApartment>),
+        (status = 200, description = "Страница избранных квартир", body = FavouritePage),
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Не покупатель", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "limit вне 1–200 или отрицательный offset", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "limit вне 1–200 или offset вне 0–10000", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn list_favourites(
     State(state): State<AppState>,
     caller: CurrentUser,
     Query(query): Query<FavouriteListQuery>,
-) -> AppResult<Json<Vec<FavouriteApartment>>> {
+) -> AppResult<Json<FavouritePage>> {
     require_buyer(&caller)?;
-    let (limit, offset) = page(query.limit, query.offset)?;
+    let page = LIST_PAGES.page(query.limit, query.offset)?;
     let client = state.pool.get().await?;
-    let rows = client
-        .query(include_str!("list.sql"), &[&caller.id, &limit, &offset])
-        .await?;
-    Ok(Json(
-        rows.iter()
-            .map(|row| FavouriteApartment {
+    let (total, rows) = fetch_page(&client, include_str!("list.sql"), &[&caller.id], page).await?;
+    let items = rows
+        .iter()
+        .map(|row| {
+            Ok(FavouriteApartment {
                 apartment_id: row.get("apartment_id"),
                 code: row.get("code"),
                 rooms: row.get("rooms"),
                 area_total: row.get("area_total"),
                 current_price: row.get("current_price"),
-                currency: row.get("currency"),
-                status: row.get("status"),
+                currency: Currency::from_db(row.get("currency"))?,
+                status: ApartmentStatus::from_db(row.get("status"))?,
                 project_id: row.get("project_id"),
                 project_name: row.get("project_name"),
                 city: row.get("city"),
                 added_at: row.get("added_at"),
             })
-            .collect(),
-    ))
+        })
+        .collect::<AppResult<_>>()?;
+    Ok(Json(FavouritePage::new(total, page, items)))
 }

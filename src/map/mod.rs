@@ -6,14 +6,14 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::catalog::filters::catalog_query;
-use crate::catalog::{CatalogCache, SqlParams};
+use crate::catalog::{CatalogCache, ProjectClass, SqlParams};
+use crate::config::CatalogSettings;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::Query;
 use crate::state::AppState;
@@ -41,60 +41,121 @@ catalog_query! {
     }
 }
 
+/// Тип геометрии GeoJSON.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[schema(example = "Point")]
+pub enum PointType {
+    /// Точка
+    Point,
+}
+
 /// Геометрия GeoJSON: точка, координаты `[долгота, широта]` (RFC 7946).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"type": "Point", "coordinates": [37.62, 55.75]}))]
 pub struct PointGeometry {
     /// Всегда `Point`
     #[serde(rename = "type")]
-    #[schema(example = "Point")]
-    pub geometry_type: &'static str,
+    pub geometry_type: PointType,
     /// `[долгота, широта]`, градусы WGS 84
     #[schema(example = json!([37.62, 55.75]))]
     pub coordinates: [f64; 2],
 }
 
-/// Свойства объекта карты.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MapProperties {
-    /// `project` — один ЖК, `cluster` — несколько ЖК ячейки
-    #[schema(example = "cluster")]
-    pub kind: &'static str,
-    /// Сколько ЖК в объекте (у ЖК — 1)
-    #[schema(example = 14)]
-    pub projects: i64,
-    /// Минимальная цена под фильтрами, ₽ — число, чтобы его можно было использовать в выражениях стилей карты.
-    /// Без фильтров квартир (цена, площадь, этаж…) — из поминутной сводки, может отставать до минуты
-    #[schema(example = 6100000.0)]
-    pub min_price: f64,
-    /// ЖК (только у `project`)
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = 12)]
-    pub project_id: Option<i64>,
-    /// Название ЖК (только у `project`)
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "ЖК «Северный парк»")]
-    pub name: Option<String>,
-    /// Класс жилья (только у `project`)
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "comfort")]
-    pub class: Option<String>,
+/// Вид объекта карты «ЖК».
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(example = "project")]
+pub enum ProjectKind {
+    /// Один ЖК
+    Project,
 }
 
-/// Объект GeoJSON.
+/// Вид объекта карты «кластер».
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(example = "cluster")]
+pub enum ClusterKind {
+    /// Несколько ЖК одной ячейки
+    Cluster,
+}
+
+/// Свойства ЖК на карте.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectProperties {
+    /// Всегда `project`
+    pub kind: ProjectKind,
+    /// Сколько ЖК в объекте: у ЖК всегда 1
+    #[schema(example = 1, minimum = 1, maximum = 1)]
+    pub projects: i64,
+    /// Минимальная цена под фильтрами, как все суммы — десятичной строкой; в выражениях стилей MapLibre —
+    /// `["to-number", ["get", "min_price"]]`. Без фильтров квартир (цена, площадь, этаж…) — из поминутной сводки,
+    /// может отставать до минуты
+    #[schema(value_type = crate::openapi::Money)]
+    pub min_price: Decimal,
+    /// ЖК
+    #[schema(example = 12)]
+    pub project_id: i64,
+    /// Название ЖК
+    #[schema(example = "ЖК «Северный парк»")]
+    pub name: String,
+    /// Класс жилья
+    pub class: ProjectClass,
+}
+
+/// Свойства кластера на карте.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClusterProperties {
+    /// Всегда `cluster`
+    pub kind: ClusterKind,
+    /// Сколько ЖК в кластере
+    #[schema(example = 14, minimum = 2)]
+    pub projects: i64,
+    /// Минимальная цена под фильтрами по ЖК кластера, десятичной строкой, как все суммы
+    #[schema(value_type = crate::openapi::Money)]
+    pub min_price: Decimal,
+}
+
+/// Свойства объекта карты: ЖК или кластер, различаются полем `kind`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+#[schema(discriminator(property_name = "kind", mapping(
+    ("project" = "#/components/schemas/ProjectProperties"),
+    ("cluster" = "#/components/schemas/ClusterProperties"),
+)))]
+pub enum MapProperties {
+    Project(ProjectProperties),
+    Cluster(ClusterProperties),
+}
+
+/// Тип объекта GeoJSON.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[schema(example = "Feature")]
+pub enum FeatureType {
+    /// Объект
+    Feature,
+}
+
+/// Объект GeoJSON: ЖК или кластер ЖК.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Feature {
     /// Всегда `Feature`
     #[serde(rename = "type")]
-    #[schema(example = "Feature")]
-    pub feature_type: &'static str,
+    pub feature_type: FeatureType,
     /// Идентификатор: `project-12` или `cluster-3` (номер кластера в этом ответе)
     #[schema(example = "project-12")]
     pub id: String,
     /// Точка
     pub geometry: PointGeometry,
-    /// Свойства
+    /// Свойства ЖК или кластера
     pub properties: MapProperties,
+}
+
+/// Тип коллекции GeoJSON.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[schema(example = "FeatureCollection")]
+pub enum FeatureCollectionType {
+    /// Коллекция объектов
+    FeatureCollection,
 }
 
 /// Коллекция GeoJSON (RFC 7946), пригодная как источник `geojson` в MapLibre или `ObjectManager` в Яндекс Картах.
@@ -102,12 +163,12 @@ pub struct Feature {
 pub struct FeatureCollection {
     /// Всегда `FeatureCollection`
     #[serde(rename = "type")]
-    #[schema(example = "FeatureCollection")]
-    pub collection_type: &'static str,
+    pub collection_type: FeatureCollectionType,
     /// Окно запроса `[min_lon, min_lat, max_lon, max_lat]`
     #[schema(example = json!([37.3, 55.5, 37.9, 55.9]))]
     pub bbox: [f64; 4],
     /// Объекты: не больше 500
+    #[schema(max_items = 500)]
     pub features: Vec<Feature>,
 }
 
@@ -149,24 +210,31 @@ fn cell_size(zoom: u8, bbox: [f64; 4]) -> f64 {
         .max((bbox[3] - bbox[1]) / per_side)
 }
 
+/// The description of `GET /map/projects`, with the zoom, the feature limit and the summary age of the code.
+fn map_description() -> String {
+    let summary_max_age = CatalogSettings::default().map_summary_max_age.as_secs();
+    format!(
+        "Объекты карты в окне `bbox` с фильтрами каталога, в формате GeoJSON `FeatureCollection` (RFC 7946, \
+         координаты `[долгота, широта]`), тип ответа `application/geo+json`. При `zoom` меньше \
+         {PROJECTS_FROM_ZOOM} ЖК объединяются в кластеры сеткой PostGIS (`ST_SnapToGrid`): у кластера \
+         (`kind: cluster`) число ЖК, минимальная цена и центр масс его ЖК; ячейка с одним ЖК отдаётся как ЖК. \
+         С `zoom` {PROJECTS_FROM_ZOOM} — объект на каждый ЖК (`kind: project`: минимальная цена и класс). В ответе \
+         не больше {MAX_FEATURES} объектов: если ЖК в окне больше, они кластеризуются при любом `zoom`. \
+         Показываются только опубликованные ЖК, где есть квартиры под фильтрами.\n\n\
+         Свежесть: если заданы только фильтры ЖК (регион, город, застройщик, ЖК, класс, сроки сдачи, акции) и \
+         комнатность, минимальные цены и состав ЖК берутся из сводки «ЖК × комнатность», которую цикл \
+         ценообразования обновляет раз в минуту: цена и наличие квартир могут отставать до минуты (сводка \
+         используется, пока она не старше `MAP_SUMMARY_MAX_AGE_SECONDS`, по умолчанию {summary_max_age} с; \
+         старше — точный подсчёт). Публикация ЖК и застройщика проверяется всегда на момент запроса: снятый с \
+         публикации ЖК на карте не показывается. Ответ по сводке сервис может повторить из памяти, но только пока \
+         не изменились ни сводка, ни ЖК, ни застройщики — то есть он совпадает с тем, что дал бы расчёт в базе. С \
+         фильтрами квартир (цена, площадь, этаж, корпус, цена за м², статус) ответ точный на момент запроса."
+    )
+}
+
 /// ЖК на карте
-///
-/// Объекты карты в окне `bbox` с фильтрами каталога, в формате GeoJSON `FeatureCollection` (RFC 7946,
-/// координаты `[долгота, широта]`), тип ответа `application/geo+json`. При `zoom` меньше 12 ЖК
-/// объединяются в кластеры сеткой PostGIS (`ST_SnapToGrid`): у кластера число ЖК, минимальная
-/// цена и центр масс его ЖК; ячейка с одним ЖК отдаётся как ЖК. С `zoom` 12 — объект на каждый ЖК (минимальная
-/// цена и класс). В ответе не больше 500 объектов: если ЖК в окне больше, они кластеризуются при любом `zoom`.
-/// Показываются только опубликованные ЖК, где есть квартиры под фильтрами.
-///
-/// Свежесть: если заданы только фильтры ЖК (регион, город, застройщик, ЖК, класс, сроки сдачи, акции) и
-/// комнатность, минимальные цены и состав ЖК берутся из сводки «ЖК × комнатность», которую цикл
-/// ценообразования обновляет раз в минуту: цена и наличие квартир могут отставать до минуты (сводка
-/// используется, пока она не старше `MAP_SUMMARY_MAX_AGE_SECONDS`, по умолчанию 180 с; старше — точный
-/// подсчёт). Публикация ЖК и застройщика проверяется всегда на момент запроса: снятый с публикации ЖК на
-/// карте не показывается. Ответ по сводке сервис может повторить из памяти, но только пока не изменились ни
-/// сводка, ни ЖК, ни застройщики — то есть он совпадает с тем, что дал бы расчёт в базе. С фильтрами квартир (цена, площадь, этаж, корпус, цена за м², статус) ответ
-/// точный на момент запроса.
-#[utoipa::path(get, path = "/map/projects", tag = "catalog",
+#[utoipa::path(get, path = "/map/projects", tag = "catalog", security((), ("bearer" = [])),
+    description = map_description(),
     params(MapQuery),
     responses(
         (status = 200, description = "Объекты карты", body = FeatureCollection, content_type = "application/geo+json"),
@@ -254,35 +322,41 @@ async fn map_projects(
         .iter()
         .enumerate()
         .map(|(index, row)| {
-            let project_id: Option<i64> = row.get("project_id");
             let min_price: Decimal = row.get("min_price");
-            Feature {
-                feature_type: "Feature",
-                id: match project_id {
-                    Some(id) => format!("project-{id}"),
-                    None => format!("cluster-{index}"),
-                },
+            let (id, properties) = match row.get::<_, Option<i64>>("project_id") {
+                Some(project_id) => (
+                    format!("project-{project_id}"),
+                    MapProperties::Project(ProjectProperties {
+                        kind: ProjectKind::Project,
+                        projects: row.get("projects"),
+                        min_price,
+                        project_id,
+                        name: row.get("name"),
+                        class: ProjectClass::from_db(row.get("class"))?,
+                    }),
+                ),
+                None => (
+                    format!("cluster-{index}"),
+                    MapProperties::Cluster(ClusterProperties {
+                        kind: ClusterKind::Cluster,
+                        projects: row.get("projects"),
+                        min_price,
+                    }),
+                ),
+            };
+            Ok(Feature {
+                feature_type: FeatureType::Feature,
+                id,
                 geometry: PointGeometry {
-                    geometry_type: "Point",
+                    geometry_type: PointType::Point,
                     coordinates: [row.get("lon"), row.get("lat")],
                 },
-                properties: MapProperties {
-                    kind: if project_id.is_some() {
-                        "project"
-                    } else {
-                        "cluster"
-                    },
-                    projects: row.get("projects"),
-                    min_price: min_price.to_f64().unwrap_or_default(),
-                    project_id,
-                    name: row.get("name"),
-                    class: row.get("class"),
-                },
-            }
+                properties,
+            })
         })
-        .collect();
+        .collect::<AppResult<_>>()?;
     let collection = FeatureCollection {
-        collection_type: "FeatureCollection",
+        collection_type: FeatureCollectionType::FeatureCollection,
         bbox,
         features,
     };

@@ -421,7 +421,7 @@ async fn rollback_run(
 ///
 /// Публично для опубликованных квартир: дата, старая и новая цена, изменение в процентах, причина
 /// и объяснение. Новые первыми, страницы через `before_id`.
-#[utoipa::path(get, path = "/apartments/{id}/price-history", tag = "pricing",
+#[utoipa::path(get, path = "/apartments/{id}/price-history", tag = "pricing", security((), ("bearer" = [])),
     params(("id" = i64, Path, description = "Идентификатор квартиры", example = 1001), PageQuery),
     responses(
         (status = 200, description = "История цен", body = Vec<PriceHistoryEntry>),

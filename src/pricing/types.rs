@@ -15,41 +15,41 @@ pub struct PricingConfig {
     #[schema(example = 12)]
     pub id: i64,
     /// Область: застройщик, если это его переопределение
-    #[schema(example = json!(null))]
+    #[schema(required = true, example = json!(null))]
     pub developer_id: Option<i64>,
     /// Область: ЖК, если это его переопределение
-    #[schema(example = 7)]
+    #[schema(required = true, example = 7)]
     pub project_id: Option<i64>,
     /// Версия действует; выключенная глобальная версия останавливает ценообразование полностью,
     /// выключенное переопределение не действует (берутся настройки уровнем выше)
     #[schema(example = true)]
     pub enabled: bool,
     /// Верхний порог demand_norm: выше — цена растёт
-    #[schema(value_type = String, example = "1.3")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "1.3")]
     pub k1: Decimal,
     /// Нижний порог demand_norm: ниже (и квартира на сайте дольше min_days_on_site) — цена снижается
-    #[schema(value_type = String, example = "0.7")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "0.7")]
     pub k2: Decimal,
     /// Вес просмотра за 24 ч в спросе
-    #[schema(value_type = String, example = "0.5")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "0.5")]
     pub weight_views: Decimal,
     /// Вес добавления в избранное за 24 ч
-    #[schema(value_type = String, example = "0")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "0")]
     pub weight_favourites: Decimal,
     /// Вес заявки на звонок за 24 ч
-    #[schema(value_type = String, example = "2")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "2")]
     pub weight_leads: Decimal,
     /// Вес брони за 24 ч
-    #[schema(value_type = String, example = "5")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "5")]
     pub weight_bookings: Decimal,
     /// Шаг изменения цены за проход, доля (0.03 = 3 %)
-    #[schema(value_type = String, example = "0.03")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "0.03")]
     pub step: Decimal,
     /// Предел эластичности, доля: Δ = min(step, elasticity_cap, ELASTICITY_CAP)
-    #[schema(value_type = String, example = "0.03")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "0.03")]
     pub elasticity_cap: Decimal,
     /// Коридор от базовой цены, доля: min(max_shift, PRICE_MAX_SHIFT)
-    #[schema(value_type = String, example = "0.07")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "0.07")]
     pub max_shift: Decimal,
     /// Пауза после любого изменения цены, часов
     #[schema(example = 24)]
@@ -61,10 +61,10 @@ pub struct PricingConfig {
     #[schema(example = 14)]
     pub min_days_on_site: i32,
     /// Зачем изменили настройки
-    #[schema(example = "Весенняя распродажа: шаг 2 %")]
+    #[schema(required = true, example = "Весенняя распродажа: шаг 2 %")]
     pub comment: Option<String>,
     /// Кто создал версию
-    #[schema(example = 3)]
+    #[schema(required = true, example = 3)]
     pub created_by: Option<i64>,
     /// Когда создана версия
     #[schema(example = "2026-11-23T10:00:00Z")]
@@ -101,10 +101,10 @@ impl PricingConfig {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EnvironmentCeilings {
     /// ELASTICITY_CAP: наибольший шаг изменения цены за проход, доля
-    #[schema(value_type = String, example = "0.03")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "0.03")]
     pub elasticity_cap: Decimal,
     /// PRICE_MAX_SHIFT: наибольшее отклонение от базовой цены, доля
-    #[schema(value_type = String, example = "0.07")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "0.07")]
     pub max_shift: Decimal,
 }
 
@@ -135,43 +135,43 @@ pub struct PricingConfigChange {
     #[schema(example = true)]
     pub enabled: Option<bool>,
     /// Верхний порог demand_norm, больше k2
-    #[schema(value_type = Option<String>, example = "1.25")]
+    #[schema(value_type = Option<crate::openapi::DecimalNumber>, example = "1.25")]
     pub k1: Option<Decimal>,
     /// Нижний порог demand_norm, больше 0 и меньше k1
-    #[schema(value_type = Option<String>, example = "0.7")]
+    #[schema(value_type = Option<crate::openapi::DecimalNumber>, example = "0.7")]
     pub k2: Option<Decimal>,
     /// Вес просмотра, 0–1000
-    #[schema(value_type = Option<String>, example = "0.5")]
+    #[schema(value_type = Option<crate::openapi::DecimalNumber>, example = "0.5")]
     pub weight_views: Option<Decimal>,
     /// Вес избранного, 0–1000
-    #[schema(value_type = Option<String>, example = "0")]
+    #[schema(value_type = Option<crate::openapi::DecimalNumber>, example = "0")]
     pub weight_favourites: Option<Decimal>,
     /// Вес заявки, 0–1000
-    #[schema(value_type = Option<String>, example = "2")]
+    #[schema(value_type = Option<crate::openapi::DecimalNumber>, example = "2")]
     pub weight_leads: Option<Decimal>,
     /// Вес брони, 0–1000
-    #[schema(value_type = Option<String>, example = "5")]
+    #[schema(value_type = Option<crate::openapi::DecimalNumber>, example = "5")]
     pub weight_bookings: Option<Decimal>,
     /// Шаг за проход, доля (0, 0.5]
-    #[schema(value_type = Option<String>, example = "0.02")]
+    #[schema(value_type = Option<crate::openapi::DecimalNumber>, example = "0.02")]
     pub step: Option<Decimal>,
     /// Предел эластичности, доля (0, 0.5]
-    #[schema(value_type = Option<String>, example = "0.03")]
+    #[schema(value_type = Option<crate::openapi::DecimalNumber>, example = "0.03")]
     pub elasticity_cap: Option<Decimal>,
     /// Коридор от базовой цены, доля [0, 0.5]
-    #[schema(value_type = Option<String>, example = "0.07")]
+    #[schema(value_type = Option<crate::openapi::DecimalNumber>, example = "0.07")]
     pub max_shift: Option<Decimal>,
     /// Пауза после изменения цены, часов (0–720)
-    #[schema(example = 24)]
+    #[schema(minimum = 0, maximum = 720, example = 24)]
     pub cooldown_hours: Option<i32>,
     /// Пауза после брони, часов (0–720)
-    #[schema(example = 24)]
+    #[schema(minimum = 0, maximum = 720, example = 24)]
     pub booking_freeze_hours: Option<i32>,
     /// Минимум дней на сайте для снижения, 0–3650
-    #[schema(example = 14)]
+    #[schema(minimum = 0, maximum = 3650, example = 14)]
     pub min_days_on_site: Option<i32>,
     /// Зачем меняем настройки, до 1000 символов
-    #[schema(example = "Весенняя распродажа: шаг 2 %")]
+    #[schema(max_length = 1000, example = "Весенняя распродажа: шаг 2 %")]
     pub comment: Option<String>,
 }
 
@@ -195,10 +195,10 @@ pub struct PricingChange {
     #[schema(example = "raise")]
     pub decision: String,
     /// Цена до прохода
-    #[schema(value_type = String, example = "10000000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "10000000.00")]
     pub old_price: Decimal,
     /// Цена после прохода
-    #[schema(value_type = String, example = "10300000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "10300000.00")]
     pub new_price: Decimal,
     /// Объяснение для людей
     #[schema(example = "Цена изменилась +3 % из-за высокого спроса (34 просмотра за 24 ч)")]
@@ -209,13 +209,13 @@ pub struct PricingChange {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PricingRunReport {
     /// Идентификатор прохода (пусто для пробного прохода и пропущенного)
-    #[schema(example = 42)]
+    #[schema(required = true, example = 42)]
     pub run_id: Option<i64>,
     /// Пробный проход: ничего не записано
     #[schema(example = false)]
     pub dry_run: bool,
     /// Почему проход пропущен (другой проход ещё идёт)
-    #[schema(example = json!(null))]
+    #[schema(required = true, example = json!(null))]
     pub skipped_reason: Option<String>,
     /// Сколько квартир в продаже оценено
     #[schema(example = 3120)]
@@ -246,16 +246,16 @@ pub struct PricingRun {
     #[schema(example = "schedule")]
     pub trigger: String,
     /// Слот расписания
-    #[schema(example = "2026-11-23T10:00:00Z")]
+    #[schema(required = true, example = "2026-11-23T10:00:00Z")]
     pub scheduled_for: Option<DateTime<Utc>>,
     /// Пользователь, запустивший вручную
-    #[schema(example = json!(null))]
+    #[schema(required = true, example = json!(null))]
     pub started_by: Option<i64>,
     /// Начало
     #[schema(example = "2026-11-23T10:00:00.120Z")]
     pub started_at: DateTime<Utc>,
     /// Окончание
-    #[schema(example = "2026-11-23T10:00:00.610Z")]
+    #[schema(required = true, example = "2026-11-23T10:00:00.610Z")]
     pub finished_at: Option<DateTime<Utc>>,
     /// Оценено квартир в продаже
     #[schema(example = 3120)]
@@ -270,10 +270,10 @@ pub struct PricingRun {
     #[schema(example = 4)]
     pub lowered: i32,
     /// Когда изменения прохода откачены
-    #[schema(example = json!(null))]
+    #[schema(required = true, example = json!(null))]
     pub rolled_back_at: Option<DateTime<Utc>>,
     /// Кто откатил
-    #[schema(example = json!(null))]
+    #[schema(required = true, example = json!(null))]
     pub rolled_back_by: Option<i64>,
     /// Состояние: running — идёт, completed — все пачки применены, interrupted — прерван (готовые пачки применены,
     /// следующий проход продолжает)
@@ -354,7 +354,7 @@ impl PageQuery {
             Some(limit) if (1..=Self::MAX_LIMIT).contains(&limit) => Ok(limit),
             Some(_) => Err(crate::error::AppError::field(
                 "limit",
-                format!("от 1 до {}", Self::MAX_LIMIT),
+                format!("ожидается целое число от 1 до {}", Self::MAX_LIMIT),
             )),
         }
     }
@@ -380,10 +380,10 @@ pub struct RestoredPrice {
     #[schema(example = 1001)]
     pub apartment_id: i64,
     /// Цена, которая снова действует (до прохода)
-    #[schema(value_type = String, example = "10000000.00")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "10000000.00")]
     pub restored_price: Decimal,
     /// Цена, которую выставил проход
-    #[schema(value_type = String, example = "10300000.00")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "10300000.00")]
     pub replaced_price: Decimal,
 }
 
@@ -397,19 +397,22 @@ pub struct PriceHistoryEntry {
     #[schema(example = "2026-11-23T10:00:00Z")]
     pub changed_at: DateTime<Utc>,
     /// Цена до
-    #[schema(value_type = String, example = "10000000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "10000000.00")]
     pub old_price: Decimal,
     /// Цена после
-    #[schema(value_type = String, example = "10300000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "10300000.00")]
     pub new_price: Decimal,
     /// Изменение в процентах от старой цены, до сотых
-    #[schema(value_type = String, example = "3.00")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "3.00")]
     pub change_percent: Decimal,
     /// Причина: dynamic — алгоритм, manual — вручную или откат, promo — акция
     #[schema(example = "dynamic")]
     pub reason: String,
     /// Объяснение для покупателя
-    #[schema(example = "Цена изменилась +3 % из-за высокого спроса (34 просмотра за 24 ч)")]
+    #[schema(
+        required = true,
+        example = "Цена изменилась +3 % из-за высокого спроса (34 просмотра за 24 ч)"
+    )]
     pub explanation: Option<String>,
 }
 
@@ -435,22 +438,22 @@ pub struct ApartmentPricing {
     #[schema(example = 21)]
     pub days_on_site: i32,
     /// Взвешенный спрос
-    #[schema(value_type = String, example = "19.0")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "19.0")]
     pub demand: Decimal,
     /// Медиана спроса в кластере «ЖК × комнатность»
-    #[schema(value_type = Option<String>, example = "12.5")]
+    #[schema(required = true, value_type = Option<crate::openapi::DecimalNumber>, example = "12.5")]
     pub cluster_median: Option<Decimal>,
     /// demand / медиана
-    #[schema(value_type = Option<String>, example = "1.52")]
+    #[schema(required = true, value_type = Option<crate::openapi::DecimalNumber>, example = "1.52")]
     pub demand_norm: Option<Decimal>,
     /// Что сделает следующий проход: raise, lower, hold, cooldown, recent_booking, at_limit, no_median, disabled
     #[schema(example = "raise")]
     pub next_decision: String,
     /// Текущая цена
-    #[schema(value_type = String, example = "10000000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "10000000.00")]
     pub current_price: Decimal,
     /// Цена после следующего прохода
-    #[schema(value_type = String, example = "10300000.00")]
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "10300000.00")]
     pub next_price: Decimal,
     /// Объяснение решения
     #[schema(example = "Цена изменилась +3 % из-за высокого спроса (34 просмотра за 24 ч)")]

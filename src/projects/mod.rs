@@ -9,7 +9,6 @@ use deadpool_postgres::GenericClient;
 use serde_json::json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::apartments::search::page_bounds;
 use crate::audit;
 use crate::auth::{project_of_company, project_of_company_for_update, CurrentUser, MaybeUser};
 use crate::catalog::moderation::{self, Moderated};
@@ -17,6 +16,7 @@ use crate::catalog::{ModerationDecisionRequest, ProjectClass, SqlParams};
 use crate::developers::ModerationStatus;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{Json, Path, Query};
+use crate::pagination::CATALOG_PAGES;
 use crate::state::AppState;
 use crate::validation::{
     normalize_region_code, required_text, validate_http_url, validate_latitude, validate_longitude,
@@ -173,7 +173,7 @@ fn sort_sql(sort: ProjectSort) -> &'static str {
 /// агрегаты (в продаже, минимальная и максимальная цена, минимальная цена за м², квартирография); если
 /// фильтры квартир заданы, ЖК без подходящих квартир не показываются. `total` — точное число ЖК.
 /// Размер страницы не больше 100 (больше — 422).
-#[utoipa::path(get, path = "/projects", tag = "catalog",
+#[utoipa::path(get, path = "/projects", tag = "catalog", security((), ("bearer" = [])),
     params(ProjectSearchQuery),
     responses(
         (status = 200, description = "Страница списка ЖК", body = ProjectPage),
@@ -185,14 +185,14 @@ async fn list_projects(
     Query(query): Query<ProjectSearchQuery>,
 ) -> AppResult<Json<ProjectPage>> {
     let filters = query.catalog_filters()?;
-    let (limit, offset) = page_bounds(query.limit, query.offset)?;
+    let page = CATALOG_PAGES.page(query.limit, query.offset)?;
     let mut params = SqlParams::default();
     let mut project_conditions = filters.project_conditions(&mut params, "p", "p.id");
     project_conditions.push("true".into());
     let apartment_conditions = filters.apartment_conditions(&mut params);
     let order = sort_sql(ProjectSort::parse(query.sort.as_deref())?.unwrap_or(ProjectSort::Name));
-    let limit_placeholder = params.push(limit);
-    let offset_placeholder = params.push(offset);
+    let limit_placeholder = params.push(page.limit);
+    let offset_placeholder = params.push(page.offset);
     let sql = include_str!("list.sql")
         .replace(
             "{project_conditions}",
@@ -222,12 +222,7 @@ async fn list_projects(
         .filter(|row| row.get::<_, Option<i64>>("id").is_some())
         .map(ProjectListItem::from_row)
         .collect::<AppResult<Vec<_>>>()?;
-    Ok(Json(ProjectPage {
-        total,
-        limit,
-        offset,
-        items,
-    }))
+    Ok(Json(ProjectPage::new(total, page, items)))
 }
 
 /// Карточка ЖК

@@ -8,6 +8,7 @@ use crate::catalog::filters::catalog_query;
 use crate::catalog::ProjectClass;
 use crate::developers::ModerationStatus;
 use crate::error::{AppError, AppResult};
+use crate::pagination::page_of;
 
 /// Предложение ЖК по одной комнатности (квартиры в продаже под фильтрами).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -19,19 +20,19 @@ pub struct RoomOffer {
     #[schema(example = 14)]
     pub apartments: i64,
     /// Минимальная цена
-    #[schema(value_type = String, example = "9100000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "9100000.00")]
     pub min_price: Decimal,
     /// Максимальная цена
-    #[schema(value_type = String, example = "12400000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "12400000.00")]
     pub max_price: Decimal,
     /// Минимальная площадь, м²
-    #[schema(value_type = String, example = "52.10")]
+    #[schema(value_type = crate::openapi::Area, example = "52.10")]
     pub min_area: Decimal,
     /// Максимальная площадь, м²
-    #[schema(value_type = String, example = "64.80")]
+    #[schema(value_type = crate::openapi::Area, example = "64.80")]
     pub max_area: Decimal,
     /// Минимальная цена за м²
-    #[schema(value_type = String, example = "168000.00")]
+    #[schema(value_type = crate::openapi::Money, example = "168000.00")]
     pub min_price_per_m2: Decimal,
 }
 
@@ -48,10 +49,10 @@ pub struct DeveloperSummary {
     #[schema(example = true)]
     pub verified: bool,
     /// Сайт
-    #[schema(example = "https://primer-dev.ru")]
+    #[schema(required = true, example = "https://primer-dev.ru")]
     pub website: Option<String>,
     /// Логотип
-    #[schema(example = "https://primer-dev.ru/logo.svg")]
+    #[schema(required = true, example = "https://primer-dev.ru/logo.svg")]
     pub logo_url: Option<String>,
 }
 
@@ -86,7 +87,7 @@ pub struct ProjectListItem {
     #[schema(example = "2027-06-30")]
     pub commissioning_date: NaiveDate,
     /// Обложка
-    #[schema(example = "https://cdn.primer-dev.ru/sever/cover.jpg")]
+    #[schema(required = true, example = "https://cdn.primer-dev.ru/sever/cover.jpg")]
     pub cover_image_url: Option<String>,
     /// Застройщик
     #[schema(example = 7)]
@@ -98,13 +99,13 @@ pub struct ProjectListItem {
     #[schema(example = 42)]
     pub apartments_on_sale: i64,
     /// Минимальная цена
-    #[schema(value_type = Option<String>, example = "6100000.00")]
+    #[schema(required = true, value_type = Option<crate::openapi::Money>, example = "6100000.00")]
     pub min_price: Option<Decimal>,
     /// Максимальная цена
-    #[schema(value_type = Option<String>, example = "18400000.00")]
+    #[schema(required = true, value_type = Option<crate::openapi::Money>, example = "18400000.00")]
     pub max_price: Option<Decimal>,
     /// Минимальная цена за м²
-    #[schema(value_type = Option<String>, example = "168000.00")]
+    #[schema(required = true, value_type = Option<crate::openapi::Money>, example = "168000.00")]
     pub min_price_per_m2: Option<Decimal>,
     /// Квартиры по комнатности
     pub rooms: Vec<RoomOffer>,
@@ -177,20 +178,11 @@ catalog_query! {
     }
 }
 
-/// Страница списка ЖК.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProjectPage {
-    /// Точное число ЖК под фильтрами
-    #[schema(example = 37)]
-    pub total: i64,
-    /// Размер страницы
-    #[schema(example = 20)]
-    pub limit: i64,
-    /// Пропущено записей
-    #[schema(example = 0)]
-    pub offset: i64,
-    /// ЖК страницы
-    pub items: Vec<ProjectListItem>,
+page_of! {
+    /// Страница списка ЖК.
+    ProjectPage, ProjectListItem,
+    total = "Точное число ЖК под фильтрами",
+    items = "ЖК страницы"
 }
 
 /// Вид медиа.
@@ -244,13 +236,13 @@ pub struct Media {
     #[schema(example = "https://cdn.primer-dev.ru/sever/1.jpg")]
     pub url: String,
     /// Подпись
-    #[schema(example = "Вид со двора")]
+    #[schema(required = true, example = "Вид со двора")]
     pub title: Option<String>,
     /// Порядок внутри вида, от 0
     #[schema(example = 0)]
     pub position: i16,
     /// Квартира (для планировки)
-    #[schema(example = json!(null))]
+    #[schema(required = true, example = json!(null))]
     pub apartment_id: Option<i64>,
 }
 
@@ -262,10 +254,14 @@ pub struct MediaItem {
     #[schema(example = "photo")]
     pub kind: MediaKind,
     /// Ссылка http(s)
-    #[schema(example = "https://cdn.primer-dev.ru/sever/1.jpg")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$",
+        example = "https://cdn.primer-dev.ru/sever/1.jpg"
+    )]
     pub url: String,
     /// Подпись, до 200 символов
-    #[schema(example = "Вид со двора")]
+    #[schema(max_length = 200, example = "Вид со двора")]
     pub title: Option<String>,
     /// Квартира этого ЖК: обязательна для `layout`, запрещена для остальных видов
     #[schema(example = json!(null))]
@@ -277,6 +273,7 @@ pub struct MediaItem {
 #[serde(deny_unknown_fields)]
 pub struct PutMediaRequest {
     /// До 200 медиа
+    #[schema(max_items = 200)]
     pub items: Vec<MediaItem>,
 }
 
@@ -293,7 +290,7 @@ pub struct Building {
     #[schema(example = "Корпус 2")]
     pub name: String,
     /// Номер по проекту
-    #[schema(example = "2.1")]
+    #[schema(required = true, example = "2.1")]
     pub number: Option<String>,
     /// Секций
     #[schema(example = 3)]
@@ -302,10 +299,10 @@ pub struct Building {
     #[schema(example = 25)]
     pub floors: i32,
     /// Квартал сдачи (1–4)
-    #[schema(example = 2)]
+    #[schema(required = true, example = 2)]
     pub commissioning_quarter: Option<i16>,
     /// Год сдачи
-    #[schema(example = 2027)]
+    #[schema(required = true, example = 2027)]
     pub commissioning_year: Option<i16>,
     /// Опубликованных квартир в продаже
     #[schema(example = 120)]
@@ -359,19 +356,19 @@ pub struct ProjectCard {
     #[schema(example = "2027-06-30")]
     pub commissioning_date: NaiveDate,
     /// Обложка
-    #[schema(example = "https://cdn.primer-dev.ru/sever/cover.jpg")]
+    #[schema(required = true, example = "https://cdn.primer-dev.ru/sever/cover.jpg")]
     pub cover_image_url: Option<String>,
     /// Описание
-    #[schema(example = "Квартал у парка, своя школа и детский сад")]
+    #[schema(required = true, example = "Квартал у парка, своя школа и детский сад")]
     pub description: Option<String>,
     /// Состояние модерации
     #[schema(example = "published")]
     pub moderation_status: ModerationStatus,
     /// Комментарий модератора; виден только сотрудникам застройщика и модераторам
-    #[schema(example = json!(null))]
+    #[schema(required = true, example = json!(null))]
     pub moderation_comment: Option<String>,
     /// Первая публикация
-    #[schema(example = "2025-03-02T12:00:00Z")]
+    #[schema(required = true, example = "2025-03-02T12:00:00Z")]
     pub published_at: Option<DateTime<Utc>>,
     /// Застройщик
     pub developer: DeveloperSummary,
@@ -379,10 +376,10 @@ pub struct ProjectCard {
     #[schema(example = 420)]
     pub apartments_on_sale: i64,
     /// Минимальная цена
-    #[schema(value_type = Option<String>, example = "6100000.00")]
+    #[schema(required = true, value_type = Option<crate::openapi::Money>, example = "6100000.00")]
     pub min_price: Option<Decimal>,
     /// Минимальная цена за м²
-    #[schema(value_type = Option<String>, example = "168000.00")]
+    #[schema(required = true, value_type = Option<crate::openapi::Money>, example = "168000.00")]
     pub min_price_per_m2: Option<Decimal>,
     /// Квартиры в продаже по комнатности
     pub rooms: Vec<RoomOffer>,
@@ -400,34 +397,54 @@ pub struct CreateProjectRequest {
     #[schema(example = 7)]
     pub developer_id: i64,
     /// Название, до 200 символов
-    #[schema(example = "ЖК «Северный парк»")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S",
+        example = "ЖК «Северный парк»"
+    )]
     pub name: String,
     /// Город, до 100 символов
-    #[schema(example = "Москва")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S", example = "Москва")]
     pub city: String,
     /// Код субъекта РФ по ISO 3166-2
-    #[schema(example = "RU-MOW")]
+    #[schema(value_type = crate::openapi::RegionCode, example = "RU-MOW")]
     pub region_code: String,
     /// Адрес, до 500 символов
-    #[schema(example = "ул. Лесная, 5")]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"\S",
+        example = "ул. Лесная, 5"
+    )]
     pub address: String,
     /// Широта: в пределах России (41,1…82)
-    #[schema(example = 55.75)]
+    #[schema(value_type = crate::openapi::Latitude, example = 55.75)]
     pub latitude: f64,
     /// Долгота: в пределах России (19,6…180 или -180…-168,9)
-    #[schema(example = 37.62)]
+    #[schema(value_type = crate::openapi::Longitude, example = 37.62)]
     pub longitude: f64,
     /// Класс жилья
     #[schema(example = "comfort")]
     pub class: ProjectClass,
     /// Плановая сдача (2000–2100)
-    #[schema(example = "2027-06-30")]
+    #[schema(
+        pattern = r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$",
+        example = "2027-06-30"
+    )]
     pub commissioning_date: NaiveDate,
     /// Обложка, ссылка http(s)
-    #[schema(example = "https://cdn.primer-dev.ru/sever/cover.jpg")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$",
+        example = "https://cdn.primer-dev.ru/sever/cover.jpg"
+    )]
     pub cover_image_url: Option<String>,
     /// Описание, до 10 000 символов
-    #[schema(example = "Квартал у парка, своя школа и детский сад")]
+    #[schema(
+        max_length = 10000,
+        example = "Квартал у парка, своя школа и детский сад"
+    )]
     pub description: Option<String>,
 }
 
@@ -437,36 +454,49 @@ pub struct CreateProjectRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProjectRequest {
     /// Новое название
-    #[schema(example = "ЖК «Северный парк 2»")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S",
+        example = "ЖК «Северный парк 2»"
+    )]
     pub name: Option<String>,
     /// Новый город
-    #[schema(example = "Москва")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S", example = "Москва")]
     pub city: Option<String>,
     /// Новый код субъекта РФ
-    #[schema(example = "RU-MOS")]
+    #[schema(value_type = Option<crate::openapi::RegionCode>, example = "RU-MOS")]
     pub region_code: Option<String>,
     /// Новый адрес
-    #[schema(example = "ул. Лесная, 7")]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"\S",
+        example = "ул. Лесная, 7"
+    )]
     pub address: Option<String>,
     /// Новая широта (вместе с долготой)
-    #[schema(example = 55.76)]
+    #[schema(value_type = Option<crate::openapi::Latitude>, example = 55.76)]
     pub latitude: Option<f64>,
     /// Новая долгота (вместе с широтой)
-    #[schema(example = 37.63)]
+    #[schema(value_type = Option<crate::openapi::Longitude>, example = 37.63)]
     pub longitude: Option<f64>,
     /// Новый класс
     #[schema(example = "business")]
     pub class: Option<ProjectClass>,
     /// Новая дата сдачи
-    #[schema(example = "2027-09-30")]
+    #[schema(
+        pattern = r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$",
+        example = "2027-09-30"
+    )]
     pub commissioning_date: Option<NaiveDate>,
     /// Новая обложка; `null` — удалить
     #[serde(default, deserialize_with = "crate::auth::nullable")]
-    #[schema(value_type = Option<String>, example = "https://cdn.primer-dev.ru/sever/cover2.jpg")]
+    #[schema(max_length = 2000, pattern = r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$", value_type = Option<String>, example = "https://cdn.primer-dev.ru/sever/cover2.jpg")]
     pub cover_image_url: Option<Option<String>>,
     /// Новое описание; `null` — удалить
     #[serde(default, deserialize_with = "crate::auth::nullable")]
-    #[schema(value_type = Option<String>, example = "Квартал у парка")]
+    #[schema(max_length = 10000, value_type = Option<String>, example = "Квартал у парка")]
     pub description: Option<Option<String>>,
 }
 

@@ -243,16 +243,29 @@ async fn the_lifecycle_is_recorded_and_the_booked_price_is_locked() {
         .json()
         .await
         .unwrap();
-    assert_eq!(mine.as_array().unwrap().len(), 1);
-    assert!(app
+    assert_eq!(mine["total"], 1, "{mine}");
+    assert_eq!((&mine["limit"], &mine["offset"]), (&json!(50), &json!(0)));
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    assert_eq!(mine["items"][0]["id"], id);
+    let past_the_end: Value = app
+        .get_with("/me/bookings?offset=5", Some(&buyer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        past_the_end["total"], 1,
+        "the total is known past the last page"
+    );
+    assert!(past_the_end["items"].as_array().unwrap().is_empty());
+    let theirs: Value = app
         .get_with("/me/bookings", Some(&other_buyer))
         .await
-        .json::<Value>()
+        .json()
         .await
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .is_empty());
+        .unwrap();
+    assert_eq!(theirs["total"], 0);
+    assert!(theirs["items"].as_array().unwrap().is_empty());
     let company: Value = app
         .get_with(
             &format!(
@@ -265,7 +278,8 @@ async fn the_lifecycle_is_recorded_and_the_booked_price_is_locked() {
         .json()
         .await
         .unwrap();
-    assert_eq!(company[0]["id"], id);
+    assert_eq!(company["items"][0]["id"], id);
+    assert_eq!(company["total"], 1);
     let pending_only: Value = app
         .get_with(
             &format!("/developers/{developer_id}/bookings?status=pending"),
@@ -275,7 +289,7 @@ async fn the_lifecycle_is_recorded_and_the_booked_price_is_locked() {
         .json()
         .await
         .unwrap();
-    assert!(pending_only.as_array().unwrap().is_empty());
+    assert!(pending_only["items"].as_array().unwrap().is_empty());
     assert_eq!(
         app.get_with(
             &format!("/developers/{developer_id}/bookings"),

@@ -310,6 +310,8 @@ async fn a_flooding_visitor_is_flagged_excluded_from_demand_and_visible_to_moder
         .json()
         .await
         .unwrap();
+    assert_eq!(listed["total"], 1, "{listed}");
+    let listed = &listed["items"];
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
     assert_eq!(listed[0]["viewer"], "v:bot");
     assert_eq!(listed[0]["flagged"], true);
@@ -347,7 +349,8 @@ async fn a_flooding_visitor_is_flagged_excluded_from_demand_and_visible_to_moder
         .json()
         .await
         .unwrap();
-    assert_eq!(still_listed.as_array().unwrap().len(), 0);
+    assert_eq!(still_listed["total"], 0);
+    assert_eq!(still_listed["items"].as_array().unwrap().len(), 0);
     assert_eq!(
         app.post_json(
             "/moderation/flagged-visitors/424242/unflag",
@@ -505,19 +508,18 @@ async fn control_characters_in_text_fields_are_field_errors_not_500() {
     assert!(problem.to_string().contains("\"name\""), "{problem}");
     assert!(problem.to_string().contains("\"comment\""), "{problem}");
 
-    let body: Value = batch(
+    // NUL is refused by the JSON extractor for every body alike, before the batch looks at its items.
+    let response = batch(
         &app,
         json!([
             {"apartment_id": apartment, "visitor_id": "nul\u{0}"},
             {"apartment_id": apartment, "visitor_id": "fine"},
         ]),
     )
-    .await
-    .json()
-    .await
-    .unwrap();
-    assert_eq!(body["items"][0]["accepted"], false, "{body}");
-    assert_eq!(body["items"][1]["accepted"], true, "{body}");
+    .await;
+    let problem = Problem::read(response).await;
+    assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem.fields(), ["events[0].visitor_id"]);
 }
 
 #[tokio::test]

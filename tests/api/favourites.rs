@@ -51,6 +51,8 @@ async fn a_buyer_adds_lists_and_removes_favourites_idempotently() {
         .json()
         .await
         .unwrap();
+    assert_eq!(list["total"], 1);
+    let list = &list["items"];
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["apartment_id"], rows.apartment_id);
     assert_eq!(list[0]["project_name"], "ЖК Тестовый");
@@ -78,7 +80,7 @@ async fn a_buyer_adds_lists_and_removes_favourites_idempotently() {
         .json()
         .await
         .unwrap();
-    assert!(list.as_array().unwrap().is_empty());
+    assert!(list["items"].as_array().unwrap().is_empty());
     // Re-adding within the dedup window does not count twice.
     app.request(Method::PUT, &path, Some(&buyer))
         .send()

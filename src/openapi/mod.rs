@@ -1,3 +1,9 @@
+mod responses;
+pub mod schemas;
+
+pub use responses::document_common_responses;
+pub use schemas::{Area, DecimalNumber, Latitude, Longitude, Money, RegionCode};
+
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -15,7 +21,7 @@ pub const SERVICE_TOKEN: &str = "service_token";
             Неизвестные поля в теле запроса отклоняются.",
     ),
     modifiers(&BearerSecurity),
-    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    components(schemas(crate::error::Problem, crate::error::FieldError, crate::catalog::RoomCount)),
     tags(
         (name = "service", description = "Служебные эндпоинты: живость и готовность"),
         (name = "pricing", description = "Динамическое ценообразование: настройки, проходы, история цен, откат"),
@@ -42,7 +48,13 @@ impl Modify for BearerSecurity {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("Access-токен (JWT, 15 минут) из POST /auth/login"))
+                    .description(Some(
+                        "Access-токен (JWT, 15 минут) из POST /auth/login. Одно правило для каждой операции, \
+                         где указана эта схема: без заголовка Authorization запрос анонимный (операции только для \
+                         вошедших отвечают 401); заголовок с недействительным или истёкшим токеном — всегда 401, \
+                         даже там, где можно без входа: обновите токен через POST /auth/refresh. Операции без этой \
+                         схемы (регистрация, вход, обновление и отзыв токенов, /health, /ready) заголовок не читают.",
+                    ))
                     .build(),
             ),
         );
