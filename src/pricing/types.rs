@@ -286,7 +286,7 @@ pub struct PricingRun {
     #[schema(example = 200, minimum = 0)]
     pub batches_done: i32,
     /// Сколько соединений пересчитывали пачки
-    #[schema(example = 2, minimum = 1)]
+    #[schema(required = true, example = 2, minimum = 1)]
     pub workers: Option<i32>,
 }
 
