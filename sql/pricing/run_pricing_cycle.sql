@@ -138,10 +138,11 @@ BEGIN
             FROM (  -- ЖК попадает в пачку, где начинается: ЖК больше пачки идёт пачкой сам
                 SELECT c.project_id, c.on_sale,
                        (sum(c.on_sale) OVER (ORDER BY c.project_id) - c.on_sale)::bigint / v_batch_apartments AS bucket
-                FROM (SELECT s.project_id, count(*) AS on_sale
-                        FROM apartment_stats s
-                       WHERE s.on_sale
-                       GROUP BY s.project_id) c
+                -- квартиры в продаже по ЖК — из только что обновлённых медиан (10 тыс. строк, а не миллион);
+                -- ЖК без строки в cluster_demand проход и не оценивает
+                FROM (SELECT cd.project_id, sum(cd.apartments_on_sale) AS on_sale
+                        FROM cluster_demand cd
+                       GROUP BY cd.project_id) c
             ) o
             GROUP BY o.bucket
         ) p;
