@@ -665,7 +665,7 @@ COMMENT ON FUNCTION public.apartments_track_price_change() IS 'Переноси�
 -- Name: begin_pricing_run(timestamp with time zone, public.pricing_trigger, timestamp with time zone, bigint, numeric, numeric, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.begin_pricing_run(p_now timestamp with time zone, p_trigger public.pricing_trigger, p_scheduled_for timestamp with time zone, p_started_by bigint, p_elasticity_ceiling numeric, p_max_shift_ceiling numeric, p_workers integer) RETURNS TABLE(run_id bigint, priced_at timestamp with time zone, resumed boolean, skipped_reason text)
+CREATE FUNCTION public.begin_pricing_run(p_now timestamp with time zone, p_trigger public.pricing_trigger, p_scheduled_for timestamp with time zone, p_started_by bigint, p_elasticity_ceiling numeric, p_max_shift_ceiling numeric, p_workers integer) RETURNS TABLE(run_id bigint, priced_at timestamp with time zone, skipped_reason text)
     LANGUAGE plpgsql
     AS $$
 DECLARE
@@ -673,7 +673,7 @@ DECLARE
     v_run         pricing_runs;
 BEGIN
     IF NOT pg_try_advisory_lock(pricing_pass_lock_key()) THEN
-        RETURN QUERY SELECT NULL::bigint, NULL::timestamptz, false, pricing_skip_reason(false, p_scheduled_for);
+        RETURN QUERY SELECT NULL::bigint, NULL::timestamptz, pricing_skip_reason(false, p_scheduled_for);
         RETURN;
     END IF;
     -- Блокировка прохода у нас, значит, «идущие» проходы мертвы: их процесс или соединение умерли.
@@ -682,7 +682,7 @@ BEGIN
     v_skip_reason := pricing_skip_reason(true, p_scheduled_for);
     IF v_skip_reason IS NOT NULL THEN
         PERFORM pg_advisory_unlock(pricing_pass_lock_key());
-        RETURN QUERY SELECT NULL::bigint, NULL::timestamptz, false, v_skip_reason;
+        RETURN QUERY SELECT NULL::bigint, NULL::timestamptz, v_skip_reason;
         RETURN;
     END IF;
 
@@ -691,7 +691,7 @@ BEGIN
      WHERE r.scheduled_for = p_scheduled_for AND r.status = 'interrupted'
     RETURNING * INTO v_run;
     IF FOUND THEN
-        RETURN QUERY SELECT v_run.id, v_run.priced_at, true, NULL::text;
+        RETURN QUERY SELECT v_run.id, v_run.priced_at, NULL::text;
         RETURN;
     END IF;
 
@@ -700,7 +700,7 @@ BEGIN
     VALUES (p_trigger, p_scheduled_for, p_started_by, 'running', coalesce(p_now, now()), p_elasticity_ceiling,
             p_max_shift_ceiling, p_workers)
     RETURNING * INTO v_run;
-    RETURN QUERY SELECT v_run.id, v_run.priced_at, false, NULL::text;
+    RETURN QUERY SELECT v_run.id, v_run.priced_at, NULL::text;
 END;
 $$;
 
@@ -709,7 +709,7 @@ $$;
 -- Name: FUNCTION begin_pricing_run(p_now timestamp with time zone, p_trigger public.pricing_trigger, p_scheduled_for timestamp with time zone, p_started_by bigint, p_elasticity_ceiling numeric, p_max_shift_ceiling numeric, p_workers integer); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.begin_pricing_run(p_now timestamp with time zone, p_trigger public.pricing_trigger, p_scheduled_for timestamp with time zone, p_started_by bigint, p_elasticity_ceiling numeric, p_max_shift_ceiling numeric, p_workers integer) IS 'Шаг 1 цикла: берёт сессионную блокировку прохода (её снимает finish_pricing_run или обрыв соединения), помечает прерванными мёртвые проходы, продолжает прерванный проход того же слота расписания (resumed) или создаёт новый. Если проход не идёт — skipped_reason по-русски, блокировка не удерживается';
+COMMENT ON FUNCTION public.begin_pricing_run(p_now timestamp with time zone, p_trigger public.pricing_trigger, p_scheduled_for timestamp with time zone, p_started_by bigint, p_elasticity_ceiling numeric, p_max_shift_ceiling numeric, p_workers integer) IS 'Шаг 1 цикла: берёт сессионную блокировку прохода (её снимает finish_pricing_run или обрыв соединения), помечает прерванными мёртвые проходы, продолжает прерванный проход того же слота расписания или создаёт новый. Если проход не идёт — skipped_reason по-русски, блокировка не удерживается';
 
 
 --
@@ -2117,18 +2117,122 @@ COMMENT ON FUNCTION public.pricing_pass_lock_key() IS 'Ключ транзакц
 
 
 --
+-- Name: pricing_run_batches; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.pricing_run_batches (
+    run_id bigint NOT NULL,
+    batch_no integer NOT NULL,
+    project_ids bigint[] NOT NULL,
+    apartments integer NOT NULL,
+    done_at timestamp with time zone,
+    took_ms integer,
+    evaluated integer,
+    raised integer,
+    lowered integer,
+    decisions jsonb,
+    CONSTRAINT pricing_run_batches_apartments_check CHECK ((apartments >= 0)),
+    CONSTRAINT pricing_run_batches_batch_no_check CHECK ((batch_no >= 1)),
+    CONSTRAINT pricing_run_batches_decisions_check CHECK ((jsonb_typeof(decisions) = 'object'::text)),
+    CONSTRAINT pricing_run_batches_done_check CHECK (((done_at IS NULL) = (evaluated IS NULL))),
+    CONSTRAINT pricing_run_batches_evaluated_check CHECK ((evaluated >= 0)),
+    CONSTRAINT pricing_run_batches_lowered_check CHECK ((lowered >= 0)),
+    CONSTRAINT pricing_run_batches_project_ids_check CHECK ((cardinality(project_ids) >= 1)),
+    CONSTRAINT pricing_run_batches_raised_check CHECK ((raised >= 0)),
+    CONSTRAINT pricing_run_batches_took_ms_check CHECK ((took_ms >= 0))
+);
+
+
+--
+-- Name: TABLE pricing_run_batches; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.pricing_run_batches IS 'Пачки целых ЖК одного прохода. Соединение берёт следующую незанятую пачку (FOR UPDATE SKIP LOCKED), пересчитывает её квартиры и отмечает готовой в той же транзакции: умерло соединение — пачка снова свободна';
+
+
+--
+-- Name: COLUMN pricing_run_batches.run_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_run_batches.run_id IS 'Проход';
+
+
+--
+-- Name: COLUMN pricing_run_batches.batch_no; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_run_batches.batch_no IS 'Номер пачки в проходе (по возрастанию id ЖК)';
+
+
+--
+-- Name: COLUMN pricing_run_batches.project_ids; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_run_batches.project_ids IS 'ЖК пачки';
+
+
+--
+-- Name: COLUMN pricing_run_batches.apartments; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_run_batches.apartments IS 'Квартир в продаже в пачке на момент планирования';
+
+
+--
+-- Name: COLUMN pricing_run_batches.done_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_run_batches.done_at IS 'Когда пачка применена; пусто — ещё нет';
+
+
+--
+-- Name: COLUMN pricing_run_batches.took_ms; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_run_batches.took_ms IS 'Сколько миллисекунд шла транзакция пачки (столько ждёт встречная запись квартиры)';
+
+
+--
+-- Name: COLUMN pricing_run_batches.evaluated; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_run_batches.evaluated IS 'Сколько квартир оценено';
+
+
+--
+-- Name: COLUMN pricing_run_batches.raised; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_run_batches.raised IS 'Сколько цен повышено';
+
+
+--
+-- Name: COLUMN pricing_run_batches.lowered; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_run_batches.lowered IS 'Сколько цен понижено';
+
+
+--
+-- Name: COLUMN pricing_run_batches.decisions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.pricing_run_batches.decisions IS 'Количество решений по видам, как pricing_runs.decisions';
+
+
+--
 -- Name: pricing_run_unfinished_batches(bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.pricing_run_unfinished_batches(p_run_id bigint) RETURNS integer
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    -- Пачки, которые сейчас пересчитывают другие соединения, заблокированы до их фиксации: ждём их.
-    PERFORM 1 FROM pricing_run_batches b WHERE b.run_id = p_run_id AND b.done_at IS NULL FOR UPDATE;
-    RETURN (SELECT count(*) FROM pricing_run_batches b WHERE b.run_id = p_run_id AND b.done_at IS NULL);
+    LANGUAGE sql
+    BEGIN ATOMIC
+ SELECT (count(*))::integer AS count
+    FROM ( SELECT 1 AS "?column?"
+            FROM public.pricing_run_batches b
+           WHERE ((b.run_id = pricing_run_unfinished_batches.p_run_id) AND (b.done_at IS NULL))
+          FOR UPDATE OF b) pending;
 END;
-$$;
 
 
 --
@@ -5578,110 +5682,6 @@ ALTER TABLE public.price_history ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTIT
     NO MAXVALUE
     CACHE 1
 );
-
-
---
--- Name: pricing_run_batches; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.pricing_run_batches (
-    run_id bigint NOT NULL,
-    batch_no integer NOT NULL,
-    project_ids bigint[] NOT NULL,
-    apartments integer NOT NULL,
-    done_at timestamp with time zone,
-    took_ms integer,
-    evaluated integer,
-    raised integer,
-    lowered integer,
-    decisions jsonb,
-    CONSTRAINT pricing_run_batches_apartments_check CHECK ((apartments >= 0)),
-    CONSTRAINT pricing_run_batches_batch_no_check CHECK ((batch_no >= 1)),
-    CONSTRAINT pricing_run_batches_decisions_check CHECK ((jsonb_typeof(decisions) = 'object'::text)),
-    CONSTRAINT pricing_run_batches_done_check CHECK (((done_at IS NULL) = (evaluated IS NULL))),
-    CONSTRAINT pricing_run_batches_evaluated_check CHECK ((evaluated >= 0)),
-    CONSTRAINT pricing_run_batches_lowered_check CHECK ((lowered >= 0)),
-    CONSTRAINT pricing_run_batches_project_ids_check CHECK ((cardinality(project_ids) >= 1)),
-    CONSTRAINT pricing_run_batches_raised_check CHECK ((raised >= 0)),
-    CONSTRAINT pricing_run_batches_took_ms_check CHECK ((took_ms >= 0))
-);
-
-
---
--- Name: TABLE pricing_run_batches; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.pricing_run_batches IS 'Пачки целых ЖК одного прохода. Соединение берёт следующую незанятую пачку (FOR UPDATE SKIP LOCKED), пересчитывает её квартиры и отмечает готовой в той же транзакции: умерло соединение — пачка снова свободна';
-
-
---
--- Name: COLUMN pricing_run_batches.run_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_batches.run_id IS 'Проход';
-
-
---
--- Name: COLUMN pricing_run_batches.batch_no; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_batches.batch_no IS 'Номер пачки в проходе (по возрастанию id ЖК)';
-
-
---
--- Name: COLUMN pricing_run_batches.project_ids; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_batches.project_ids IS 'ЖК пачки';
-
-
---
--- Name: COLUMN pricing_run_batches.apartments; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_batches.apartments IS 'Квартир в продаже в пачке на момент планирования';
-
-
---
--- Name: COLUMN pricing_run_batches.done_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_batches.done_at IS 'Когда пачка применена; пусто — ещё нет';
-
-
---
--- Name: COLUMN pricing_run_batches.took_ms; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_batches.took_ms IS 'Сколько миллисекунд шла транзакция пачки (столько ждёт встречная запись квартиры)';
-
-
---
--- Name: COLUMN pricing_run_batches.evaluated; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_batches.evaluated IS 'Сколько квартир оценено';
-
-
---
--- Name: COLUMN pricing_run_batches.raised; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_batches.raised IS 'Сколько цен повышено';
-
-
---
--- Name: COLUMN pricing_run_batches.lowered; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_batches.lowered IS 'Сколько цен понижено';
-
-
---
--- Name: COLUMN pricing_run_batches.decisions; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.pricing_run_batches.decisions IS 'Количество решений по видам, как pricing_runs.decisions';
 
 
 --

@@ -45,14 +45,14 @@ CREATE OR REPLACE FUNCTION begin_pricing_run(
     p_elasticity_ceiling numeric,
     p_max_shift_ceiling  numeric,
     p_workers            integer
-) RETURNS TABLE (run_id bigint, priced_at timestamptz, resumed boolean, skipped_reason text)
+) RETURNS TABLE (run_id bigint, priced_at timestamptz, skipped_reason text)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_skip_reason text;
     v_run         pricing_runs;
 BEGIN
     IF NOT pg_try_advisory_lock(pricing_pass_lock_key()) THEN
-        RETURN QUERY SELECT NULL::bigint, NULL::timestamptz, false, pricing_skip_reason(false, p_scheduled_for);
+        RETURN QUERY SELECT NULL::bigint, NULL::timestamptz, pricing_skip_reason(false, p_scheduled_for);
         RETURN;
     END IF;
     -- Блокировка прохода у нас, значит, «идущие» проходы мертвы: их процесс или соединение умерли.
@@ -61,7 +61,7 @@ BEGIN
     v_skip_reason := pricing_skip_reason(true, p_scheduled_for);
     IF v_skip_reason IS NOT NULL THEN
         PERFORM pg_advisory_unlock(pricing_pass_lock_key());
-        RETURN QUERY SELECT NULL::bigint, NULL::timestamptz, false, v_skip_reason;
+        RETURN QUERY SELECT NULL::bigint, NULL::timestamptz, v_skip_reason;
         RETURN;
     END IF;
 
@@ -70,7 +70,7 @@ BEGIN
      WHERE r.scheduled_for = p_scheduled_for AND r.status = 'interrupted'
     RETURNING * INTO v_run;
     IF FOUND THEN
-        RETURN QUERY SELECT v_run.id, v_run.priced_at, true, NULL::text;
+        RETURN QUERY SELECT v_run.id, v_run.priced_at, NULL::text;
         RETURN;
     END IF;
 
@@ -79,12 +79,12 @@ BEGIN
     VALUES (p_trigger, p_scheduled_for, p_started_by, 'running', coalesce(p_now, now()), p_elasticity_ceiling,
             p_max_shift_ceiling, p_workers)
     RETURNING * INTO v_run;
-    RETURN QUERY SELECT v_run.id, v_run.priced_at, false, NULL::text;
+    RETURN QUERY SELECT v_run.id, v_run.priced_at, NULL::text;
 END;
 $$;
 COMMENT ON FUNCTION begin_pricing_run(timestamptz, pricing_trigger, timestamptz, bigint, numeric, numeric, integer) IS
     'Шаг 1 цикла: берёт сессионную блокировку прохода (её снимает finish_pricing_run или обрыв соединения), помечает '
-    'прерванными мёртвые проходы, продолжает прерванный проход того же слота расписания (resumed) или создаёт новый. '
+    'прерванными мёртвые проходы, продолжает прерванный проход того же слота расписания или создаёт новый. '
     'Если проход не идёт — skipped_reason по-русски, блокировка не удерживается';
 
 -- Размер пачки по ожидаемой доле изменений. Время, на которое пачка держит квартиры, — это почти только запись
@@ -201,13 +201,13 @@ COMMENT ON FUNCTION reprice_next_batch(bigint) IS
     'отмечает готовой в той же транзакции; false — свободных пачек нет. Вызывают параллельно несколько соединений';
 
 CREATE OR REPLACE FUNCTION pricing_run_unfinished_batches(p_run_id bigint) RETURNS integer
-LANGUAGE plpgsql AS $$
-BEGIN
-    -- Пачки, которые сейчас пересчитывают другие соединения, заблокированы до их фиксации: ждём их.
-    PERFORM 1 FROM pricing_run_batches b WHERE b.run_id = p_run_id AND b.done_at IS NULL FOR UPDATE;
-    RETURN (SELECT count(*) FROM pricing_run_batches b WHERE b.run_id = p_run_id AND b.done_at IS NULL);
+LANGUAGE sql
+BEGIN ATOMIC
+    -- Пачки, которые сейчас пересчитывают другие соединения, заблокированы до их фиксации: FOR UPDATE ждёт их и
+    -- перепроверяет условие на зафиксированной версии, так что в счёт попадают только оставшиеся неготовыми.
+    SELECT count(*)::integer
+      FROM (SELECT 1 FROM pricing_run_batches b WHERE b.run_id = p_run_id AND b.done_at IS NULL FOR UPDATE) pending;
 END;
-$$;
 COMMENT ON FUNCTION pricing_run_unfinished_batches(bigint) IS
     'Ждёт пачки прохода, которые пересчитывают другие соединения, и возвращает, сколько пачек осталось неготовыми '
     '(больше нуля — соединение умерло посреди пачки, её надо пересчитать)';

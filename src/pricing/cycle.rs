@@ -79,18 +79,10 @@ impl CycleReport {
         self.decisions.values().sum()
     }
 
-    fn skipped(reason: String, dry_run: bool) -> Self {
+    fn skipped(reason: String) -> Self {
         Self {
-            run_id: None,
-            dry_run,
             skipped_reason: Some(reason),
-            decisions: BTreeMap::new(),
-            changes: Vec::new(),
-            aggregates_took: Duration::ZERO,
-            pass_took: Duration::ZERO,
-            batches: 0,
-            workers: None,
-            interrupted: false,
+            ..Self::default()
         }
     }
 
@@ -171,7 +163,6 @@ pub async fn run_cycle(
             called
                 .get::<_, Option<String>>("skipped_reason")
                 .unwrap_or_default(),
-            false,
         )),
     }
 }
@@ -203,8 +194,33 @@ async fn preview_cycle(
             &[&request.now],
         )
         .await?;
-    let report = run_pass(&transaction, settings, request, started.elapsed()).await?;
+    let aggregates_took = started.elapsed();
+    let rows = transaction
+        .query(
+            include_str!("preview.sql"),
+            &[&request.now, &settings.elasticity_cap, &settings.max_shift],
+        )
+        .await?;
     transaction.rollback().await?;
+    let mut report = CycleReport {
+        dry_run: true,
+        aggregates_took,
+        pass_took: started.elapsed().saturating_sub(aggregates_took),
+        ..CycleReport::default()
+    };
+    for row in &rows {
+        let decision: String = row.get("decision");
+        *report.decisions.entry(decision.clone()).or_default() += 1;
+        if decision == "raise" || decision == "lower" {
+            report.changes.push(PriceChange {
+                apartment_id: row.get("apartment_id"),
+                decision,
+                old_price: row.get("old_price"),
+                new_price: row.get("new_price"),
+                explanation: row.get("explanation"),
+            });
+        }
+    }
     Ok(report)
 }
 
@@ -354,80 +370,6 @@ pub fn describe_failure_of_database(error: &tokio_postgres::Error) -> String {
         None => return format!("соединение с базой: {error}"),
     };
     format!("{cause} ({})", crate::db::describe_error(error))
-}
-
-/// One pass over the whole catalog in the caller's transaction, without refreshing aggregates: the preview
-/// of a dry run, or one statement of `reprice_apartments` that records its own run (the caller commits).
-pub async fn run_pass(
-    client: &impl GenericClient,
-    settings: &PricingSettings,
-    request: &CycleRequest,
-    aggregates_took: Duration,
-) -> Result<CycleReport, tokio_postgres::Error> {
-    let started = Instant::now();
-    let rows = client
-        .query(
-            include_str!("pass.sql"),
-            &[
-                &request.now,
-                &request.dry_run,
-                &request.trigger.as_sql(),
-                &settings.elasticity_cap,
-                &settings.max_shift,
-                &request.scheduled_for,
-                &request.started_by,
-            ],
-        )
-        .await?;
-    let mut report = CycleReport {
-        run_id: None,
-        dry_run: request.dry_run,
-        skipped_reason: None,
-        decisions: BTreeMap::new(),
-        changes: Vec::new(),
-        aggregates_took,
-        pass_took: Duration::ZERO,
-        batches: 0,
-        workers: None,
-        interrupted: false,
-    };
-    for row in &rows {
-        let decision: String = row.get("decision");
-        if decision == "skipped" {
-            report.skipped_reason = row.get("explanation");
-            continue;
-        }
-        *report.decisions.entry(decision.clone()).or_default() += 1;
-        if decision == "raise" || decision == "lower" {
-            report.changes.push(PriceChange {
-                apartment_id: row.get("apartment_id"),
-                decision,
-                old_price: row.get("old_price"),
-                new_price: row.get("new_price"),
-                explanation: row.get("explanation"),
-            });
-        }
-    }
-    // A real pass answers its changes in evaluation order; logs and callers get them by apartment.
-    report
-        .changes
-        .sort_unstable_by_key(|change| change.apartment_id);
-    if !request.dry_run && report.skipped_reason.is_none() {
-        if let Some(run) = client
-            .query_opt(
-                "SELECT id, decisions FROM pricing_runs \
-                 WHERE id = nullif(current_setting('pricing.run_id', true), '')::bigint",
-                &[],
-            )
-            .await?
-        {
-            report.run_id = Some(run.get("id"));
-            let decisions: serde_json::Value = run.get("decisions");
-            report.decisions = serde_json::from_value(decisions).unwrap_or_default();
-        }
-    }
-    report.pass_took = started.elapsed();
-    Ok(report)
 }
 
 /// One tracing line per change and one summary line per run.
