@@ -14,6 +14,8 @@ pub struct AppState {
     /// Batches of interest events written to the database at once (`EVENTS_BATCH_CONCURRENCY`): the rest wait,
     /// so a flood from the front end cannot take every core from the pricing cycle and the public API.
     pub event_batches: Arc<Semaphore>,
+    /// `EVENTS_STREAM_PREFIX`: the Redis stream names the AsyncAPI document gives.
+    pub event_streams_prefix: String,
 }
 
 impl AppState {
@@ -30,6 +32,12 @@ impl AppState {
             auth,
             signals,
             event_batches,
+            event_streams_prefix: crate::config::OutboxSettings::default().stream_prefix,
         }
+    }
+
+    pub fn with_event_streams_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.event_streams_prefix = prefix.into();
+        self
     }
 }

@@ -1,4 +1,4 @@
-//! The minute jobs of `serve`: the pricing cycle, booking expiry and event pruning, each switched on or off by
+//! The minute jobs of `serve`: the pricing cycle, booking expiry and event pruning (and the outbox relay), each switched on or off by
 //! its own `JOB_*_ENABLED` setting. A failed run is logged and retried at the next tick; it never stops the job
 //! or the HTTP server.
 
@@ -16,7 +16,7 @@ use tokio::time::MissedTickBehavior;
 use crate::config::Settings;
 
 /// Starts every enabled job; a disabled one is named in a warning.
-pub fn spawn_all(pool: &Pool, settings: &Settings) {
+pub fn spawn_all(pool: &Pool, pg_config: &tokio_postgres::Config, settings: &Settings) {
     let jobs = &settings.jobs;
     if jobs.pricing_enabled {
         pricing::spawn(pool.clone(), settings.pricing.clone());
@@ -32,6 +32,13 @@ pub fn spawn_all(pool: &Pool, settings: &Settings) {
         event_pruning::spawn(pool.clone(), settings.signals.clone());
     } else {
         tracing::warn!("event pruning job disabled by JOB_EVENT_PRUNING_ENABLED=false");
+    }
+    if jobs.outbox_relay_enabled {
+        crate::outbox::relay::spawn(pg_config.clone(), settings.outbox.clone());
+    } else {
+        tracing::warn!(
+            "outbox relay disabled by JOB_OUTBOX_RELAY_ENABLED=false: events are not published"
+        );
     }
 }
 
