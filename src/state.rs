@@ -16,6 +16,8 @@ pub struct AppState {
     pub event_batches: Arc<Semaphore>,
     /// `EVENTS_STREAM_PREFIX`: the Redis stream names the AsyncAPI document gives.
     pub event_streams_prefix: String,
+    /// The CRM integrations; `None` without `CRM_SECRETS_KEY` (their endpoints answer 503).
+    pub crm: Option<Arc<crate::crm::Crm>>,
 }
 
 impl AppState {
@@ -33,7 +35,13 @@ impl AppState {
             signals,
             event_batches,
             event_streams_prefix: crate::config::OutboxSettings::default().stream_prefix,
+            crm: None,
         }
+    }
+
+    pub fn with_crm(mut self, crm: Option<Arc<crate::crm::Crm>>) -> Self {
+        self.crm = crm;
+        self
     }
 
     pub fn with_event_streams_prefix(mut self, prefix: impl Into<String>) -> Self {

@@ -6,8 +6,9 @@ use std::time::Duration;
 use nedvizhimost::auth::AuthKeys;
 use nedvizhimost::catalog::CatalogCache;
 use nedvizhimost::config::{
-    AuthSettings, CatalogSettings, PricingSettings, Secret, SignalSettings,
+    AuthSettings, CatalogSettings, CrmSettings, PricingSettings, Secret, SignalSettings,
 };
+use nedvizhimost::crm::Crm;
 use nedvizhimost::jobs::booking_expiry::ExpiryReport;
 use nedvizhimost::jobs::event_pruning::PruningReport;
 use nedvizhimost::{app_with_catalog, AppState};
@@ -49,6 +50,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The served app's catalog cache (`total` and map answers), to look at its hit counters.
     pub catalog: CatalogCache,
+    /// The served app's CRM integration, when the test configured one (to run the dispatcher and the inbox).
+    pub crm: Option<std::sync::Arc<Crm>>,
 }
 
 /// The settings of a [`TestApp`] to spawn; what a test does not set keeps the test default.
@@ -56,6 +59,7 @@ pub struct TestAppBuilder {
     auth: AuthSettings,
     signals: SignalSettings,
     catalog: CatalogSettings,
+    crm: Option<CrmSettings>,
 }
 
 impl Default for TestAppBuilder {
@@ -64,6 +68,7 @@ impl Default for TestAppBuilder {
             auth: AuthSettings::default(),
             signals: test_signal_settings(),
             catalog: test_catalog_settings(),
+            crm: None,
         }
     }
 }
@@ -87,14 +92,22 @@ impl TestAppBuilder {
         self
     }
 
+    /// CRM integrations (a key, the allowed hosts); without it their endpoints answer 503.
+    pub fn crm(mut self, crm: CrmSettings) -> Self {
+        self.crm = Some(crm);
+        self
+    }
+
     pub async fn spawn(self) -> TestApp {
         let db = TestDb::new().await;
+        let crm = self.crm.as_ref().and_then(Crm::from_settings);
         let state = AppState::new(
             db.pool.clone(),
             test_pricing_settings(),
             AuthKeys::new(&Secret::new(TEST_JWT_SECRET), self.auth),
             self.signals,
-        );
+        )
+        .with_crm(crm.clone());
         let catalog = CatalogCache::new(self.catalog);
         let served_catalog = catalog.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -112,6 +125,7 @@ impl TestAppBuilder {
             address,
             http: reqwest::Client::new(),
             catalog,
+            crm,
         }
     }
 }
