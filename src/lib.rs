@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod pricing;
 pub mod projects;
+pub mod promotions;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
@@ -52,6 +53,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(events::router())
         .merge(favourites::router())
         .merge(bookings::router())
+        .merge(promotions::router())
         .split_for_parts();
     (router, openapi::document_common_responses(api))
 }

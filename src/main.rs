@@ -210,7 +210,8 @@ async fn serve() -> Result<(), String> {
         settings.pricing.clone(),
         AuthKeys::new(&settings.jwt_secret, settings.auth.clone()),
         settings.signals.clone(),
-    );
+    )
+    .with_promotions(settings.promotions.clone());
     let address = SocketAddr::from(([0, 0, 0, 0], settings.http_port));
     let listener = tokio::net::TcpListener::bind(address)
         .await
