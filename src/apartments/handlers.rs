@@ -312,10 +312,18 @@ pub async fn update_apartment(
         .await?;
     if price_changes {
         let comment: Option<String> = None;
+        let promotion: (Option<i64>, Option<String>) = (None, None);
         transaction
             .query_one(
                 include_str!("set_price.sql"),
-                &[&id, &wanted.current_price, &caller.id, &comment],
+                &[
+                    &id,
+                    &wanted.current_price,
+                    &caller.id,
+                    &comment,
+                    &promotion.0,
+                    &promotion.1,
+                ],
             )
             .await?;
     }

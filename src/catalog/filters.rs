@@ -479,18 +479,23 @@ impl CatalogFilters {
     /// Rooms and price conditions on `apartment_stats s` or `catalog_offers s` (see
     /// [`Self::on_sale_by_rooms_and_price`]); `apartment_stats` needs `s.on_sale` besides.
     pub fn on_sale_conditions(&self, params: &mut SqlParams) -> Vec<String> {
+        self.rooms_and_price_conditions(params, "s")
+    }
+
+    /// Rooms and price conditions on a row of `alias` with the columns `rooms` and `current_price`.
+    pub fn rooms_and_price_conditions(&self, params: &mut SqlParams, alias: &str) -> Vec<String> {
         let mut conditions = Vec::new();
         if !self.rooms.is_empty() {
             conditions.push(format!(
-                "s.rooms = ANY({}::smallint[])",
+                "{alias}.rooms = ANY({}::smallint[])",
                 params.push(self.rooms.clone())
             ));
         }
         if let Some(min) = self.price.0 {
-            conditions.push(format!("s.current_price >= {}", params.push(min)));
+            conditions.push(format!("{alias}.current_price >= {}", params.push(min)));
         }
         if let Some(max) = self.price.1 {
-            conditions.push(format!("s.current_price <= {}", params.push(max)));
+            conditions.push(format!("{alias}.current_price <= {}", params.push(max)));
         }
         conditions
     }

@@ -27,7 +27,7 @@ use crate::validation::{required_text, FieldErrors};
 pub use types::{
     AppliedPromotion, CabinetPromotionQuery, CreatePromotionRequest, FundedBy, Promotion,
     PromotionConditions, PromotionKind, PromotionListQuery, PromotionPage, PromotionStatus,
-    PromotionStep, PromotionStepRequest, UpdatePromotionRequest,
+    PromotionStep, PromotionStepRequest, PromotionSummary, UpdatePromotionRequest,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -347,6 +347,62 @@ pub struct AppliedPromotion {
     pub amount: Decimal,
 }
 
+/// Действующая акция в карточке ЖК.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PromotionSummary {
+    /// Идентификатор акции
+    #[schema(example = 5)]
+    pub id: i64,
+    /// Название
+    #[schema(example = "Скидка 5 % при покупке через платформу")]
+    pub name: String,
+    /// Описание для покупателей
+    #[schema(required = true, example = "Бронируйте онлайн — скидка 5 %")]
+    pub description: Option<String>,
+    /// Вид скидки
+    pub kind: PromotionKind,
+    /// Размер скидки: проценты или рубли
+    #[schema(value_type = crate::openapi::DecimalNumber, example = "5.00")]
+    pub value: Decimal,
+    /// Суммируется с другими суммирующимися акциями
+    #[schema(example = true)]
+    pub stacks: bool,
+    /// Окончание действия, по Москве
+    #[schema(example = "2027-01-01T00:00:00+03:00")]
+    pub ends_at: DateTime<FixedOffset>,
+}
+
+#[derive(Deserialize)]
+struct SummaryRow {
+    id: i64,
+    name: String,
+    description: Option<String>,
+    kind: PromotionKind,
+    value: Decimal,
+    stacks: bool,
+    ends_at: DateTime<Utc>,
+}
+
+impl PromotionSummary {
+    /// The `promotions` jsonb array of a project card row.
+    pub fn list_from(value: serde_json::Value) -> AppResult<Vec<Self>> {
+        let rows: Vec<SummaryRow> = serde_json::from_value(value)
+            .map_err(|error| AppError::Internal(format!("project promotions: {error}")))?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Self {
+                id: row.id,
+                name: row.name,
+                description: row.description,
+                kind: row.kind,
+                value: row.value,
+                stacks: row.stacks,
+                ends_at: moscow(row.ends_at),
+            })
+            .collect())
+    }
+}
+
 /// Фильтры публичного списка акций.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

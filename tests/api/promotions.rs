@@ -201,6 +201,35 @@ async fn buyers_see_a_promotion_only_after_approval_and_not_while_paused() {
         applied(&after),
         [("Минус 3 % на весь ЖК".to_owned(), "279000.00".to_owned())]
     );
+    // The project card: the minimum final price and the promotion itself.
+    let project = json_of(
+        app.get(&format!("/projects/{}", setup.rows.project_id))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(project["min_price"], "9300000.00");
+    assert_eq!(project["min_final_price"], "9021000.00");
+    assert_eq!(project["promotions"][0]["name"], "Минус 3 % на весь ЖК");
+    assert_eq!(
+        project["promotions"][0]["ends_at"],
+        "2099-01-01T00:00:00+03:00"
+    );
+    // The map: the cheapest final price of the project on every path (the minute summary, rooms, area filters).
+    app.db
+        .execute("SELECT refresh_demand_aggregates()", &[])
+        .await;
+    for query in ["", "&rooms=2", "&rooms=2&price_max=9300000", "&area_min=50"] {
+        let map = json_of(
+            app.get(&format!("/map/projects?bbox=37,55,38,56&zoom=14{query}"))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        let properties = &map["features"][0]["properties"];
+        assert_eq!(properties["min_price"], "9300000.00", "{query}");
+        assert_eq!(properties["min_final_price"], "9021000.00", "{query}");
+    }
     // Search sees it at once (the approval re-applied the discounts in its own transaction).
     let page = search(app, "region=RU-MOW&with_promotion=true").await;
     assert_eq!(ids_of(&page), [apartment]);
@@ -846,4 +875,78 @@ async fn conditions_are_typed_and_an_unknown_key_is_named() {
         )
         .await;
     assert_eq!(applied(&card(app, setup.rows.apartment_id).await), []);
+}
+
+#[tokio::test]
+async fn a_list_price_changed_for_a_promotion_is_a_promo_price_change_naming_it() {
+    let setup = setup().await;
+    let app = &setup.app;
+    let apartment = setup.rows.apartment_id;
+    let promotion = approved_in_sql(
+        app,
+        Some(setup.developer_id),
+        "Осенняя распродажа",
+        "percent",
+        "2",
+        false,
+        setup.rows.project_id,
+    )
+    .await;
+    let changed = json_of(
+        app.patch_json(
+            &format!("/apartments/{apartment}/price"),
+            Some(&setup.developer),
+            &json!({"price": "9000000", "promotion_id": promotion}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    // 9 300 000 → 9 000 000 is −3,2 %.
+    let explanation = changed["explanation"].as_str().unwrap();
+    assert!(
+        explanation.starts_with("Цена изменена застройщиком в рамках акции «Осенняя распродажа» ("),
+        "{explanation}"
+    );
+    let reason: String = app
+        .db
+        .scalar(
+            "SELECT reason::text FROM price_history WHERE apartment_id = $1 ORDER BY id DESC LIMIT 1",
+            &[&apartment],
+        )
+        .await;
+    assert_eq!(reason, "promo");
+    assert_eq!(card(app, apartment).await["last_change"]["reason"], "promo");
+    // The discount itself is not a price change: still exactly one history row.
+    let rows: i64 = app
+        .db
+        .scalar(
+            "SELECT count(*) FROM price_history WHERE apartment_id = $1",
+            &[&apartment],
+        )
+        .await;
+    assert_eq!(rows, 1);
+    // Another company's promotion cannot be named.
+    let (_, other_id) = app
+        .developer_with_company("rival@promo.example", "ГК Соседи")
+        .await;
+    let rows = app.insert_catalog(other_id).await;
+    let theirs = approved_in_sql(
+        app,
+        Some(other_id),
+        "Чужая",
+        "percent",
+        "1",
+        false,
+        rows.project_id,
+    )
+    .await;
+    let response = app
+        .patch_json(
+            &format!("/apartments/{apartment}/price"),
+            Some(&setup.developer),
+            &json!({"price": "8900000", "promotion_id": theirs}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
