@@ -2443,13 +2443,30 @@ WITH apt AS (
       JOIN projects p ON p.id = a.project_id
      WHERE a.id = ANY (p_apartment_ids)
 ),
--- Действующие акции — раз на вызов, с условиями, разобранными из conditions в типы; квартиры соединяются с акциями своего застройщика по равенству (хеш) и с
--- акциями платформы, а не каждая квартира с каждой акцией.
-active AS MATERIALIZED (
+-- Кандидаты — действующие акции, которые могут задеть эти квартиры, по индексам, а не все действующие: с условием на ЖК
+-- этих квартир (GIN promotions_project_ids_idx, по спуску на ЖК), без условия на ЖК — их застройщиков
+-- (promotions_unscoped_idx) и платформы. Остальные условия разбираются из conditions в типы только у кандидатов: на
+-- странице поиска это несколько акций.
+candidates AS MATERIALIZED (
     SELECT pr.id, pr.developer_id, pr.name, pr.kind, coalesce(pr.discount_percent, pr.discount_amount) AS discount_value,
-           pr.stacks,
-           CASE WHEN c ? 'project_ids'
-                THEN ARRAY(SELECT jsonb_array_elements_text(c -> 'project_ids')::bigint) END     AS project_ids,
+           pr.stacks, pr.conditions AS c,
+           CASE WHEN pr.conditions ? 'project_ids'
+                THEN ARRAY(SELECT DISTINCT jsonb_array_elements_text(pr.conditions -> 'project_ids')::bigint)
+           END AS project_ids
+      FROM (SELECT DISTINCT ON (scoped.id) scoped.*
+              FROM (SELECT DISTINCT apt.project_id FROM apt) ap
+             CROSS JOIN LATERAL (SELECT * FROM promotions
+                                  WHERE conditions -> 'project_ids' @> to_jsonb(ap.project_id)) scoped
+            UNION ALL
+            SELECT * FROM promotions
+             WHERE (developer_id = ANY (ARRAY(SELECT DISTINCT apt.developer_id FROM apt)) OR developer_id IS NULL)
+               AND NOT conditions ? 'project_ids') pr
+     WHERE pr.status = 'approved' AND pr.starts_at <= p_at AND pr.ends_at > p_at
+       AND (NOT pr.conditions ? 'first_n_bookings'
+            OR pr.issued_bookings < (pr.conditions ->> 'first_n_bookings')::integer)
+),
+active AS MATERIALIZED (
+    SELECT k.id, k.developer_id, k.name, k.kind, k.discount_value, k.stacks, k.project_ids,
            CASE WHEN c ? 'building_ids'
                 THEN ARRAY(SELECT jsonb_array_elements_text(c -> 'building_ids')::bigint) END    AS building_ids,
            CASE WHEN c ? 'rooms'
@@ -2459,17 +2476,28 @@ active AS MATERIALIZED (
            (c ->> 'price_min')::numeric AS price_min, (c ->> 'price_max')::numeric AS price_max,
            CASE WHEN c ? 'apartment_codes'
                 THEN ARRAY(SELECT jsonb_array_elements_text(c -> 'apartment_codes')) END         AS apartment_codes
-      FROM promotions pr
-     CROSS JOIN LATERAL (SELECT pr.conditions AS c) cond
-     WHERE pr.status = 'approved' AND pr.starts_at <= p_at AND pr.ends_at > p_at
-       AND (NOT c ? 'first_n_bookings' OR pr.issued_bookings < (c ->> 'first_n_bookings')::integer)
+      FROM candidates k
+     WHERE k.project_ids IS NULL OR k.project_ids && ARRAY(SELECT DISTINCT apt.project_id FROM apt)
 ),
+-- Акции с условием на ЖК — по строке на ЖК: с квартирами они соединяются по равенству ЖК (хеш), самое узкое.
+scoped AS MATERIALIZED (
+    SELECT pr.id AS promotion_id, pr.developer_id, scope.project_id
+      FROM active pr
+     CROSS JOIN LATERAL unnest(pr.project_ids) AS scope (project_id)
+),
+-- Пары «квартира × акция, которая может к ней относиться»: по ЖК условия, по застройщику (акции без условия на ЖК),
+-- акции платформы без условия на ЖК — со всеми квартирами.
 pairs AS (
-    SELECT apt.id AS apartment_id, pr.id AS promotion_id
-      FROM apt JOIN active pr ON pr.developer_id = apt.developer_id
+    SELECT apt.id AS apartment_id, sc.promotion_id
+      FROM apt JOIN scoped sc ON sc.project_id = apt.project_id
+     WHERE sc.developer_id IS NULL OR sc.developer_id = apt.developer_id
     UNION ALL
     SELECT apt.id, pr.id
-      FROM apt JOIN active pr ON pr.developer_id IS NULL
+      FROM apt JOIN active pr ON pr.developer_id = apt.developer_id
+     WHERE pr.project_ids IS NULL
+    UNION ALL
+    SELECT apt.id, pr.id
+      FROM apt JOIN active pr ON pr.developer_id IS NULL AND pr.project_ids IS NULL
 ),
 matched AS (
     SELECT apt.id AS apartment_id, pr.id AS promotion_id, pr.name, pr.stacks,
@@ -2985,17 +3013,23 @@ CREATE FUNCTION public.refresh_promotion_discounts(p_at timestamp with time zone
     LANGUAGE plpgsql
     AS $$
 DECLARE
+    v_state    promotion_refresh_state%ROWTYPE;
+    v_full     boolean;
     v_previous text[];
     v_current  text[];
     v_changed  bigint[];
     v_scoped   integer := 0;
     v_stale    integer := 0;
 BEGIN
-    SELECT s.active_keys INTO v_previous FROM promotion_refresh_state s FOR UPDATE SKIP LOCKED;
+    SELECT * INTO v_state FROM promotion_refresh_state s FOR UPDATE SKIP LOCKED;
     IF NOT FOUND THEN  -- другая реплика уже пересчитывает
         RETURN QUERY SELECT 0, 0;
         RETURN;
     END IF;
+    v_previous := v_state.active_keys;
+    v_full := p_full
+              OR v_state.max_total_discount_percent IS DISTINCT FROM p_max_total_percent
+              OR v_state.floor_share_percent IS DISTINCT FROM p_floor_percent;
     SELECT coalesce(array_agg(pr.id || ':' || extract(epoch FROM pr.updated_at) || ':'
                               || (pr.conditions ? 'first_n_bookings'
                                   AND pr.issued_bookings >= (pr.conditions ->> 'first_n_bookings')::integer)
@@ -3008,16 +3042,18 @@ BEGIN
       FROM ((SELECT unnest(v_current) EXCEPT SELECT unnest(v_previous))
             UNION
             (SELECT unnest(v_previous) EXCEPT SELECT unnest(v_current))) AS k (key);
-    IF p_full THEN
+    IF v_full THEN
         v_scoped := apply_promotion_discounts(NULL, false, p_at, p_max_total_percent, p_floor_percent);
     ELSIF v_changed IS NOT NULL THEN
         v_scoped := apply_promotion_discounts(promotion_scope_projects(v_changed), false, p_at,
                                               p_max_total_percent, p_floor_percent);
     END IF;
-    IF cardinality(v_current) > 0 AND NOT p_full THEN
+    IF cardinality(v_current) > 0 AND NOT v_full THEN
         v_stale := apply_promotion_discounts(NULL, true, p_at, p_max_total_percent, p_floor_percent);
     END IF;
-    UPDATE promotion_refresh_state SET active_keys = v_current, refreshed_at = p_at;
+    UPDATE promotion_refresh_state
+       SET active_keys = v_current, refreshed_at = p_at,
+           max_total_discount_percent = p_max_total_percent, floor_share_percent = p_floor_percent;
     RETURN QUERY SELECT coalesce(cardinality(v_changed), 0), v_scoped + v_stale;
 END;
 $$;
@@ -3027,7 +3063,7 @@ $$;
 -- Name: FUNCTION refresh_promotion_discounts(p_at timestamp with time zone, p_max_total_percent numeric, p_floor_percent numeric, p_full boolean); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.refresh_promotion_discounts(p_at timestamp with time zone, p_max_total_percent numeric, p_floor_percent numeric, p_full boolean) IS 'Минутная задача акций: пересчитывает скидки catalog_offers в ЖК акций, чей набор изменился с прошлого запуска (началась, закончилась, приостановлена, изменена, исчерпана), и у квартир, чья цена сдвинулась. Возвращает число изменившихся акций и пересчитанных строк; p_full — пересчитать все квартиры';
+COMMENT ON FUNCTION public.refresh_promotion_discounts(p_at timestamp with time zone, p_max_total_percent numeric, p_floor_percent numeric, p_full boolean) IS 'Минутная задача акций: пересчитывает скидки catalog_offers в ЖК акций, чей набор изменился с прошлого запуска (началась, закончилась, приостановлена, изменена, исчерпана), и у квартир, чья цена сдвинулась. Возвращает число изменившихся акций и пересчитанных строк; все квартиры — при другом потолке или поле, чем в прошлый раз, или p_full';
 
 
 --
@@ -6350,6 +6386,8 @@ ALTER TABLE public.promotion_history ALTER COLUMN id ADD GENERATED ALWAYS AS IDE
 CREATE TABLE public.promotion_refresh_state (
     id boolean DEFAULT true NOT NULL,
     active_keys text[] DEFAULT '{}'::text[] NOT NULL,
+    max_total_discount_percent numeric,
+    floor_share_percent numeric,
     refreshed_at timestamp with time zone,
     CONSTRAINT promotion_refresh_state_single_row_check CHECK (id)
 );
@@ -6374,6 +6412,20 @@ COMMENT ON COLUMN public.promotion_refresh_state.id IS 'Всегда true: ст�
 --
 
 COMMENT ON COLUMN public.promotion_refresh_state.active_keys IS 'Ключи действовавших акций «id:updated_at:исчерпана» на момент последнего пересчёта';
+
+
+--
+-- Name: COLUMN promotion_refresh_state.max_total_discount_percent; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotion_refresh_state.max_total_discount_percent IS 'Потолок скидки (PROMOTION_MAX_TOTAL_DISCOUNT_PERCENT), с которым считались скидки; другой — пересчитать все';
+
+
+--
+-- Name: COLUMN promotion_refresh_state.floor_share_percent; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotion_refresh_state.floor_share_percent IS 'Пол итоговой цены (PROMOTION_FLOOR_SHARE_OF_BASE_PRICE), с которым считались скидки; другой — пересчитать все';
 
 
 --
@@ -7946,10 +7998,31 @@ CREATE INDEX promotions_project_ids_idx ON public.promotions USING gin (((condit
 
 
 --
+-- Name: INDEX promotions_project_ids_idx; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.promotions_project_ids_idx IS 'Акции с условием на ЖК: какие могут задеть квартиры этого ЖК';
+
+
+--
 -- Name: promotions_status_idx; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX promotions_status_idx ON public.promotions USING btree (status);
+
+
+--
+-- Name: promotions_unscoped_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX promotions_unscoped_idx ON public.promotions USING btree (developer_id) WHERE (NOT (conditions ? 'project_ids'::text));
+
+
+--
+-- Name: INDEX promotions_unscoped_idx; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.promotions_unscoped_idx IS 'Акции без условия на ЖК: застройщика (по developer_id) и платформы (NULL)';
 
 
 --

@@ -67,6 +67,9 @@ ALTER TABLE promotions
 CREATE INDEX promotions_active_idx ON promotions (starts_at, ends_at) WHERE status = 'approved';
 CREATE INDEX promotions_status_idx ON promotions (status);
 CREATE INDEX promotions_project_ids_idx ON promotions USING gin ((conditions -> 'project_ids'));
+COMMENT ON INDEX promotions_project_ids_idx IS 'Акции с условием на ЖК: какие могут задеть квартиры этого ЖК';
+CREATE INDEX promotions_unscoped_idx ON promotions (developer_id) WHERE NOT conditions ? 'project_ids';
+COMMENT ON INDEX promotions_unscoped_idx IS 'Акции без условия на ЖК: застройщика (по developer_id) и платформы (NULL)';
 CREATE INDEX promotions_created_by_idx ON promotions (created_by);
 CREATE INDEX promotions_moderated_by_idx ON promotions (moderated_by);
 
@@ -190,6 +193,8 @@ CREATE TABLE promotion_refresh_state (
     id           boolean     CONSTRAINT promotion_refresh_state_pkey PRIMARY KEY DEFAULT true
                              CONSTRAINT promotion_refresh_state_single_row_check CHECK (id),
     active_keys  text[]      NOT NULL DEFAULT '{}',
+    max_total_discount_percent numeric,
+    floor_share_percent        numeric,
     refreshed_at timestamptz
 );
 INSERT INTO promotion_refresh_state DEFAULT VALUES;
@@ -199,4 +204,8 @@ COMMENT ON TABLE promotion_refresh_state IS
 COMMENT ON COLUMN promotion_refresh_state.id IS 'Всегда true: строка одна';
 COMMENT ON COLUMN promotion_refresh_state.active_keys IS
     'Ключи действовавших акций «id:updated_at:исчерпана» на момент последнего пересчёта';
+COMMENT ON COLUMN promotion_refresh_state.max_total_discount_percent IS
+    'Потолок скидки (PROMOTION_MAX_TOTAL_DISCOUNT_PERCENT), с которым считались скидки; другой — пересчитать все';
+COMMENT ON COLUMN promotion_refresh_state.floor_share_percent IS
+    'Пол итоговой цены (PROMOTION_FLOOR_SHARE_OF_BASE_PRICE), с которым считались скидки; другой — пересчитать все';
 COMMENT ON COLUMN promotion_refresh_state.refreshed_at IS 'Когда скидки последний раз пересчитаны минутной задачей';

@@ -23,13 +23,30 @@ WITH apt AS (
       JOIN projects p ON p.id = a.project_id
      WHERE a.id = ANY (p_apartment_ids)
 ),
--- Действующие акции — раз на вызов, с условиями, разобранными из conditions в типы; квартиры соединяются с акциями своего застройщика по равенству (хеш) и с
--- акциями платформы, а не каждая квартира с каждой акцией.
-active AS MATERIALIZED (
+-- Кандидаты — действующие акции, которые могут задеть эти квартиры, по индексам, а не все действующие: с условием на ЖК
+-- этих квартир (GIN promotions_project_ids_idx, по спуску на ЖК), без условия на ЖК — их застройщиков
+-- (promotions_unscoped_idx) и платформы. Остальные условия разбираются из conditions в типы только у кандидатов: на
+-- странице поиска это несколько акций.
+candidates AS MATERIALIZED (
     SELECT pr.id, pr.developer_id, pr.name, pr.kind, coalesce(pr.discount_percent, pr.discount_amount) AS discount_value,
-           pr.stacks,
-           CASE WHEN c ? 'project_ids'
-                THEN ARRAY(SELECT jsonb_array_elements_text(c -> 'project_ids')::bigint) END     AS project_ids,
+           pr.stacks, pr.conditions AS c,
+           CASE WHEN pr.conditions ? 'project_ids'
+                THEN ARRAY(SELECT DISTINCT jsonb_array_elements_text(pr.conditions -> 'project_ids')::bigint)
+           END AS project_ids
+      FROM (SELECT DISTINCT ON (scoped.id) scoped.*
+              FROM (SELECT DISTINCT apt.project_id FROM apt) ap
+             CROSS JOIN LATERAL (SELECT * FROM promotions
+                                  WHERE conditions -> 'project_ids' @> to_jsonb(ap.project_id)) scoped
+            UNION ALL
+            SELECT * FROM promotions
+             WHERE (developer_id = ANY (ARRAY(SELECT DISTINCT apt.developer_id FROM apt)) OR developer_id IS NULL)
+               AND NOT conditions ? 'project_ids') pr
+     WHERE pr.status = 'approved' AND pr.starts_at <= p_at AND pr.ends_at > p_at
+       AND (NOT pr.conditions ? 'first_n_bookings'
+            OR pr.issued_bookings < (pr.conditions ->> 'first_n_bookings')::integer)
+),
+active AS MATERIALIZED (
+    SELECT k.id, k.developer_id, k.name, k.kind, k.discount_value, k.stacks, k.project_ids,
            CASE WHEN c ? 'building_ids'
                 THEN ARRAY(SELECT jsonb_array_elements_text(c -> 'building_ids')::bigint) END    AS building_ids,
            CASE WHEN c ? 'rooms'
@@ -39,17 +56,28 @@ active AS MATERIALIZED (
            (c ->> 'price_min')::numeric AS price_min, (c ->> 'price_max')::numeric AS price_max,
            CASE WHEN c ? 'apartment_codes'
                 THEN ARRAY(SELECT jsonb_array_elements_text(c -> 'apartment_codes')) END         AS apartment_codes
-      FROM promotions pr
-     CROSS JOIN LATERAL (SELECT pr.conditions AS c) cond
-     WHERE pr.status = 'approved' AND pr.starts_at <= p_at AND pr.ends_at > p_at
-       AND (NOT c ? 'first_n_bookings' OR pr.issued_bookings < (c ->> 'first_n_bookings')::integer)
+      FROM candidates k
+     WHERE k.project_ids IS NULL OR k.project_ids && ARRAY(SELECT DISTINCT apt.project_id FROM apt)
 ),
+-- Акции с условием на ЖК — по строке на ЖК: с квартирами они соединяются по равенству ЖК (хеш), самое узкое.
+scoped AS MATERIALIZED (
+    SELECT pr.id AS promotion_id, pr.developer_id, scope.project_id
+      FROM active pr
+     CROSS JOIN LATERAL unnest(pr.project_ids) AS scope (project_id)
+),
+-- Пары «квартира × акция, которая может к ней относиться»: по ЖК условия, по застройщику (акции без условия на ЖК),
+-- акции платформы без условия на ЖК — со всеми квартирами.
 pairs AS (
-    SELECT apt.id AS apartment_id, pr.id AS promotion_id
-      FROM apt JOIN active pr ON pr.developer_id = apt.developer_id
+    SELECT apt.id AS apartment_id, sc.promotion_id
+      FROM apt JOIN scoped sc ON sc.project_id = apt.project_id
+     WHERE sc.developer_id IS NULL OR sc.developer_id = apt.developer_id
     UNION ALL
     SELECT apt.id, pr.id
-      FROM apt JOIN active pr ON pr.developer_id IS NULL
+      FROM apt JOIN active pr ON pr.developer_id = apt.developer_id
+     WHERE pr.project_ids IS NULL
+    UNION ALL
+    SELECT apt.id, pr.id
+      FROM apt JOIN active pr ON pr.developer_id IS NULL AND pr.project_ids IS NULL
 ),
 matched AS (
     SELECT apt.id AS apartment_id, pr.id AS promotion_id, pr.name, pr.stacks,

@@ -16,7 +16,8 @@ pub struct PromotionsReport {
     pub repriced: i32,
 }
 
-/// One run; `full` recomputes every apartment on sale (the first run after start: the limits may have changed).
+/// One run; `full` recomputes every apartment on sale (it happens by itself when the limits differ from those the
+/// discounts were computed with).
 pub async fn run_once(
     client: &impl GenericClient,
     settings: &PromotionSettings,
@@ -40,14 +41,10 @@ pub async fn run_once(
 
 /// Runs [`run_once`] every minute until aborted.
 pub fn spawn(pool: Pool, settings: PromotionSettings) -> JoinHandle<()> {
-    let first = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     super::spawn_every_minute("promotions", pool, move |client| {
         let settings = settings.clone();
-        let first = first.clone();
         async move {
-            let full = first.load(std::sync::atomic::Ordering::Relaxed);
-            let report = run_once(&client, &settings, full).await?;
-            first.store(false, std::sync::atomic::Ordering::Relaxed);
+            let report = run_once(&client, &settings, false).await?;
             if report != PromotionsReport::default() {
                 tracing::info!(
                     changed_promotions = report.changed_promotions,

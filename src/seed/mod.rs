@@ -123,12 +123,12 @@ pub async fn seed_demo(client: &mut Client) -> Result<SeedOutcome, tokio_postgre
     client
         .batch_execute("SELECT rebuild_apartment_stats(); SELECT refresh_demand_aggregates();")
         .await?;
-    // Discounts in the search copy with the default limits; `serve` recomputes everything with its own limits at
-    // start (the promotions job).
+    // Discounts in the search copy with the default limits; the promotions job of `serve` recomputes everything if
+    // its limits differ.
     let limits = crate::config::PromotionSettings::default();
     client
         .execute(
-            "SELECT apply_promotion_discounts(NULL, false, now(), $1, $2)",
+            "SELECT * FROM refresh_promotion_discounts(now(), $1, $2, true)",
             &[
                 &limits.max_total_discount_percent,
                 &limits.floor_share_of_base_price_percent,

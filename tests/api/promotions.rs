@@ -590,6 +590,17 @@ async fn a_price_moved_by_pricing_gets_its_discount_recomputed_by_the_job() {
     let report = run_job(app).await;
     assert_eq!(report.repriced, 1);
     assert_eq!(final_price().await, rub("9700000"));
+    // New limits (a restart with another PROMOTION_MAX_TOTAL_DISCOUNT_PERCENT) recompute every apartment: the
+    // ceiling of 1 % of 10 000 000 = 100 000 caps the 300 000.
+    let client = app.db.client().await;
+    let tighter = PromotionSettings {
+        max_total_discount_percent: rub("1"),
+        ..PromotionSettings::default()
+    };
+    nedvizhimost::jobs::promotions::run_once(&client, &tighter, false)
+        .await
+        .unwrap();
+    assert_eq!(final_price().await, rub("9900000"));
 }
 
 #[tokio::test]
