@@ -374,8 +374,8 @@ FROM (VALUES
     ('Уралмаш Сити', 'Студии больше 25 м² со скидкой 3 %', 'Скидка 3 % на студии площадью от 25 м²',
      'percent', 3, NULL::numeric, true, '{"rooms": [0], "area_min": 25}'),
     ('Коломенская Гавань', 'Первым 10 покупателям — минус 300 000 ₽',
-     'Фиксированная скидка 300 000 ₽ для первых десяти броней в ЖК; не суммируется с другими акциями',
-     'fixed', NULL, 300000, false, '{"first_n_bookings": 10}')
+     'Фиксированная скидка 300 000 ₽ для первых десяти броней в ЖК; суммируется со скидкой платформы',
+     'fixed', NULL, 300000, true, '{"first_n_bookings": 10}')
 ) AS promo (project_name, name, description, kind, percent, amount, stacks, conditions)
 JOIN demo_projects dp ON dp.name = promo.project_name
 JOIN projects p ON p.developer_id = dp.developer_id AND p.name = dp.name
