@@ -159,6 +159,24 @@ COMMENT ON TYPE public.moderation_status IS 'Состояние модераци
 
 
 --
+-- Name: outbox_topic; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.outbox_topic AS ENUM (
+    'price',
+    'booking',
+    'catalog'
+);
+
+
+--
+-- Name: TYPE outbox_topic; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.outbox_topic IS 'Тема события = поток Redis <префикс>:<тема>: price — цены квартир, booking — брони, catalog — квартиры и ЖК';
+
+
+--
 -- Name: price_change_reason; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -509,6 +527,282 @@ CREATE TYPE public.user_role AS ENUM (
 COMMENT ON TYPE public.user_role IS 'Роль на платформе: покупатель, сотрудник застройщика, модератор ассоциации';
 
 
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: apartments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.apartments (
+    id bigint NOT NULL,
+    building_id bigint NOT NULL,
+    project_id bigint NOT NULL,
+    code text NOT NULL,
+    floor integer NOT NULL,
+    rooms smallint NOT NULL,
+    area_total numeric(8,2) NOT NULL,
+    area_living numeric(8,2),
+    area_kitchen numeric(8,2),
+    ceiling_height numeric(4,2),
+    balcony boolean DEFAULT false NOT NULL,
+    layout_image_url text,
+    base_price numeric(14,2) NOT NULL,
+    current_price numeric(14,2) NOT NULL,
+    currency character(3) DEFAULT 'RUB'::bpchar NOT NULL,
+    status public.apartment_status DEFAULT 'available'::public.apartment_status NOT NULL,
+    tour_url text,
+    extra jsonb DEFAULT '{}'::jsonb NOT NULL,
+    moderation_status public.moderation_status DEFAULT 'draft'::public.moderation_status NOT NULL,
+    moderated_by bigint,
+    moderated_at timestamp with time zone,
+    moderation_comment text,
+    published_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    price_changed_at timestamp with time zone,
+    last_booked_at timestamp with time zone,
+    CONSTRAINT apartments_area_kitchen_check CHECK (((area_kitchen > (0)::numeric) AND (area_kitchen <= area_total))),
+    CONSTRAINT apartments_area_living_check CHECK (((area_living > (0)::numeric) AND (area_living <= area_total))),
+    CONSTRAINT apartments_area_total_check CHECK (((area_total > (0)::numeric) AND (area_total <= (10000)::numeric))),
+    CONSTRAINT apartments_base_price_check CHECK ((base_price > (0)::numeric)),
+    CONSTRAINT apartments_ceiling_height_check CHECK (((ceiling_height >= 2.00) AND (ceiling_height <= 10.00))),
+    CONSTRAINT apartments_code_check CHECK (((length(btrim(code)) >= 1) AND (length(btrim(code)) <= 64))),
+    CONSTRAINT apartments_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT apartments_current_price_check CHECK ((current_price > (0)::numeric)),
+    CONSTRAINT apartments_extra_check CHECK ((jsonb_typeof(extra) = 'object'::text)),
+    CONSTRAINT apartments_floor_check CHECK (((floor >= '-5'::integer) AND (floor <= 200))),
+    CONSTRAINT apartments_layout_image_url_check CHECK ((layout_image_url ~ '^https?://'::text)),
+    CONSTRAINT apartments_published_at_check CHECK (((moderation_status <> 'published'::public.moderation_status) OR (published_at IS NOT NULL))),
+    CONSTRAINT apartments_rooms_check CHECK (((rooms >= 0) AND (rooms <= 20))),
+    CONSTRAINT apartments_tour_url_check CHECK ((tour_url ~ '^https?://'::text))
+)
+WITH (fillfactor='50');
+
+
+--
+-- Name: TABLE apartments; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.apartments IS 'Квартиры — главная витрина каталога';
+
+
+--
+-- Name: COLUMN apartments.id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.id IS 'Идентификатор квартиры';
+
+
+--
+-- Name: COLUMN apartments.building_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.building_id IS 'Корпус';
+
+
+--
+-- Name: COLUMN apartments.project_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.project_id IS 'ЖК (заполняется триггером по корпусу; нужен для кластеров ценообразования)';
+
+
+--
+-- Name: COLUMN apartments.code; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.code IS 'Внутренний артикул застройщика, уникален в пределах ЖК';
+
+
+--
+-- Name: COLUMN apartments.floor; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.floor IS 'Этаж';
+
+
+--
+-- Name: COLUMN apartments.rooms; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.rooms IS 'Количество комнат, 0 — студия';
+
+
+--
+-- Name: COLUMN apartments.area_total; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.area_total IS 'Общая площадь, м²';
+
+
+--
+-- Name: COLUMN apartments.area_living; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.area_living IS 'Жилая площадь, м² (не больше общей)';
+
+
+--
+-- Name: COLUMN apartments.area_kitchen; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.area_kitchen IS 'Площадь кухни, м² (не больше общей)';
+
+
+--
+-- Name: COLUMN apartments.ceiling_height; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.ceiling_height IS 'Высота потолков, м';
+
+
+--
+-- Name: COLUMN apartments.balcony; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.balcony IS 'Есть балкон или лоджия';
+
+
+--
+-- Name: COLUMN apartments.layout_image_url; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.layout_image_url IS 'Планировка';
+
+
+--
+-- Name: COLUMN apartments.base_price; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.base_price IS 'Базовая цена застройщика, от неё считается коридор ±PRICE_MAX_SHIFT';
+
+
+--
+-- Name: COLUMN apartments.current_price; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.current_price IS 'Текущая цена продажи (меняет алгоритм, застройщик или акция)';
+
+
+--
+-- Name: COLUMN apartments.currency; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.currency IS 'Валюта ISO 4217, по умолчанию RUB';
+
+
+--
+-- Name: COLUMN apartments.status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.status IS 'Статус продажи';
+
+
+--
+-- Name: COLUMN apartments.tour_url; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.tour_url IS '3D-тур (Avalin)';
+
+
+--
+-- Name: COLUMN apartments.extra; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.extra IS 'Дополнительные атрибуты: отделка, вид из окна и т. п.';
+
+
+--
+-- Name: COLUMN apartments.moderation_status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.moderation_status IS 'Состояние модерации; в продаже и публично видны только published';
+
+
+--
+-- Name: COLUMN apartments.moderated_by; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.moderated_by IS 'Модератор, принявший последнее решение';
+
+
+--
+-- Name: COLUMN apartments.moderated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.moderated_at IS 'Когда принято последнее решение модерации';
+
+
+--
+-- Name: COLUMN apartments.moderation_comment; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.moderation_comment IS 'Комментарий модератора';
+
+
+--
+-- Name: COLUMN apartments.published_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.published_at IS 'Первая публикация; от неё считается days_on_site';
+
+
+--
+-- Name: COLUMN apartments.created_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.created_at IS 'Когда создана';
+
+
+--
+-- Name: COLUMN apartments.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.updated_at IS 'Когда строка последний раз изменена: ставит оператор (проход цен) или триггер apartments_set_updated_at';
+
+
+--
+-- Name: COLUMN apartments.price_changed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.price_changed_at IS 'Последнее изменение цены по любой причине = max(price_history.changed_at); ведёт триггер';
+
+
+--
+-- Name: COLUMN apartments.last_booked_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartments.last_booked_at IS 'Последняя бронь любого статуса = max(bookings.booked_at); ведёт триггер';
+
+
+--
+-- Name: apartment_event_payload(public.apartments, text[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.apartment_event_payload(p_apartment public.apartments, p_changed text[]) RETURNS jsonb
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT jsonb_build_object(
+        'apartment_id', p_apartment.id,
+        'project_id', p_apartment.project_id,
+        'building_id', p_apartment.building_id,
+        'code', p_apartment.code,
+        'status', p_apartment.status,
+        'moderation_status', p_apartment.moderation_status,
+        'current_price', p_apartment.current_price::text,
+        'changed', to_jsonb(p_changed))
+$$;
+
+
+--
+-- Name: FUNCTION apartment_event_payload(p_apartment public.apartments, p_changed text[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.apartment_event_payload(p_apartment public.apartments, p_changed text[]) IS 'Тело событий apartment.*: квартира, ЖК, корпус, номер, статус продажи и модерации, цена строкой, изменённые поля';
+
+
 --
 -- Name: apartments_check_floor(); Type: FUNCTION; Schema: public; Owner: -
 --
@@ -535,6 +829,67 @@ $$;
 --
 
 COMMENT ON FUNCTION public.apartments_check_floor() IS 'Этаж квартиры не выше этажности корпуса; нарушение — check_violation apartments_floor_within_building_check (поле floor)';
+
+
+--
+-- Name: apartments_emit_inserted(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.apartments_emit_inserted() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
+    SELECT 'catalog', 'apartment.published', a.id, apartment_event_payload(a, '{}')
+      FROM inserted_apartments a
+     WHERE a.moderation_status = 'published'
+     ORDER BY a.id;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION apartments_emit_inserted(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.apartments_emit_inserted() IS 'apartment.published для квартир, вставленных сразу опубликованными (демо-данные, перенос), одним оператором';
+
+
+--
+-- Name: apartments_emit_updated(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.apartments_emit_updated() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_was_published boolean := OLD.moderation_status = 'published';
+    v_is_published  boolean := NEW.moderation_status = 'published';
+    v_changed       text[];
+BEGIN
+    IF NOT (v_was_published OR v_is_published) THEN
+        RETURN NULL;
+    END IF;
+    v_changed := changed_columns(to_jsonb(OLD), to_jsonb(NEW), ARRAY[
+        'current_price', 'price_changed_at', 'last_booked_at', 'updated_at', 'created_at', 'moderated_by',
+        'moderated_at', 'moderation_comment', 'published_at']);
+    INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
+    VALUES ('catalog',
+            CASE WHEN NOT v_was_published THEN 'apartment.published'
+                 WHEN NOT v_is_published THEN 'apartment.unpublished'
+                 ELSE 'apartment.updated' END,
+            NEW.id, apartment_event_payload(NEW, v_changed));
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION apartments_emit_updated(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.apartments_emit_updated() IS 'apartment.published (модерация опубликовала), apartment.unpublished (снята с публикации), apartment.updated (изменилась опубликованная квартира: поля, базовая цена, статус продажи); черновики молчат';
 
 
 --
@@ -822,6 +1177,42 @@ COMMENT ON FUNCTION public.begin_pricing_run(p_now timestamp with time zone, p_t
 
 
 --
+-- Name: booking_events_emit(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.booking_events_emit() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
+    SELECT 'booking', 'booking.' || e.action, e.booking_id,
+           jsonb_build_object(
+               'booking_id', b.id,
+               'apartment_id', b.apartment_id,
+               'project_id', a.project_id,
+               'buyer_id', b.user_id,
+               'action', e.action,
+               'status', b.status,
+               'price', b.price::text,
+               'expires_at', b.expires_at,
+               'occurred_at', e.occurred_at)
+      FROM inserted_booking_events e
+      JOIN bookings b ON b.id = e.booking_id
+      JOIN apartments a ON a.id = b.apartment_id
+     ORDER BY e.id;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION booking_events_emit(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.booking_events_emit() IS 'События booking.created|confirmed|cancelled|expired|sold — по одному на новую строку истории брони booking_events, одним оператором на вставку';
+
+
+--
 -- Name: buildings_check_floors(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -870,6 +1261,28 @@ COMMENT ON FUNCTION public.catalog_offers_deleted() IS 'Удаляет из cata
 
 
 --
+-- Name: changed_columns(jsonb, jsonb, text[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.changed_columns(p_old jsonb, p_new jsonb, p_ignored text[]) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT coalesce(array_agg(n.key ORDER BY n.key), '{}')
+      FROM jsonb_each(p_new) n
+      JOIN jsonb_each(p_old) o ON o.key = n.key
+     WHERE n.value IS DISTINCT FROM o.value
+       AND n.key <> ALL (p_ignored)
+$$;
+
+
+--
+-- Name: FUNCTION changed_columns(p_old jsonb, p_new jsonb, p_ignored text[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.changed_columns(p_old jsonb, p_new jsonb, p_ignored text[]) IS 'Имена столбцов, чьи значения в to_jsonb(NEW) и to_jsonb(OLD) различаются, кроме p_ignored, по алфавиту: поле changed событий *.updated, чтобы потребитель сбрасывал только то, что устарело';
+
+
+--
 -- Name: check_apartment_reference(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -897,256 +1310,6 @@ $$;
 --
 
 COMMENT ON FUNCTION public.check_apartment_reference() IS 'Проверка ссылки apartment_id всех вставленных оператором строк одним анти-соединением с apartments (вместо построчного внешнего ключа); ошибка — foreign_key_violation с именем ограничения из аргумента триггера';
-
-
-SET default_tablespace = '';
-
-SET default_table_access_method = heap;
-
---
--- Name: apartments; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.apartments (
-    id bigint NOT NULL,
-    building_id bigint NOT NULL,
-    project_id bigint NOT NULL,
-    code text NOT NULL,
-    floor integer NOT NULL,
-    rooms smallint NOT NULL,
-    area_total numeric(8,2) NOT NULL,
-    area_living numeric(8,2),
-    area_kitchen numeric(8,2),
-    ceiling_height numeric(4,2),
-    balcony boolean DEFAULT false NOT NULL,
-    layout_image_url text,
-    base_price numeric(14,2) NOT NULL,
-    current_price numeric(14,2) NOT NULL,
-    currency character(3) DEFAULT 'RUB'::bpchar NOT NULL,
-    status public.apartment_status DEFAULT 'available'::public.apartment_status NOT NULL,
-    tour_url text,
-    extra jsonb DEFAULT '{}'::jsonb NOT NULL,
-    moderation_status public.moderation_status DEFAULT 'draft'::public.moderation_status NOT NULL,
-    moderated_by bigint,
-    moderated_at timestamp with time zone,
-    moderation_comment text,
-    published_at timestamp with time zone,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    price_changed_at timestamp with time zone,
-    last_booked_at timestamp with time zone,
-    CONSTRAINT apartments_area_kitchen_check CHECK (((area_kitchen > (0)::numeric) AND (area_kitchen <= area_total))),
-    CONSTRAINT apartments_area_living_check CHECK (((area_living > (0)::numeric) AND (area_living <= area_total))),
-    CONSTRAINT apartments_area_total_check CHECK (((area_total > (0)::numeric) AND (area_total <= (10000)::numeric))),
-    CONSTRAINT apartments_base_price_check CHECK ((base_price > (0)::numeric)),
-    CONSTRAINT apartments_ceiling_height_check CHECK (((ceiling_height >= 2.00) AND (ceiling_height <= 10.00))),
-    CONSTRAINT apartments_code_check CHECK (((length(btrim(code)) >= 1) AND (length(btrim(code)) <= 64))),
-    CONSTRAINT apartments_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
-    CONSTRAINT apartments_current_price_check CHECK ((current_price > (0)::numeric)),
-    CONSTRAINT apartments_extra_check CHECK ((jsonb_typeof(extra) = 'object'::text)),
-    CONSTRAINT apartments_floor_check CHECK (((floor >= '-5'::integer) AND (floor <= 200))),
-    CONSTRAINT apartments_layout_image_url_check CHECK ((layout_image_url ~ '^https?://'::text)),
-    CONSTRAINT apartments_published_at_check CHECK (((moderation_status <> 'published'::public.moderation_status) OR (published_at IS NOT NULL))),
-    CONSTRAINT apartments_rooms_check CHECK (((rooms >= 0) AND (rooms <= 20))),
-    CONSTRAINT apartments_tour_url_check CHECK ((tour_url ~ '^https?://'::text))
-)
-WITH (fillfactor='50');
-
-
---
--- Name: TABLE apartments; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.apartments IS 'Квартиры — главная витрина каталога';
-
-
---
--- Name: COLUMN apartments.id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.id IS 'Идентификатор квартиры';
-
-
---
--- Name: COLUMN apartments.building_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.building_id IS 'Корпус';
-
-
---
--- Name: COLUMN apartments.project_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.project_id IS 'ЖК (заполняется триггером по корпусу; нужен для кластеров ценообразования)';
-
-
---
--- Name: COLUMN apartments.code; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.code IS 'Внутренний артикул застройщика, уникален в пределах ЖК';
-
-
---
--- Name: COLUMN apartments.floor; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.floor IS 'Этаж';
-
-
---
--- Name: COLUMN apartments.rooms; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.rooms IS 'Количество комнат, 0 — студия';
-
-
---
--- Name: COLUMN apartments.area_total; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.area_total IS 'Общая площадь, м²';
-
-
---
--- Name: COLUMN apartments.area_living; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.area_living IS 'Жилая площадь, м² (не больше общей)';
-
-
---
--- Name: COLUMN apartments.area_kitchen; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.area_kitchen IS 'Площадь кухни, м² (не больше общей)';
-
-
---
--- Name: COLUMN apartments.ceiling_height; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.ceiling_height IS 'Высота потолков, м';
-
-
---
--- Name: COLUMN apartments.balcony; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.balcony IS 'Есть балкон или лоджия';
-
-
---
--- Name: COLUMN apartments.layout_image_url; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.layout_image_url IS 'Планировка';
-
-
---
--- Name: COLUMN apartments.base_price; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.base_price IS 'Базовая цена застройщика, от неё считается коридор ±PRICE_MAX_SHIFT';
-
-
---
--- Name: COLUMN apartments.current_price; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.current_price IS 'Текущая цена продажи (меняет алгоритм, застройщик или акция)';
-
-
---
--- Name: COLUMN apartments.currency; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.currency IS 'Валюта ISO 4217, по умолчанию RUB';
-
-
---
--- Name: COLUMN apartments.status; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.status IS 'Статус продажи';
-
-
---
--- Name: COLUMN apartments.tour_url; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.tour_url IS '3D-тур (Avalin)';
-
-
---
--- Name: COLUMN apartments.extra; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.extra IS 'Дополнительные атрибуты: отделка, вид из окна и т. п.';
-
-
---
--- Name: COLUMN apartments.moderation_status; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.moderation_status IS 'Состояние модерации; в продаже и публично видны только published';
-
-
---
--- Name: COLUMN apartments.moderated_by; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.moderated_by IS 'Модератор, принявший последнее решение';
-
-
---
--- Name: COLUMN apartments.moderated_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.moderated_at IS 'Когда принято последнее решение модерации';
-
-
---
--- Name: COLUMN apartments.moderation_comment; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.moderation_comment IS 'Комментарий модератора';
-
-
---
--- Name: COLUMN apartments.published_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.published_at IS 'Первая публикация; от неё считается days_on_site';
-
-
---
--- Name: COLUMN apartments.created_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.created_at IS 'Когда создана';
-
-
---
--- Name: COLUMN apartments.updated_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.updated_at IS 'Когда строка последний раз изменена: ставит оператор (проход цен) или триггер apartments_set_updated_at';
-
-
---
--- Name: COLUMN apartments.price_changed_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.price_changed_at IS 'Последнее изменение цены по любой причине = max(price_history.changed_at); ведёт триггер';
-
-
---
--- Name: COLUMN apartments.last_booked_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.apartments.last_booked_at IS 'Последняя бронь любого статуса = max(bookings.booked_at); ведёт триггер';
 
 
 --
@@ -1809,6 +1972,66 @@ COMMENT ON FUNCTION public.map_summary_fingerprint() IS 'Отпечаток да
 
 
 --
+-- Name: outbox_events_notify(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.outbox_events_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_notify('outbox_events', '');
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION outbox_events_notify(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.outbox_events_notify() IS 'Будит ретранслятор (LISTEN outbox_events) при фиксации транзакции, записавшей события; одно уведомление на оператор, PostgreSQL сливает одинаковые в одно на транзакцию';
+
+
+--
+-- Name: outbox_relay_lock_key(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.outbox_relay_lock_key() RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT 4242001700::bigint $$;
+
+
+--
+-- Name: FUNCTION outbox_relay_lock_key(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.outbox_relay_lock_key() IS 'Ключ сеансовой advisory-блокировки ретранслятора outbox: публикует только реплика, которая её держит; умерла реплика — соединение закрылось, блокировку берёт следующая';
+
+
+--
+-- Name: outbox_status(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.outbox_status(OUT pending_events bigint, OUT oldest_pending timestamp with time zone, OUT last_published timestamp with time zone, OUT relay_connected boolean) RETURNS record
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT (SELECT count(*) FROM outbox_events e WHERE e.published_at IS NULL),
+           (SELECT e.recorded_at FROM outbox_events e WHERE e.published_at IS NULL ORDER BY e.id LIMIT 1),
+           (SELECT max(e.published_at) FROM outbox_events e WHERE e.published_at IS NOT NULL),
+           EXISTS (SELECT 1 FROM pg_locks l
+                    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+                      AND ((l.classid::bigint << 32) | l.objid::bigint) = outbox_relay_lock_key())
+$$;
+
+
+--
+-- Name: FUNCTION outbox_status(OUT pending_events bigint, OUT oldest_pending timestamp with time zone, OUT last_published timestamp with time zone, OUT relay_connected boolean); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.outbox_status(OUT pending_events bigint, OUT oldest_pending timestamp with time zone, OUT last_published timestamp with time zone, OUT relay_connected boolean) IS 'Насколько отстаёт ретранслятор outbox: сколько событий ждут публикации, время самого старого из них, последняя публикация и держит ли какая-нибудь реплика блокировку ретранслятора (GET /outbox/status)';
+
+
+--
 -- Name: plan_pricing_batches(bigint, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1872,6 +2095,32 @@ COMMENT ON FUNCTION public.popularity_24h(p_views integer, p_leads integer, p_bo
 
 
 --
+-- Name: price_changed_payload(bigint, bigint, numeric, numeric, public.price_change_reason, bigint, timestamp with time zone, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.price_changed_payload(p_apartment_id bigint, p_project_id bigint, p_old_price numeric, p_new_price numeric, p_reason public.price_change_reason, p_pricing_run_id bigint, p_changed_at timestamp with time zone, p_explanation text) RETURNS jsonb
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT jsonb_build_object(
+        'apartment_id', p_apartment_id,
+        'project_id', p_project_id,
+        'old_price', p_old_price::text,
+        'new_price', p_new_price::text,
+        'reason', p_reason,
+        'pricing_run_id', p_pricing_run_id,
+        'changed_at', p_changed_at,
+        'explanation', p_explanation)
+$$;
+
+
+--
+-- Name: FUNCTION price_changed_payload(p_apartment_id bigint, p_project_id bigint, p_old_price numeric, p_new_price numeric, p_reason public.price_change_reason, p_pricing_run_id bigint, p_changed_at timestamp with time zone, p_explanation text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.price_changed_payload(p_apartment_id bigint, p_project_id bigint, p_old_price numeric, p_new_price numeric, p_reason public.price_change_reason, p_pricing_run_id bigint, p_changed_at timestamp with time zone, p_explanation text) IS 'Тело события price.changed (одно на изменение цены): квартира, ЖК, старая и новая цена строками, причина, проход, объяснение по-русски. Единственное место, где задан его вид: его вызывают проход, откат и триггер ручных правок';
+
+
+--
 -- Name: price_history_check_references(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1899,6 +2148,32 @@ $$;
 --
 
 COMMENT ON FUNCTION public.price_history_check_references() IS 'Проверка ссылок новой строки price_history на квартиру и проход (вместо внешних ключей); ошибка — foreign_key_violation с прежним именем ограничения. Построчно, по ключу';
+
+
+--
+-- Name: price_history_emit_price_changed(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.price_history_emit_price_changed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
+    SELECT 'price', 'price.changed', NEW.apartment_id,
+           price_changed_payload(NEW.apartment_id, a.project_id, NEW.old_price, NEW.new_price, NEW.reason,
+                                 NEW.pricing_run_id, NEW.changed_at, NEW.explanation)
+      FROM apartments a
+     WHERE a.id = NEW.apartment_id;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION price_history_emit_price_changed(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.price_history_emit_price_changed() IS 'Событие price.changed для строки price_history, записанной не проходом и не откатом (ручная цена застройщика, выгрузка цен): те пишут свои события сами одним оператором';
 
 
 --
@@ -2402,6 +2677,255 @@ COMMENT ON FUNCTION public.pricing_skip_reason(p_locked boolean, p_scheduled_for
 
 
 --
+-- Name: projects; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.projects (
+    id bigint NOT NULL,
+    developer_id bigint NOT NULL,
+    name text NOT NULL,
+    city text NOT NULL,
+    region_code text NOT NULL,
+    address text NOT NULL,
+    geo public.geography(Point,4326) NOT NULL,
+    class public.project_class NOT NULL,
+    commissioning_date date NOT NULL,
+    cover_image_url text,
+    description text,
+    moderation_status public.moderation_status DEFAULT 'draft'::public.moderation_status NOT NULL,
+    moderated_by bigint,
+    moderated_at timestamp with time zone,
+    moderation_comment text,
+    published_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT projects_address_check CHECK (((length(btrim(address)) >= 1) AND (length(btrim(address)) <= 500))),
+    CONSTRAINT projects_city_check CHECK (((length(btrim(city)) >= 1) AND (length(btrim(city)) <= 100))),
+    CONSTRAINT projects_cover_image_url_check CHECK ((cover_image_url ~ '^https?://'::text)),
+    CONSTRAINT projects_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 200))),
+    CONSTRAINT projects_published_at_check CHECK (((moderation_status <> 'published'::public.moderation_status) OR (published_at IS NOT NULL))),
+    CONSTRAINT projects_region_code_check CHECK ((region_code ~ '^RU-[A-Z]{2,3}$'::text))
+);
+
+
+--
+-- Name: TABLE projects; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.projects IS 'Жилые комплексы (ЖК) — верхний уровень каталога';
+
+
+--
+-- Name: COLUMN projects.id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.id IS 'Идентификатор ЖК';
+
+
+--
+-- Name: COLUMN projects.developer_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.developer_id IS 'Застройщик';
+
+
+--
+-- Name: COLUMN projects.name; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.name IS 'Название ЖК';
+
+
+--
+-- Name: COLUMN projects.city; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.city IS 'Город';
+
+
+--
+-- Name: COLUMN projects.region_code; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.region_code IS 'Код субъекта РФ по ISO 3166-2, например RU-MOW';
+
+
+--
+-- Name: COLUMN projects.address; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.address IS 'Адрес';
+
+
+--
+-- Name: COLUMN projects.geo; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.geo IS 'Точка на карте (WGS 84), индекс GiST projects_geo_idx';
+
+
+--
+-- Name: COLUMN projects.class; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.class IS 'Класс жилья';
+
+
+--
+-- Name: COLUMN projects.commissioning_date; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.commissioning_date IS 'Плановая дата сдачи';
+
+
+--
+-- Name: COLUMN projects.cover_image_url; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.cover_image_url IS 'Обложка ЖК';
+
+
+--
+-- Name: COLUMN projects.description; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.description IS 'Описание ЖК';
+
+
+--
+-- Name: COLUMN projects.moderation_status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.moderation_status IS 'Состояние модерации; публично видны только published';
+
+
+--
+-- Name: COLUMN projects.moderated_by; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.moderated_by IS 'Модератор, принявший последнее решение';
+
+
+--
+-- Name: COLUMN projects.moderated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.moderated_at IS 'Когда принято последнее решение модерации';
+
+
+--
+-- Name: COLUMN projects.moderation_comment; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.moderation_comment IS 'Комментарий модератора';
+
+
+--
+-- Name: COLUMN projects.published_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.published_at IS 'Когда ЖК впервые опубликован';
+
+
+--
+-- Name: COLUMN projects.created_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.created_at IS 'Когда создан';
+
+
+--
+-- Name: COLUMN projects.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.projects.updated_at IS 'Когда изменён (триггер)';
+
+
+--
+-- Name: project_event_payload(public.projects, text[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.project_event_payload(p_project public.projects, p_changed text[]) RETURNS jsonb
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT jsonb_build_object(
+        'project_id', p_project.id,
+        'developer_id', p_project.developer_id,
+        'name', p_project.name,
+        'city', p_project.city,
+        'region_code', p_project.region_code,
+        'moderation_status', p_project.moderation_status,
+        'changed', to_jsonb(p_changed))
+$$;
+
+
+--
+-- Name: FUNCTION project_event_payload(p_project public.projects, p_changed text[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.project_event_payload(p_project public.projects, p_changed text[]) IS 'Тело событий project.*: ЖК, застройщик, название, город, регион, статус модерации, изменённые поля';
+
+
+--
+-- Name: projects_emit_inserted(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.projects_emit_inserted() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
+    SELECT 'catalog', 'project.published', p.id, project_event_payload(p, '{}')
+      FROM inserted_projects p
+     WHERE p.moderation_status = 'published'
+     ORDER BY p.id;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION projects_emit_inserted(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.projects_emit_inserted() IS 'project.published для ЖК, вставленных сразу опубликованными';
+
+
+--
+-- Name: projects_emit_updated(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.projects_emit_updated() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_was_published boolean := OLD.moderation_status = 'published';
+    v_is_published  boolean := NEW.moderation_status = 'published';
+BEGIN
+    IF NOT (v_was_published OR v_is_published) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
+    VALUES ('catalog',
+            CASE WHEN NOT v_was_published THEN 'project.published'
+                 WHEN NOT v_is_published THEN 'project.unpublished'
+                 ELSE 'project.updated' END,
+            NEW.id,
+            project_event_payload(NEW, changed_columns(to_jsonb(OLD), to_jsonb(NEW), ARRAY[
+                'updated_at', 'created_at', 'moderated_by', 'moderated_at', 'moderation_comment', 'published_at'])));
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION projects_emit_updated(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.projects_emit_updated() IS 'project.published (модерация опубликовала), project.unpublished (снят), project.updated (изменился опубликованный ЖК); черновики молчат';
+
+
+--
 -- Name: projects_sync_region_to_offers(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2695,6 +3219,29 @@ $$;
 --
 
 COMMENT ON FUNCTION public.prune_interest_events(p_now timestamp with time zone, p_retention interval, p_batch integer) IS 'Ежеминутная уборка: не больше p_batch событий views_log старше срока хранения (по индексу occurred_at, не ближе 25 ч к окну прошлого пересчёта спроса), записи окна повторов старше суток и частоты старше часа';
+
+
+--
+-- Name: prune_outbox_events(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.prune_outbox_events(p_published_before timestamp with time zone) RETURNS bigint
+    LANGUAGE sql
+    AS $$
+    WITH pruned AS (
+        DELETE FROM outbox_events e
+         WHERE e.published_at < p_published_before
+        RETURNING 1
+    )
+    SELECT count(*) FROM pruned
+$$;
+
+
+--
+-- Name: FUNCTION prune_outbox_events(p_published_before timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.prune_outbox_events(p_published_before timestamp with time zone) IS 'Удаляет события, опубликованные раньше p_published_before (now() − OUTBOX_RETENTION_HOURS); неопубликованные не трогает никогда. Возвращает число удалённых';
 
 
 --
@@ -3301,6 +3848,14 @@ BEGIN
                c.cluster_median, round(c.demand / c.cluster_median, 4), c.delta, c.max_shift, c.k1, c.k2, c.config_id
         FROM changed c
     ),
+    price_events AS (  -- price.changed в outbox (docs/events.md): одна строка на изменение, тем же оператором
+        INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
+        SELECT 'price', 'price.changed', c.apartment_id,
+               price_changed_payload(c.apartment_id, c.project_id, c.old_price, c.new_price, 'dynamic', v_run_id,
+                                     p_now, c.readable)
+        FROM changed c
+        ORDER BY c.apartment_id
+    ),
     summary AS (
         SELECT t.evaluated,
                jsonb_strip_nulls(jsonb_build_object(
@@ -3432,8 +3987,10 @@ BEGIN
         UPDATE apartments a SET current_price = sc.old_price, price_changed_at = p_now
         FROM still_current sc
         WHERE a.id = sc.apartment_id
-        RETURNING a.id, sc.old_price, sc.new_price,
-                  a.status = 'available' AND a.moderation_status = 'published' AS on_sale
+        RETURNING a.id, a.project_id, sc.old_price, sc.new_price,
+                  a.status = 'available' AND a.moderation_status = 'published' AS on_sale,
+                  format('Цена возвращена: отмена прохода ценообразования №%s (%s)', p_run_id,
+                         format_percent_change(sc.new_price, sc.old_price)) AS explanation
     ),
     stats_synced AS (
         UPDATE apartment_stats s
@@ -3449,9 +4006,15 @@ BEGIN
     ),
     history AS (
         INSERT INTO price_history (apartment_id, changed_at, old_price, new_price, reason, rollback_of_run_id, changed_by, explanation)
-        SELECT r.id, p_now, r.new_price, r.old_price, 'manual', p_run_id, p_user_id,
-               format('Цена возвращена: отмена прохода ценообразования №%s (%s)', p_run_id, format_percent_change(r.new_price, r.old_price))
+        SELECT r.id, p_now, r.new_price, r.old_price, 'manual', p_run_id, p_user_id, r.explanation
         FROM restored r
+    ),
+    price_events AS (  -- price.changed в outbox тем же оператором, как у прохода
+        INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
+        SELECT 'price', 'price.changed', r.id,
+               price_changed_payload(r.id, r.project_id, r.new_price, r.old_price, 'manual', NULL, p_now, r.explanation)
+        FROM restored r
+        ORDER BY r.id
     ),
     marked AS (
         UPDATE pricing_runs r SET rolled_back_at = p_now, rolled_back_by = p_user_id
@@ -3908,171 +4471,6 @@ COMMENT ON COLUMN public.dynamic_pricing_config_current.created_by IS 'Как dy
 --
 
 COMMENT ON COLUMN public.dynamic_pricing_config_current.created_at IS 'Как dynamic_pricing_config.created_at';
-
-
---
--- Name: projects; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.projects (
-    id bigint NOT NULL,
-    developer_id bigint NOT NULL,
-    name text NOT NULL,
-    city text NOT NULL,
-    region_code text NOT NULL,
-    address text NOT NULL,
-    geo public.geography(Point,4326) NOT NULL,
-    class public.project_class NOT NULL,
-    commissioning_date date NOT NULL,
-    cover_image_url text,
-    description text,
-    moderation_status public.moderation_status DEFAULT 'draft'::public.moderation_status NOT NULL,
-    moderated_by bigint,
-    moderated_at timestamp with time zone,
-    moderation_comment text,
-    published_at timestamp with time zone,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT projects_address_check CHECK (((length(btrim(address)) >= 1) AND (length(btrim(address)) <= 500))),
-    CONSTRAINT projects_city_check CHECK (((length(btrim(city)) >= 1) AND (length(btrim(city)) <= 100))),
-    CONSTRAINT projects_cover_image_url_check CHECK ((cover_image_url ~ '^https?://'::text)),
-    CONSTRAINT projects_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 200))),
-    CONSTRAINT projects_published_at_check CHECK (((moderation_status <> 'published'::public.moderation_status) OR (published_at IS NOT NULL))),
-    CONSTRAINT projects_region_code_check CHECK ((region_code ~ '^RU-[A-Z]{2,3}$'::text))
-);
-
-
---
--- Name: TABLE projects; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.projects IS 'Жилые комплексы (ЖК) — верхний уровень каталога';
-
-
---
--- Name: COLUMN projects.id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.id IS 'Идентификатор ЖК';
-
-
---
--- Name: COLUMN projects.developer_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.developer_id IS 'Застройщик';
-
-
---
--- Name: COLUMN projects.name; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.name IS 'Название ЖК';
-
-
---
--- Name: COLUMN projects.city; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.city IS 'Город';
-
-
---
--- Name: COLUMN projects.region_code; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.region_code IS 'Код субъекта РФ по ISO 3166-2, например RU-MOW';
-
-
---
--- Name: COLUMN projects.address; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.address IS 'Адрес';
-
-
---
--- Name: COLUMN projects.geo; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.geo IS 'Точка на карте (WGS 84), индекс GiST projects_geo_idx';
-
-
---
--- Name: COLUMN projects.class; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.class IS 'Класс жилья';
-
-
---
--- Name: COLUMN projects.commissioning_date; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.commissioning_date IS 'Плановая дата сдачи';
-
-
---
--- Name: COLUMN projects.cover_image_url; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.cover_image_url IS 'Обложка ЖК';
-
-
---
--- Name: COLUMN projects.description; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.description IS 'Описание ЖК';
-
-
---
--- Name: COLUMN projects.moderation_status; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.moderation_status IS 'Состояние модерации; публично видны только published';
-
-
---
--- Name: COLUMN projects.moderated_by; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.moderated_by IS 'Модератор, принявший последнее решение';
-
-
---
--- Name: COLUMN projects.moderated_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.moderated_at IS 'Когда принято последнее решение модерации';
-
-
---
--- Name: COLUMN projects.moderation_comment; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.moderation_comment IS 'Комментарий модератора';
-
-
---
--- Name: COLUMN projects.published_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.published_at IS 'Когда ЖК впервые опубликован';
-
-
---
--- Name: COLUMN projects.created_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.created_at IS 'Когда создан';
-
-
---
--- Name: COLUMN projects.updated_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.projects.updated_at IS 'Когда изменён (триггер)';
 
 
 --
@@ -5936,6 +6334,93 @@ ALTER TABLE public.login_attempts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTI
 
 
 --
+-- Name: outbox_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.outbox_events (
+    id bigint NOT NULL,
+    topic public.outbox_topic NOT NULL,
+    event_type text NOT NULL,
+    aggregate_id bigint NOT NULL,
+    payload jsonb NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    published_at timestamp with time zone,
+    CONSTRAINT outbox_events_event_type_check CHECK ((event_type ~ '^[a-z]+\.[a-z_]+$'::text)),
+    CONSTRAINT outbox_events_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text))
+);
+
+
+--
+-- Name: TABLE outbox_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.outbox_events IS 'Outbox событий для фронтенда: строка пишется в транзакции самого изменения, ретранслятор публикует её в Redis Streams (хотя бы один раз, в порядке id) и отмечает published_at; опубликованные удаляются после срока хранения (OUTBOX_RETENTION_HOURS). Только вставка производителями, published_at ставит только ретранслятор';
+
+
+--
+-- Name: COLUMN outbox_events.id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.outbox_events.id IS 'Идентификатор события (event_id в Redis): стабилен при повторной публикации — по нему потребитель убирает дубли';
+
+
+--
+-- Name: COLUMN outbox_events.topic; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.outbox_events.topic IS 'Тема = поток Redis <EVENTS_STREAM_PREFIX>:<тема>';
+
+
+--
+-- Name: COLUMN outbox_events.event_type; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.outbox_events.event_type IS 'Тип события: price.changed, booking.created, apartment.published …';
+
+
+--
+-- Name: COLUMN outbox_events.aggregate_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.outbox_events.aggregate_id IS 'id квартиры, брони или ЖК, о котором событие';
+
+
+--
+-- Name: COLUMN outbox_events.payload; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.outbox_events.payload IS 'Тело события (схема — в /asyncapi.json), деньги — строки с копейками';
+
+
+--
+-- Name: COLUMN outbox_events.recorded_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.outbox_events.recorded_at IS 'Время транзакции, записавшей событие';
+
+
+--
+-- Name: COLUMN outbox_events.published_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.outbox_events.published_at IS 'Когда ретранслятор получил подтверждение XADD от Redis; пусто — ещё ждёт';
+
+
+--
+-- Name: outbox_events_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.outbox_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.outbox_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: price_history; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -7258,6 +7743,14 @@ ALTER TABLE ONLY public.login_attempts
 
 
 --
+-- Name: outbox_events outbox_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.outbox_events
+    ADD CONSTRAINT outbox_events_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: price_history price_history_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -7795,6 +8288,20 @@ CREATE INDEX login_attempts_email_attempted_at_idx ON public.login_attempts USIN
 
 
 --
+-- Name: outbox_events_published_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX outbox_events_published_at_idx ON public.outbox_events USING btree (published_at) WHERE (published_at IS NOT NULL);
+
+
+--
+-- Name: outbox_events_unpublished_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX outbox_events_unpublished_idx ON public.outbox_events USING btree (id) WHERE (published_at IS NULL);
+
+
+--
 -- Name: price_history_apartment_changed_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -8124,6 +8631,34 @@ CREATE TRIGGER apartments_check_floor BEFORE INSERT OR UPDATE OF floor, building
 
 
 --
+-- Name: apartments apartments_emit_inserted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER apartments_emit_inserted AFTER INSERT ON public.apartments REFERENCING NEW TABLE AS inserted_apartments FOR EACH STATEMENT EXECUTE FUNCTION public.apartments_emit_inserted();
+
+
+--
+-- Name: TRIGGER apartments_emit_inserted ON apartments; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER apartments_emit_inserted ON public.apartments IS 'apartment.published для вставленных опубликованными';
+
+
+--
+-- Name: apartments apartments_emit_updated; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER apartments_emit_updated AFTER UPDATE ON public.apartments FOR EACH ROW WHEN ((((((((((((((((old.moderation_status IS DISTINCT FROM new.moderation_status) OR (old.building_id IS DISTINCT FROM new.building_id)) OR (old.code IS DISTINCT FROM new.code)) OR (old.floor IS DISTINCT FROM new.floor)) OR (old.rooms IS DISTINCT FROM new.rooms)) OR (old.area_total IS DISTINCT FROM new.area_total)) OR (old.area_living IS DISTINCT FROM new.area_living)) OR (old.area_kitchen IS DISTINCT FROM new.area_kitchen)) OR (old.ceiling_height IS DISTINCT FROM new.ceiling_height)) OR (old.balcony IS DISTINCT FROM new.balcony)) OR (old.layout_image_url IS DISTINCT FROM new.layout_image_url)) OR (old.base_price IS DISTINCT FROM new.base_price)) OR (old.status IS DISTINCT FROM new.status)) OR (old.tour_url IS DISTINCT FROM new.tour_url)) OR (old.extra IS DISTINCT FROM new.extra))) EXECUTE FUNCTION public.apartments_emit_updated();
+
+
+--
+-- Name: TRIGGER apartments_emit_updated ON apartments; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER apartments_emit_updated ON public.apartments IS 'Событие каталога в outbox при изменении квартиры, видимой покупателям; проход цен (только current_price) не вызывает его ни для одной строки';
+
+
+--
 -- Name: apartments apartments_fill_project_id; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -8194,6 +8729,20 @@ COMMENT ON TRIGGER apartments_sync_inserted_copies ON public.apartments IS 'Но
 
 
 --
+-- Name: booking_events booking_events_emit; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER booking_events_emit AFTER INSERT ON public.booking_events REFERENCING NEW TABLE AS inserted_booking_events FOR EACH STATEMENT EXECUTE FUNCTION public.booking_events_emit();
+
+
+--
+-- Name: TRIGGER booking_events_emit ON booking_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER booking_events_emit ON public.booking_events IS 'Каждый шаг брони (его пишут создание, подтверждение, отмена, истечение, продажа) — событие в outbox в той же транзакции';
+
+
+--
 -- Name: bookings bookings_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -8250,6 +8799,20 @@ CREATE TRIGGER dynamic_pricing_config_append_only BEFORE DELETE OR UPDATE ON pub
 
 
 --
+-- Name: outbox_events outbox_events_notify; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER outbox_events_notify AFTER INSERT ON public.outbox_events FOR EACH STATEMENT EXECUTE FUNCTION public.outbox_events_notify();
+
+
+--
+-- Name: TRIGGER outbox_events_notify ON outbox_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER outbox_events_notify ON public.outbox_events IS 'NOTIFY outbox_events после вставки событий; доставляется только после COMMIT, откат не будит никого';
+
+
+--
 -- Name: price_history price_history_check_references; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -8261,6 +8824,20 @@ CREATE TRIGGER price_history_check_references AFTER INSERT ON public.price_histo
 --
 
 COMMENT ON TRIGGER price_history_check_references ON public.price_history IS 'Квартира и проход новой строки истории существуют; строки прохода и отката (флаг pricing.copies_synced_by_pass) верны по построению и не проверяются';
+
+
+--
+-- Name: price_history price_history_emit_price_changed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER price_history_emit_price_changed AFTER INSERT ON public.price_history FOR EACH ROW WHEN ((current_setting('pricing.copies_synced_by_pass'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION public.price_history_emit_price_changed();
+
+
+--
+-- Name: TRIGGER price_history_emit_price_changed ON price_history; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER price_history_emit_price_changed ON public.price_history IS 'price.changed в outbox для ручных изменений цены; строки прохода и отката пропускает (флаг pricing.copies_synced_by_pass): их события пишет сам оператор прохода, без построчного триггера';
 
 
 --
@@ -8303,6 +8880,34 @@ CREATE TRIGGER pricing_runs_keep_referenced AFTER DELETE ON public.pricing_runs 
 --
 
 COMMENT ON TRIGGER pricing_runs_keep_referenced ON public.pricing_runs IS 'Проход, на который ссылается история цен, не удалить';
+
+
+--
+-- Name: projects projects_emit_inserted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER projects_emit_inserted AFTER INSERT ON public.projects REFERENCING NEW TABLE AS inserted_projects FOR EACH STATEMENT EXECUTE FUNCTION public.projects_emit_inserted();
+
+
+--
+-- Name: TRIGGER projects_emit_inserted ON projects; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER projects_emit_inserted ON public.projects IS 'project.published для вставленных опубликованными';
+
+
+--
+-- Name: projects projects_emit_updated; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER projects_emit_updated AFTER UPDATE ON public.projects FOR EACH ROW WHEN ((((((((((((old.moderation_status IS DISTINCT FROM new.moderation_status) OR (old.developer_id IS DISTINCT FROM new.developer_id)) OR (old.name IS DISTINCT FROM new.name)) OR (old.city IS DISTINCT FROM new.city)) OR (old.region_code IS DISTINCT FROM new.region_code)) OR (old.address IS DISTINCT FROM new.address)) OR ((old.geo)::text IS DISTINCT FROM (new.geo)::text)) OR (old.class IS DISTINCT FROM new.class)) OR (old.commissioning_date IS DISTINCT FROM new.commissioning_date)) OR (old.cover_image_url IS DISTINCT FROM new.cover_image_url)) OR (old.description IS DISTINCT FROM new.description))) EXECUTE FUNCTION public.projects_emit_updated();
+
+
+--
+-- Name: TRIGGER projects_emit_updated ON projects; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER projects_emit_updated ON public.projects IS 'Событие каталога в outbox при изменении ЖК, видимого покупателям';
 
 
 --

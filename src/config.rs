@@ -245,6 +245,8 @@ pub struct JobSettings {
     pub event_pruning_enabled: bool,
     /// Discounts of promotions that started, ended, paused or whose apartments changed price are re-applied.
     pub promotions_enabled: bool,
+    /// The outbox relay: events to Redis Streams (one replica at a time) and pruning of published ones.
+    pub outbox_relay_enabled: bool,
 }
 
 impl Default for JobSettings {
@@ -254,6 +256,69 @@ impl Default for JobSettings {
             booking_expiry_enabled: true,
             event_pruning_enabled: true,
             promotions_enabled: true,
+            outbox_relay_enabled: true,
+        }
+    }
+}
+
+/// Where Redis is: `REDIS_URL` (its path is the database index, `redis://127.0.0.1:6379/3`) and the password from
+/// `REDIS_PASSWORD` or `REDIS_PASSWORD_FILE` (a Docker secret) when the URL has none.
+#[derive(Debug, Clone)]
+pub struct RedisTarget {
+    pub url: Secret,
+    pub password: Option<Secret>,
+}
+
+impl RedisTarget {
+    pub fn connection_info(&self) -> Result<redis::ConnectionInfo, ConfigError> {
+        use redis::IntoConnectionInfo;
+        let info =
+            self.url
+                .expose()
+                .into_connection_info()
+                .map_err(|error| ConfigError::Invalid {
+                    name: "REDIS_URL",
+                    reason: format!(
+                        "нужен адрес вида redis://хост:порт/номер_базы ({})",
+                        error.detail().unwrap_or("адрес не разобран")
+                    ),
+                })?;
+        Ok(match &self.password {
+            Some(password) if info.redis_settings().password().is_none() => {
+                let redis = info
+                    .redis_settings()
+                    .clone()
+                    .set_password(password.expose());
+                info.set_redis_settings(redis)
+            }
+            _ => info,
+        })
+    }
+}
+
+/// The event outbox and its relay to Redis Streams (`crate::outbox`).
+#[derive(Debug, Clone)]
+pub struct OutboxSettings {
+    /// Unset: the outbox still fills, nothing is published, and the log says so.
+    pub redis: Option<RedisTarget>,
+    /// Streams are `<prefix>:price`, `<prefix>:booking`, `<prefix>:catalog` (`EVENTS_STREAM_PREFIX`).
+    pub stream_prefix: String,
+    /// `XADD … MAXLEN ~ n` (`EVENTS_STREAM_MAXLEN`): Redis keeps about this many entries per stream.
+    pub stream_max_len: u64,
+    /// Events read and published in one pipelined burst (`OUTBOX_BATCH_SIZE`).
+    pub batch_size: u32,
+    /// Published events are deleted after this long (`OUTBOX_RETENTION_HOURS`).
+    pub retention: Duration,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        Self {
+            redis: None,
+            stream_prefix: "nedv".into(),
+            stream_max_len: 1_000_000,
+            batch_size: 1000,
+            retention: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -269,6 +334,7 @@ pub struct Settings {
     pub catalog: CatalogSettings,
     pub jobs: JobSettings,
     pub promotions: PromotionSettings,
+    pub outbox: OutboxSettings,
 }
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -278,7 +344,7 @@ pub const MIN_JWT_SECRET_DISTINCT_BYTES: usize = 10;
 /// The sample values the repository ships (`*.example` files, the same values in `.env.example`) and the file
 /// each comes from: a deployment that copied one without replacing it does not start. A test checks that every
 /// value in those files is refused.
-pub const EXAMPLE_SECRETS: [(&str, &str); 3] = [
+pub const EXAMPLE_SECRETS: [(&str, &str); 4] = [
     (
         "jwt_secret.txt.example",
         "change-me-to-a-random-secret-of-at-least-32-bytes",
@@ -287,6 +353,10 @@ pub const EXAMPLE_SECRETS: [(&str, &str); 3] = [
     (
         "events_service_token.txt.example",
         "change-me-to-a-random-service-token-of-at-least-32-bytes",
+    ),
+    (
+        "redis_password.txt.example",
+        "change-me-demo-redis-password",
     ),
 ];
 
@@ -311,6 +381,11 @@ fn how_to_set(name: &str) -> &'static str {
             "; создайте случайный токен: openssl rand -base64 48 > events_service_token.txt \
              и укажите EVENTS_SERVICE_TOKEN_FILE=./events_service_token.txt (docker compose берёт этот файл сам), \
              тот же токен — фронтенду"
+        }
+        "REDIS_PASSWORD" | "REDIS_URL" => {
+            "; придумайте свой пароль, например openssl rand -base64 32 > redis_password.txt, \
+             и укажите REDIS_PASSWORD_FILE=./redis_password.txt (в docker compose Redis получает его из этого \
+             же файла)"
         }
         "DATABASE_PASSWORD" | "DATABASE_URL" => {
             "; придумайте свой пароль, например openssl rand -base64 32 > db_password.txt, \
@@ -373,8 +448,13 @@ fn refuse_weak_token(
     }
 }
 
-/// The database password may be anything the operator chose, but not the shipped sample or a «change-me».
-fn refuse_example_password(name: &'static str, password: &str) -> Result<(), ConfigError> {
+/// A password (of the database, of Redis) may be anything the operator chose, but not the shipped sample or a
+/// «change-me»; `whose` names it in the message («пароль базы»).
+fn refuse_example_password(
+    name: &'static str,
+    whose: &str,
+    password: &str,
+) -> Result<(), ConfigError> {
     let lowercase = password.to_lowercase();
     let reason = example_reason(password).or_else(|| {
         ["change-me", "changeme"]
@@ -385,7 +465,7 @@ fn refuse_example_password(name: &'static str, password: &str) -> Result<(), Con
     match reason {
         Some(reason) => Err(ConfigError::Invalid {
             name,
-            reason: format!("пароль базы не годится: {reason}{}", how_to_set(name)),
+            reason: format!("{whose} не годится: {reason}{}", how_to_set(name)),
         }),
         None => Ok(()),
     }
@@ -479,13 +559,17 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
                 .ok()
                 .and_then(|config| config.get_password().map(<[u8]>::to_vec));
             if let Some(password) = password {
-                refuse_example_password("DATABASE_URL", &String::from_utf8_lossy(&password))?;
+                refuse_example_password(
+                    "DATABASE_URL",
+                    "пароль базы",
+                    &String::from_utf8_lossy(&password),
+                )?;
             }
             return Ok(DatabaseSettings::Url(Secret::new(url)));
         }
         let password = self.secret("DATABASE_PASSWORD", "DATABASE_PASSWORD_FILE")?;
         if let Some(password) = &password {
-            refuse_example_password("DATABASE_PASSWORD", password.expose())?;
+            refuse_example_password("DATABASE_PASSWORD", "пароль базы", password.expose())?;
         }
         Ok(DatabaseSettings::Parts {
             host: self
@@ -729,6 +813,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             catalog: self.catalog()?,
             jobs: self.jobs()?,
             promotions: self.promotions()?,
+            outbox: self.outbox()?,
         })
     }
 
@@ -753,6 +838,8 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
                 .parsed("JOB_EVENT_PRUNING_ENABLED", defaults.event_pruning_enabled)?,
             promotions_enabled: self
                 .parsed("JOB_PROMOTIONS_ENABLED", defaults.promotions_enabled)?,
+            outbox_relay_enabled: self
+                .parsed("JOB_OUTBOX_RELAY_ENABLED", defaults.outbox_relay_enabled)?,
         })
     }
 
@@ -781,6 +868,73 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
         Ok(PromotionSettings {
             max_total_discount_percent: max_total,
             floor_share_of_base_price_percent: floor,
+        })
+    }
+
+    pub fn outbox(&self) -> Result<OutboxSettings, ConfigError> {
+        let defaults = OutboxSettings::default();
+        let password = self.secret("REDIS_PASSWORD", "REDIS_PASSWORD_FILE")?;
+        if let Some(password) = &password {
+            refuse_example_password("REDIS_PASSWORD", "пароль Redis", password.expose())?;
+        }
+        let redis = match self.optional("REDIS_URL") {
+            Some(url) => {
+                let target = RedisTarget {
+                    url: Secret::new(url),
+                    password,
+                };
+                let info = target.connection_info()?;
+                if let Some(password) = info.redis_settings().password() {
+                    refuse_example_password("REDIS_URL", "пароль Redis", password)?;
+                }
+                Some(target)
+            }
+            None if password.is_some() => return Err(ConfigError::Missing { name: "REDIS_URL" }),
+            None => None,
+        };
+        let stream_prefix = self
+            .optional("EVENTS_STREAM_PREFIX")
+            .unwrap_or(defaults.stream_prefix);
+        let prefix_is_valid = (1..=32).contains(&stream_prefix.len())
+            && stream_prefix
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || b"_-.:".contains(&byte));
+        if !prefix_is_valid {
+            return Err(ConfigError::Invalid {
+                name: "EVENTS_STREAM_PREFIX",
+                reason: format!("{stream_prefix:?}: нужны 1–32 латинские буквы, цифры или _ - . :"),
+            });
+        }
+        let stream_max_len = self.parsed("EVENTS_STREAM_MAXLEN", defaults.stream_max_len)?;
+        if !(1_000..=100_000_000).contains(&stream_max_len) {
+            return Err(ConfigError::Invalid {
+                name: "EVENTS_STREAM_MAXLEN",
+                reason: format!("{stream_max_len}: нужно от 1000 до 100000000 записей"),
+            });
+        }
+        let batch_size = self.parsed("OUTBOX_BATCH_SIZE", defaults.batch_size)?;
+        if !(1..=10_000).contains(&batch_size) {
+            return Err(ConfigError::Invalid {
+                name: "OUTBOX_BATCH_SIZE",
+                reason: format!("{batch_size}: нужно от 1 до 10000 событий"),
+            });
+        }
+        let retention_hours: u64 = self.parsed(
+            "OUTBOX_RETENTION_HOURS",
+            defaults.retention.as_secs() / 3600,
+        )?;
+        if !(1..=720).contains(&retention_hours) {
+            return Err(ConfigError::Invalid {
+                name: "OUTBOX_RETENTION_HOURS",
+                reason: format!("{retention_hours}: нужно от 1 до 720 часов"),
+            });
+        }
+        Ok(OutboxSettings {
+            redis,
+            stream_prefix,
+            stream_max_len,
+            batch_size,
+            retention: Duration::from_secs(retention_hours * 3600),
         })
     }
 
@@ -1096,29 +1250,37 @@ mod tests {
                 "db_password" => "DATABASE_PASSWORD",
                 "jwt_secret" => "JWT_SECRET",
                 "events_service_token" => "EVENTS_SERVICE_TOKEN",
+                "redis_password" => "REDIS_PASSWORD",
                 other => panic!("{file_name}: which setting is {other} a sample of?"),
             };
             samples.push((setting.into(), value.trim().to_owned()));
         }
-        assert_eq!(samples.len(), 3, "{samples:?}");
+        assert_eq!(samples.len(), 4, "{samples:?}");
         let env_example = std::fs::read_to_string(root.join(".env.example")).unwrap();
         for line in env_example.lines() {
             let line = line.trim_start_matches(['#', ' ']);
             if let Some((name, value)) = line.split_once('=') {
-                if ["DATABASE_PASSWORD", "JWT_SECRET", "EVENTS_SERVICE_TOKEN"].contains(&name)
+                if [
+                    "DATABASE_PASSWORD",
+                    "JWT_SECRET",
+                    "EVENTS_SERVICE_TOKEN",
+                    "REDIS_PASSWORD",
+                ]
+                .contains(&name)
                     && !value.trim().is_empty()
                 {
                     samples.push((name.into(), value.trim().to_owned()));
                 }
             }
         }
-        assert!(samples.len() > 3, "the JWT_SECRET sample of .env.example");
+        assert!(samples.len() > 4, "the JWT_SECRET sample of .env.example");
         for (setting, value) in samples {
             let (sample, asked) = (value.clone(), setting.clone());
             let reader = SettingsReader::new(move |name| (name == asked).then(|| sample.clone()));
             let error = match setting.as_str() {
                 "DATABASE_PASSWORD" => reader.database().map(|_| ()),
                 "JWT_SECRET" => reader.jwt_secret().map(|_| ()),
+                "REDIS_PASSWORD" => reader.outbox().map(|_| ()),
                 _ => reader.signals().map(|_| ()),
             }
             .expect_err(&value);
@@ -1161,6 +1323,58 @@ mod tests {
             for english in ["must", "invalid", "error", "No such file"] {
                 assert!(!error.contains(english), "{error}");
             }
+        }
+    }
+
+    fn outbox_from(
+        pairs: &'static [(&'static str, &'static str)],
+    ) -> Result<OutboxSettings, ConfigError> {
+        SettingsReader::new(move |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+        .outbox()
+    }
+
+    #[test]
+    fn redis_settings_keep_the_database_index_and_take_the_password_from_its_own_setting() {
+        let settings = outbox_from(&[
+            ("REDIS_URL", "redis://127.0.0.1:6379/3"),
+            ("REDIS_PASSWORD", "q2Xv9+LZ0mT4bR7kHc1"),
+        ])
+        .unwrap();
+        let info = settings.redis.unwrap().connection_info().unwrap();
+        assert_eq!(info.redis_settings().db(), 3);
+        assert_eq!(
+            info.redis_settings().password(),
+            Some("q2Xv9+LZ0mT4bR7kHc1")
+        );
+        assert!(
+            outbox_from(&[]).unwrap().redis.is_none(),
+            "no REDIS_URL: not published"
+        );
+    }
+
+    #[test]
+    fn unusable_redis_settings_stop_the_start_with_the_setting_named() {
+        let cases: [(&'static [(&'static str, &'static str)], &str); 5] = [
+            (&[("REDIS_URL", "http://redis:6379")], "REDIS_URL"),
+            (
+                &[("REDIS_URL", "redis://:change-me@redis:6379/0")],
+                "REDIS_URL",
+            ),
+            (&[("REDIS_PASSWORD", "s3cr3t-but-no-url-1234")], "REDIS_URL"),
+            (
+                &[("EVENTS_STREAM_PREFIX", "пробел и кириллица")],
+                "EVENTS_STREAM_PREFIX",
+            ),
+            (&[("OUTBOX_BATCH_SIZE", "0")], "OUTBOX_BATCH_SIZE"),
+        ];
+        for (pairs, named) in cases {
+            let error = outbox_from(pairs).unwrap_err().to_string();
+            assert!(error.contains(named), "{pairs:?}: {error}");
         }
     }
 }

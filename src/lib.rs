@@ -16,6 +16,7 @@ pub mod health;
 pub mod jobs;
 pub mod map;
 pub mod openapi;
+pub mod outbox;
 pub mod pagination;
 pub mod pricing;
 pub mod projects;
@@ -54,6 +55,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(favourites::router())
         .merge(bookings::router())
         .merge(promotions::router())
+        .merge(outbox::router())
         .split_for_parts();
     (router, openapi::document_common_responses(api))
 }
@@ -77,6 +79,10 @@ pub fn app_with_catalog(state: AppState, catalog: catalog::CatalogCache) -> Rout
             auth::enforce_bearer_rule,
         ))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
+        .route(
+            "/asyncapi.json",
+            axum::routing::get(outbox::asyncapi::asyncapi_document),
+        )
         .method_not_allowed_fallback(|method: axum::http::Method| async move {
             error::AppError::MethodNotAllowed(method.to_string())
         })

@@ -196,7 +196,7 @@ async fn serve() -> Result<(), String> {
         .to_pg_config()
         .map_err(|error| error.to_string())?;
     run_migrations(&pg_config).await?;
-    let pool = db::create_pool(pg_config, 16);
+    let pool = db::create_pool(pg_config.clone(), 16);
     drop(pool.get().await.map_err(|error| {
         format!(
             "не удалось подключиться к базе: {}",
@@ -204,14 +204,15 @@ async fn serve() -> Result<(), String> {
         )
     })?);
 
-    jobs::spawn_all(&pool, &settings);
+    jobs::spawn_all(&pool, &pg_config, &settings);
     let state = AppState::new(
         pool,
         settings.pricing.clone(),
         AuthKeys::new(&settings.jwt_secret, settings.auth.clone()),
         settings.signals.clone(),
     )
-    .with_promotions(settings.promotions.clone());
+    .with_promotions(settings.promotions.clone())
+    .with_event_streams_prefix(settings.outbox.stream_prefix.clone());
     let address = SocketAddr::from(([0, 0, 0, 0], settings.http_port));
     let listener = tokio::net::TcpListener::bind(address)
         .await

@@ -16,6 +16,8 @@ pub struct AppState {
     pub event_batches: Arc<Semaphore>,
     /// The ceiling and the floor of promotion discounts (`PROMOTION_*`); defaults until [`Self::with_promotions`].
     pub promotions: PromotionSettings,
+    /// `EVENTS_STREAM_PREFIX`: the Redis stream names the AsyncAPI document gives.
+    pub event_streams_prefix: String,
 }
 
 impl AppState {
@@ -33,12 +35,18 @@ impl AppState {
             signals,
             event_batches,
             promotions: PromotionSettings::default(),
+            event_streams_prefix: crate::config::OutboxSettings::default().stream_prefix,
         }
     }
 
     /// The same state with the given promotion limits.
     pub fn with_promotions(mut self, promotions: PromotionSettings) -> Self {
         self.promotions = promotions;
+        self
+    }
+
+    pub fn with_event_streams_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.event_streams_prefix = prefix.into();
         self
     }
 }

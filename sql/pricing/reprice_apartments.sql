@@ -7,7 +7,7 @@
 --   берёт pg_try_advisory_xact_lock(pricing_pass_lock_key()), создаёт pricing_runs и пишет туда итоги.
 --
 -- Порядок блокировок (общий для всех, кто пишет квартиры и их копии; см. docs/pricing.md): строка apartments →
--- её строка apartment_stats → её строка catalog_offers → новые строки price_history; между квартирами — по
+-- её строка apartment_stats → её строка catalog_offers → новые строки price_history и outbox_events; между квартирами — по
 -- возрастанию id. Строки блокирует сам UPDATE: изменения отсортированы по id, план — вложенный цикл по
 -- apartments_pkey (планировщик оценивает CTE explained в ~10 строк при любом размере), так что строки
 -- блокируются по порядку id и через EvalPlanQual перепроверяются цена и статус, если квартиру изменили после
@@ -217,6 +217,14 @@ BEGIN
                c.views_24h, c.favourites_24h, c.leads_24h, c.bookings_24h, c.days_on_site, c.demand,
                c.cluster_median, round(c.demand / c.cluster_median, 4), c.delta, c.max_shift, c.k1, c.k2, c.config_id
         FROM changed c
+    ),
+    price_events AS (  -- price.changed в outbox (docs/events.md): одна строка на изменение, тем же оператором
+        INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
+        SELECT 'price', 'price.changed', c.apartment_id,
+               price_changed_payload(c.apartment_id, c.project_id, c.old_price, c.new_price, 'dynamic', v_run_id,
+                                     p_now, c.readable)
+        FROM changed c
+        ORDER BY c.apartment_id
     ),
     summary AS (
         SELECT t.evaluated,

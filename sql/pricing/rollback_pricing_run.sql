@@ -32,8 +32,10 @@ BEGIN
         UPDATE apartments a SET current_price = sc.old_price, price_changed_at = p_now
         FROM still_current sc
         WHERE a.id = sc.apartment_id
-        RETURNING a.id, sc.old_price, sc.new_price,
-                  a.status = 'available' AND a.moderation_status = 'published' AS on_sale
+        RETURNING a.id, a.project_id, sc.old_price, sc.new_price,
+                  a.status = 'available' AND a.moderation_status = 'published' AS on_sale,
+                  format('Цена возвращена: отмена прохода ценообразования №%s (%s)', p_run_id,
+                         format_percent_change(sc.new_price, sc.old_price)) AS explanation
     ),
     stats_synced AS (
         UPDATE apartment_stats s
@@ -49,9 +51,15 @@ BEGIN
     ),
     history AS (
         INSERT INTO price_history (apartment_id, changed_at, old_price, new_price, reason, rollback_of_run_id, changed_by, explanation)
-        SELECT r.id, p_now, r.new_price, r.old_price, 'manual', p_run_id, p_user_id,
-               format('Цена возвращена: отмена прохода ценообразования №%s (%s)', p_run_id, format_percent_change(r.new_price, r.old_price))
+        SELECT r.id, p_now, r.new_price, r.old_price, 'manual', p_run_id, p_user_id, r.explanation
         FROM restored r
+    ),
+    price_events AS (  -- price.changed в outbox тем же оператором, как у прохода
+        INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
+        SELECT 'price', 'price.changed', r.id,
+               price_changed_payload(r.id, r.project_id, r.new_price, r.old_price, 'manual', NULL, p_now, r.explanation)
+        FROM restored r
+        ORDER BY r.id
     ),
     marked AS (
         UPDATE pricing_runs r SET rolled_back_at = p_now, rolled_back_by = p_user_id

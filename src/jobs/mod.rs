@@ -1,4 +1,5 @@
-//! The minute jobs of `serve`: the pricing cycle, booking expiry, event pruning and promotion discounts, each switched on or off by
+//! The minute jobs of `serve`: the pricing cycle, booking expiry, event pruning and promotion discounts (and the
+//! outbox relay), each switched on or off by
 //! its own `JOB_*_ENABLED` setting. A failed run is logged and retried at the next tick; it never stops the job
 //! or the HTTP server.
 
@@ -17,7 +18,7 @@ use tokio::time::MissedTickBehavior;
 use crate::config::Settings;
 
 /// Starts every enabled job; a disabled one is named in a warning.
-pub fn spawn_all(pool: &Pool, settings: &Settings) {
+pub fn spawn_all(pool: &Pool, pg_config: &tokio_postgres::Config, settings: &Settings) {
     let jobs = &settings.jobs;
     if jobs.pricing_enabled {
         pricing::spawn(pool.clone(), settings.pricing.clone());
@@ -38,6 +39,13 @@ pub fn spawn_all(pool: &Pool, settings: &Settings) {
         promotions::spawn(pool.clone(), settings.promotions.clone());
     } else {
         tracing::warn!("promotions job disabled by JOB_PROMOTIONS_ENABLED=false");
+    }
+    if jobs.outbox_relay_enabled {
+        crate::outbox::relay::spawn(pg_config.clone(), settings.outbox.clone());
+    } else {
+        tracing::warn!(
+            "outbox relay disabled by JOB_OUTBOX_RELAY_ENABLED=false: events are not published"
+        );
     }
 }
 

@@ -12,6 +12,7 @@ mod favourites;
 mod foundation;
 mod map;
 mod openapi_contract;
+mod outbox;
 mod pricing_api;
 mod pricing_batches;
 mod pricing_cycle;

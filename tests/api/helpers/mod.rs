@@ -7,6 +7,7 @@ pub mod catalog;
 mod database;
 pub mod fixtures;
 mod problem;
+pub mod redis;
 
 pub use accounts::{random_inn, random_ogrn, TEST_PASSWORD};
 pub use app::{

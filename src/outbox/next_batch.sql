@@ -1,0 +1,7 @@
+-- Следующие неопубликованные события по возрастанию id (частичный индекс outbox_events_unpublished_idx).
+-- $1 — сколько. Столбцы: id, topic, event_type, aggregate_id, recorded_at, payload (JSON строкой).
+SELECT e.id, e.topic::text AS topic, e.event_type, e.aggregate_id, e.recorded_at, e.payload::text AS payload
+FROM outbox_events e
+WHERE e.published_at IS NULL
+ORDER BY e.id
+LIMIT $1
