@@ -961,3 +961,149 @@ async fn a_list_price_changed_for_a_promotion_is_a_promo_price_change_naming_it(
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn public_list_cabinet_queue_resume_and_end() {
+    let setup = setup().await;
+    let app = &setup.app;
+    let body = json!({
+        "developer_id": setup.developer_id,
+        "name": "Весь ЖК минус 2 %",
+        "kind": "percent",
+        "value": "2",
+        "stacks": true,
+        "starts_at": "2020-01-01T00:00:00+03:00",
+        "ends_at": "2099-01-01T00:00:00+03:00",
+        "conditions": {"project_ids": [setup.rows.project_id]}
+    });
+    let id = create(app, &setup.developer, body).await["id"]
+        .as_i64()
+        .unwrap();
+    json_of(
+        app.post_json(
+            &format!("/promotions/{id}/submit"),
+            Some(&setup.developer),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    // The moderator's queue holds it; the public list does not yet.
+    let queue = json_of(
+        app.get_with(
+            "/cabinet/promotions?status=pending_review",
+            Some(&setup.moderator),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(ids_of(&queue), [id]);
+    let public = json_of(app.get("/promotions").await, StatusCode::OK).await;
+    assert_eq!(public["total"], 0);
+    // Rejection needs a comment.
+    let response = app
+        .post_json(
+            &format!("/promotions/{id}/moderation"),
+            Some(&setup.moderator),
+            &json!({"decision": "reject"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    json_of(
+        app.post_json(
+            &format!("/promotions/{id}/moderation"),
+            Some(&setup.moderator),
+            &json!({"decision": "publish"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let listed = json_of(
+        app.get(&format!("/promotions?project_id={}", setup.rows.project_id))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(ids_of(&listed), [id]);
+    let elsewhere = json_of(
+        app.get("/promotions?project_id=999999").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(elsewhere["total"], 0);
+    // Pause and resume: the discount leaves and comes back at once.
+    for (step, final_price) in [("pause", "9300000.00"), ("resume", "9114000.00")] {
+        json_of(
+            app.post_json(
+                &format!("/promotions/{id}/{step}"),
+                Some(&setup.developer),
+                &json!({}),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        // 9 300 000 × 2 % = 186 000.
+        assert_eq!(
+            card(app, setup.rows.apartment_id).await["final_price"],
+            final_price,
+            "{step}"
+        );
+    }
+    // Editing an approved promotion sends it back to review (and out of prices).
+    let edited = json_of(
+        app.patch_json(
+            &format!("/promotions/{id}"),
+            Some(&setup.developer),
+            &json!({"value": "3"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(edited["status"], "pending_review");
+    assert_eq!(edited["value"], "3.00");
+    assert_eq!(
+        card(app, setup.rows.apartment_id).await["final_price"],
+        "9300000.00"
+    );
+    // Ended is final.
+    let ended = json_of(
+        app.post_json(
+            &format!("/promotions/{id}/end"),
+            Some(&setup.developer),
+            &json!({"comment": "Досрочно"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(ended["status"], "ended");
+    let response = app
+        .patch_json(
+            &format!("/promotions/{id}"),
+            Some(&setup.developer),
+            &json!({"value": "4"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let response = app
+        .post_json(
+            &format!("/promotions/{id}/resume"),
+            Some(&setup.developer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    // A buyer has no cabinet.
+    let (_, buyer) = app.quick_buyer("nosy@promo.example").await;
+    assert_eq!(
+        app.get_with("/cabinet/promotions", Some(&buyer))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
