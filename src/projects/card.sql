@@ -3,14 +3,24 @@
 -- Выход: колонки ЖК и застройщика, агрегаты и room_mix (jsonb); public — опубликованы ЖК и застройщик;
 --        promotions — действующие акции, которые могут относиться к квартирам ЖК (jsonb: id, name, description,
 --        kind, value, stacks, ends_at); min_final_price — минимальная итоговая цена с учётом акций
-WITH offers AS (
+WITH listed AS (
     SELECT c.rooms, count(*) AS apartments,
            min(c.current_price) AS min_price, max(c.current_price) AS max_price,
-           min(c.area_total) AS min_area, max(c.area_total) AS max_area, min(c.price_per_m2) AS min_price_per_m2,
-           min(c.final_price) AS min_final_price
+           min(c.area_total) AS min_area, max(c.area_total) AS max_area, min(c.price_per_m2) AS min_price_per_m2
       FROM catalog_apartments c
      WHERE c.project_id = $1 AND c.status = 'available'
      GROUP BY c.rooms
+), finals AS (
+    -- Итоговые цены — прямо из копии для поиска по индексу catalog_offers_project_final_price_idx, без соединения
+    -- витрины с ней по каждой квартире; те же квартиры (в продаже и опубликованы), ЖК и застройщик проверены выше.
+    SELECT o.rooms, min(o.final_price) AS min_final_price
+      FROM catalog_offers o
+     WHERE o.project_id = $1
+     GROUP BY o.rooms
+), offers AS (
+    SELECT l.*, coalesce(f.min_final_price, l.min_price) AS min_final_price
+      FROM listed l
+      LEFT JOIN finals f ON f.rooms = l.rooms
 )
 SELECT p.id, p.name, p.city, p.region_code, p.address, ST_Y(p.geo::geometry) AS latitude,
        ST_X(p.geo::geometry) AS longitude, p.class::text AS class, p.commissioning_date, p.cover_image_url,
