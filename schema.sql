@@ -485,6 +485,67 @@ COMMENT ON TYPE public.project_class IS 'Класс жилья ЖК';
 
 
 --
+-- Name: promotion_action; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.promotion_action AS ENUM (
+    'created',
+    'updated',
+    'submitted',
+    'approved',
+    'rejected',
+    'paused',
+    'resumed',
+    'ended'
+);
+
+
+--
+-- Name: TYPE promotion_action; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.promotion_action IS 'Шаг истории акции: создана, изменена, отправлена на проверку, одобрена, отклонена, приостановлена, возобновлена, завершена';
+
+
+--
+-- Name: promotion_kind; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.promotion_kind AS ENUM (
+    'percent',
+    'fixed'
+);
+
+
+--
+-- Name: TYPE promotion_kind; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.promotion_kind IS 'Вид скидки акции: процент от текущей цены или фиксированная сумма в рублях';
+
+
+--
+-- Name: promotion_status; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.promotion_status AS ENUM (
+    'draft',
+    'pending_review',
+    'approved',
+    'rejected',
+    'paused',
+    'ended'
+);
+
+
+--
+-- Name: TYPE promotion_status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.promotion_status IS 'Состояние акции: черновик, на проверке, одобрена (действует в своём окне времени), отклонена, приостановлена застройщиком, завершена досрочно';
+
+
+--
 -- Name: user_role; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -1070,6 +1131,54 @@ $$;
 --
 
 COMMENT ON FUNCTION public.apartments_track_price_change() IS 'Переносит changed_at новой строки price_history в apartments.price_changed_at, если оно позже (построчно); проход и откат ставят это поле сами';
+
+
+--
+-- Name: apply_promotion_discounts(bigint[], boolean, timestamp with time zone, numeric, numeric); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.apply_promotion_discounts(p_project_ids bigint[], p_only_stale boolean, p_at timestamp with time zone, p_max_total_percent numeric, p_floor_percent numeric) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_ids       bigint[];
+    v_discounts numeric[];
+    v_from      numeric[];
+    v_promotions text[];
+    v_changed   integer;
+BEGIN
+    SELECT array_agg(c.apartment_id ORDER BY c.apartment_id),
+           array_agg(c.discount ORDER BY c.apartment_id),
+           array_agg(c.list_price ORDER BY c.apartment_id),
+           array_agg(c.promotion_ids::text ORDER BY c.apartment_id)
+      INTO v_ids, v_discounts, v_from, v_promotions
+      FROM promotion_discounts(
+               ARRAY(SELECT o.apartment_id FROM catalog_offers o
+                      WHERE (p_project_ids IS NULL OR o.project_id = ANY (p_project_ids))
+                        AND (NOT p_only_stale OR o.discounted_from IS DISTINCT FROM o.current_price)),
+               p_at, p_max_total_percent, p_floor_percent) c
+      JOIN catalog_offers o ON o.apartment_id = c.apartment_id
+     WHERE (o.discount, o.discounted_from, o.promotion_ids)
+           IS DISTINCT FROM (c.discount, c.list_price, c.promotion_ids);
+    IF v_ids IS NULL THEN
+        RETURN 0;
+    END IF;
+    PERFORM 1 FROM catalog_offers o WHERE o.apartment_id = ANY (v_ids) ORDER BY o.apartment_id FOR UPDATE;
+    UPDATE catalog_offers o
+       SET discount = u.discount, discounted_from = u.list_price, promotion_ids = u.promotion_ids::bigint[]
+      FROM unnest(v_ids, v_discounts, v_from, v_promotions) AS u (apartment_id, discount, list_price, promotion_ids)
+     WHERE o.apartment_id = u.apartment_id;
+    GET DIAGNOSTICS v_changed = ROW_COUNT;
+    RETURN v_changed;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION apply_promotion_discounts(p_project_ids bigint[], p_only_stale boolean, p_at timestamp with time zone, p_max_total_percent numeric, p_floor_percent numeric); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.apply_promotion_discounts(p_project_ids bigint[], p_only_stale boolean, p_at timestamp with time zone, p_max_total_percent numeric, p_floor_percent numeric) IS 'Пересчитывает скидки акций (discount, discounted_from, promotion_ids, а с ними final_price) в catalog_offers для ЖК p_project_ids (NULL — все); p_only_stale — только строки, чья цена изменилась после прошлого расчёта. Возвращает число изменённых строк';
 
 
 --
@@ -3075,6 +3184,206 @@ COMMENT ON FUNCTION public.projects_sync_region_to_offers() IS 'Переноси
 
 
 --
+-- Name: promotion_discounts(bigint[], timestamp with time zone, numeric, numeric); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.promotion_discounts(p_apartment_ids bigint[], p_at timestamp with time zone, p_max_total_percent numeric, p_floor_percent numeric) RETURNS TABLE(apartment_id bigint, list_price numeric, discount numeric, final_price numeric, promotion_ids bigint[], promotions jsonb)
+    LANGUAGE sql STABLE
+    AS $$
+WITH apt AS (
+    SELECT a.id, a.project_id, a.building_id, p.developer_id, a.rooms, a.area_total, a.floor, a.code,
+           a.current_price,
+           greatest(least(floor(a.current_price * p_max_total_percent) / 100,
+                          a.current_price - ceil(a.base_price * p_floor_percent) / 100), 0) AS max_discount
+      FROM apartments a
+      JOIN projects p ON p.id = a.project_id
+     WHERE a.id = ANY (p_apartment_ids)
+),
+-- Кандидаты — действующие акции, которые могут задеть эти квартиры, по индексам, а не все действующие: с условием на ЖК
+-- этих квартир (GIN promotions_project_ids_idx, по спуску на ЖК), без условия на ЖК — их застройщиков
+-- (promotions_unscoped_idx) и платформы. Остальные условия разбираются из conditions в типы только у кандидатов: на
+-- странице поиска это несколько акций.
+candidates AS MATERIALIZED (
+    SELECT pr.id, pr.developer_id, pr.name, pr.kind, coalesce(pr.discount_percent, pr.discount_amount) AS discount_value,
+           pr.stacks, pr.conditions AS c,
+           CASE WHEN pr.conditions ? 'project_ids'
+                THEN ARRAY(SELECT DISTINCT jsonb_array_elements_text(pr.conditions -> 'project_ids')::bigint)
+           END AS project_ids
+      FROM (SELECT DISTINCT ON (scoped.id) scoped.*
+              FROM (SELECT DISTINCT apt.project_id FROM apt) ap
+             CROSS JOIN LATERAL (SELECT * FROM promotions
+                                  WHERE conditions -> 'project_ids' @> to_jsonb(ap.project_id)) scoped
+            UNION ALL
+            SELECT * FROM promotions
+             WHERE (developer_id = ANY (ARRAY(SELECT DISTINCT apt.developer_id FROM apt)) OR developer_id IS NULL)
+               AND NOT conditions ? 'project_ids') pr
+     WHERE pr.status = 'approved' AND pr.starts_at <= p_at AND pr.ends_at > p_at
+       AND (NOT pr.conditions ? 'first_n_bookings'
+            OR pr.issued_bookings < (pr.conditions ->> 'first_n_bookings')::integer)
+),
+active AS MATERIALIZED (
+    SELECT k.id, k.developer_id, k.name, k.kind, k.discount_value, k.stacks, k.project_ids,
+           CASE WHEN c ? 'building_ids'
+                THEN ARRAY(SELECT jsonb_array_elements_text(c -> 'building_ids')::bigint) END    AS building_ids,
+           CASE WHEN c ? 'rooms'
+                THEN ARRAY(SELECT jsonb_array_elements_text(c -> 'rooms')::smallint) END         AS rooms,
+           (c ->> 'area_min')::numeric AS area_min, (c ->> 'area_max')::numeric AS area_max,
+           (c ->> 'floor_min')::integer AS floor_min, (c ->> 'floor_max')::integer AS floor_max,
+           (c ->> 'price_min')::numeric AS price_min, (c ->> 'price_max')::numeric AS price_max,
+           CASE WHEN c ? 'apartment_codes'
+                THEN ARRAY(SELECT jsonb_array_elements_text(c -> 'apartment_codes')) END         AS apartment_codes
+      FROM candidates k
+     WHERE k.project_ids IS NULL OR k.project_ids && ARRAY(SELECT DISTINCT apt.project_id FROM apt)
+),
+-- Акции с условием на ЖК — по строке на ЖК: с квартирами они соединяются по равенству ЖК (хеш), самое узкое.
+scoped AS MATERIALIZED (
+    SELECT pr.id AS promotion_id, pr.developer_id, scope.project_id
+      FROM active pr
+     CROSS JOIN LATERAL unnest(pr.project_ids) AS scope (project_id)
+),
+-- Пары «квартира × акция, которая может к ней относиться»: по ЖК условия, по застройщику (акции без условия на ЖК),
+-- акции платформы без условия на ЖК — со всеми квартирами.
+pairs AS (
+    SELECT apt.id AS apartment_id, sc.promotion_id
+      FROM apt JOIN scoped sc ON sc.project_id = apt.project_id
+     WHERE sc.developer_id IS NULL OR sc.developer_id = apt.developer_id
+    UNION ALL
+    SELECT apt.id, pr.id
+      FROM apt JOIN active pr ON pr.developer_id = apt.developer_id
+     WHERE pr.project_ids IS NULL
+    UNION ALL
+    SELECT apt.id, pr.id
+      FROM apt JOIN active pr ON pr.developer_id IS NULL AND pr.project_ids IS NULL
+),
+matched AS (
+    SELECT apt.id AS apartment_id, pr.id AS promotion_id, pr.name, pr.stacks,
+           CASE pr.kind WHEN 'percent' THEN apt.current_price * pr.discount_value / 100
+                        ELSE least(pr.discount_value, apt.current_price) END AS raw_amount
+      FROM pairs
+      JOIN apt ON apt.id = pairs.apartment_id
+      JOIN active pr ON pr.id = pairs.promotion_id
+     WHERE (pr.project_ids IS NULL OR apt.project_id = ANY (pr.project_ids))
+       AND (pr.building_ids IS NULL OR apt.building_id = ANY (pr.building_ids))
+       AND (pr.rooms IS NULL OR apt.rooms = ANY (pr.rooms))
+       AND (pr.area_min IS NULL OR apt.area_total >= pr.area_min)
+       AND (pr.area_max IS NULL OR apt.area_total <= pr.area_max)
+       AND (pr.floor_min IS NULL OR apt.floor >= pr.floor_min)
+       AND (pr.floor_max IS NULL OR apt.floor <= pr.floor_max)
+       AND (pr.price_min IS NULL OR apt.current_price >= pr.price_min)
+       AND (pr.price_max IS NULL OR apt.current_price <= pr.price_max)
+       AND (pr.apartment_codes IS NULL OR apt.code = ANY (pr.apartment_codes))
+),
+ranked AS (
+    SELECT m.*,
+           coalesce(sum(m.raw_amount) FILTER (WHERE m.stacks) OVER w, 0)     AS stacking_total,
+           coalesce(max(m.raw_amount) FILTER (WHERE NOT m.stacks) OVER w, 0) AS best_single,
+           row_number() OVER (PARTITION BY m.apartment_id, m.stacks ORDER BY m.raw_amount DESC, m.promotion_id)
+               AS rank_in_kind
+      FROM matched m
+    WINDOW w AS (PARTITION BY m.apartment_id)
+),
+chosen AS (
+    SELECT r.apartment_id, r.promotion_id, r.name, r.raw_amount,
+           sum(r.raw_amount) OVER (PARTITION BY r.apartment_id) AS raw_total,
+           sum(r.raw_amount) OVER (PARTITION BY r.apartment_id ORDER BY r.raw_amount DESC, r.promotion_id
+                                   ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running_raw
+      FROM ranked r
+     WHERE CASE WHEN r.best_single >= r.stacking_total THEN NOT r.stacks AND r.rank_in_kind = 1
+                ELSE r.stacks END
+),
+totals AS (
+    SELECT c.apartment_id, min(c.raw_total) AS raw_total FROM chosen c GROUP BY c.apartment_id
+),
+priced AS (
+    SELECT apt.id, apt.current_price,
+           round(apt.current_price - least(coalesce(t.raw_total, 0), apt.max_discount), 2) AS final_price
+      FROM apt
+      LEFT JOIN totals t ON t.apartment_id = apt.id
+),
+shares AS (
+    SELECT c.apartment_id, c.promotion_id, c.name, c.raw_amount,
+           round((pr.current_price - pr.final_price) * c.running_raw / c.raw_total, 2)
+           - round((pr.current_price - pr.final_price) * (c.running_raw - c.raw_amount) / c.raw_total, 2) AS amount
+      FROM chosen c
+      JOIN priced pr ON pr.id = c.apartment_id
+),
+applied AS (
+    SELECT s.apartment_id,
+           array_agg(s.promotion_id ORDER BY s.promotion_id) AS promotion_ids,
+           jsonb_agg(jsonb_build_object('id', s.promotion_id, 'name', s.name, 'amount', s.amount::text)
+                     ORDER BY s.raw_amount DESC, s.promotion_id) AS promotions
+      FROM shares s
+     GROUP BY s.apartment_id
+)
+SELECT pr.id, pr.current_price, pr.current_price - pr.final_price, pr.final_price,
+       coalesce(ap.promotion_ids, '{}'), coalesce(ap.promotions, '[]'::jsonb)
+  FROM priced pr
+  LEFT JOIN applied ap ON ap.apartment_id = pr.id
+$$;
+
+
+--
+-- Name: FUNCTION promotion_discounts(p_apartment_ids bigint[], p_at timestamp with time zone, p_max_total_percent numeric, p_floor_percent numeric); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.promotion_discounts(p_apartment_ids bigint[], p_at timestamp with time zone, p_max_total_percent numeric, p_floor_percent numeric) IS 'Скидки акций для квартир p_apartment_ids в момент p_at: цена до скидки, скидка, итоговая цена (копейки, половина — вверх, один раз), применённые акции и суммы по ним. p_max_total_percent — потолок скидки, % цены (PROMOTION_MAX_TOTAL_DISCOUNT_PERCENT), p_floor_percent — пол итоговой цены, % базовой (PROMOTION_FLOOR_SHARE_OF_BASE_PRICE). Правила — docs/promotions.md';
+
+
+--
+-- Name: promotion_history_forbid_change(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.promotion_history_forbid_change() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION 'promotion_history is append-only: % on row % is not allowed', TG_OP, OLD.id
+        USING ERRCODE = 'restrict_violation';
+END;
+$$;
+
+
+--
+-- Name: FUNCTION promotion_history_forbid_change(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.promotion_history_forbid_change() IS 'Запрещает UPDATE и DELETE истории акций: она только дополняется';
+
+
+--
+-- Name: promotion_scope_projects(bigint[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.promotion_scope_projects(p_promotion_ids bigint[]) RETURNS bigint[]
+    LANGUAGE sql STABLE
+    AS $$
+WITH scope AS (
+    SELECT pr.developer_id,
+           CASE WHEN pr.conditions ? 'project_ids'
+                THEN ARRAY(SELECT jsonb_array_elements_text(pr.conditions -> 'project_ids')::bigint) END AS project_ids
+      FROM promotions pr
+     WHERE pr.id = ANY (p_promotion_ids)
+)
+SELECT CASE
+       WHEN EXISTS (SELECT 1 FROM scope s WHERE s.developer_id IS NULL AND s.project_ids IS NULL) THEN NULL
+       ELSE ARRAY(SELECT unnest(s.project_ids) FROM scope s WHERE s.project_ids IS NOT NULL
+                  UNION
+                  SELECT p.id FROM projects p JOIN scope s ON s.developer_id = p.developer_id
+                   WHERE s.project_ids IS NULL
+                  UNION
+                  SELECT DISTINCT o.project_id FROM catalog_offers o WHERE o.promotion_ids && p_promotion_ids)
+       END
+$$;
+
+
+--
+-- Name: FUNCTION promotion_scope_projects(p_promotion_ids bigint[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.promotion_scope_projects(p_promotion_ids bigint[]) IS 'ЖК, скидки которых зависят от акций p_promotion_ids (по условию, по застройщику и по квартирам, которые акции уже получают); NULL — все ЖК';
+
+
+--
 -- Name: prune_booking_idempotency_keys(timestamp with time zone, interval, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3473,6 +3782,67 @@ $$;
 --
 
 COMMENT ON FUNCTION public.refresh_demand_aggregates(p_now timestamp with time zone, p_refresh_lock_timeout interval, p_attempts integer) IS 'Шаг 2 поминутного цикла: apartment_stats к моменту p_now и медианы кластеров cluster_demand (без блокировки читателей). Чужую строку apartment_stats ждёт не дольше p_refresh_lock_timeout и повторяет пересчёт до p_attempts раз, поэтому не бывает участником взаимоблокировки';
+
+
+--
+-- Name: refresh_promotion_discounts(timestamp with time zone, numeric, numeric, boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.refresh_promotion_discounts(p_at timestamp with time zone, p_max_total_percent numeric, p_floor_percent numeric, p_full boolean DEFAULT false) RETURNS TABLE(changed_promotions integer, repriced integer)
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_state    promotion_refresh_state%ROWTYPE;
+    v_full     boolean;
+    v_previous text[];
+    v_current  text[];
+    v_changed  bigint[];
+    v_scoped   integer := 0;
+    v_stale    integer := 0;
+BEGIN
+    SELECT * INTO v_state FROM promotion_refresh_state s FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN  -- другая реплика уже пересчитывает
+        RETURN QUERY SELECT 0, 0;
+        RETURN;
+    END IF;
+    v_previous := v_state.active_keys;
+    v_full := p_full
+              OR v_state.max_total_discount_percent IS DISTINCT FROM p_max_total_percent
+              OR v_state.floor_share_percent IS DISTINCT FROM p_floor_percent;
+    SELECT coalesce(array_agg(pr.id || ':' || extract(epoch FROM pr.updated_at) || ':'
+                              || (pr.conditions ? 'first_n_bookings'
+                                  AND pr.issued_bookings >= (pr.conditions ->> 'first_n_bookings')::integer)
+                              ORDER BY pr.id), '{}')
+      INTO v_current
+      FROM promotions pr
+     WHERE pr.status = 'approved' AND pr.starts_at <= p_at AND pr.ends_at > p_at;
+    SELECT array_agg(DISTINCT split_part(k.key, ':', 1)::bigint)
+      INTO v_changed
+      FROM ((SELECT unnest(v_current) EXCEPT SELECT unnest(v_previous))
+            UNION
+            (SELECT unnest(v_previous) EXCEPT SELECT unnest(v_current))) AS k (key);
+    IF v_full THEN
+        v_scoped := apply_promotion_discounts(NULL, false, p_at, p_max_total_percent, p_floor_percent);
+    ELSIF v_changed IS NOT NULL THEN
+        v_scoped := apply_promotion_discounts(promotion_scope_projects(v_changed), false, p_at,
+                                              p_max_total_percent, p_floor_percent);
+    END IF;
+    IF cardinality(v_current) > 0 AND NOT v_full THEN
+        v_stale := apply_promotion_discounts(NULL, true, p_at, p_max_total_percent, p_floor_percent);
+    END IF;
+    UPDATE promotion_refresh_state
+       SET active_keys = v_current, refreshed_at = p_at,
+           max_total_discount_percent = p_max_total_percent, floor_share_percent = p_floor_percent;
+    RETURN QUERY SELECT coalesce(cardinality(v_changed), 0), v_scoped + v_stale;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION refresh_promotion_discounts(p_at timestamp with time zone, p_max_total_percent numeric, p_floor_percent numeric, p_full boolean); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.refresh_promotion_discounts(p_at timestamp with time zone, p_max_total_percent numeric, p_floor_percent numeric, p_full boolean) IS 'Минутная задача акций: пересчитывает скидки catalog_offers в ЖК акций, чей набор изменился с прошлого запуска (началась, закончилась, приостановлена, изменена, исчерпана), и у квартир, чья цена сдвинулась. Возвращает число изменившихся акций и пересчитанных строк; все квартиры — при другом потолке или поле, чем в прошлый раз, или p_full';
 
 
 --
@@ -4945,6 +5315,55 @@ ALTER TABLE public.booking_idempotency_keys ALTER COLUMN id ADD GENERATED ALWAYS
 
 
 --
+-- Name: booking_promotions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.booking_promotions (
+    booking_id bigint NOT NULL,
+    promotion_id bigint NOT NULL,
+    name text NOT NULL,
+    amount numeric(14,2) NOT NULL,
+    CONSTRAINT booking_promotions_amount_check CHECK ((amount >= (0)::numeric)),
+    CONSTRAINT booking_promotions_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
+);
+
+
+--
+-- Name: TABLE booking_promotions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.booking_promotions IS 'Снимок акций брони: каждая применённая акция и её сумма на момент брони';
+
+
+--
+-- Name: COLUMN booking_promotions.booking_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.booking_promotions.booking_id IS 'Бронь';
+
+
+--
+-- Name: COLUMN booking_promotions.promotion_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.booking_promotions.promotion_id IS 'Акция';
+
+
+--
+-- Name: COLUMN booking_promotions.name; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.booking_promotions.name IS 'Название акции на момент брони';
+
+
+--
+-- Name: COLUMN booking_promotions.amount; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.booking_promotions.amount IS 'Скидка по этой акции, ₽ (до копеек)';
+
+
+--
 -- Name: bookings; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -4960,9 +5379,11 @@ CREATE TABLE public.bookings (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     recorded_xid xid8 DEFAULT pg_current_xact_id() NOT NULL,
     comment text,
+    list_price numeric(14,2) NOT NULL,
     CONSTRAINT bookings_comment_check CHECK ((length(comment) <= 1000)),
     CONSTRAINT bookings_crm_external_id_check CHECK (((length(crm_external_id) >= 1) AND (length(crm_external_id) <= 128))),
     CONSTRAINT bookings_expires_at_check CHECK ((expires_at > booked_at)),
+    CONSTRAINT bookings_list_price_check CHECK ((list_price >= price)),
     CONSTRAINT bookings_price_check CHECK ((price > (0)::numeric))
 );
 
@@ -5006,7 +5427,7 @@ COMMENT ON COLUMN public.bookings.status IS 'Статус; активной (pen
 -- Name: COLUMN bookings.price; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.bookings.price IS 'Цена, зафиксированная в момент бронирования';
+COMMENT ON COLUMN public.bookings.price IS 'Итоговая цена, зафиксированная в момент бронирования: list_price минус скидки акций (booking_promotions); держится всё удержание, даже если акция закончилась или цена сдвинулась';
 
 
 --
@@ -5049,6 +5470,13 @@ COMMENT ON COLUMN public.bookings.recorded_xid IS 'Транзакция запи
 --
 
 COMMENT ON COLUMN public.bookings.comment IS 'Комментарий покупателя к брони';
+
+
+--
+-- Name: COLUMN bookings.list_price; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.bookings.list_price IS 'Цена квартиры до скидок (current_price) в момент бронирования';
 
 
 --
@@ -5178,6 +5606,101 @@ ALTER TABLE public.buildings ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MAXVALUE
     CACHE 1
 );
+
+
+--
+-- Name: catalog_offers; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.catalog_offers (
+    apartment_id bigint NOT NULL,
+    project_id bigint NOT NULL,
+    region_code text NOT NULL,
+    rooms smallint NOT NULL,
+    current_price numeric(14,2) NOT NULL,
+    discount numeric(14,2) DEFAULT 0 NOT NULL,
+    discounted_from numeric(14,2),
+    promotion_ids bigint[] DEFAULT '{}'::bigint[] NOT NULL,
+    final_price numeric(14,2) GENERATED ALWAYS AS (
+CASE
+    WHEN ((discount = (0)::numeric) OR (discounted_from IS NULL)) THEN current_price
+    WHEN (discounted_from = current_price) THEN (current_price - discount)
+    ELSE (current_price - round(((discount * current_price) / discounted_from), 2))
+END) STORED,
+    CONSTRAINT catalog_offers_discount_check CHECK ((discount >= (0)::numeric)),
+    CONSTRAINT catalog_offers_discounted_from_check CHECK ((discounted_from > (0)::numeric))
+)
+WITH (fillfactor='80', autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_threshold='2000', autovacuum_vacuum_insert_scale_factor='0', autovacuum_vacuum_insert_threshold='2000', autovacuum_analyze_scale_factor='0.02');
+
+
+--
+-- Name: TABLE catalog_offers; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.catalog_offers IS 'Квартиры в продаже (status = available, moderation_status = published, как apartment_stats.on_sale) с регионом ЖК — узкая копия для поиска по региону в порядке цены и подсчёта total; без счётчиков спроса, поэтому страницы остаются «все видимы». Ведут sync_apartment_copies (вставка и изменение квартиры), catalog_offers_deleted (удаление), projects_sync_region_to_offers (регион ЖК), проход и откат (цена). Опубликованность ЖК и застройщика проверяет запрос';
+
+
+--
+-- Name: COLUMN catalog_offers.apartment_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.catalog_offers.apartment_id IS 'Квартира (apartments.id); внешнего ключа нет, как у apartment_stats: строки создают и удаляют триггеры apartments';
+
+
+--
+-- Name: COLUMN catalog_offers.project_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.catalog_offers.project_id IS 'Копия apartments.project_id (ЖК)';
+
+
+--
+-- Name: COLUMN catalog_offers.region_code; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.catalog_offers.region_code IS 'Копия projects.region_code ЖК квартиры';
+
+
+--
+-- Name: COLUMN catalog_offers.rooms; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.catalog_offers.rooms IS 'Копия apartments.rooms';
+
+
+--
+-- Name: COLUMN catalog_offers.current_price; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.catalog_offers.current_price IS 'Копия apartments.current_price';
+
+
+--
+-- Name: COLUMN catalog_offers.discount; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.catalog_offers.discount IS 'Скидка акций, ₽, посчитанная от цены discounted_from (promotion_discounts, apply_promotion_discounts)';
+
+
+--
+-- Name: COLUMN catalog_offers.discounted_from; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.catalog_offers.discounted_from IS 'Цена, от которой посчитана скидка; отличается от current_price, пока минутная задача акций не пересчитала скидку после смены цены; пусто — скидка ещё не считалась';
+
+
+--
+-- Name: COLUMN catalog_offers.promotion_ids; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.catalog_offers.promotion_ids IS 'Применённые акции (пусто — ни одна акция к квартире не относится)';
+
+
+--
+-- Name: COLUMN catalog_offers.final_price; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.catalog_offers.final_price IS 'Итоговая цена для фильтра и сортировки поиска: current_price минус скидка (до пересчёта — пропорционально новой цене)';
 
 
 --
@@ -5343,10 +5866,13 @@ CREATE VIEW public.catalog_apartments AS
     p.city,
     p.class,
     p.commissioning_date,
-    p.geo
-   FROM ((public.apartments a
+    p.geo,
+    COALESCE(o.final_price, a.current_price) AS final_price,
+    COALESCE(o.promotion_ids, '{}'::bigint[]) AS promotion_ids
+   FROM (((public.apartments a
      JOIN public.projects p ON ((p.id = a.project_id)))
      JOIN public.developers d ON ((d.id = p.developer_id)))
+     LEFT JOIN public.catalog_offers o ON ((o.apartment_id = a.id)))
   WHERE ((a.moderation_status = 'published'::public.moderation_status) AND (p.moderation_status = 'published'::public.moderation_status) AND (d.moderation_status = 'published'::public.moderation_status));
 
 
@@ -5540,59 +6066,17 @@ COMMENT ON COLUMN public.catalog_apartments.geo IS 'Точка ЖК на кар�
 
 
 --
--- Name: catalog_offers; Type: TABLE; Schema: public; Owner: -
+-- Name: COLUMN catalog_apartments.final_price; Type: COMMENT; Schema: public; Owner: -
 --
 
-CREATE TABLE public.catalog_offers (
-    apartment_id bigint NOT NULL,
-    project_id bigint NOT NULL,
-    region_code text NOT NULL,
-    rooms smallint NOT NULL,
-    current_price numeric(14,2) NOT NULL
-)
-WITH (fillfactor='80', autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_threshold='2000', autovacuum_vacuum_insert_scale_factor='0', autovacuum_vacuum_insert_threshold='2000', autovacuum_analyze_scale_factor='0.02');
+COMMENT ON COLUMN public.catalog_apartments.final_price IS 'Итоговая цена с учётом акций (catalog_offers.final_price); у квартир не в продаже — текущая цена';
 
 
 --
--- Name: TABLE catalog_offers; Type: COMMENT; Schema: public; Owner: -
+-- Name: COLUMN catalog_apartments.promotion_ids; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.catalog_offers IS 'Квартиры в продаже (status = available, moderation_status = published, как apartment_stats.on_sale) с регионом ЖК — узкая копия для поиска по региону в порядке цены и подсчёта total; без счётчиков спроса, поэтому страницы остаются «все видимы». Ведут sync_apartment_copies (вставка и изменение квартиры), catalog_offers_deleted (удаление), projects_sync_region_to_offers (регион ЖК), проход и откат (цена). Опубликованность ЖК и застройщика проверяет запрос';
-
-
---
--- Name: COLUMN catalog_offers.apartment_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.catalog_offers.apartment_id IS 'Квартира (apartments.id); внешнего ключа нет, как у apartment_stats: строки создают и удаляют триггеры apartments';
-
-
---
--- Name: COLUMN catalog_offers.project_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.catalog_offers.project_id IS 'Копия apartments.project_id (ЖК)';
-
-
---
--- Name: COLUMN catalog_offers.region_code; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.catalog_offers.region_code IS 'Копия projects.region_code ЖК квартиры';
-
-
---
--- Name: COLUMN catalog_offers.rooms; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.catalog_offers.rooms IS 'Копия apartments.rooms';
-
-
---
--- Name: COLUMN catalog_offers.current_price; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.catalog_offers.current_price IS 'Копия apartments.current_price';
+COMMENT ON COLUMN public.catalog_apartments.promotion_ids IS 'Акции, которые сейчас применяются к квартире (catalog_offers.promotion_ids); у квартир не в продаже — пусто';
 
 
 --
@@ -6777,21 +7261,178 @@ ALTER TABLE public.projects ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 
 --
+-- Name: promotion_history; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.promotion_history (
+    id bigint NOT NULL,
+    promotion_id bigint NOT NULL,
+    action public.promotion_action NOT NULL,
+    actor_id bigint,
+    actor_role public.user_role,
+    comment text,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT promotion_history_comment_check CHECK ((length(comment) <= 2000))
+);
+
+
+--
+-- Name: TABLE promotion_history; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.promotion_history IS 'История акции: кто, что и когда сделал (создал, изменил, одобрил, приостановил, завершил); только дополняется (триггер promotion_history_append_only)';
+
+
+--
+-- Name: COLUMN promotion_history.id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotion_history.id IS 'Идентификатор шага';
+
+
+--
+-- Name: COLUMN promotion_history.promotion_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotion_history.promotion_id IS 'Акция';
+
+
+--
+-- Name: COLUMN promotion_history.action; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotion_history.action IS 'Что произошло';
+
+
+--
+-- Name: COLUMN promotion_history.actor_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotion_history.actor_id IS 'Кто сделал';
+
+
+--
+-- Name: COLUMN promotion_history.actor_role; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotion_history.actor_role IS 'Роль того, кто сделал, на момент действия';
+
+
+--
+-- Name: COLUMN promotion_history.comment; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotion_history.comment IS 'Комментарий (например, причина отказа)';
+
+
+--
+-- Name: COLUMN promotion_history.occurred_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotion_history.occurred_at IS 'Когда';
+
+
+--
+-- Name: promotion_history_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.promotion_history ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.promotion_history_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: promotion_refresh_state; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.promotion_refresh_state (
+    id boolean DEFAULT true NOT NULL,
+    active_keys text[] DEFAULT '{}'::text[] NOT NULL,
+    max_total_discount_percent numeric,
+    floor_share_percent numeric,
+    refreshed_at timestamp with time zone,
+    CONSTRAINT promotion_refresh_state_single_row_check CHECK (id)
+);
+
+
+--
+-- Name: TABLE promotion_refresh_state; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.promotion_refresh_state IS 'Одна строка: какие акции действовали при последнем пересчёте скидок (refresh_promotion_discounts). Разница с текущим набором (началась, закончилась, приостановлена, изменена, исчерпана) — ЖК, где скидки пересчитываются';
+
+
+--
+-- Name: COLUMN promotion_refresh_state.id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotion_refresh_state.id IS 'Всегда true: строка одна';
+
+
+--
+-- Name: COLUMN promotion_refresh_state.active_keys; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotion_refresh_state.active_keys IS 'Ключи действовавших акций «id:updated_at:исчерпана» на момент последнего пересчёта';
+
+
+--
+-- Name: COLUMN promotion_refresh_state.max_total_discount_percent; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotion_refresh_state.max_total_discount_percent IS 'Потолок скидки (PROMOTION_MAX_TOTAL_DISCOUNT_PERCENT), с которым считались скидки; другой — пересчитать все';
+
+
+--
+-- Name: COLUMN promotion_refresh_state.floor_share_percent; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotion_refresh_state.floor_share_percent IS 'Пол итоговой цены (PROMOTION_FLOOR_SHARE_OF_BASE_PRICE), с которым считались скидки; другой — пересчитать все';
+
+
+--
+-- Name: COLUMN promotion_refresh_state.refreshed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotion_refresh_state.refreshed_at IS 'Когда скидки последний раз пересчитаны минутной задачей';
+
+
+--
 -- Name: promotions; Type: TABLE; Schema: public; Owner: -
 --
 
 CREATE TABLE public.promotions (
     id bigint NOT NULL,
     developer_id bigint,
-    project_id bigint,
     name text NOT NULL,
-    discount_percent numeric(5,2) NOT NULL,
+    discount_percent numeric(5,2),
     starts_at timestamp with time zone NOT NULL,
     ends_at timestamp with time zone NOT NULL,
     conditions jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    description text,
+    kind public.promotion_kind DEFAULT 'percent'::public.promotion_kind NOT NULL,
+    discount_amount numeric(14,2),
+    stacks boolean DEFAULT false NOT NULL,
+    status public.promotion_status DEFAULT 'draft'::public.promotion_status NOT NULL,
+    issued_bookings integer DEFAULT 0 NOT NULL,
+    created_by bigint,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    moderated_by bigint,
+    moderated_at timestamp with time zone,
+    moderation_comment text,
     CONSTRAINT promotions_conditions_check CHECK ((jsonb_typeof(conditions) = 'object'::text)),
+    CONSTRAINT promotions_conditions_keys_check CHECK (((conditions - ARRAY['project_ids'::text, 'building_ids'::text, 'rooms'::text, 'area_min'::text, 'area_max'::text, 'floor_min'::text, 'floor_max'::text, 'price_min'::text, 'price_max'::text, 'apartment_codes'::text, 'only_platform_booking'::text, 'first_n_bookings'::text]) = '{}'::jsonb)),
+    CONSTRAINT promotions_description_check CHECK ((length(description) <= 2000)),
+    CONSTRAINT promotions_discount_amount_check CHECK ((discount_amount > (0)::numeric)),
     CONSTRAINT promotions_discount_percent_check CHECK (((discount_percent > (0)::numeric) AND (discount_percent <= (100)::numeric))),
+    CONSTRAINT promotions_issued_bookings_check CHECK (((issued_bookings >= 0) AND ((NOT (conditions ? 'first_n_bookings'::text)) OR (issued_bookings <= ((conditions ->> 'first_n_bookings'::text))::integer)))),
+    CONSTRAINT promotions_kind_value_check CHECK ((((kind = 'percent'::public.promotion_kind) = (discount_percent IS NOT NULL)) AND ((kind = 'fixed'::public.promotion_kind) = (discount_amount IS NOT NULL)))),
     CONSTRAINT promotions_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 200))),
     CONSTRAINT promotions_period_check CHECK ((ends_at > starts_at))
 );
@@ -6801,7 +7442,7 @@ CREATE TABLE public.promotions (
 -- Name: TABLE promotions; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.promotions IS 'Акции и скидки, например 5 % при покупке через платформу';
+COMMENT ON TABLE public.promotions IS 'Акции и скидки: застройщика (на его ЖК) или платформы (developer_id пусто, скидку оплачивает платформа), например 5 % при покупке через платформу. Покупатели видят только одобренные акции в их окне времени; правила расчёта — docs/promotions.md, функция promotion_discounts';
 
 
 --
@@ -6815,14 +7456,7 @@ COMMENT ON COLUMN public.promotions.id IS 'Идентификатор акции
 -- Name: COLUMN promotions.developer_id; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.promotions.developer_id IS 'Застройщик, если акция его (пусто — акция платформы)';
-
-
---
--- Name: COLUMN promotions.project_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.promotions.project_id IS 'ЖК, если акция только на него';
+COMMENT ON COLUMN public.promotions.developer_id IS 'Застройщик, чья акция (он её оплачивает); пусто — акция платформы';
 
 
 --
@@ -6836,28 +7470,28 @@ COMMENT ON COLUMN public.promotions.name IS 'Название акции';
 -- Name: COLUMN promotions.discount_percent; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.promotions.discount_percent IS 'Скидка, % (0–100]';
+COMMENT ON COLUMN public.promotions.discount_percent IS 'Скидка процентной акции, % (0–100]; у фиксированной пусто';
 
 
 --
 -- Name: COLUMN promotions.starts_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.promotions.starts_at IS 'Начало действия';
+COMMENT ON COLUMN public.promotions.starts_at IS 'Начало действия (включительно); покупателю показывается по Москве';
 
 
 --
 -- Name: COLUMN promotions.ends_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.promotions.ends_at IS 'Окончание действия';
+COMMENT ON COLUMN public.promotions.ends_at IS 'Окончание действия (не включительно)';
 
 
 --
 -- Name: COLUMN promotions.conditions; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.promotions.conditions IS 'Условия, например {"rooms": [0], "min_area_total": 25}';
+COMMENT ON COLUMN public.promotions.conditions IS 'Условия — объект с ключами project_ids, building_ids, rooms (массивы), area_min/area_max (м²), floor_min/floor_max, price_min/price_max (₽, текущая цена), apartment_codes (артикулы), only_platform_booking, first_n_bookings; другие ключи запрещены (promotions_conditions_keys_check), типы проверяет API. Например {"rooms": [0], "area_min": 25}';
 
 
 --
@@ -6865,6 +7499,97 @@ COMMENT ON COLUMN public.promotions.conditions IS 'Условия, наприм�
 --
 
 COMMENT ON COLUMN public.promotions.created_at IS 'Когда создана';
+
+
+--
+-- Name: COLUMN promotions.description; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotions.description IS 'Описание для покупателей, до 2000 символов';
+
+
+--
+-- Name: COLUMN promotions.kind; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotions.kind IS 'Вид скидки: percent — процент от текущей цены, fixed — сумма в рублях';
+
+
+--
+-- Name: COLUMN promotions.discount_amount; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotions.discount_amount IS 'Скидка фиксированной акции, ₽; у процентной пусто';
+
+
+--
+-- Name: COLUMN promotions.stacks; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotions.stacks IS 'Суммируется с другими суммирующимися акциями; несуммирующиеся не складываются — берётся лучшая для покупателя';
+
+
+--
+-- Name: COLUMN promotions.status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotions.status IS 'Состояние модерации и действия акции';
+
+
+--
+-- Name: COLUMN promotions.issued_bookings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotions.issued_bookings IS 'Сколько броней уже получили эту акцию; растёт в транзакции брони под блокировкой строки акции';
+
+
+--
+-- Name: COLUMN promotions.created_by; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotions.created_by IS 'Кто создал акцию';
+
+
+--
+-- Name: COLUMN promotions.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotions.updated_at IS 'Когда акция изменена (триггер); входит в отпечаток действующих акций';
+
+
+--
+-- Name: COLUMN promotions.moderated_by; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotions.moderated_by IS 'Модератор, принявший последнее решение';
+
+
+--
+-- Name: COLUMN promotions.moderated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotions.moderated_at IS 'Когда принято последнее решение модерации';
+
+
+--
+-- Name: COLUMN promotions.moderation_comment; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.promotions.moderation_comment IS 'Комментарий модератора (причина отказа)';
+
+
+--
+-- Name: CONSTRAINT promotions_conditions_keys_check ON promotions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT promotions_conditions_keys_check ON public.promotions IS 'В условиях только известные ключи: неизвестный ключ — ошибка, а не молча игнорируемое условие';
+
+
+--
+-- Name: CONSTRAINT promotions_issued_bookings_check ON promotions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT promotions_issued_bookings_check ON public.promotions IS 'Счётчик «первых N броней» никогда не превышает N (conditions.first_n_bookings)';
 
 
 --
@@ -7414,6 +8139,14 @@ ALTER TABLE ONLY public.booking_idempotency_keys
 
 
 --
+-- Name: booking_promotions booking_promotions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.booking_promotions
+    ADD CONSTRAINT booking_promotions_pkey PRIMARY KEY (booking_id, promotion_id);
+
+
+--
 -- Name: bookings bookings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -7630,6 +8363,22 @@ ALTER TABLE ONLY public.projects
 
 
 --
+-- Name: promotion_history promotion_history_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.promotion_history
+    ADD CONSTRAINT promotion_history_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: promotion_refresh_state promotion_refresh_state_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.promotion_refresh_state
+    ADD CONSTRAINT promotion_refresh_state_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: promotions promotions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -7829,6 +8578,13 @@ CREATE INDEX booking_idempotency_keys_created_at_idx ON public.booking_idempoten
 
 
 --
+-- Name: booking_promotions_promotion_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX booking_promotions_promotion_id_idx ON public.booking_promotions USING btree (promotion_id);
+
+
+--
 -- Name: bookings_apartment_booked_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -7896,6 +8652,34 @@ CREATE INDEX buildings_commissioning_idx ON public.buildings USING btree (commis
 --
 
 CREATE INDEX buildings_project_id_idx ON public.buildings USING btree (project_id);
+
+
+--
+-- Name: catalog_offers_project_final_price_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX catalog_offers_project_final_price_idx ON public.catalog_offers USING btree (project_id, final_price, apartment_id);
+
+
+--
+-- Name: INDEX catalog_offers_project_final_price_idx; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.catalog_offers_project_final_price_idx IS 'Итоговая цена внутри ЖК: поиск без региона и пересчёт скидок по ЖК акции';
+
+
+--
+-- Name: catalog_offers_region_final_price_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX catalog_offers_region_final_price_idx ON public.catalog_offers USING btree (region_code, final_price, apartment_id) INCLUDE (rooms, project_id);
+
+
+--
+-- Name: INDEX catalog_offers_region_final_price_idx; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.catalog_offers_region_final_price_idx IS 'Поиск квартир в продаже по региону в порядке итоговой цены (sort=final_price, final_price_min/max)';
 
 
 --
@@ -8242,10 +9026,45 @@ CREATE INDEX projects_region_code_idx ON public.projects USING btree (region_cod
 
 
 --
+-- Name: promotion_history_actor_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX promotion_history_actor_id_idx ON public.promotion_history USING btree (actor_id) WHERE (actor_id IS NOT NULL);
+
+
+--
+-- Name: promotion_history_promotion_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX promotion_history_promotion_id_idx ON public.promotion_history USING btree (promotion_id, occurred_at);
+
+
+--
+-- Name: promotions_active_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX promotions_active_idx ON public.promotions USING btree (starts_at, ends_at) WHERE (status = 'approved'::public.promotion_status);
+
+
+--
+-- Name: promotions_created_by_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX promotions_created_by_idx ON public.promotions USING btree (created_by);
+
+
+--
 -- Name: promotions_developer_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX promotions_developer_id_idx ON public.promotions USING btree (developer_id);
+
+
+--
+-- Name: promotions_moderated_by_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX promotions_moderated_by_idx ON public.promotions USING btree (moderated_by);
 
 
 --
@@ -8256,10 +9075,38 @@ CREATE INDEX promotions_period_idx ON public.promotions USING btree (starts_at, 
 
 
 --
--- Name: promotions_project_id_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: promotions_project_ids_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX promotions_project_id_idx ON public.promotions USING btree (project_id);
+CREATE INDEX promotions_project_ids_idx ON public.promotions USING gin (((conditions -> 'project_ids'::text)));
+
+
+--
+-- Name: INDEX promotions_project_ids_idx; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.promotions_project_ids_idx IS 'Акции с условием на ЖК: какие могут задеть квартиры этого ЖК';
+
+
+--
+-- Name: promotions_status_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX promotions_status_idx ON public.promotions USING btree (status);
+
+
+--
+-- Name: promotions_unscoped_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX promotions_unscoped_idx ON public.promotions USING btree (developer_id) WHERE (NOT (conditions ? 'project_ids'::text));
+
+
+--
+-- Name: INDEX promotions_unscoped_idx; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.promotions_unscoped_idx IS 'Акции без условия на ЖК: застройщика (по developer_id) и платформы (NULL)';
 
 
 --
@@ -8690,6 +9537,34 @@ COMMENT ON TRIGGER projects_sync_region_to_offers ON public.projects IS 'ЖК с
 
 
 --
+-- Name: promotion_history promotion_history_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER promotion_history_append_only BEFORE DELETE OR UPDATE ON public.promotion_history FOR EACH ROW EXECUTE FUNCTION public.promotion_history_forbid_change();
+
+
+--
+-- Name: TRIGGER promotion_history_append_only ON promotion_history; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER promotion_history_append_only ON public.promotion_history IS 'История акций только дополняется';
+
+
+--
+-- Name: promotions promotions_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER promotions_set_updated_at BEFORE UPDATE ON public.promotions FOR EACH ROW WHEN ((NOT (old.issued_bookings IS DISTINCT FROM new.issued_bookings))) EXECUTE FUNCTION public.set_updated_at();
+
+
+--
+-- Name: TRIGGER promotions_set_updated_at ON promotions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER promotions_set_updated_at ON public.promotions IS 'updated_at = now() при любом изменении акции, кроме счётчика броней: бронь не меняет условия акции';
+
+
+--
 -- Name: users users_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -8820,6 +9695,22 @@ ALTER TABLE ONLY public.booking_idempotency_keys
 
 ALTER TABLE ONLY public.booking_idempotency_keys
     ADD CONSTRAINT booking_idempotency_keys_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: booking_promotions booking_promotions_booking_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.booking_promotions
+    ADD CONSTRAINT booking_promotions_booking_id_fkey FOREIGN KEY (booking_id) REFERENCES public.bookings(id) ON DELETE RESTRICT;
+
+
+--
+-- Name: booking_promotions booking_promotions_promotion_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.booking_promotions
+    ADD CONSTRAINT booking_promotions_promotion_id_fkey FOREIGN KEY (promotion_id) REFERENCES public.promotions(id) ON DELETE RESTRICT;
 
 
 --
@@ -9023,6 +9914,30 @@ ALTER TABLE ONLY public.projects
 
 
 --
+-- Name: promotion_history promotion_history_actor_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.promotion_history
+    ADD CONSTRAINT promotion_history_actor_id_fkey FOREIGN KEY (actor_id) REFERENCES public.users(id) ON DELETE SET NULL;
+
+
+--
+-- Name: promotion_history promotion_history_promotion_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.promotion_history
+    ADD CONSTRAINT promotion_history_promotion_id_fkey FOREIGN KEY (promotion_id) REFERENCES public.promotions(id) ON DELETE RESTRICT;
+
+
+--
+-- Name: promotions promotions_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.promotions
+    ADD CONSTRAINT promotions_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.users(id) ON DELETE SET NULL;
+
+
+--
 -- Name: promotions promotions_developer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -9031,11 +9946,11 @@ ALTER TABLE ONLY public.promotions
 
 
 --
--- Name: promotions promotions_project_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: promotions promotions_moderated_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.promotions
-    ADD CONSTRAINT promotions_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.projects(id) ON DELETE RESTRICT;
+    ADD CONSTRAINT promotions_moderated_by_fkey FOREIGN KEY (moderated_by) REFERENCES public.users(id) ON DELETE SET NULL;
 
 
 --

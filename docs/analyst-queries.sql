@@ -46,3 +46,24 @@ JOIN projects pr ON pr.id = a.project_id
 WHERE a.status = 'available' AND a.moderation_status = 'published'
 GROUP BY pr.region_code
 ORDER BY apartments_on_sale DESC;
+
+-- 7. Акции: сколько квартир в продаже сейчас получают каждую и во что это обходится (суммы — из копии для поиска,
+-- отстают от цен не больше чем на минуту; точные суммы по квартире даёт promotion_discounts).
+SELECT pr.id, pr.name, coalesce(d.name, 'платформа') AS funded_by, pr.status, pr.starts_at, pr.ends_at,
+       count(o.apartment_id) AS apartments, sum(o.discount) AS total_discount_of_those_apartments,
+       pr.issued_bookings, pr.conditions ->> 'first_n_bookings' AS first_n
+FROM promotions pr
+LEFT JOIN developers d ON d.id = pr.developer_id
+LEFT JOIN catalog_offers o ON pr.id = ANY (o.promotion_ids)
+WHERE pr.status IN ('approved', 'paused')
+GROUP BY pr.id, d.name
+ORDER BY apartments DESC;
+
+-- 8. Брони со скидкой: цена до скидок, итог и акции на момент брони.
+SELECT b.id, b.booked_at, b.status, b.list_price, b.price AS final_price, b.list_price - b.price AS discount,
+       string_agg(bp.name || ': ' || bp.amount, '; ' ORDER BY bp.amount DESC) AS promotions
+FROM bookings b
+JOIN booking_promotions bp ON bp.booking_id = b.id
+GROUP BY b.id
+ORDER BY b.booked_at DESC
+LIMIT 50;

@@ -216,6 +216,24 @@ impl Default for CatalogSettings {
     }
 }
 
+/// Promotions: the platform-wide limits of a discount (`docs/promotions.md`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromotionSettings {
+    /// The total discount of all promotions is at most this share of `current_price`, percent.
+    pub max_total_discount_percent: Decimal,
+    /// The final price is never below this share of `base_price`, percent.
+    pub floor_share_of_base_price_percent: Decimal,
+}
+
+impl Default for PromotionSettings {
+    fn default() -> Self {
+        Self {
+            max_total_discount_percent: Decimal::from(15),
+            floor_share_of_base_price_percent: Decimal::from(80),
+        }
+    }
+}
+
 /// Which minute jobs `serve` runs (`crate::jobs`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobSettings {
@@ -225,6 +243,8 @@ pub struct JobSettings {
     pub booking_expiry_enabled: bool,
     /// Raw events past `VIEWS_LOG_RETENTION_DAYS` and booking idempotency keys past their time to live are deleted.
     pub event_pruning_enabled: bool,
+    /// Discounts of promotions that started, ended, paused or whose apartments changed price are re-applied.
+    pub promotions_enabled: bool,
     /// The outbox relay: events to Redis Streams (one replica at a time) and pruning of published ones.
     pub outbox_relay_enabled: bool,
     /// CRM deliveries, incoming webhooks, Bitrix24 reconciliation and re-encryption after a key rotation.
@@ -237,6 +257,7 @@ impl Default for JobSettings {
             pricing_enabled: true,
             booking_expiry_enabled: true,
             event_pruning_enabled: true,
+            promotions_enabled: true,
             outbox_relay_enabled: true,
             crm_enabled: true,
         }
@@ -365,6 +386,7 @@ pub struct Settings {
     pub signals: SignalSettings,
     pub catalog: CatalogSettings,
     pub jobs: JobSettings,
+    pub promotions: PromotionSettings,
     pub outbox: OutboxSettings,
     pub crm: CrmSettings,
 }
@@ -852,6 +874,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             signals: self.signals()?,
             catalog: self.catalog()?,
             jobs: self.jobs()?,
+            promotions: self.promotions()?,
             outbox: self.outbox()?,
             crm: self.crm()?,
         })
@@ -876,9 +899,39 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             )?,
             event_pruning_enabled: self
                 .parsed("JOB_EVENT_PRUNING_ENABLED", defaults.event_pruning_enabled)?,
+            promotions_enabled: self
+                .parsed("JOB_PROMOTIONS_ENABLED", defaults.promotions_enabled)?,
             outbox_relay_enabled: self
                 .parsed("JOB_OUTBOX_RELAY_ENABLED", defaults.outbox_relay_enabled)?,
             crm_enabled: self.parsed("JOB_CRM_ENABLED", defaults.crm_enabled)?,
+        })
+    }
+
+    pub fn promotions(&self) -> Result<PromotionSettings, ConfigError> {
+        let defaults = PromotionSettings::default();
+        let max_total: Decimal = self.parsed(
+            "PROMOTION_MAX_TOTAL_DISCOUNT_PERCENT",
+            defaults.max_total_discount_percent,
+        )?;
+        if max_total < Decimal::ZERO || max_total > Decimal::from(100) {
+            return Err(ConfigError::Invalid {
+                name: "PROMOTION_MAX_TOTAL_DISCOUNT_PERCENT",
+                reason: format!("нужно от 0 до 100 (процентов текущей цены), указано {max_total}"),
+            });
+        }
+        let floor: Decimal = self.parsed(
+            "PROMOTION_FLOOR_SHARE_OF_BASE_PRICE",
+            defaults.floor_share_of_base_price_percent,
+        )?;
+        if floor < Decimal::ZERO || floor > Decimal::from(100) {
+            return Err(ConfigError::Invalid {
+                name: "PROMOTION_FLOOR_SHARE_OF_BASE_PRICE",
+                reason: format!("нужно от 0 до 100 (процентов базовой цены), указано {floor}"),
+            });
+        }
+        Ok(PromotionSettings {
+            max_total_discount_percent: max_total,
+            floor_share_of_base_price_percent: floor,
         })
     }
 
@@ -1079,6 +1132,47 @@ mod tests {
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| (*value).to_owned())
         })
+    }
+
+    #[test]
+    fn promotion_settings_have_defaults_and_bounds() {
+        assert_eq!(
+            reader(&[]).promotions().unwrap(),
+            PromotionSettings::default()
+        );
+        let custom = reader(&[
+            ("PROMOTION_MAX_TOTAL_DISCOUNT_PERCENT", "10"),
+            ("PROMOTION_FLOOR_SHARE_OF_BASE_PRICE", "90.5"),
+        ])
+        .promotions()
+        .unwrap();
+        assert_eq!(custom.max_total_discount_percent, Decimal::from(10));
+        assert_eq!(
+            custom.floor_share_of_base_price_percent,
+            Decimal::new(905, 1)
+        );
+        for (pairs, name) in [
+            (
+                &[("PROMOTION_MAX_TOTAL_DISCOUNT_PERCENT", "101")][..],
+                "PROMOTION_MAX_TOTAL_DISCOUNT_PERCENT",
+            ),
+            (
+                &[("PROMOTION_FLOOR_SHARE_OF_BASE_PRICE", "-1")][..],
+                "PROMOTION_FLOOR_SHARE_OF_BASE_PRICE",
+            ),
+            (
+                &[("JOB_PROMOTIONS_ENABLED", "yes")][..],
+                "JOB_PROMOTIONS_ENABLED",
+            ),
+        ] {
+            let pairs: &'static [(&'static str, &'static str)] = pairs;
+            let failed = if name.starts_with("JOB_") {
+                reader(pairs).jobs().map(|_| ()).unwrap_err()
+            } else {
+                reader(pairs).promotions().map(|_| ()).unwrap_err()
+            };
+            assert!(failed.to_string().contains(name), "{failed}");
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod pagination;
 pub mod pricing;
 pub mod projects;
+pub mod promotions;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
@@ -54,6 +55,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(events::router())
         .merge(favourites::router())
         .merge(bookings::router())
+        .merge(promotions::router())
         .merge(outbox::router())
         .merge(crm::router())
         .split_for_parts();

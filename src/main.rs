@@ -212,6 +212,7 @@ async fn serve() -> Result<(), String> {
         AuthKeys::new(&settings.jwt_secret, settings.auth.clone()),
         settings.signals.clone(),
     )
+    .with_promotions(settings.promotions.clone())
     .with_event_streams_prefix(settings.outbox.stream_prefix.clone())
     .with_crm(crm);
     let address = SocketAddr::from(([0, 0, 0, 0], settings.http_port));

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use deadpool_postgres::Pool;
 use tokio::sync::Semaphore;
 
-use crate::config::{PricingSettings, SignalSettings};
+use crate::config::{PricingSettings, PromotionSettings, SignalSettings};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -14,6 +14,8 @@ pub struct AppState {
     /// Batches of interest events written to the database at once (`EVENTS_BATCH_CONCURRENCY`): the rest wait,
     /// so a flood from the front end cannot take every core from the pricing cycle and the public API.
     pub event_batches: Arc<Semaphore>,
+    /// The ceiling and the floor of promotion discounts (`PROMOTION_*`); defaults until [`Self::with_promotions`].
+    pub promotions: PromotionSettings,
     /// `EVENTS_STREAM_PREFIX`: the Redis stream names the AsyncAPI document gives.
     pub event_streams_prefix: String,
     /// The CRM integrations; `None` without `CRM_SECRETS_KEY` (their endpoints answer 503).
@@ -34,6 +36,7 @@ impl AppState {
             auth,
             signals,
             event_batches,
+            promotions: PromotionSettings::default(),
             event_streams_prefix: crate::config::OutboxSettings::default().stream_prefix,
             crm: None,
         }
@@ -41,6 +44,12 @@ impl AppState {
 
     pub fn with_crm(mut self, crm: Option<Arc<crate::crm::Crm>>) -> Self {
         self.crm = crm;
+        self
+    }
+
+    /// The same state with the given promotion limits.
+    pub fn with_promotions(mut self, promotions: PromotionSettings) -> Self {
+        self.promotions = promotions;
         self
     }
 

@@ -25,10 +25,13 @@ SELECT a.id,
        p.city,
        p.class,
        p.commissioning_date,
-       p.geo
+       p.geo,
+       coalesce(o.final_price, a.current_price) AS final_price,
+       coalesce(o.promotion_ids, '{}') AS promotion_ids
 FROM apartments a
 JOIN projects p ON p.id = a.project_id
 JOIN developers d ON d.id = p.developer_id
+LEFT JOIN catalog_offers o ON o.apartment_id = a.id
 WHERE a.moderation_status = 'published'
   AND p.moderation_status = 'published'
   AND d.moderation_status = 'published';
@@ -60,3 +63,7 @@ COMMENT ON COLUMN catalog_apartments.city IS 'Город ЖК';
 COMMENT ON COLUMN catalog_apartments.class IS 'Класс жилья';
 COMMENT ON COLUMN catalog_apartments.commissioning_date IS 'Плановая сдача ЖК';
 COMMENT ON COLUMN catalog_apartments.geo IS 'Точка ЖК на карте';
+COMMENT ON COLUMN catalog_apartments.final_price IS
+    'Итоговая цена с учётом акций (catalog_offers.final_price); у квартир не в продаже — текущая цена';
+COMMENT ON COLUMN catalog_apartments.promotion_ids IS
+    'Акции, которые сейчас применяются к квартире (catalog_offers.promotion_ids); у квартир не в продаже — пусто';

@@ -21,3 +21,9 @@ CREATE OR REPLACE TRIGGER apartments_set_updated_at BEFORE UPDATE ON apartments 
     WHEN (OLD.updated_at IS NOT DISTINCT FROM NEW.updated_at)
     EXECUTE FUNCTION set_updated_at();
 COMMENT ON TRIGGER apartments_set_updated_at ON apartments IS 'updated_at = now(), если UPDATE не задал его сам';
+
+CREATE OR REPLACE TRIGGER promotions_set_updated_at BEFORE UPDATE ON promotions FOR EACH ROW
+    WHEN (OLD.issued_bookings IS NOT DISTINCT FROM NEW.issued_bookings)
+    EXECUTE FUNCTION set_updated_at();
+COMMENT ON TRIGGER promotions_set_updated_at ON promotions IS
+    'updated_at = now() при любом изменении акции, кроме счётчика броней: бронь не меняет условия акции';

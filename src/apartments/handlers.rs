@@ -18,15 +18,20 @@ use crate::auth::{
 };
 use crate::catalog::moderation::{self, Moderated};
 use crate::catalog::{ApartmentStatus, CatalogCache, ModerationDecisionRequest};
-use crate::config::CatalogSettings;
+use crate::config::{CatalogSettings, PromotionSettings};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{Json, Path, Query};
 use crate::pagination::{CATALOG_PAGES, MAX_OFFSET};
 use crate::state::AppState;
 use crate::validation::FieldErrors;
 
-async fn card(client: &impl GenericClient, id: i64, staff: bool) -> AppResult<ApartmentCard> {
-    cards_in_order(client, &[id], staff)
+async fn card(
+    client: &impl GenericClient,
+    id: i64,
+    staff: bool,
+    promotions: &PromotionSettings,
+) -> AppResult<ApartmentCard> {
+    cards_in_order(client, &[id], staff, promotions)
         .await?
         .pop()
         .ok_or_else(|| AppError::not_found("Квартира не найдена"))
@@ -63,7 +68,7 @@ pub async fn search_apartments(
 ) -> AppResult<Json<ApartmentPage>> {
     let client = state.pool.get().await?;
     Ok(Json(
-        search::search(&state.pool, &client, &cache, &query).await?,
+        search::search(&state.pool, &client, &cache, &state.promotions, &query).await?,
     ))
 }
 
@@ -83,7 +88,16 @@ pub async fn get_apartment(
     Path(id): Path<i64>,
 ) -> AppResult<Json<ApartmentCard>> {
     let client = state.pool.get().await?;
-    let rows = client.query(include_str!("card.sql"), &[&vec![id]]).await?;
+    let rows = client
+        .query(
+            include_str!("card.sql"),
+            &[
+                &vec![id],
+                &state.promotions.max_total_discount_percent,
+                &state.promotions.floor_share_of_base_price_percent,
+            ],
+        )
+        .await?;
     let row = rows
         .first()
         .ok_or_else(|| AppError::not_found("Квартира не найдена"))?;
@@ -168,7 +182,10 @@ pub async fn create_apartment(
     )
     .await?;
     transaction.commit().await?;
-    Ok((StatusCode::CREATED, Json(card(&client, id, true).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(card(&client, id, true, &state.promotions).await?),
+    ))
 }
 
 /// Изменение квартиры
@@ -295,15 +312,23 @@ pub async fn update_apartment(
         .await?;
     if price_changes {
         let comment: Option<String> = None;
+        let promotion: (Option<i64>, Option<String>) = (None, None);
         transaction
             .query_one(
                 include_str!("set_price.sql"),
-                &[&id, &wanted.current_price, &caller.id, &comment],
+                &[
+                    &id,
+                    &wanted.current_price,
+                    &caller.id,
+                    &comment,
+                    &promotion.0,
+                    &promotion.1,
+                ],
             )
             .await?;
     }
     transaction.commit().await?;
-    Ok(Json(card(&client, id, true).await?))
+    Ok(Json(card(&client, id, true, &state.promotions).await?))
 }
 
 /// Удаление квартиры
@@ -363,7 +388,7 @@ pub async fn submit_apartment(
     let client = state.pool.get().await?;
     apartment_of_company(&client, &caller, id).await?;
     moderation::submit(&client, Moderated::Apartment, id, &caller).await?;
-    Ok(Json(card(&client, id, true).await?))
+    Ok(Json(card(&client, id, true, &state.promotions).await?))
 }
 
 /// Решение модератора по квартире
@@ -387,5 +412,5 @@ pub async fn moderate_apartment(
 ) -> AppResult<Json<ApartmentCard>> {
     let client = state.pool.get().await?;
     moderation::decide(&client, Moderated::Apartment, id, &caller, &request).await?;
-    Ok(Json(card(&client, id, true).await?))
+    Ok(Json(card(&client, id, true, &state.promotions).await?))
 }

@@ -59,6 +59,11 @@ pub struct SetPriceRequest {
     /// Причина изменения для истории цен, до 500 символов
     #[schema(max_length = 500, example = "Старт продаж корпуса 2")]
     pub comment: Option<String>,
+    /// Акция, в рамках которой застройщик меняет цену (своей компании или платформы, не завершённая): запись
+    /// истории цен получает причину `promo` и название акции в объяснении. Скидки акций сами по себе цену не
+    /// меняют и в историю цен не пишутся
+    #[schema(example = 5)]
+    pub promotion_id: Option<i64>,
 }
 
 /// Результат ручной смены цены.
@@ -95,8 +100,9 @@ pub struct ApartmentPrice {
 /// Ручная смена цены квартиры
 ///
 /// Доступна сотрудникам компании-застройщика этой квартиры и модераторам. Изменение пишется
-/// в историю цен с причиной `manual` и автором; после него динамическое ценообразование не
-/// трогает квартиру 24 часа. Чужая квартира отвечает 404.
+/// в историю цен с причиной `manual` и автором (с `promotion_id` — причина `promo` и название акции в
+/// объяснении); после него динамическое ценообразование не трогает квартиру 24 часа. Чужая квартира
+/// (или чужая акция) отвечает 404.
 #[utoipa::path(patch, path = "/apartments/{id}/price", tag = "apartments", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Идентификатор квартиры", example = 1001)),
     request_body = SetPriceRequest,
@@ -104,7 +110,8 @@ pub struct ApartmentPrice {
         (status = 200, description = "Цена установлена", body = ApartmentPrice),
         (status = 401, description = "Нет или недействителен access-токен", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Покупателю недоступно", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Квартиры нет или она другой компании", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Квартиры нет или она другой компании; акции нет, она завершена или другой компании", body = Problem,
+            content_type = "application/problem+json"),
         (status = 409, description = "Квартира продана", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Некорректная цена", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -143,6 +150,22 @@ async fn set_price(
     let mut client = state.pool.get().await?;
     let transaction = client.transaction().await?;
     let apartment = apartment_of_company_for_update(&transaction, &caller, id).await?;
+    let promotion_name: Option<String> = match request.promotion_id {
+        None => None,
+        Some(promotion_id) => Some(
+            transaction
+                .query_opt(
+                    "SELECT name FROM promotions
+                      WHERE id = $1 AND status <> 'ended' AND (developer_id IS NULL OR developer_id = $2)",
+                    &[&promotion_id, &apartment.developer_id],
+                )
+                .await?
+                .ok_or_else(|| {
+                    AppError::not_found("Акция не найдена, завершена или принадлежит другой компании")
+                })?
+                .get(0),
+        ),
+    };
     if apartment.status == "sold" {
         return Err(AppError::Conflict {
             detail: "Квартира продана, её цену менять нельзя".into(),
@@ -165,7 +188,14 @@ async fn set_price(
     let row = transaction
         .query_one(
             include_str!("set_price.sql"),
-            &[&id, &price, &caller.id, &comment],
+            &[
+                &id,
+                &price,
+                &caller.id,
+                &comment,
+                &request.promotion_id,
+                &promotion_name,
+            ],
         )
         .await?;
     transaction.commit().await?;

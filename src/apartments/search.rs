@@ -8,6 +8,7 @@ use tokio_postgres::Statement;
 use super::types::{ApartmentCard, ApartmentPage, ApartmentSearchQuery, ApartmentSort};
 use crate::catalog::cache::Lookup;
 use crate::catalog::{CatalogCache, CatalogFilters, SqlParams};
+use crate::config::PromotionSettings;
 use crate::error::AppResult;
 use crate::pagination::CATALOG_PAGES;
 
@@ -25,6 +26,8 @@ fn sort_sql(sort: ApartmentSort) -> (&'static str, &'static str) {
             "popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h)",
             "DESC",
         ),
+        ApartmentSort::FinalPrice => ("c.final_price", "ASC"),
+        ApartmentSort::FinalPriceDesc => ("c.final_price", "DESC"),
     }
 }
 
@@ -45,31 +48,50 @@ impl SearchPlan {
     fn new(filters: &CatalogFilters, sort: ApartmentSort) -> Self {
         let (sort_key, direction) = sort_sql(sort);
         let mut params = SqlParams::default();
+        let by_final_price = matches!(
+            sort,
+            ApartmentSort::FinalPrice | ApartmentSort::FinalPriceDesc
+        );
+        // Final price and promotions live only in catalog_offers; popularity only in apartment_stats.
+        let offers_only =
+            by_final_price || filters.final_price != (None, None) || filters.with_promotion;
         let on_sale_sort_key = match sort {
             ApartmentSort::Price | ApartmentSort::PriceDesc => Some("s.current_price"),
+            ApartmentSort::FinalPrice | ApartmentSort::FinalPriceDesc => Some("s.final_price"),
             ApartmentSort::Commissioning | ApartmentSort::CommissioningDesc => {
                 Some("p.commissioning_date")
             }
-            ApartmentSort::Popularity => Some(sort_key),
+            ApartmentSort::Popularity if !offers_only => Some(sort_key),
             _ => None,
         };
         match on_sale_sort_key {
-            Some(on_sale_key) if filters.on_sale_by_rooms_and_price() => {
-                // By region: catalog_offers, whose index is (region, price). Popularity needs the demand
-                // counters of apartment_stats.
+            Some(on_sale_key) if filters.on_sale_offers() => {
+                // By region: catalog_offers, whose indexes are (region, price) and (region, final price). Popularity
+                // needs the demand counters of apartment_stats.
                 let mut project_filters = filters.clone();
                 let region = project_filters
                     .region
                     .take_if(|_| sort != ApartmentSort::Popularity);
                 let mut conditions = project_filters.project_conditions(&mut params, "p", "p.id");
-                let source = if let Some(region) = region {
-                    conditions.push(format!("s.region_code = {}", params.push(region)));
+                let source = if region.is_some() || offers_only {
                     "catalog_offers"
                 } else {
-                    conditions.push("s.on_sale".to_owned());
                     "apartment_stats"
                 };
+                if let Some(region) = region {
+                    conditions.push(format!("s.region_code = {}", params.push(region)));
+                }
+                if source == "apartment_stats" {
+                    conditions.push("s.on_sale".to_owned());
+                }
                 conditions.extend(filters.on_sale_conditions(&mut params));
+                if source == "catalog_offers" {
+                    conditions.extend(filters.offer_conditions(&mut params));
+                }
+                if conditions.is_empty() {
+                    // Every row of catalog_offers is on sale: nothing else to require.
+                    conditions.push("true".to_owned());
+                }
                 Self {
                     on_sale: true,
                     source,
@@ -195,6 +217,7 @@ pub async fn search(
     pool: &Pool,
     client: &Client,
     cache: &CatalogCache,
+    promotions: &PromotionSettings,
     query: &ApartmentSearchQuery,
 ) -> AppResult<ApartmentPage> {
     let filters = query.catalog_filters()?;
@@ -261,21 +284,31 @@ pub async fn search(
             (total, page_ids(&rows))
         }
     };
-    let items = cards_in_order(client, &ids, false).await?;
+    let items = cards_in_order(client, &ids, false, promotions).await?;
     Ok(ApartmentPage::new(total, requested, items))
 }
 
-/// Cards of `ids` in the same order.
+/// Cards of `ids` in the same order, with the promotions that apply now under `promotions` limits.
 pub async fn cards_in_order(
     client: &impl GenericClient,
     ids: &[i64],
     staff: bool,
+    promotions: &PromotionSettings,
 ) -> AppResult<Vec<ApartmentCard>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let statement = client.prepare_cached(include_str!("card.sql")).await?;
-    let rows = client.query(&statement, &[&ids]).await?;
+    let rows = client
+        .query(
+            &statement,
+            &[
+                &ids,
+                &promotions.max_total_discount_percent,
+                &promotions.floor_share_of_base_price_percent,
+            ],
+        )
+        .await?;
     let mut cards = rows
         .iter()
         .map(|row| ApartmentCard::from_row(row, staff))

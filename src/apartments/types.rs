@@ -127,6 +127,11 @@ pub struct ApartmentCard {
     /// Базовая цена застройщика
     #[schema(value_type = crate::openapi::Money, example = "9200000.00")]
     pub base_price: Decimal,
+    /// Акции, которые сейчас применяются к квартире в продаже, и скидка по каждой, ₽
+    pub promotions: Vec<crate::promotions::AppliedPromotion>,
+    /// Итоговая цена: текущая минус скидки акций (с потолком и полом, до копеек); без акций — равна текущей
+    #[schema(value_type = crate::openapi::Money, example = "9011000.00")]
+    pub final_price: Decimal,
     /// Текущая цена за м², до копеек
     #[schema(value_type = crate::openapi::Money, example = "174511.97")]
     pub price_per_m2: Decimal,
@@ -188,6 +193,10 @@ impl ApartmentCard {
             tour_url: row.get("tour_url"),
             current_price: row.get("current_price"),
             base_price: row.get("base_price"),
+            promotions: serde_json::from_value(row.get("promotions")).map_err(|error| {
+                crate::error::AppError::Internal(format!("card promotions: {error}"))
+            })?,
+            final_price: row.get("final_price"),
             price_per_m2: row.get("price_per_m2"),
             currency: Currency::from_db(row.get("currency"))?,
             status: ApartmentStatus::from_db(row.get("status"))?,
@@ -367,13 +376,20 @@ pub enum ApartmentSort {
     /// Популярность за 24 ч: сначала самые востребованные
     #[serde(rename = "popularity")]
     Popularity,
+    /// Итоговая цена (с учётом акций) по возрастанию
+    #[serde(rename = "final_price")]
+    FinalPrice,
+    /// Итоговая цена (с учётом акций) по убыванию
+    #[serde(rename = "-final_price")]
+    FinalPriceDesc,
 }
 
 catalog_query! {
     /// Фильтры, сортировка и страница каталога квартир.
     pub struct ApartmentSearchQuery {
         /// Порядок: `price` (по умолчанию), `-price`, `price_per_m2`, `-price_per_m2`, `area`, `-area`,
-        /// `commissioning`, `-commissioning`, `popularity`; при равенстве — по id, порядок стабилен
+        /// `commissioning`, `-commissioning`, `popularity`, `final_price`, `-final_price`; при равенстве — по id,
+        /// порядок стабилен
         #[param(value_type = Option<ApartmentSort>, inline, example = "price")]
         pub sort: Option<String>,
         /// Размер страницы: 1–100, по умолчанию 20; больше 100 — ошибка 422

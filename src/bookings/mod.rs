@@ -1,7 +1,9 @@
 //! Online booking: a pending hold with the price of the moment, confirmation, cancellation, expiry, sale.
 //!
-//! Lock order everywhere: the buyer (creation only), then the apartment, then the booking — the same order as
-//! `expire_overdue_bookings`, so two writers never wait for each other in a circle.
+//! Lock order everywhere: the buyer (creation only), then the apartment, then (creation only) the "first N bookings"
+//! promotions that may apply to it in id order, then the booking — the same order as `expire_overdue_bookings`, so
+//! two writers never wait for each other in a circle. Promotion changes lock the promotion and then search copies
+//! (`catalog_offers`), never an apartment, so they cannot close a circle with a booking either.
 
 mod types;
 
@@ -240,12 +242,47 @@ async fn book(
             field: None,
         });
     }
-    let price: rust_decimal::Decimal = apartment.get("current_price");
+    // "First N bookings": every such promotion that may apply here is locked (in id order) before the discount is
+    // computed, and the next statement sees the counters committed by the bookings that held the lock before us.
+    transaction
+        .execute(
+            "SELECT pr.id FROM promotions pr
+              WHERE pr.conditions ? 'first_n_bookings' AND pr.status = 'approved'
+                AND pr.starts_at <= now() AND pr.ends_at > now()
+                AND (pr.developer_id IS NULL
+                     OR pr.developer_id = (SELECT p.developer_id FROM apartments a JOIN projects p ON p.id = a.project_id
+                                            WHERE a.id = $1))
+              ORDER BY pr.id
+                FOR UPDATE",
+            &[&apartment_id],
+        )
+        .await?;
+    let priced = transaction
+        .query_one(
+            "SELECT list_price, final_price, promotions FROM promotion_discounts(ARRAY[$1::bigint], now(), $2, $3)",
+            &[
+                &apartment_id,
+                &state.promotions.max_total_discount_percent,
+                &state.promotions.floor_share_of_base_price_percent,
+            ],
+        )
+        .await?;
+    let list_price: rust_decimal::Decimal = priced.get("list_price");
+    let price: rust_decimal::Decimal = priced.get("final_price");
+    let promotions: Value = priced.get("promotions");
     let hold_seconds = state.signals.booking_hold.as_secs_f64();
     let id: i64 = transaction
         .query_one(
             include_str!("create.sql"),
-            &[&apartment_id, &caller.id, &price, &hold_seconds, &comment],
+            &[
+                &apartment_id,
+                &caller.id,
+                &price,
+                &hold_seconds,
+                &comment,
+                &list_price,
+                &promotions,
+            ],
         )
         .await?
         .get("id");

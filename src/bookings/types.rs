@@ -107,9 +107,18 @@ pub struct Booking {
     pub user_id: i64,
     /// Статус
     pub status: BookingStatus,
-    /// Цена, зафиксированная в момент бронирования (не меняется вслед за ценообразованием)
-    #[schema(value_type = crate::openapi::Money, example = "9300000.00")]
+    /// Итоговая цена, зафиксированная в момент бронирования: цена до скидок минус скидки акций. Держится всё
+    /// удержание, даже если акция закончилась или динамическая цена сдвинулась
+    #[schema(value_type = crate::openapi::Money, example = "8835000.00")]
     pub price: Decimal,
+    /// Цена квартиры до скидок (`current_price`) в момент бронирования
+    #[schema(value_type = crate::openapi::Money, example = "9300000.00")]
+    pub list_price: Decimal,
+    /// Акции, применённые к брони, и скидка по каждой, ₽ (снимок момента бронирования)
+    pub promotions: Vec<crate::promotions::AppliedPromotion>,
+    /// То же, что `price`: итоговая цена брони
+    #[schema(value_type = crate::openapi::Money, example = "8835000.00")]
+    pub final_price: Decimal,
     /// Валюта ISO 4217
     pub currency: Currency,
     /// Когда создана
@@ -137,6 +146,10 @@ impl Booking {
             user_id: row.get("user_id"),
             status: BookingStatus::from_db(row.get("status"))?,
             price: row.get("price"),
+            list_price: row.get("list_price"),
+            promotions: serde_json::from_value(row.get("promotions"))
+                .map_err(|error| AppError::Internal(format!("booking promotions: {error}")))?,
+            final_price: row.get("price"),
             currency: Currency::from_db(row.get("currency"))?,
             booked_at: row.get("booked_at"),
             expires_at: row.get("expires_at"),

@@ -181,6 +181,6 @@ async fn cabinet_apartments(
         .iter()
         .filter_map(|row| row.get::<_, Option<i64>>("id"))
         .collect();
-    let items = cards_in_order(&client, &ids, true).await?;
+    let items = cards_in_order(&client, &ids, true, &state.promotions).await?;
     Ok(Json(CabinetApartmentPage::new(total, page, items)))
 }

@@ -77,7 +77,13 @@ macro_rules! catalog_query {
             #[param(value_type = Option<Vec<$crate::catalog::ApartmentStatus>>, style = Form, explode = false,
                     min_items = 1, max_items = 21, example = json!(["available"]))]
             pub status: Option<String>,
-            /// Только ЖК с действующей акцией (акция ЖК, его застройщика или всей платформы)
+            /// Итоговая цена (с учётом акций) от, ₽ (включительно)
+            #[param(value_type = Option<crate::openapi::Money>, example = "7500000")]
+            pub final_price_min: Option<rust_decimal::Decimal>,
+            /// Итоговая цена (с учётом акций) до, ₽ (включительно)
+            #[param(value_type = Option<crate::openapi::Money>, example = "11000000")]
+            pub final_price_max: Option<rust_decimal::Decimal>,
+            /// Только квартиры, к которым сейчас применяется акция (не просто ЖК с акцией)
             #[param(example = true)]
             pub with_promotion: Option<bool>,
             $($extra)*
@@ -105,6 +111,8 @@ macro_rules! catalog_query {
                     commissioning_to: self.commissioning_to,
                     class: self.class.as_deref(),
                     status: self.status.as_deref(),
+                    final_price_min: self.final_price_min,
+                    final_price_max: self.final_price_max,
                     with_promotion: self.with_promotion,
                 }
                 .parse()
@@ -133,6 +141,8 @@ pub struct RawFilters<'a> {
     pub commissioning_to: Option<NaiveDate>,
     pub class: Option<&'a str>,
     pub status: Option<&'a str>,
+    pub final_price_min: Option<Decimal>,
+    pub final_price_max: Option<Decimal>,
     pub with_promotion: Option<bool>,
 }
 
@@ -152,6 +162,9 @@ pub struct CatalogFilters {
     pub commissioning: (Option<NaiveDate>, Option<NaiveDate>),
     pub classes: Vec<String>,
     pub statuses: Vec<String>,
+    /// The price after promotions (`final_price`), bounds included.
+    pub final_price: (Option<Decimal>, Option<Decimal>),
+    /// Only apartments a promotion applies to now.
     pub with_promotion: bool,
 }
 
@@ -269,6 +282,13 @@ impl RawFilters<'_> {
             positive,
             POSITIVE,
         );
+        let final_price = range(
+            &mut errors,
+            "final_price_min",
+            (self.final_price_min, self.final_price_max),
+            positive,
+            POSITIVE,
+        );
         let area = range(
             &mut errors,
             "area_min",
@@ -320,6 +340,7 @@ impl RawFilters<'_> {
             commissioning: (self.commissioning_from, self.commissioning_to),
             classes,
             statuses,
+            final_price,
             with_promotion: self.with_promotion.unwrap_or(false),
         })
     }
@@ -396,15 +417,6 @@ impl CatalogFilters {
                 params.push(self.classes.clone())
             ));
         }
-        if self.with_promotion {
-            conditions.push(format!(
-                "EXISTS (SELECT 1 FROM promotions pr
-                          WHERE pr.starts_at <= now() AND pr.ends_at > now()
-                            AND (pr.project_id = {id}
-                                 OR (pr.project_id IS NULL
-                                     AND (pr.developer_id = {alias}.developer_id OR pr.developer_id IS NULL))))"
-            ));
-        }
         conditions
     }
 
@@ -433,6 +445,7 @@ impl CatalogFilters {
             }
         };
         bounds("c.current_price", self.price);
+        bounds("c.final_price", self.final_price);
         bounds("c.price_per_m2", self.price_m2);
         bounds("c.area_total", self.area);
         if let Some(min) = self.floor.0 {
@@ -441,12 +454,21 @@ impl CatalogFilters {
         if let Some(max) = self.floor.1 {
             conditions.push(format!("c.floor <= {}", params.push(max)));
         }
+        if self.with_promotion {
+            conditions.push("c.promotion_ids <> '{}'".to_owned());
+        }
         conditions
     }
 
     /// Only apartments on sale, filtered at most by rooms and price: the search can read the narrow
     /// `apartment_stats` (`on_sale` = available and published) through `apartment_stats_on_sale_price_idx`.
     pub fn on_sale_by_rooms_and_price(&self) -> bool {
+        self.on_sale_offers() && self.final_price == (None, None) && !self.with_promotion
+    }
+
+    /// Only apartments on sale, filtered at most by rooms, price, final price and promotions: the search can read
+    /// `catalog_offers` alone (see [`Self::offer_conditions`]).
+    pub fn on_sale_offers(&self) -> bool {
         self.statuses == ["available"]
             && self.building_id.is_none()
             && self.price_m2 == (None, None)
@@ -457,18 +479,38 @@ impl CatalogFilters {
     /// Rooms and price conditions on `apartment_stats s` or `catalog_offers s` (see
     /// [`Self::on_sale_by_rooms_and_price`]); `apartment_stats` needs `s.on_sale` besides.
     pub fn on_sale_conditions(&self, params: &mut SqlParams) -> Vec<String> {
+        self.rooms_and_price_conditions(params, "s")
+    }
+
+    /// Rooms and price conditions on a row of `alias` with the columns `rooms` and `current_price`.
+    pub fn rooms_and_price_conditions(&self, params: &mut SqlParams, alias: &str) -> Vec<String> {
         let mut conditions = Vec::new();
         if !self.rooms.is_empty() {
             conditions.push(format!(
-                "s.rooms = ANY({}::smallint[])",
+                "{alias}.rooms = ANY({}::smallint[])",
                 params.push(self.rooms.clone())
             ));
         }
         if let Some(min) = self.price.0 {
-            conditions.push(format!("s.current_price >= {}", params.push(min)));
+            conditions.push(format!("{alias}.current_price >= {}", params.push(min)));
         }
         if let Some(max) = self.price.1 {
-            conditions.push(format!("s.current_price <= {}", params.push(max)));
+            conditions.push(format!("{alias}.current_price <= {}", params.push(max)));
+        }
+        conditions
+    }
+
+    /// Final price and promotion conditions on `catalog_offers s` (only that table has them).
+    pub fn offer_conditions(&self, params: &mut SqlParams) -> Vec<String> {
+        let mut conditions = Vec::new();
+        if let Some(min) = self.final_price.0 {
+            conditions.push(format!("s.final_price >= {}", params.push(min)));
+        }
+        if let Some(max) = self.final_price.1 {
+            conditions.push(format!("s.final_price <= {}", params.push(max)));
+        }
+        if self.with_promotion {
+            conditions.push("s.promotion_ids <> '{}'".to_owned());
         }
         conditions
     }
@@ -490,7 +532,12 @@ impl CatalogFilters {
         }
         key.rooms.sort_unstable();
         key.rooms.dedup();
-        for (min, max) in [&mut key.price, &mut key.price_m2, &mut key.area] {
+        for (min, max) in [
+            &mut key.price,
+            &mut key.price_m2,
+            &mut key.area,
+            &mut key.final_price,
+        ] {
             *min = min.map(|value| value.normalize());
             *max = max.map(|value| value.normalize());
         }
@@ -505,5 +552,7 @@ impl CatalogFilters {
             || self.price_m2 != (None, None)
             || self.area != (None, None)
             || self.floor != (None, None)
+            || self.final_price != (None, None)
+            || self.with_promotion
     }
 }

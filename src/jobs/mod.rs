@@ -1,4 +1,5 @@
-//! The minute jobs of `serve`: the pricing cycle, booking expiry and event pruning (and the outbox relay), each switched on or off by
+//! The minute jobs of `serve`: the pricing cycle, booking expiry, event pruning and promotion discounts (and the
+//! outbox relay), each switched on or off by
 //! its own `JOB_*_ENABLED` setting. A failed run is logged and retried at the next tick; it never stops the job
 //! or the HTTP server.
 
@@ -6,6 +7,7 @@ pub mod booking_expiry;
 pub mod crm;
 pub mod event_pruning;
 pub mod pricing;
+pub mod promotions;
 
 use std::future::Future;
 use std::time::Duration;
@@ -38,6 +40,11 @@ pub fn spawn_all(
         event_pruning::spawn(pool.clone(), settings.signals.clone());
     } else {
         tracing::warn!("event pruning job disabled by JOB_EVENT_PRUNING_ENABLED=false");
+    }
+    if jobs.promotions_enabled {
+        promotions::spawn(pool.clone(), settings.promotions.clone());
+    } else {
+        tracing::warn!("promotions job disabled by JOB_PROMOTIONS_ENABLED=false");
     }
     if jobs.outbox_relay_enabled {
         crate::outbox::relay::spawn(pg_config.clone(), settings.outbox.clone());

@@ -92,6 +92,10 @@ pub struct ProjectProperties {
     /// может отставать до минуты
     #[schema(value_type = crate::openapi::Money)]
     pub min_price: Decimal,
+    /// Минимальная итоговая цена с учётом акций тех же квартир (из копии для поиска, может отставать до минуты),
+    /// десятичной строкой
+    #[schema(value_type = crate::openapi::Money)]
+    pub min_final_price: Decimal,
     /// ЖК
     #[schema(example = 12)]
     pub project_id: i64,
@@ -113,6 +117,9 @@ pub struct ClusterProperties {
     /// Минимальная цена под фильтрами по ЖК кластера, десятичной строкой, как все суммы
     #[schema(value_type = crate::openapi::Money)]
     pub min_price: Decimal,
+    /// Минимальная итоговая цена с учётом акций по ЖК кластера, десятичной строкой
+    #[schema(value_type = crate::openapi::Money)]
+    pub min_final_price: Decimal,
 }
 
 /// Свойства объекта карты: ЖК или кластер, различаются полем `kind`.
@@ -282,6 +289,13 @@ async fn map_projects(
         }
         params.push(cell);
         params.push(cluster);
+        // The cheapest final price (after promotions) of the same apartments on sale, from catalog_offers.
+        let final_conditions = |params: &mut SqlParams| {
+            let mut conditions = vec!["true".to_owned()];
+            conditions.extend(filters.rooms_and_price_conditions(params, "o"));
+            conditions.join(" AND ")
+        };
+        let mut offer_conditions = String::new();
         let (offers, conditions) = if summary {
             let mut conditions = vec!["cd.apartments_on_sale > 0".to_owned()];
             conditions.extend(filters.project_conditions(&mut params, "p", "p.id"));
@@ -291,11 +305,13 @@ async fn map_projects(
                     params.push(filters.rooms.clone())
                 ));
             }
+            offer_conditions = final_conditions(&mut params);
             (include_str!("map_offers_summary.sql"), conditions)
         } else if filters.on_sale_by_rooms_and_price() {
             let mut conditions = filters.project_conditions(&mut params, "p", "p.id");
             conditions.push("s.on_sale".to_owned());
             conditions.extend(filters.on_sale_conditions(&mut params));
+            offer_conditions = final_conditions(&mut params);
             (include_str!("map_offers_on_sale.sql"), conditions)
         } else {
             let mut conditions = filters.project_conditions(&mut params, "c", "c.project_id");
@@ -307,7 +323,8 @@ async fn map_projects(
             .filter(|line| !line.starts_with("--"))
             .collect::<Vec<_>>()
             .join("\n")
-            .replace("{conditions}", &conditions.join("\n       AND "));
+            .replace("{conditions}", &conditions.join("\n       AND "))
+            .replace("{offer_conditions}", &offer_conditions);
         let sql = include_str!("map.sql").replace("{offers}", &offers);
         let client = &client;
         async move { client.query(sql.as_str(), &params.as_refs()).await }
@@ -323,6 +340,7 @@ async fn map_projects(
         .enumerate()
         .map(|(index, row)| {
             let min_price: Decimal = row.get("min_price");
+            let min_final_price: Decimal = row.get("min_final_price");
             let (id, properties) = match row.get::<_, Option<i64>>("project_id") {
                 Some(project_id) => (
                     format!("project-{project_id}"),
@@ -330,6 +348,7 @@ async fn map_projects(
                         kind: ProjectKind::Project,
                         projects: row.get("projects"),
                         min_price,
+                        min_final_price,
                         project_id,
                         name: row.get("name"),
                         class: ProjectClass::from_db(row.get("class"))?,
@@ -341,6 +360,7 @@ async fn map_projects(
                         kind: ClusterKind::Cluster,
                         projects: row.get("projects"),
                         min_price,
+                        min_final_price,
                     }),
                 ),
             };

@@ -89,7 +89,7 @@ pub struct BookingChanged {
     /// Статус брони после фиксации транзакции шага: pending, confirmed, cancelled, expired, sold
     #[schema(example = "pending")]
     pub status: String,
-    /// Цена квартиры в брони, рубли с копейками строкой
+    /// Итоговая цена брони (цена квартиры минус скидки акций на момент бронирования), рубли с копейками строкой
     #[schema(example = "9167000.00")]
     pub price: String,
     /// До какого момента держится неподтверждённая бронь

@@ -14,7 +14,8 @@ WITH candidates AS MATERIALIZED (
 ), offers AS (
     SELECT c.project_id, c.rooms, count(*) AS apartments,
            min(c.current_price) AS min_price, max(c.current_price) AS max_price,
-           min(c.area_total) AS min_area, max(c.area_total) AS max_area, min(c.price_per_m2) AS min_price_per_m2
+           min(c.area_total) AS min_area, max(c.area_total) AS max_area, min(c.price_per_m2) AS min_price_per_m2,
+           min(c.final_price) AS min_final_price
       FROM catalog_apartments c
      WHERE c.project_id IN (SELECT id FROM candidates)
        AND {apartment_conditions}
@@ -23,15 +24,17 @@ WITH candidates AS MATERIALIZED (
     SELECT project_id,
            sum(apartments)::bigint AS apartments_on_sale,
            min(min_price) AS min_price, max(max_price) AS max_price, min(min_price_per_m2) AS min_price_per_m2,
+           min(min_final_price) AS min_final_price,
            jsonb_agg(jsonb_build_object('rooms', rooms, 'apartments', apartments,
                                         'min_price', min_price::text, 'max_price', max_price::text,
                                         'min_area', min_area::text, 'max_area', max_area::text,
-                                        'min_price_per_m2', min_price_per_m2::text) ORDER BY rooms) AS room_mix
+                                        'min_price_per_m2', min_price_per_m2::text,
+                                        'min_final_price', min_final_price::text) ORDER BY rooms) AS room_mix
       FROM offers
      GROUP BY project_id
 ), matched AS (
     SELECT k.*, coalesce(o.apartments_on_sale, 0) AS apartments_on_sale, o.min_price, o.max_price,
-           o.min_price_per_m2, coalesce(o.room_mix, '[]'::jsonb) AS room_mix
+           o.min_price_per_m2, o.min_final_price, coalesce(o.room_mix, '[]'::jsonb) AS room_mix
       FROM candidates k
       {offers_join} per_project o ON o.project_id = k.id
 )
@@ -41,7 +44,7 @@ SELECT totals.total, page.*
       SELECT m.id, m.name, m.city, m.region_code, m.address, ST_Y(m.geo::geometry) AS latitude,
              ST_X(m.geo::geometry) AS longitude, m.class::text AS class, m.commissioning_date, m.cover_image_url,
              m.developer_id, m.developer_name, m.apartments_on_sale, m.min_price, m.max_price, m.min_price_per_m2,
-             m.room_mix
+             m.min_final_price, m.room_mix
         FROM matched m
        ORDER BY {order}
        LIMIT {limit} OFFSET {offset}

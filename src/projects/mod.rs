@@ -150,6 +150,8 @@ async fn card_from(
         apartments_on_sale: row.get("apartments_on_sale"),
         min_price: row.get("min_price"),
         min_price_per_m2: row.get("min_price_per_m2"),
+        min_final_price: row.get("min_final_price"),
+        promotions: crate::promotions::PromotionSummary::list_from(row.get("promotions"))?,
         rooms: types::room_offers(row)?,
         buildings,
         media,

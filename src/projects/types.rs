@@ -34,6 +34,9 @@ pub struct RoomOffer {
     /// Минимальная цена за м²
     #[schema(value_type = crate::openapi::Money, example = "168000.00")]
     pub min_price_per_m2: Decimal,
+    /// Минимальная итоговая цена с учётом акций
+    #[schema(value_type = crate::openapi::Money, example = "8645000.00")]
+    pub min_final_price: Decimal,
 }
 
 /// Застройщик в карточке ЖК.
@@ -107,6 +110,9 @@ pub struct ProjectListItem {
     /// Минимальная цена за м²
     #[schema(required = true, value_type = Option<crate::openapi::Money>, example = "168000.00")]
     pub min_price_per_m2: Option<Decimal>,
+    /// Минимальная итоговая цена с учётом акций (квартиры в продаже под фильтрами)
+    #[schema(required = true, value_type = Option<crate::openapi::Money>, example = "5795000.00")]
+    pub min_final_price: Option<Decimal>,
     /// Квартиры по комнатности
     pub rooms: Vec<RoomOffer>,
 }
@@ -130,6 +136,7 @@ impl ProjectListItem {
             min_price: row.get("min_price"),
             max_price: row.get("max_price"),
             min_price_per_m2: row.get("min_price_per_m2"),
+            min_final_price: row.get("min_final_price"),
             rooms: room_offers(row)?,
         })
     }
@@ -381,6 +388,12 @@ pub struct ProjectCard {
     /// Минимальная цена за м²
     #[schema(required = true, value_type = Option<crate::openapi::Money>, example = "168000.00")]
     pub min_price_per_m2: Option<Decimal>,
+    /// Минимальная итоговая цена с учётом акций
+    #[schema(required = true, value_type = Option<crate::openapi::Money>, example = "5795000.00")]
+    pub min_final_price: Option<Decimal>,
+    /// Действующие акции, которые могут относиться к квартирам ЖК (к какой квартире какая и на сколько — в
+    /// карточке квартиры)
+    pub promotions: Vec<crate::promotions::PromotionSummary>,
     /// Квартиры в продаже по комнатности
     pub rooms: Vec<RoomOffer>,
     /// Корпуса

@@ -260,11 +260,11 @@ SET status = 'sold'
 FROM demo_deals d, demo_buyers buyers
 WHERE a.id = d.apartment_id AND d.n > cardinality(buyers.ids);
 
-INSERT INTO bookings (apartment_id, user_id, status, price, booked_at, expires_at, crm_external_id)
+INSERT INTO bookings (apartment_id, user_id, status, price, list_price, booked_at, expires_at, crm_external_id)
 SELECT d.apartment_id,
        CASE WHEN deal.held THEN buyers.ids[d.n]
             ELSE buyers.ids[1 + floor(pg_temp.demo_random(d.key || ':buyer') * cardinality(buyers.ids))::integer] END,
-       deal.status, d.current_price, deal.booked_at,
+       deal.status, d.current_price, d.current_price, deal.booked_at,
        deal.booked_at + CASE deal.status WHEN 'pending' THEN interval '3 days' ELSE interval '30 days' END,
        CASE deal.status WHEN 'confirmed' THEN 'amo-' || (700000 + d.apartment_id) END
 FROM demo_deals d
@@ -278,9 +278,9 @@ CROSS JOIN LATERAL (
                 ELSE now() - (5 + 40 * pg_temp.demo_random(d.key || ':booked-at')) * interval '1 day' END AS booked_at
 ) deal;
 
-INSERT INTO bookings (apartment_id, user_id, status, price, booked_at, expires_at)
+INSERT INTO bookings (apartment_id, user_id, status, price, list_price, booked_at, expires_at)
 SELECT i.apartment_id, buyers.ids[1 + floor(pg_temp.demo_random(i.key || ':buyer') * cardinality(buyers.ids))::integer],
-       past.status, i.current_price, past.booked_at, past.booked_at + interval '3 days'
+       past.status, i.current_price, i.current_price, past.booked_at, past.booked_at + interval '3 days'
 FROM demo_interest i
 CROSS JOIN demo_buyers buyers
 CROSS JOIN LATERAL (
@@ -354,17 +354,34 @@ FROM project_media m
 WHERE m.apartment_id = a.id AND m.kind = 'layout';
 
 -- Акции ------------------------------------------------------------------------------------------
-INSERT INTO promotions (developer_id, project_id, name, discount_percent, starts_at, ends_at, conditions)
-VALUES (NULL, NULL, 'Скидка 5 % при покупке через платформу', 5,
-        date_trunc('month', now()) - interval '1 month', date_trunc('month', now()) + interval '3 months',
-        '{"channel": "platform"}');
+-- Все одобрены модератором (moderator@demo.example), чтобы покупатели сразу видели итоговые цены. Скидки в копию
+-- для поиска переносит seed-demo (apply_promotion_discounts) и минутная задача акций.
+INSERT INTO promotions (developer_id, name, description, kind, discount_percent, stacks, status, starts_at, ends_at,
+                        conditions, moderated_by, moderated_at)
+SELECT NULL, 'Скидка 5 % при покупке через платформу',
+       'Бронируйте онлайн на платформе — скидка 5 % от текущей цены, суммируется с акциями застройщиков',
+       'percent', 5, true, 'approved',
+       date_trunc('month', now()) - interval '1 month', date_trunc('month', now()) + interval '3 months',
+       '{"only_platform_booking": true}', u.id, now()
+FROM users u WHERE u.email = 'moderator@demo.example';
 
-INSERT INTO promotions (developer_id, project_id, name, discount_percent, starts_at, ends_at, conditions)
-SELECT p.developer_id, p.id, promo.name, promo.discount_percent,
-       date_trunc('month', now()), date_trunc('month', now()) + interval '2 months', promo.conditions::jsonb
+INSERT INTO promotions (developer_id, name, description, kind, discount_percent, discount_amount, stacks, status,
+                        starts_at, ends_at, conditions, moderated_by, moderated_at)
+SELECT p.developer_id, promo.name, promo.description, promo.kind::promotion_kind, promo.percent, promo.amount,
+       promo.stacks, 'approved', date_trunc('month', now()), date_trunc('month', now()) + interval '2 months',
+       jsonb_build_object('project_ids', jsonb_build_array(p.id)) || promo.conditions::jsonb, u.id, now()
 FROM (VALUES
-    ('Уралмаш Сити',       'Студии больше 25 м² со скидкой 3 %',  3, '{"rooms": [0], "min_area_total": 25}'),
-    ('Коломенская Гавань', 'Семейная выгода: −2 % на трёхкомнатные', 2, '{"rooms": [3]}')
-) AS promo (project_name, name, discount_percent, conditions)
+    ('Уралмаш Сити', 'Студии больше 25 м² со скидкой 3 %', 'Скидка 3 % на студии площадью от 25 м²',
+     'percent', 3, NULL::numeric, true, '{"rooms": [0], "area_min": 25}'),
+    ('Коломенская Гавань', 'Первым 10 покупателям — минус 300 000 ₽',
+     'Фиксированная скидка 300 000 ₽ для первых десяти броней в ЖК; суммируется со скидкой платформы',
+     'fixed', NULL, 300000, true, '{"first_n_bookings": 10}')
+) AS promo (project_name, name, description, kind, percent, amount, stacks, conditions)
 JOIN demo_projects dp ON dp.name = promo.project_name
-JOIN projects p ON p.developer_id = dp.developer_id AND p.name = dp.name;
+JOIN projects p ON p.developer_id = dp.developer_id AND p.name = dp.name
+CROSS JOIN users u WHERE u.email = 'moderator@demo.example';
+
+INSERT INTO promotion_history (promotion_id, action, actor_id, actor_role, occurred_at)
+SELECT pr.id, step.action, pr.moderated_by, 'moderator', pr.moderated_at
+FROM promotions pr
+CROSS JOIN (VALUES ('created'::promotion_action), ('approved'::promotion_action)) AS step (action);

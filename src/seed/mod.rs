@@ -94,7 +94,8 @@ pub async fn run(config: &tokio_postgres::Config) -> Result<SeedOutcome, tokio_p
 }
 
 /// Inserts the demo data in one transaction unless it is already there, then rebuilds the demand aggregates
-/// (`apartment_stats`, `cluster_demand`) so the next pricing pass has inputs.
+/// (`apartment_stats`, `cluster_demand`) so the next pricing pass has inputs, and applies the demo promotions to the
+/// search copy.
 pub async fn seed_demo(client: &mut Client) -> Result<SeedOutcome, tokio_postgres::Error> {
     let transaction = client.transaction().await?;
     transaction
@@ -121,6 +122,18 @@ pub async fn seed_demo(client: &mut Client) -> Result<SeedOutcome, tokio_postgre
     transaction.commit().await?;
     client
         .batch_execute("SELECT rebuild_apartment_stats(); SELECT refresh_demand_aggregates();")
+        .await?;
+    // Discounts in the search copy with the default limits; the promotions job of `serve` recomputes everything if
+    // its limits differ.
+    let limits = crate::config::PromotionSettings::default();
+    client
+        .execute(
+            "SELECT * FROM refresh_promotion_discounts(now(), $1, $2, true)",
+            &[
+                &limits.max_total_discount_percent,
+                &limits.floor_share_of_base_price_percent,
+            ],
+        )
         .await?;
     Ok(SeedOutcome::Inserted(count_rows(client).await?))
 }

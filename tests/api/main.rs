@@ -21,6 +21,7 @@ mod pricing_integrity;
 mod pricing_model;
 mod pricing_rules;
 mod projects;
+mod promotions;
 mod request_errors;
 mod search;
 mod seed_demo;

@@ -267,8 +267,8 @@ async fn random_world(seed: u64) -> World {
             let booking_status = ["cancelled", "expired"][rng.random_range(0..2)];
             client
                 .execute(
-                    "INSERT INTO bookings (apartment_id, user_id, status, price, booked_at, expires_at)
-                     VALUES ($1, $2, $3::text::booking_status, 1000000, now() - make_interval(hours => $4),
+                    "INSERT INTO bookings (apartment_id, user_id, status, price, list_price, booked_at, expires_at)
+                     VALUES ($1, $2, $3::text::booking_status, 1000000, 1000000, now() - make_interval(hours => $4),
                              now() - make_interval(hours => $4) + interval '48 hours')",
                     &[&id, &buyer, &booking_status, &hours_ago],
                 )

@@ -274,9 +274,11 @@ async fn the_project_list_aggregates_apartments_under_the_filters() {
         p1["rooms"],
         json!([
             {"rooms": 1, "apartments": 1, "min_price": "8000000.00", "max_price": "8000000.00",
-             "min_area": "40.00", "max_area": "40.00", "min_price_per_m2": "200000.00"},
+             "min_area": "40.00", "max_area": "40.00", "min_price_per_m2": "200000.00",
+             "min_final_price": "8000000.00"},
             {"rooms": 2, "apartments": 2, "min_price": "9900000.00", "max_price": "12000000.00",
-             "min_area": "55.00", "max_area": "60.00", "min_price_per_m2": "180000.00"},
+             "min_area": "55.00", "max_area": "60.00", "min_price_per_m2": "180000.00",
+             "min_final_price": "9900000.00"},
         ])
     );
     let studios: Value = app.get("/projects?rooms=0").await.json().await.unwrap();

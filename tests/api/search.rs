@@ -98,18 +98,29 @@ async fn filters_match_hand_computed_sets() {
 }
 
 #[tokio::test]
-async fn with_promotion_keeps_projects_with_an_active_promotion() {
+async fn with_promotion_keeps_apartments_a_promotion_applies_to() {
     let (app, catalog) = seeded().await;
+    // The studio of P2 (b1) qualifies, its 2-room b2 does not; P1's promotion is over.
     app.db
         .execute(
-            "INSERT INTO promotions (project_id, name, discount_percent, starts_at, ends_at)
-             VALUES ($1, 'Скидка 5 %', 5, now() - interval '1 day', now() + interval '1 day'),
-                    ($2, 'Прошедшая', 5, now() - interval '3 days', now() - interval '2 days')",
+            "INSERT INTO promotions (name, kind, discount_percent, status, starts_at, ends_at, conditions)
+             VALUES ('Студии 5 %', 'percent', 5, 'approved', now() - interval '1 day', now() + interval '1 day',
+                     jsonb_build_object('project_ids', jsonb_build_array($1::bigint), 'rooms', jsonb_build_array(0))),
+                    ('Прошедшая', 'percent', 5, 'approved', now() - interval '3 days', now() - interval '2 days',
+                     jsonb_build_object('project_ids', jsonb_build_array($2::bigint)))",
             &[&catalog.id("P2"), &catalog.id("P1")],
         )
         .await;
+    app.db
+        .execute(
+            "SELECT apply_promotion_discounts(NULL, false, now(), 15, 80)",
+            &[],
+        )
+        .await;
     let page = search(&app, "with_promotion=true").await;
-    assert_eq!(codes(&page), ["b1", "b2"]);
+    assert_eq!(codes(&page), ["b1"]);
+    let page = search(&app, "with_promotion=true&status=available,sold").await;
+    assert_eq!(codes(&page), ["b1"]);
 }
 
 #[tokio::test]

@@ -336,3 +336,47 @@ async fn demo_project_cards_show_photos_video_tour_and_layouts() {
         assert_eq!(apartment["layout_image_url"], layout["url"], "{apartment}");
     }
 }
+
+#[tokio::test]
+async fn demo_promotions_are_approved_and_already_in_search_prices() {
+    let (db, counts) = seeded().await;
+    assert_eq!(
+        counts.promotions, 3,
+        "platform 5 %, studios, first 10 bookings"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM promotions WHERE status = 'approved' AND starts_at <= now() AND ends_at > now()"
+        )
+        .await,
+        3
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM promotions WHERE developer_id IS NULL AND conditions ->> 'only_platform_booking' = 'true'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM promotions WHERE (conditions ->> 'first_n_bookings')::int = 10"
+        )
+        .await,
+        1
+    );
+    // The platform 5 % applies to every apartment on sale; its discount is already in the search copy.
+    let on_sale = count(&db, "SELECT count(*) FROM catalog_offers").await;
+    assert!(on_sale > 0);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM catalog_offers WHERE promotion_ids <> '{}' AND final_price < current_price"
+        )
+        .await,
+        on_sale
+    );
+}

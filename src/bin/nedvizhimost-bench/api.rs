@@ -35,6 +35,8 @@ pub struct BenchApiOptions {
     pub client: LoadClient,
     /// Numbers (from 1) of the scenarios to run; empty — all.
     pub scenarios: Vec<usize>,
+    /// Active promotions on the projects of 30 % of the catalog (issue 16: 2 000).
+    pub promotions: u32,
 }
 
 /// The load generator of `nedvizhimost-bench api`.
@@ -100,6 +102,11 @@ pub async fn run(options: &BenchApiOptions) -> Result<Vec<ScenarioResult>, Strin
     // production) and the cluster_demand summary the map reads.
     eprintln!("[{name}] refresh_demand_aggregates()…");
     refresh_aggregates(&pool).await?;
+    eprintln!(
+        "[{name}] {} active promotions on 30 % of projects…",
+        options.promotions
+    );
+    seed_promotions(&pool, options.promotions).await?;
     let projects: i64 = pool
         .get()
         .await
@@ -167,6 +174,59 @@ pub async fn run(options: &BenchApiOptions) -> Result<Vec<ScenarioResult>, Strin
     drop(pool);
     database.finish(options.keep_database).await?;
     Ok(results)
+}
+
+/// Exactly `count` active promotions of the bench (a `--reuse` run replaces the previous ones), each on one project of
+/// the 30 % of projects with `id % 10 < 3`: percent or fixed, some stacking; then the discounts in the search copy,
+/// as the promotions job leaves them.
+async fn seed_promotions(pool: &deadpool_postgres::Pool, count: u32) -> Result<(), String> {
+    let client = pool.get().await.map_err(|error| error.to_string())?;
+    let count = i32::try_from(count).map_err(|_| "--promotions: too many".to_owned())?;
+    client
+        .batch_execute(
+            "UPDATE promotions SET status = 'ended' WHERE name LIKE 'Бенчмарк %' AND status = 'approved'",
+        )
+        .await
+        .map_err(|error| db::describe_error(&error))?;
+    client
+        .execute(
+            "WITH chosen AS (
+                 SELECT id, developer_id, row_number() OVER (ORDER BY id) - 1 AS n, count(*) OVER () AS total
+                   FROM projects WHERE id % 10 < 3
+             )
+             INSERT INTO promotions (developer_id, name, kind, discount_percent, discount_amount, stacks, status,
+                                     starts_at, ends_at, conditions)
+             SELECT c.developer_id, 'Бенчмарк ' || g,
+                    CASE WHEN g % 2 = 0 THEN 'percent' ELSE 'fixed' END::promotion_kind,
+                    CASE WHEN g % 2 = 0 THEN 1 + g % 7 END,
+                    CASE WHEN g % 2 = 1 THEN 100000 + (g % 5) * 50000 END,
+                    g % 3 = 0, 'approved', now() - interval '1 day', now() + interval '30 days',
+                    jsonb_build_object('project_ids', jsonb_build_array(c.id))
+                      || CASE WHEN g % 4 = 1 THEN '{\"rooms\": [0, 1]}'::jsonb ELSE '{}'::jsonb END
+               FROM generate_series(0, $1 - 1) g
+               JOIN chosen c ON c.n = g % c.total",
+            &[&count],
+        )
+        .await
+        .map_err(|error| db::describe_error(&error))?;
+    let defaults = nedvizhimost::config::PromotionSettings::default();
+    client
+        .execute(
+            "SELECT * FROM refresh_promotion_discounts(now(), $1, $2, true)",
+            &[
+                &defaults.max_total_discount_percent,
+                &defaults.floor_share_of_base_price_percent,
+            ],
+        )
+        .await
+        .map_err(|error| db::describe_error(&error))?;
+    for table in ["promotions", "catalog_offers"] {
+        client
+            .batch_execute(&format!("VACUUM ANALYZE {table}"))
+            .await
+            .map_err(|error| db::describe_error(&error))?;
+    }
+    Ok(())
 }
 
 /// What the pricing job does every minute, then what autovacuum does soon after: every refresh of the

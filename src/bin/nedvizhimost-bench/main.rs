@@ -136,6 +136,9 @@ enum Command {
         /// Run only these scenarios (numbers from 1, comma-separated; default: all)
         #[arg(long, value_delimiter = ',')]
         scenarios: Vec<usize>,
+        /// Active promotions on the projects of 30 % of the catalog (0 — none); every scenario pays for them
+        #[arg(long, default_value_t = 2000)]
+        promotions: u32,
     },
 }
 
@@ -250,8 +253,10 @@ async fn run(command: Command) -> Result<(), String> {
             reuse,
             client,
             scenarios,
+            promotions,
         } => {
             let options = api::BenchApiOptions {
+                promotions,
                 apartments,
                 seconds,
                 concurrency,

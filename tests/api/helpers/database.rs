@@ -11,7 +11,7 @@ use tokio_postgres::types::{FromSqlOwned, ToSql};
 use tokio_postgres::{Client, NoTls};
 
 const TEMPLATE_LOCK_KEY: i64 = 0x7465_7374_746d_706c;
-const STALE_TEST_DATABASE_SECONDS: u64 = 30 * 60;
+const STALE_TEST_DATABASE_SECONDS: u64 = 10 * 60;
 /// Everything that shapes the migrated schema: the migrations and the SQL files they apply.
 const SCHEMA_DIRECTORIES: [&str; 2] = ["migrations", "sql"];
 
@@ -147,6 +147,27 @@ async fn drop_stale_test_databases(admin: &Client) {
                 .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .await;
         }
+    }
+}
+
+/// Every test's clone goes when the test ends (a background thread, so the test does not wait), not only when the
+/// next run finds it stale: a full run makes ~200 of them, and several runs at once filled the disk.
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            runtime.block_on(async move {
+                if let Ok((client, connection)) = admin_config().connect(NoTls).await {
+                    tokio::spawn(connection);
+                    let _ = client
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                }
+            });
+        });
     }
 }
 

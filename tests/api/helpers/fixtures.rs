@@ -119,8 +119,8 @@ pub async fn booking(
 ) {
     client
         .execute(
-            "INSERT INTO bookings (apartment_id, user_id, status, price, booked_at, expires_at)
-             SELECT $1, $2, $3::text::booking_status, 1000000, now() - $4::text::interval,
+            "INSERT INTO bookings (apartment_id, user_id, status, price, list_price, booked_at, expires_at)
+             SELECT $1, $2, $3::text::booking_status, 1000000, 1000000, now() - $4::text::interval,
                     now() - $4::text::interval + interval '48 hours'",
             &[&apartment_id, &user_id, &status, &ago],
         )

@@ -72,6 +72,25 @@ pub fn scenarios(projects: i64) -> Vec<Scenario> {
             )
         })
         .collect();
+    // Issue 16: the region search by final price (promotions applied), and only apartments with a promotion.
+    let mut search_final = Vec::new();
+    for (min, max) in brackets {
+        for room_set in rooms {
+            for region in cities {
+                search_final.push(format!(
+                    "/apartments?region={region}&rooms={room_set}&final_price_min={min}&final_price_max={max}&sort=final_price&limit=20"
+                ));
+            }
+        }
+    }
+    let search_promoted = cities
+        .iter()
+        .flat_map(|region| {
+            rooms.iter().map(move |room_set| {
+                format!("/apartments?region={region}&rooms={room_set}&with_promotion=true&sort=final_price&limit=20")
+            })
+        })
+        .collect();
     let map_country_priced =
         vec!["/map/projects?bbox=19.6,41.1,180,82&zoom=3&price_max=12000000".to_owned()];
     vec![
@@ -114,6 +133,16 @@ pub fn scenarios(projects: i64) -> Vec<Scenario> {
             name: "карта России с фильтром цены (точный путь, без сводки)",
             paths: map_country_priced,
             refresh_summary: true,
+        },
+        Scenario {
+            name: "поиск: регион + комнатность + итоговая цена (с акциями), сортировка по итоговой цене (192 набора)",
+            paths: search_final,
+            refresh_summary: false,
+        },
+        Scenario {
+            name: "поиск: регион + комнатность, только с акцией, сортировка по итоговой цене",
+            paths: search_promoted,
+            refresh_summary: false,
         },
     ]
 }
