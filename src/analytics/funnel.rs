@@ -18,6 +18,9 @@ use crate::error::{AppResult, Problem};
 use crate::extract::Query;
 use crate::state::AppState;
 
+/// The longest period of the finest grouping (a row per day × project × building × rooms), days.
+pub const MAX_CELL_PERIOD_DAYS: i64 = 92;
+
 /// Как сгруппировать воронку.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -68,7 +71,7 @@ pub struct FunnelQuery {
     /// Класс жилья ЖК
     #[param(value_type = Option<ProjectClass>, example = "comfort")]
     pub class: Option<ProjectClass>,
-    /// Группировка строк; по умолчанию по ЖК
+    /// Группировка строк; по умолчанию по ЖК. С `cell` (сутки × ЖК × корпус × комнатность) период не длиннее 92 дней
     #[param(value_type = Option<FunnelGrouping>, example = "project")]
     pub group_by: Option<FunnelGrouping>,
 }
@@ -323,6 +326,14 @@ async fn report(
     let client = state.pool.get().await?;
     let scope = Scope::of(&client, caller, query.raw()).await?;
     let group_by = query.group_by.unwrap_or_default();
+    if group_by == FunnelGrouping::Cell
+        && (scope.date_to - scope.date_from).num_days() + 1 > MAX_CELL_PERIOD_DAYS
+    {
+        return Err(crate::error::AppError::field(
+            "group_by",
+            format!("с группировкой cell период не длиннее {MAX_CELL_PERIOD_DAYS} дней"),
+        ));
+    }
     let grouping = group_by.as_str();
     let mut params = scope.params().to_vec();
     params.push(&grouping);

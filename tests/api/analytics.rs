@@ -410,6 +410,25 @@ async fn a_company_sees_only_its_own_funnel_and_a_buyer_none() {
         .await;
     assert_eq!(backwards.status(), 422);
     assert_eq!(Problem::read(backwards).await.fields(), ["date_from"]);
+
+    // The finest grouping is bounded to 92 days: 93 days is refused, 92 answered.
+    let too_fine = t
+        .app
+        .get_with(
+            "/analytics/funnel?date_from=2026-01-01&date_to=2026-04-03&group_by=cell",
+            Some(&t.token_a),
+        )
+        .await;
+    assert_eq!(too_fine.status(), 422);
+    assert_eq!(Problem::read(too_fine).await.fields(), ["group_by"]);
+    let fine = t
+        .app
+        .get_with(
+            "/analytics/funnel?date_from=2026-01-01&date_to=2026-04-02&group_by=cell",
+            Some(&t.token_a),
+        )
+        .await;
+    assert_eq!(fine.status(), 200);
 }
 
 #[tokio::test]
