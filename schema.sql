@@ -583,6 +583,22 @@ CREATE TYPE public.webhook_status AS ENUM (
 COMMENT ON TYPE public.webhook_status IS 'Входящий вебхук: принят и ждёт обработки; обработан; ничего не меняет (неизвестный статус, эхо, повтор); отвергнут (подделка); обработка не удалась (ошибка сохранена, можно переобработать)';
 
 
+--
+-- Name: analytics_t95(integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.analytics_t95(p_df integer) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN ((p_df IS NULL) OR (p_df < 1)) THEN NULL::numeric WHEN (p_df > 30) THEN 1.960 ELSE (ARRAY[12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042])[p_df] END;
+
+
+--
+-- Name: FUNCTION analytics_t95(p_df integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.analytics_t95(p_df integer) IS 'Двусторонний 95 %-й квантиль распределения Стьюдента с p_df степенями свободы (таблица до 30, дальше 1,96): полуширина доверительного интервала среднего = t · s ÷ √n';
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -3583,6 +3599,233 @@ COMMENT ON FUNCTION public.record_pricing_run_summary(p_run_id bigint) IS 'Ск�
 
 
 --
+-- Name: refresh_analytics(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.refresh_analytics(p_now timestamp with time zone DEFAULT now(), p_keep_from timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS TABLE(skipped boolean, days_refolded integer, responses_added integer, took_ms integer)
+    LANGUAGE plpgsql
+    SET work_mem TO '256MB'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+    v_state     analytics_refresh_state;
+    v_started   timestamptz := clock_timestamp();
+    v_snapshot  pg_snapshot := pg_current_snapshot();
+    v_today     date        := (p_now AT TIME ZONE 'Europe/Moscow')::date;
+    v_first_day date        := (p_keep_from AT TIME ZONE 'Europe/Moscow')::date + 1;
+    v_days      date[];
+    v_from      timestamptz;
+    v_to        timestamptz;
+    v_until     timestamptz := p_now - interval '24 hours';
+    v_responses integer;
+    v_took_ms   integer;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(hashtext('refresh_analytics')) THEN
+        RETURN QUERY SELECT true, 0, 0, 0;
+        RETURN;
+    END IF;
+    SELECT * INTO v_state FROM analytics_refresh_state FOR UPDATE;
+
+    -- 1. Сутки к пересчёту.
+    IF v_state.folded_snapshot IS NULL THEN
+        SELECT coalesce(array_agg(d ORDER BY d), '{}') INTO v_days
+        FROM (SELECT (occurred_at AT TIME ZONE 'Europe/Moscow')::date FROM views_log
+              UNION SELECT (created_at AT TIME ZONE 'Europe/Moscow')::date FROM leads
+              UNION SELECT (booked_at AT TIME ZONE 'Europe/Moscow')::date FROM bookings
+              UNION SELECT (occurred_at AT TIME ZONE 'Europe/Moscow')::date FROM booking_events
+              UNION SELECT (changed_at AT TIME ZONE 'Europe/Moscow')::date FROM price_history WHERE reason = 'dynamic'
+             ) AS touched (d)
+        WHERE d <= v_today AND (v_first_day IS NULL OR d >= v_first_day);
+    ELSE
+        SELECT coalesce(array_agg(d ORDER BY d), '{}') INTO v_days
+        FROM (SELECT generate_series(((least(v_state.refreshed_at, p_now) - interval '1 hour')
+                                      AT TIME ZONE 'Europe/Moscow')::date, v_today, interval '1 day')::date
+              UNION
+              SELECT (v.occurred_at AT TIME ZONE 'Europe/Moscow')::date FROM views_log v
+               WHERE v.recorded_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
+                 AND NOT pg_visible_in_snapshot(v.recorded_xid, v_state.folded_snapshot)
+              UNION
+              SELECT (l.created_at AT TIME ZONE 'Europe/Moscow')::date FROM leads l
+               WHERE l.recorded_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
+                 AND NOT pg_visible_in_snapshot(l.recorded_xid, v_state.folded_snapshot)
+              UNION
+              SELECT (b.booked_at AT TIME ZONE 'Europe/Moscow')::date FROM bookings b
+               WHERE b.recorded_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
+                 AND NOT pg_visible_in_snapshot(b.recorded_xid, v_state.folded_snapshot)
+              UNION
+              SELECT (v.occurred_at AT TIME ZONE 'Europe/Moscow')::date
+                FROM flagged_visitors f JOIN views_log v ON v.viewer = f.viewer
+               WHERE f.changed_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
+                 AND NOT pg_visible_in_snapshot(f.changed_xid, v_state.folded_snapshot)
+              UNION
+              SELECT (l.created_at AT TIME ZONE 'Europe/Moscow')::date
+                FROM flagged_visitors f JOIN leads l ON l.viewer = f.viewer
+               WHERE f.changed_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
+                 AND NOT pg_visible_in_snapshot(f.changed_xid, v_state.folded_snapshot)
+             ) AS touched (d)
+        WHERE d <= v_today AND (v_first_day IS NULL OR d >= v_first_day);
+    END IF;
+
+    -- 2. Воронка этих суток: факты по квартире и суткам, затем ячейка «ЖК × корпус × комнатность».
+    IF cardinality(v_days) > 0 THEN
+        v_from := (v_days[1]::timestamp AT TIME ZONE 'Europe/Moscow');
+        v_to   := ((v_days[cardinality(v_days)] + 1)::timestamp AT TIME ZONE 'Europe/Moscow');
+        DELETE FROM analytics_daily_demand WHERE day = ANY (v_days);
+        INSERT INTO analytics_daily_demand (day, project_id, building_id, rooms, views, unique_visitors, favourites,
+                                            leads, bookings, confirmed, sold, cancelled, expired, deals_price_sum,
+                                            deals_area_sum, flagged_views, flagged_leads, price_raises, price_lowers,
+                                            raise_pct_sum, lower_pct_sum, refreshed_at)
+        WITH facts AS (
+            SELECT (v.occurred_at AT TIME ZONE 'Europe/Moscow')::date AS day, v.apartment_id,
+                   CASE WHEN v.event = 'view' AND f.viewer IS NULL THEN 1 ELSE 0 END      AS views,
+                   CASE WHEN v.event = 'view' AND f.viewer IS NULL THEN v.viewer END      AS viewer,
+                   CASE WHEN v.event = 'favourite' AND f.viewer IS NULL THEN 1 ELSE 0 END AS favourites,
+                   CASE WHEN v.event = 'view' AND f.viewer IS NOT NULL THEN 1 ELSE 0 END  AS flagged_views,
+                   0 AS leads, 0 AS flagged_leads, 0 AS bookings, 0 AS confirmed, 0 AS sold, 0 AS cancelled,
+                   0 AS expired, 0::numeric AS deal_price, 0::numeric AS deal_area,
+                   0 AS raises, 0 AS lowers, 0::numeric AS raise_pct, 0::numeric AS lower_pct
+            FROM views_log v
+            LEFT JOIN flagged_visitors f ON f.viewer = v.viewer AND f.flagged
+            WHERE v.occurred_at >= v_from AND v.occurred_at < v_to
+              AND (v.occurred_at AT TIME ZONE 'Europe/Moscow')::date = ANY (v_days)
+            UNION ALL
+            SELECT (l.created_at AT TIME ZONE 'Europe/Moscow')::date, l.apartment_id, 0, NULL, 0, 0,
+                   CASE WHEN f.viewer IS NULL THEN 1 ELSE 0 END, CASE WHEN f.viewer IS NULL THEN 0 ELSE 1 END,
+                   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+            FROM leads l
+            LEFT JOIN flagged_visitors f ON f.viewer = l.viewer AND f.flagged
+            WHERE l.created_at >= v_from AND l.created_at < v_to
+              AND (l.created_at AT TIME ZONE 'Europe/Moscow')::date = ANY (v_days)
+            UNION ALL
+            SELECT (b.booked_at AT TIME ZONE 'Europe/Moscow')::date, b.apartment_id, 0, NULL, 0, 0, 0, 0,
+                   1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+            FROM bookings b
+            WHERE b.booked_at >= v_from AND b.booked_at < v_to
+              AND (b.booked_at AT TIME ZONE 'Europe/Moscow')::date = ANY (v_days)
+            UNION ALL
+            SELECT (e.occurred_at AT TIME ZONE 'Europe/Moscow')::date, b.apartment_id, 0, NULL, 0, 0, 0, 0, 0,
+                   (e.action = 'confirmed')::integer, (e.action = 'sold')::integer,
+                   (e.action = 'cancelled')::integer, (e.action = 'expired')::integer,
+                   CASE WHEN e.action = 'sold' THEN b.price ELSE 0 END,
+                   CASE WHEN e.action = 'sold' THEN a.area_total ELSE 0 END, 0, 0, 0, 0
+            FROM booking_events e
+            JOIN bookings b ON b.id = e.booking_id
+            JOIN apartments a ON a.id = b.apartment_id
+            WHERE e.action IN ('confirmed', 'sold', 'cancelled', 'expired')
+              AND e.occurred_at >= v_from AND e.occurred_at < v_to
+              AND (e.occurred_at AT TIME ZONE 'Europe/Moscow')::date = ANY (v_days)
+            UNION ALL
+            SELECT (h.changed_at AT TIME ZONE 'Europe/Moscow')::date, h.apartment_id, 0, NULL, 0, 0, 0, 0, 0, 0,
+                   0, 0, 0, 0, 0,
+                   (h.new_price > h.old_price)::integer, (h.new_price < h.old_price)::integer,
+                   CASE WHEN h.new_price > h.old_price THEN (h.new_price - h.old_price) / h.old_price * 100 ELSE 0 END,
+                   CASE WHEN h.new_price < h.old_price THEN (h.old_price - h.new_price) / h.old_price * 100 ELSE 0 END
+            FROM price_history h
+            WHERE h.reason = 'dynamic' AND h.changed_at >= v_from AND h.changed_at < v_to
+              AND (h.changed_at AT TIME ZONE 'Europe/Moscow')::date = ANY (v_days)
+        )
+        SELECT x.day, a.project_id, a.building_id, a.rooms,
+               sum(x.views), count(DISTINCT x.viewer), sum(x.favourites), sum(x.leads), sum(x.bookings),
+               sum(x.confirmed), sum(x.sold), sum(x.cancelled), sum(x.expired), sum(x.deal_price), sum(x.deal_area),
+               sum(x.flagged_views), sum(x.flagged_leads), sum(x.raises), sum(x.lowers), sum(x.raise_pct),
+               sum(x.lower_pct), p_now
+        FROM facts x
+        JOIN apartments a ON a.id = x.apartment_id
+        GROUP BY x.day, a.project_id, a.building_id, a.rooms;
+    END IF;
+
+    -- 3. Снимок предложения на сегодня (переписывается каждый час, прошлые сутки хранят последний снимок).
+    DELETE FROM analytics_daily_supply WHERE day = v_today;
+    INSERT INTO analytics_daily_supply (day, project_id, rooms, lots_total, lots_on_sale, lots_booked, lots_sold,
+                                        area_on_sale, price_sum_on_sale, base_sum_on_sale, new_lots, refreshed_at)
+    SELECT v_today, a.project_id, a.rooms,
+           count(*),
+           count(*) FILTER (WHERE a.status = 'available'),
+           count(*) FILTER (WHERE a.status = 'booked'),
+           count(*) FILTER (WHERE a.status = 'sold'),
+           coalesce(sum(a.area_total) FILTER (WHERE a.status = 'available'), 0),
+           coalesce(sum(a.current_price) FILTER (WHERE a.status = 'available'), 0),
+           coalesce(sum(a.base_price) FILTER (WHERE a.status = 'available'), 0),
+           count(*) FILTER (WHERE (a.published_at AT TIME ZONE 'Europe/Moscow')::date = v_today),
+           p_now
+    FROM apartments a
+    WHERE a.moderation_status = 'published'
+    GROUP BY a.project_id, a.rooms;
+
+    -- 4. Отклик на изменения цены, после которых прошли сутки (каждое — один раз).
+    v_from := greatest(coalesce(v_state.responses_until, '-infinity'), coalesce(p_keep_from + interval '24 hours', '-infinity'));
+    IF v_until > v_from THEN
+        INSERT INTO analytics_price_responses (price_history_id, apartment_id, project_id, rooms, changed_at, reason,
+                                               old_price, new_price, views_before, views_after, leads_before,
+                                               leads_after, overlapped, elasticity)
+        SELECT h.id, h.apartment_id, a.project_id, a.rooms, h.changed_at, h.reason, h.old_price, h.new_price,
+               counts.views_before, counts.views_after, counts.leads_before, counts.leads_after,
+               EXISTS (SELECT 1 FROM price_history o
+                        WHERE o.apartment_id = h.apartment_id AND o.id <> h.id
+                          AND o.changed_at > h.changed_at - interval '24 hours'
+                          AND o.changed_at < h.changed_at + interval '24 hours'),
+               round(ln((counts.views_after + 1)::numeric / (counts.views_before + 1))
+                     / ln(h.new_price / h.old_price), 4)
+        FROM price_history h
+        JOIN apartments a ON a.id = h.apartment_id
+        CROSS JOIN LATERAL (
+            SELECT count(*) FILTER (WHERE v.occurred_at < h.changed_at)::integer  AS views_before,
+                   count(*) FILTER (WHERE v.occurred_at >= h.changed_at)::integer AS views_after,
+                   (SELECT count(*) FILTER (WHERE l.created_at < h.changed_at)
+                      FROM leads l
+                     WHERE l.apartment_id = h.apartment_id
+                       AND l.created_at >= h.changed_at - interval '24 hours'
+                       AND l.created_at < h.changed_at + interval '24 hours'
+                       AND NOT EXISTS (SELECT 1 FROM flagged_visitors f WHERE f.viewer = l.viewer AND f.flagged)
+                   )::integer AS leads_before,
+                   (SELECT count(*) FILTER (WHERE l.created_at >= h.changed_at)
+                      FROM leads l
+                     WHERE l.apartment_id = h.apartment_id
+                       AND l.created_at >= h.changed_at - interval '24 hours'
+                       AND l.created_at < h.changed_at + interval '24 hours'
+                       AND NOT EXISTS (SELECT 1 FROM flagged_visitors f WHERE f.viewer = l.viewer AND f.flagged)
+                   )::integer AS leads_after
+            FROM views_log v
+            WHERE v.apartment_id = h.apartment_id AND v.event = 'view'
+              AND v.occurred_at >= h.changed_at - interval '24 hours'
+              AND v.occurred_at < h.changed_at + interval '24 hours'
+              AND NOT EXISTS (SELECT 1 FROM flagged_visitors f WHERE f.viewer = v.viewer AND f.flagged)
+        ) counts
+        WHERE h.changed_at > v_from AND h.changed_at <= v_until
+        ON CONFLICT (price_history_id) DO NOTHING;
+        GET DIAGNOSTICS v_responses = ROW_COUNT;
+    ELSE
+        v_responses := 0;
+    END IF;
+
+    -- 5. Рынок по месяцам — полный пересчёт из свёрток.
+    IF (SELECT ispopulated FROM pg_matviews
+         WHERE schemaname = current_schema() AND matviewname = 'analytics_market_monthly') THEN
+        REFRESH MATERIALIZED VIEW CONCURRENTLY analytics_market_monthly;
+    ELSE
+        REFRESH MATERIALIZED VIEW analytics_market_monthly;
+    END IF;
+
+    v_took_ms := (extract(epoch FROM clock_timestamp() - v_started) * 1000)::integer;
+    UPDATE analytics_refresh_state
+       SET folded_snapshot = v_snapshot,
+           refreshed_at = p_now,
+           responses_until = greatest(v_until, coalesce(responses_until, v_until)),
+           days_refolded = cardinality(v_days),
+           took_ms = v_took_ms;
+    RETURN QUERY SELECT false, cardinality(v_days), v_responses, v_took_ms;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION refresh_analytics(p_now timestamp with time zone, p_keep_from timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.refresh_analytics(p_now timestamp with time zone, p_keep_from timestamp with time zone) IS 'Ежечасная свёртка аналитики: пересчитывает только затронутые сутки analytics_daily_demand, снимок предложения на сегодня, отклики на изменения цены старше 24 ч и CONCURRENTLY analytics_market_monthly. p_keep_from — граница хранения сырых событий (now − VIEWS_LOG_RETENTION_DAYS): более ранние сутки не трогаются. Вторая одновременная свёртка пропускается (skipped)';
+
+
+--
 -- Name: refresh_apartment_stats(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -4402,6 +4645,1155 @@ $$;
 --
 
 COMMENT ON FUNCTION public.views_log_clamp_occurred_at() IS 'События из будущего записываются текущим временем: иначе они держались бы в 24-часовом окне спроса дольше суток';
+
+
+--
+-- Name: analytics_daily_demand; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.analytics_daily_demand (
+    day date NOT NULL,
+    project_id bigint NOT NULL,
+    building_id bigint NOT NULL,
+    rooms smallint NOT NULL,
+    views integer DEFAULT 0 NOT NULL,
+    unique_visitors integer DEFAULT 0 NOT NULL,
+    favourites integer DEFAULT 0 NOT NULL,
+    leads integer DEFAULT 0 NOT NULL,
+    bookings integer DEFAULT 0 NOT NULL,
+    confirmed integer DEFAULT 0 NOT NULL,
+    sold integer DEFAULT 0 NOT NULL,
+    cancelled integer DEFAULT 0 NOT NULL,
+    expired integer DEFAULT 0 NOT NULL,
+    deals_price_sum numeric(18,2) DEFAULT 0 NOT NULL,
+    deals_area_sum numeric(14,2) DEFAULT 0 NOT NULL,
+    flagged_views integer DEFAULT 0 NOT NULL,
+    flagged_leads integer DEFAULT 0 NOT NULL,
+    price_raises integer DEFAULT 0 NOT NULL,
+    price_lowers integer DEFAULT 0 NOT NULL,
+    raise_pct_sum numeric DEFAULT 0 NOT NULL,
+    lower_pct_sum numeric DEFAULT 0 NOT NULL,
+    refreshed_at timestamp with time zone NOT NULL,
+    CONSTRAINT analytics_daily_demand_bookings_check CHECK ((bookings >= 0)),
+    CONSTRAINT analytics_daily_demand_cancelled_check CHECK ((cancelled >= 0)),
+    CONSTRAINT analytics_daily_demand_confirmed_check CHECK ((confirmed >= 0)),
+    CONSTRAINT analytics_daily_demand_deals_area_sum_check CHECK ((deals_area_sum >= (0)::numeric)),
+    CONSTRAINT analytics_daily_demand_deals_price_sum_check CHECK ((deals_price_sum >= (0)::numeric)),
+    CONSTRAINT analytics_daily_demand_expired_check CHECK ((expired >= 0)),
+    CONSTRAINT analytics_daily_demand_favourites_check CHECK ((favourites >= 0)),
+    CONSTRAINT analytics_daily_demand_flagged_leads_check CHECK ((flagged_leads >= 0)),
+    CONSTRAINT analytics_daily_demand_flagged_views_check CHECK ((flagged_views >= 0)),
+    CONSTRAINT analytics_daily_demand_leads_check CHECK ((leads >= 0)),
+    CONSTRAINT analytics_daily_demand_lower_pct_sum_check CHECK ((lower_pct_sum >= (0)::numeric)),
+    CONSTRAINT analytics_daily_demand_price_lowers_check CHECK ((price_lowers >= 0)),
+    CONSTRAINT analytics_daily_demand_price_raises_check CHECK ((price_raises >= 0)),
+    CONSTRAINT analytics_daily_demand_raise_pct_sum_check CHECK ((raise_pct_sum >= (0)::numeric)),
+    CONSTRAINT analytics_daily_demand_sold_check CHECK ((sold >= 0)),
+    CONSTRAINT analytics_daily_demand_unique_visitors_check CHECK ((unique_visitors >= 0)),
+    CONSTRAINT analytics_daily_demand_views_check CHECK ((views >= 0))
+);
+
+
+--
+-- Name: TABLE analytics_daily_demand; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.analytics_daily_demand IS 'Воронка спроса по суткам (Москва) × ЖК × корпус × комнатность: просмотры → избранное → заявки → брони → подтверждения → продажи, накрутка отдельно. Ведёт refresh_analytics() раз в час: пересчитываются целиком только сутки, которых коснулись новые события (и сутки зрителей со сменившейся пометкой накрутки), пока их сырые события хранятся (VIEWS_LOG_RETENTION_DAYS); более старые сутки окончательны. Свежесть — analytics_refresh_state.refreshed_at';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.day; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.day IS 'Сутки по московскому времени (Europe/Moscow)';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.project_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.project_id IS 'ЖК (projects.id) квартиры на момент пересчёта';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.building_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.building_id IS 'Корпус (buildings.id) квартиры на момент пересчёта';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.rooms; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.rooms IS 'Комнатность квартиры, 0 — студия';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.views; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.views IS 'Учтённых просмотров (views_log, event = view) без помеченных накрутчиков, шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.unique_visitors; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.unique_visitors IS 'Уникальных зрителей (viewer) ячейки за сутки без накрутчиков, чел.; сумма по ячейкам считает человека в каждой ячейке';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.favourites; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.favourites IS 'Добавлений в избранное (views_log, event = favourite) без накрутчиков, шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.leads; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.leads IS 'Заявок на звонок (leads) без накрутчиков, шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.bookings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.bookings IS 'Броней любого статуса, созданных в эти сутки (bookings.booked_at), шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.confirmed; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.confirmed IS 'Подтверждений брони застройщиком (booking_events.action = confirmed), шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.sold; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.sold IS 'Продаж — сделок (booking_events.action = sold), шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.cancelled; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.cancelled IS 'Отменённых броней (booking_events.action = cancelled), шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.expired; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.expired IS 'Истёкших броней (booking_events.action = expired), шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.deals_price_sum; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.deals_price_sum IS 'Сумма цен сделок (bookings.price проданных броней), ₽';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.deals_area_sum; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.deals_area_sum IS 'Сумма общих площадей проданных квартир, м²';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.flagged_views; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.flagged_views IS 'Просмотров помеченных накрутчиков (flagged_visitors.flagged) — отдельно, в views не входят, шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.flagged_leads; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.flagged_leads IS 'Заявок помеченных накрутчиков — отдельно, в leads не входят, шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.price_raises; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.price_raises IS 'Повышений цены алгоритмом (price_history.reason = dynamic), шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.price_lowers; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.price_lowers IS 'Понижений цены алгоритмом, шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.raise_pct_sum; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.raise_pct_sum IS 'Сумма размеров повышений, % (среднее = raise_pct_sum ÷ price_raises)';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.lower_pct_sum; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.lower_pct_sum IS 'Сумма размеров понижений по модулю, % (среднее = lower_pct_sum ÷ price_lowers)';
+
+
+--
+-- Name: COLUMN analytics_daily_demand.refreshed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_demand.refreshed_at IS 'Когда строка пересчитана';
+
+
+--
+-- Name: analytics_daily_supply; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.analytics_daily_supply (
+    day date NOT NULL,
+    project_id bigint NOT NULL,
+    rooms smallint NOT NULL,
+    lots_total integer NOT NULL,
+    lots_on_sale integer NOT NULL,
+    lots_booked integer NOT NULL,
+    lots_sold integer NOT NULL,
+    area_on_sale numeric(14,2) NOT NULL,
+    price_sum_on_sale numeric(18,2) NOT NULL,
+    base_sum_on_sale numeric(18,2) NOT NULL,
+    new_lots integer NOT NULL,
+    refreshed_at timestamp with time zone NOT NULL,
+    CONSTRAINT analytics_daily_supply_area_on_sale_check CHECK ((area_on_sale >= (0)::numeric)),
+    CONSTRAINT analytics_daily_supply_base_sum_on_sale_check CHECK ((base_sum_on_sale >= (0)::numeric)),
+    CONSTRAINT analytics_daily_supply_lots_booked_check CHECK ((lots_booked >= 0)),
+    CONSTRAINT analytics_daily_supply_lots_on_sale_check CHECK ((lots_on_sale >= 0)),
+    CONSTRAINT analytics_daily_supply_lots_sold_check CHECK ((lots_sold >= 0)),
+    CONSTRAINT analytics_daily_supply_lots_total_check CHECK ((lots_total >= 0)),
+    CONSTRAINT analytics_daily_supply_new_lots_check CHECK ((new_lots >= 0)),
+    CONSTRAINT analytics_daily_supply_price_sum_on_sale_check CHECK ((price_sum_on_sale >= (0)::numeric))
+);
+
+
+--
+-- Name: TABLE analytics_daily_supply; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.analytics_daily_supply IS 'Предложение — снимок опубликованных квартир на сутки (Москва) × ЖК × комнатность. refresh_analytics() раз в час переписывает строки текущих суток; прошлые сутки хранят последний снимок своего дня';
+
+
+--
+-- Name: COLUMN analytics_daily_supply.day; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_supply.day IS 'Сутки снимка по московскому времени';
+
+
+--
+-- Name: COLUMN analytics_daily_supply.project_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_supply.project_id IS 'ЖК (projects.id)';
+
+
+--
+-- Name: COLUMN analytics_daily_supply.rooms; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_supply.rooms IS 'Комнатность, 0 — студия';
+
+
+--
+-- Name: COLUMN analytics_daily_supply.lots_total; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_supply.lots_total IS 'Опубликованных квартир всего (в продаже, в брони, проданных), шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_supply.lots_on_sale; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_supply.lots_on_sale IS 'Квартир в продаже (status = available), шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_supply.lots_booked; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_supply.lots_booked IS 'Квартир в брони (status = booked), шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_supply.lots_sold; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_supply.lots_sold IS 'Проданных квартир (status = sold), шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_supply.area_on_sale; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_supply.area_on_sale IS 'Общая площадь квартир в продаже, м²';
+
+
+--
+-- Name: COLUMN analytics_daily_supply.price_sum_on_sale; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_supply.price_sum_on_sale IS 'Сумма текущих цен квартир в продаже, ₽ (цена м² = price_sum_on_sale ÷ area_on_sale)';
+
+
+--
+-- Name: COLUMN analytics_daily_supply.base_sum_on_sale; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_supply.base_sum_on_sale IS 'Сумма базовых цен застройщика квартир в продаже, ₽ (куда алгоритм сдвинул цены — от неё)';
+
+
+--
+-- Name: COLUMN analytics_daily_supply.new_lots; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_supply.new_lots IS 'Квартир, впервые опубликованных в эти сутки (новое предложение), шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_supply.refreshed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_supply.refreshed_at IS 'Когда снимок снят';
+
+
+--
+-- Name: bookings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.bookings (
+    id bigint NOT NULL,
+    apartment_id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    status public.booking_status DEFAULT 'pending'::public.booking_status NOT NULL,
+    price numeric(14,2) NOT NULL,
+    booked_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    crm_external_id text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    recorded_xid xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    comment text,
+    list_price numeric(14,2) NOT NULL,
+    CONSTRAINT bookings_comment_check CHECK ((length(comment) <= 1000)),
+    CONSTRAINT bookings_crm_external_id_check CHECK (((length(crm_external_id) >= 1) AND (length(crm_external_id) <= 128))),
+    CONSTRAINT bookings_expires_at_check CHECK ((expires_at > booked_at)),
+    CONSTRAINT bookings_list_price_check CHECK ((list_price >= price)),
+    CONSTRAINT bookings_price_check CHECK ((price > (0)::numeric))
+);
+
+
+--
+-- Name: TABLE bookings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.bookings IS 'Онлайн-брони квартир; не удаляются, любая бронь блокирует переоценку на 24 ч';
+
+
+--
+-- Name: COLUMN bookings.id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.bookings.id IS 'Идентификатор брони';
+
+
+--
+-- Name: COLUMN bookings.apartment_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.bookings.apartment_id IS 'Квартира';
+
+
+--
+-- Name: COLUMN bookings.user_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.bookings.user_id IS 'Покупатель';
+
+
+--
+-- Name: COLUMN bookings.status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.bookings.status IS 'Статус; активной (pending или confirmed) может быть только одна бронь на квартиру';
+
+
+--
+-- Name: COLUMN bookings.price; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.bookings.price IS 'Итоговая цена, зафиксированная в момент бронирования: list_price минус скидки акций (booking_promotions); держится всё удержание, даже если акция закончилась или цена сдвинулась';
+
+
+--
+-- Name: COLUMN bookings.booked_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.bookings.booked_at IS 'Когда создана бронь';
+
+
+--
+-- Name: COLUMN bookings.expires_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.bookings.expires_at IS 'Когда истекает неподтверждённая бронь';
+
+
+--
+-- Name: COLUMN bookings.crm_external_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.bookings.crm_external_id IS 'Идентификатор сделки в amoCRM / Битрикс24';
+
+
+--
+-- Name: COLUMN bookings.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.bookings.updated_at IS 'Когда изменена (триггер)';
+
+
+--
+-- Name: COLUMN bookings.recorded_xid; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.bookings.recorded_xid IS 'Транзакция записи: по ней инкрементальный пересчёт apartment_stats находит брони, закоммиченные после прошлого пересчёта';
+
+
+--
+-- Name: COLUMN bookings.comment; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.bookings.comment IS 'Комментарий покупателя к брони';
+
+
+--
+-- Name: COLUMN bookings.list_price; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.bookings.list_price IS 'Цена квартиры до скидок (current_price) в момент бронирования';
+
+
+--
+-- Name: analytics_market_monthly; Type: MATERIALIZED VIEW; Schema: public; Owner: -
+--
+
+CREATE MATERIALIZED VIEW public.analytics_market_monthly AS
+ WITH cells AS (
+         SELECT p_1.id AS project_id,
+            p_1.developer_id,
+            p_1.region_code,
+            p_1.city,
+            p_1.class
+           FROM public.projects p_1
+        ), last_snapshot AS (
+         SELECT (date_trunc('month'::text, (s.day)::timestamp with time zone))::date AS month,
+            max(s.day) AS day
+           FROM public.analytics_daily_supply s
+          GROUP BY ((date_trunc('month'::text, (s.day)::timestamp with time zone))::date)
+        ), supply AS (
+         SELECT l.month,
+            c.region_code,
+            c.city,
+            c.class,
+            c.developer_id,
+            sum(s.lots_total) AS lots_total,
+            sum(s.lots_on_sale) AS lots_on_sale,
+            sum(s.lots_sold) AS lots_sold,
+            sum(s.area_on_sale) AS area_on_sale,
+            sum(s.price_sum_on_sale) AS price_sum_on_sale
+           FROM ((last_snapshot l
+             JOIN public.analytics_daily_supply s ON ((s.day = l.day)))
+             JOIN cells c ON ((c.project_id = s.project_id)))
+          GROUP BY l.month, c.region_code, c.city, c.class, c.developer_id
+        ), new_supply AS (
+         SELECT (date_trunc('month'::text, (s.day)::timestamp with time zone))::date AS month,
+            c.region_code,
+            c.city,
+            c.class,
+            c.developer_id,
+            sum(s.new_lots) AS new_lots
+           FROM (public.analytics_daily_supply s
+             JOIN cells c ON ((c.project_id = s.project_id)))
+          GROUP BY ((date_trunc('month'::text, (s.day)::timestamp with time zone))::date), c.region_code, c.city, c.class, c.developer_id
+        ), demand AS (
+         SELECT (date_trunc('month'::text, (d.day)::timestamp with time zone))::date AS month,
+            c.region_code,
+            c.city,
+            c.class,
+            c.developer_id,
+            sum(d.views) AS views,
+            sum(d.leads) AS leads,
+            sum(d.bookings) AS bookings,
+            sum(d.sold) AS sold,
+            sum(d.cancelled) AS cancelled,
+            sum(d.deals_price_sum) AS deals_price_sum,
+            sum(d.deals_area_sum) AS deals_area_sum,
+            sum(d.price_raises) AS price_raises,
+            sum(d.price_lowers) AS price_lowers,
+            sum(d.raise_pct_sum) AS raise_pct_sum,
+            sum(d.lower_pct_sum) AS lower_pct_sum
+           FROM (public.analytics_daily_demand d
+             JOIN cells c ON ((c.project_id = d.project_id)))
+          GROUP BY ((date_trunc('month'::text, (d.day)::timestamp with time zone))::date), c.region_code, c.city, c.class, c.developer_id
+        ), per_company AS (
+         SELECT COALESCE(s.month, n.month, d.month) AS month,
+            COALESCE(s.region_code, n.region_code, d.region_code) AS region_code,
+            COALESCE(s.city, n.city, d.city) AS city,
+            COALESCE(s.class, n.class, d.class) AS class,
+            COALESCE(s.developer_id, n.developer_id, d.developer_id) AS developer_id,
+            s.lots_total,
+            s.lots_on_sale,
+            s.lots_sold,
+            s.area_on_sale,
+            s.price_sum_on_sale,
+            n.new_lots,
+            d.views,
+            d.leads,
+            d.bookings,
+            d.sold,
+            d.cancelled,
+            d.deals_price_sum,
+            d.deals_area_sum,
+            d.price_raises,
+            d.price_lowers,
+            d.raise_pct_sum,
+            d.lower_pct_sum
+           FROM ((supply s
+             FULL JOIN new_supply n USING (month, region_code, city, class, developer_id))
+             FULL JOIN demand d USING (month, region_code, city, class, developer_id))
+        ), cell AS (
+         SELECT per_company.month,
+            per_company.region_code,
+            per_company.city,
+            per_company.class,
+            (count(DISTINCT per_company.developer_id))::integer AS companies,
+            (COALESCE(sum(per_company.lots_total), (0)::numeric))::bigint AS lots_total,
+            (COALESCE(sum(per_company.lots_on_sale), (0)::numeric))::bigint AS lots_on_sale,
+            (COALESCE(sum(per_company.lots_sold), (0)::numeric))::bigint AS lots_sold,
+            COALESCE(sum(per_company.area_on_sale), (0)::numeric) AS area_on_sale,
+            COALESCE(sum(per_company.price_sum_on_sale), (0)::numeric) AS price_sum_on_sale,
+            (COALESCE(sum(per_company.new_lots), (0)::numeric))::bigint AS new_lots,
+            (COALESCE(sum(per_company.views), (0)::numeric))::bigint AS views,
+            (COALESCE(sum(per_company.leads), (0)::numeric))::bigint AS leads,
+            (COALESCE(sum(per_company.bookings), (0)::numeric))::bigint AS bookings,
+            (COALESCE(sum(per_company.sold), (0)::numeric))::bigint AS sold,
+            (COALESCE(sum(per_company.cancelled), (0)::numeric))::bigint AS cancelled,
+            COALESCE(sum(per_company.deals_price_sum), (0)::numeric) AS deals_price_sum,
+            COALESCE(sum(per_company.deals_area_sum), (0)::numeric) AS deals_area_sum,
+            (COALESCE(sum(per_company.price_raises), (0)::numeric))::bigint AS price_raises,
+            (COALESCE(sum(per_company.price_lowers), (0)::numeric))::bigint AS price_lowers,
+            COALESCE(sum(per_company.raise_pct_sum), (0)::numeric) AS raise_pct_sum,
+            COALESCE(sum(per_company.lower_pct_sum), (0)::numeric) AS lower_pct_sum
+           FROM per_company
+          GROUP BY per_company.month, per_company.region_code, per_company.city, per_company.class
+        ), exposure AS (
+         SELECT (date_trunc('month'::text, (b.booked_at AT TIME ZONE 'Europe/Moscow'::text)))::date AS month,
+            c.region_code,
+            c.city,
+            c.class,
+            percentile_cont((0.5)::double precision) WITHIN GROUP (ORDER BY (((EXTRACT(epoch FROM (b.booked_at - a.published_at)) / (86400)::numeric))::double precision)) AS median_exposure_days
+           FROM ((public.bookings b
+             JOIN public.apartments a ON ((a.id = b.apartment_id)))
+             JOIN cells c ON ((c.project_id = a.project_id)))
+          WHERE ((a.published_at IS NOT NULL) AND (b.booked_at >= a.published_at))
+          GROUP BY ((date_trunc('month'::text, (b.booked_at AT TIME ZONE 'Europe/Moscow'::text)))::date), c.region_code, c.city, c.class
+        ), paced AS (
+         SELECT cell.month,
+            cell.region_code,
+            cell.city,
+            cell.class,
+            cell.companies,
+            cell.lots_total,
+            cell.lots_on_sale,
+            cell.lots_sold,
+            cell.area_on_sale,
+            cell.price_sum_on_sale,
+            cell.new_lots,
+            cell.views,
+            cell.leads,
+            cell.bookings,
+            cell.sold,
+            cell.cancelled,
+            cell.deals_price_sum,
+            cell.deals_area_sum,
+            cell.price_raises,
+            cell.price_lowers,
+            cell.raise_pct_sum,
+            cell.lower_pct_sum,
+            (sum(cell.sold) OVER (PARTITION BY cell.region_code, cell.city, cell.class ORDER BY cell.month RANGE BETWEEN '2 mons'::interval PRECEDING AND CURRENT ROW) / 3.0) AS avg_monthly_sales
+           FROM cell
+        )
+ SELECT p.month,
+    p.region_code,
+    p.city,
+    p.class,
+    p.companies,
+    p.lots_on_sale,
+    p.area_on_sale,
+    p.price_sum_on_sale,
+    round((p.price_sum_on_sale / NULLIF(p.area_on_sale, (0)::numeric)), 2) AS price_per_m2_on_sale,
+    p.new_lots,
+    p.sold,
+    p.deals_price_sum,
+    p.deals_area_sum,
+    round((p.deals_price_sum / NULLIF(p.deals_area_sum, (0)::numeric)), 2) AS price_per_m2_deals,
+    round(p.avg_monthly_sales, 2) AS avg_monthly_sales,
+    round(((p.lots_on_sale)::numeric / NULLIF(p.avg_monthly_sales, (0)::numeric)), 1) AS months_of_inventory,
+    round((e.median_exposure_days)::numeric, 1) AS median_exposure_days,
+    p.lots_total,
+    p.lots_sold,
+    round(((p.lots_sold)::numeric / (NULLIF(p.lots_total, 0))::numeric), 4) AS share_sold,
+    p.views,
+    p.leads,
+    p.bookings,
+    round(((p.views)::numeric / (NULLIF(p.lots_on_sale, 0))::numeric), 2) AS demand_per_lot,
+    p.price_raises,
+    p.price_lowers,
+    round((p.raise_pct_sum / (NULLIF(p.price_raises, 0))::numeric), 2) AS avg_raise_pct,
+    round((p.lower_pct_sum / (NULLIF(p.price_lowers, 0))::numeric), 2) AS avg_lower_pct,
+    p.cancelled,
+    now() AS refreshed_at
+   FROM (paced p
+     LEFT JOIN exposure e USING (month, region_code, city, class))
+  WITH NO DATA;
+
+
+--
+-- Name: MATERIALIZED VIEW analytics_market_monthly; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON MATERIALIZED VIEW public.analytics_market_monthly IS 'Рынок: регион × город × класс × месяц (по московскому времени). Полный пересчёт из свёрток analytics_daily_* и броней; refresh_analytics() обновляет CONCURRENTLY раз в час. Застройщикам ячейки, где меньше 3 компаний, API скрывает; роль analyst видит все';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.month; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.month IS 'Месяц (первое число)';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.region_code; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.region_code IS 'Регион ЖК, ISO 3166-2 (RU-MOW)';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.city; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.city IS 'Город ЖК';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.class; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.class IS 'Класс жилья ЖК';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.companies; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.companies IS 'Компаний-застройщиков с предложением или спросом в ячейке (меньше 3 — ячейка скрыта от застройщиков)';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.lots_on_sale; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.lots_on_sale IS 'Предложение: квартир в продаже на последний снимок месяца, шт.';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.area_on_sale; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.area_on_sale IS 'Предложение: площадь в продаже на последний снимок месяца, м²';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.price_sum_on_sale; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.price_sum_on_sale IS 'Сумма цен предложения на последний снимок месяца, ₽';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.price_per_m2_on_sale; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.price_per_m2_on_sale IS 'Средневзвешенная цена м² предложения = Σцен ÷ Σплощадей, ₽/м²';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.new_lots; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.new_lots IS 'Новое предложение: квартир впервые опубликовано за месяц, шт.';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.sold; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.sold IS 'Темп продаж: сделок за месяц, шт./мес.';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.deals_price_sum; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.deals_price_sum IS 'Сумма цен сделок за месяц, ₽';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.deals_area_sum; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.deals_area_sum IS 'Сумма площадей сделок за месяц, м²';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.price_per_m2_deals; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.price_per_m2_deals IS 'Средневзвешенная цена м² в сделках = Σцен ÷ Σплощадей, ₽/м²';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.avg_monthly_sales; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.avg_monthly_sales IS 'Средний темп продаж за 3 календарных месяца по этот включительно = Σсделок ÷ 3, шт./мес.';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.months_of_inventory; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.months_of_inventory IS 'Срок экспозиции остатка (месяцев предложения) = квартир в продаже ÷ средний темп продаж, мес.';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.median_exposure_days; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.median_exposure_days IS 'Медианный срок экспозиции: от публикации квартиры до брони, по броням месяца, дней';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.lots_total; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.lots_total IS 'Опубликованных квартир всего на последний снимок месяца, шт.';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.lots_sold; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.lots_sold IS 'Проданных квартир на последний снимок месяца, шт.';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.share_sold; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.share_sold IS 'Распроданность = проданных ÷ всех опубликованных, доля';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.views; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.views IS 'Просмотров за месяц без накрутки, шт.';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.leads; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.leads IS 'Заявок за месяц без накрутки, шт.';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.bookings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.bookings IS 'Броней за месяц, шт.';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.demand_per_lot; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.demand_per_lot IS 'Спрос на лот = просмотров за месяц ÷ квартир в продаже';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.price_raises; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.price_raises IS 'Повышений цены алгоритмом за месяц, шт.';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.price_lowers; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.price_lowers IS 'Понижений цены алгоритмом за месяц, шт.';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.avg_raise_pct; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.avg_raise_pct IS 'Средний размер повышения, %';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.avg_lower_pct; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.avg_lower_pct IS 'Средний размер понижения по модулю, %';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.cancelled; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.cancelled IS 'Отменённых броней за месяц, шт.';
+
+
+--
+-- Name: COLUMN analytics_market_monthly.refreshed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_market_monthly.refreshed_at IS 'Когда представление пересчитано';
+
+
+--
+-- Name: analytics_price_responses; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.analytics_price_responses (
+    price_history_id bigint NOT NULL,
+    apartment_id bigint NOT NULL,
+    project_id bigint NOT NULL,
+    rooms smallint NOT NULL,
+    changed_at timestamp with time zone NOT NULL,
+    reason public.price_change_reason NOT NULL,
+    old_price numeric(14,2) NOT NULL,
+    new_price numeric(14,2) NOT NULL,
+    views_before integer NOT NULL,
+    views_after integer NOT NULL,
+    leads_before integer NOT NULL,
+    leads_after integer NOT NULL,
+    overlapped boolean NOT NULL,
+    elasticity numeric,
+    CONSTRAINT analytics_price_responses_leads_after_check CHECK ((leads_after >= 0)),
+    CONSTRAINT analytics_price_responses_leads_before_check CHECK ((leads_before >= 0)),
+    CONSTRAINT analytics_price_responses_new_price_check CHECK ((new_price > (0)::numeric)),
+    CONSTRAINT analytics_price_responses_old_price_check CHECK ((old_price > (0)::numeric)),
+    CONSTRAINT analytics_price_responses_views_after_check CHECK ((views_after >= 0)),
+    CONSTRAINT analytics_price_responses_views_before_check CHECK ((views_before >= 0))
+);
+
+
+--
+-- Name: TABLE analytics_price_responses; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.analytics_price_responses IS 'Отклик спроса на каждое изменение цены: просмотры и заявки за 24 ч до и 24 ч после (без накрутчиков). Строка появляется, когда 24 ч после изменения прошли (refresh_analytics(), раз в час), и больше не меняется. Измерение — счётчики; эластичность — оценка';
+
+
+--
+-- Name: COLUMN analytics_price_responses.price_history_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_responses.price_history_id IS 'Изменение цены (price_history.id)';
+
+
+--
+-- Name: COLUMN analytics_price_responses.apartment_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_responses.apartment_id IS 'Квартира';
+
+
+--
+-- Name: COLUMN analytics_price_responses.project_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_responses.project_id IS 'ЖК квартиры (кластер — ЖК × комнатность)';
+
+
+--
+-- Name: COLUMN analytics_price_responses.rooms; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_responses.rooms IS 'Комнатность квартиры';
+
+
+--
+-- Name: COLUMN analytics_price_responses.changed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_responses.changed_at IS 'Когда изменилась цена';
+
+
+--
+-- Name: COLUMN analytics_price_responses.reason; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_responses.reason IS 'Причина: dynamic — алгоритм, manual — вручную, promo — акция';
+
+
+--
+-- Name: COLUMN analytics_price_responses.old_price; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_responses.old_price IS 'Цена до, ₽';
+
+
+--
+-- Name: COLUMN analytics_price_responses.new_price; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_responses.new_price IS 'Цена после, ₽';
+
+
+--
+-- Name: COLUMN analytics_price_responses.views_before; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_responses.views_before IS 'Просмотров за 24 ч до изменения (измерение), шт.';
+
+
+--
+-- Name: COLUMN analytics_price_responses.views_after; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_responses.views_after IS 'Просмотров за 24 ч после изменения (измерение), шт.';
+
+
+--
+-- Name: COLUMN analytics_price_responses.leads_before; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_responses.leads_before IS 'Заявок за 24 ч до изменения, шт.';
+
+
+--
+-- Name: COLUMN analytics_price_responses.leads_after; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_responses.leads_after IS 'Заявок за 24 ч после изменения, шт.';
+
+
+--
+-- Name: COLUMN analytics_price_responses.overlapped; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_responses.overlapped IS 'В 24 ч до или после была другая смена цены этой квартиры: отклик смешан, в оценку эластичности не входит';
+
+
+--
+-- Name: COLUMN analytics_price_responses.elasticity; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_responses.elasticity IS 'Оценка дуговой эластичности просмотров по цене: ln((views_after + 1) ÷ (views_before + 1)) ÷ ln(new_price ÷ old_price), безразмерная';
+
+
+--
+-- Name: analytics_price_elasticity; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.analytics_price_elasticity AS
+ SELECT r.project_id,
+    r.rooms,
+    (count(*))::integer AS responses,
+    round(avg(r.elasticity), 3) AS elasticity,
+    round(stddev_samp(r.elasticity), 3) AS elasticity_sd,
+    round((avg(r.elasticity) - ((public.analytics_t95(((count(*))::integer - 1)) * stddev_samp(r.elasticity)) / sqrt((count(*))::numeric))), 3) AS ci_low,
+    round((avg(r.elasticity) + ((public.analytics_t95(((count(*))::integer - 1)) * stddev_samp(r.elasticity)) / sqrt((count(*))::numeric))), 3) AS ci_high,
+    (count(*) >= 5) AS enough_data,
+    sum(r.views_before) AS views_before,
+    sum(r.views_after) AS views_after,
+    max(r.changed_at) AS last_change_at
+   FROM public.analytics_price_responses r
+  WHERE ((r.reason = 'dynamic'::public.price_change_reason) AND (NOT r.overlapped) AND (r.elasticity IS NOT NULL))
+  GROUP BY r.project_id, r.rooms;
+
+
+--
+-- Name: VIEW analytics_price_elasticity; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.analytics_price_elasticity IS 'Оценка эластичности просмотров по цене для кластера «ЖК × комнатность» по собственным изменениям цены алгоритмом (без пересекающихся): среднее дуговых эластичностей и 95 %-й доверительный интервал по Стьюденту. Меньше 5 изменений — «недостаточно данных». Свежесть — как analytics_price_responses (раз в час)';
+
+
+--
+-- Name: COLUMN analytics_price_elasticity.project_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_elasticity.project_id IS 'ЖК';
+
+
+--
+-- Name: COLUMN analytics_price_elasticity.rooms; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_elasticity.rooms IS 'Комнатность';
+
+
+--
+-- Name: COLUMN analytics_price_elasticity.responses; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_elasticity.responses IS 'Размер выборки n: изменений цены алгоритмом с измеренным откликом';
+
+
+--
+-- Name: COLUMN analytics_price_elasticity.elasticity; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_elasticity.elasticity IS 'Оценка: средняя эластичность (безразмерная; −2 — цена +1 % даёт −2 % просмотров)';
+
+
+--
+-- Name: COLUMN analytics_price_elasticity.elasticity_sd; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_elasticity.elasticity_sd IS 'Выборочное стандартное отклонение эластичностей (пусто при n = 1)';
+
+
+--
+-- Name: COLUMN analytics_price_elasticity.ci_low; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_elasticity.ci_low IS 'Нижняя граница 95 %-го доверительного интервала (пусто при n = 1)';
+
+
+--
+-- Name: COLUMN analytics_price_elasticity.ci_high; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_elasticity.ci_high IS 'Верхняя граница 95 %-го доверительного интервала (пусто при n = 1)';
+
+
+--
+-- Name: COLUMN analytics_price_elasticity.enough_data; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_elasticity.enough_data IS 'n ≥ 5: оценке можно верить; иначе «недостаточно данных»';
+
+
+--
+-- Name: COLUMN analytics_price_elasticity.views_before; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_elasticity.views_before IS 'Просмотров за 24 ч до изменений, сумма по выборке (измерение)';
+
+
+--
+-- Name: COLUMN analytics_price_elasticity.views_after; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_elasticity.views_after IS 'Просмотров за 24 ч после изменений, сумма по выборке (измерение)';
+
+
+--
+-- Name: COLUMN analytics_price_elasticity.last_change_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_price_elasticity.last_change_at IS 'Последнее изменение цены в выборке';
+
+
+--
+-- Name: analytics_refresh_state; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.analytics_refresh_state (
+    singleton boolean DEFAULT true NOT NULL,
+    folded_snapshot pg_snapshot,
+    refreshed_at timestamp with time zone,
+    responses_until timestamp with time zone,
+    days_refolded integer,
+    took_ms integer,
+    CONSTRAINT analytics_refresh_state_days_refolded_check CHECK ((days_refolded >= 0)),
+    CONSTRAINT analytics_refresh_state_singleton_check CHECK (singleton),
+    CONSTRAINT analytics_refresh_state_took_ms_check CHECK ((took_ms >= 0))
+);
+
+
+--
+-- Name: TABLE analytics_refresh_state; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.analytics_refresh_state IS 'Водяные знаки свёртки аналитики (одна строка): что уже свёрнуто, чтобы ежечасный пересчёт не перечитывал историю';
+
+
+--
+-- Name: COLUMN analytics_refresh_state.singleton; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_refresh_state.singleton IS 'Всегда true: строка одна';
+
+
+--
+-- Name: COLUMN analytics_refresh_state.folded_snapshot; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_refresh_state.folded_snapshot IS 'Снимок транзакций прошлой свёртки: события (recorded_xid), которых в нём не было, — новые, их сутки пересчитываются';
+
+
+--
+-- Name: COLUMN analytics_refresh_state.refreshed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_refresh_state.refreshed_at IS 'Момент (p_now) прошлой свёртки; пусто — свёрток ещё не было';
+
+
+--
+-- Name: COLUMN analytics_refresh_state.responses_until; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_refresh_state.responses_until IS 'Изменения цены до этого момента включительно уже в analytics_price_responses';
+
+
+--
+-- Name: COLUMN analytics_refresh_state.days_refolded; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_refresh_state.days_refolded IS 'Сколько суток пересчитала прошлая свёртка';
+
+
+--
+-- Name: COLUMN analytics_refresh_state.took_ms; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_refresh_state.took_ms IS 'Сколько миллисекунд шла прошлая свёртка';
 
 
 --
@@ -5361,122 +6753,6 @@ COMMENT ON COLUMN public.booking_promotions.name IS 'Название акции
 --
 
 COMMENT ON COLUMN public.booking_promotions.amount IS 'Скидка по этой акции, ₽ (до копеек)';
-
-
---
--- Name: bookings; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.bookings (
-    id bigint NOT NULL,
-    apartment_id bigint NOT NULL,
-    user_id bigint NOT NULL,
-    status public.booking_status DEFAULT 'pending'::public.booking_status NOT NULL,
-    price numeric(14,2) NOT NULL,
-    booked_at timestamp with time zone DEFAULT now() NOT NULL,
-    expires_at timestamp with time zone NOT NULL,
-    crm_external_id text,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    recorded_xid xid8 DEFAULT pg_current_xact_id() NOT NULL,
-    comment text,
-    list_price numeric(14,2) NOT NULL,
-    CONSTRAINT bookings_comment_check CHECK ((length(comment) <= 1000)),
-    CONSTRAINT bookings_crm_external_id_check CHECK (((length(crm_external_id) >= 1) AND (length(crm_external_id) <= 128))),
-    CONSTRAINT bookings_expires_at_check CHECK ((expires_at > booked_at)),
-    CONSTRAINT bookings_list_price_check CHECK ((list_price >= price)),
-    CONSTRAINT bookings_price_check CHECK ((price > (0)::numeric))
-);
-
-
---
--- Name: TABLE bookings; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.bookings IS 'Онлайн-брони квартир; не удаляются, любая бронь блокирует переоценку на 24 ч';
-
-
---
--- Name: COLUMN bookings.id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.bookings.id IS 'Идентификатор брони';
-
-
---
--- Name: COLUMN bookings.apartment_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.bookings.apartment_id IS 'Квартира';
-
-
---
--- Name: COLUMN bookings.user_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.bookings.user_id IS 'Покупатель';
-
-
---
--- Name: COLUMN bookings.status; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.bookings.status IS 'Статус; активной (pending или confirmed) может быть только одна бронь на квартиру';
-
-
---
--- Name: COLUMN bookings.price; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.bookings.price IS 'Итоговая цена, зафиксированная в момент бронирования: list_price минус скидки акций (booking_promotions); держится всё удержание, даже если акция закончилась или цена сдвинулась';
-
-
---
--- Name: COLUMN bookings.booked_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.bookings.booked_at IS 'Когда создана бронь';
-
-
---
--- Name: COLUMN bookings.expires_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.bookings.expires_at IS 'Когда истекает неподтверждённая бронь';
-
-
---
--- Name: COLUMN bookings.crm_external_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.bookings.crm_external_id IS 'Идентификатор сделки в amoCRM / Битрикс24';
-
-
---
--- Name: COLUMN bookings.updated_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.bookings.updated_at IS 'Когда изменена (триггер)';
-
-
---
--- Name: COLUMN bookings.recorded_xid; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.bookings.recorded_xid IS 'Транзакция записи: по ней инкрементальный пересчёт apartment_stats находит брони, закоммиченные после прошлого пересчёта';
-
-
---
--- Name: COLUMN bookings.comment; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.bookings.comment IS 'Комментарий покупателя к брони';
-
-
---
--- Name: COLUMN bookings.list_price; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.bookings.list_price IS 'Цена квартиры до скидок (current_price) в момент бронирования';
 
 
 --
@@ -8083,6 +9359,38 @@ ALTER TABLE public.webhook_inbox ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTIT
 
 
 --
+-- Name: analytics_daily_demand analytics_daily_demand_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.analytics_daily_demand
+    ADD CONSTRAINT analytics_daily_demand_pkey PRIMARY KEY (day, project_id, building_id, rooms);
+
+
+--
+-- Name: analytics_daily_supply analytics_daily_supply_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.analytics_daily_supply
+    ADD CONSTRAINT analytics_daily_supply_pkey PRIMARY KEY (day, project_id, rooms);
+
+
+--
+-- Name: analytics_price_responses analytics_price_responses_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.analytics_price_responses
+    ADD CONSTRAINT analytics_price_responses_pkey PRIMARY KEY (price_history_id);
+
+
+--
+-- Name: analytics_refresh_state analytics_refresh_state_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.analytics_refresh_state
+    ADD CONSTRAINT analytics_refresh_state_pkey PRIMARY KEY (singleton);
+
+
+--
 -- Name: apartment_stats apartment_stats_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -8456,6 +9764,48 @@ ALTER TABLE ONLY public.visitor_activity
 
 ALTER TABLE ONLY public.webhook_inbox
     ADD CONSTRAINT webhook_inbox_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: analytics_daily_demand_project_day_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX analytics_daily_demand_project_day_idx ON public.analytics_daily_demand USING btree (project_id, day);
+
+
+--
+-- Name: analytics_daily_supply_project_day_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX analytics_daily_supply_project_day_idx ON public.analytics_daily_supply USING btree (project_id, day);
+
+
+--
+-- Name: analytics_market_monthly_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX analytics_market_monthly_key ON public.analytics_market_monthly USING btree (month, region_code, city, class);
+
+
+--
+-- Name: analytics_market_monthly_region_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX analytics_market_monthly_region_idx ON public.analytics_market_monthly USING btree (region_code, month);
+
+
+--
+-- Name: analytics_price_responses_changed_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX analytics_price_responses_changed_at_idx ON public.analytics_price_responses USING btree (changed_at);
+
+
+--
+-- Name: analytics_price_responses_cluster_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX analytics_price_responses_cluster_idx ON public.analytics_price_responses USING btree (project_id, rooms, changed_at);
 
 
 --

@@ -67,3 +67,29 @@ JOIN booking_promotions bp ON bp.booking_id = b.id
 GROUP BY b.id
 ORDER BY b.booked_at DESC
 LIMIT 50;
+-- Аналитика (свёртки analytics_*, доступны роли analyst; формулы — docs/analytics.md) --------------------------
+
+-- A1. Воронка по ЖК за последние 30 дней: просмотры → заявки → брони → продажи, накрутка отдельно.
+SELECT d.project_id, sum(d.views) AS views, sum(d.leads) AS leads, sum(d.bookings) AS bookings, sum(d.sold) AS sold,
+       round(sum(d.leads)::numeric / nullif(sum(d.views), 0), 4) AS leads_per_view,
+       sum(d.flagged_views) AS flagged_views
+FROM analytics_daily_demand d
+WHERE d.day > (now() AT TIME ZONE 'Europe/Moscow')::date - 30
+GROUP BY d.project_id
+ORDER BY views DESC;
+
+-- A2. Рынок: цена м² предложения и сделок, темп продаж и месяцев предложения по городам и классам за год.
+SELECT month, region_code, city, class, companies, lots_on_sale, price_per_m2_on_sale, price_per_m2_deals, sold,
+       months_of_inventory, median_exposure_days, share_sold
+FROM analytics_market_monthly
+WHERE month >= date_trunc('month', now()) - interval '11 months'
+ORDER BY city, class, month;
+
+-- A3. Эластичность по кластерам, где данных достаточно.
+SELECT project_id, rooms, responses, elasticity, ci_low, ci_high
+FROM analytics_price_elasticity
+WHERE enough_data
+ORDER BY elasticity;
+
+-- A4. Когда и за сколько прошла последняя свёртка.
+SELECT refreshed_at, days_refolded, took_ms FROM analytics_refresh_state;

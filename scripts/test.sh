@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Все тесты проекта на настоящем PostgreSQL с PostGIS: ./scripts/test.sh [аргументы cargo test]
-# Если локальный PostgreSQL остановлен — запускает его; если нет PostGIS или plpgsql_check и мы root с apt — ставит их.
+# Если локальный PostgreSQL остановлен — запускает его; если нет PostGIS, plpgsql_check или шрифта DejaVu Sans (графики
+# аналитики в тестах рисуются в PNG) и мы root с apt — ставит их.
 # Сервер берётся из TEST_DATABASE_URL (по умолчанию postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,7 +60,20 @@ ensure_extension_available() {
     extension_available "$extension" || fail "$extension is still not available in PostgreSQL at $database_url after installing $package"
 }
 
+# Тесты аналитики рисуют графики SVG в PNG (resvg) шрифтом DejaVu Sans: кириллица должна быть в системных шрифтах.
+ensure_chart_font() {
+    [[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] && return
+    if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
+        fail "no DejaVu Sans for the chart tests: install fonts-dejavu-core (as root: apt-get install fonts-dejavu-core)"
+    fi
+    say "DejaVu Sans is missing: installing fonts-dejavu-core"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends fonts-dejavu-core >/dev/null
+}
+
 ensure_postgres_running
+ensure_chart_font
 ensure_extension_available postgis postgis-3
 ensure_extension_available plpgsql_check plpgsql-check
 say "cargo test --locked $*"

@@ -249,6 +249,8 @@ pub struct JobSettings {
     pub outbox_relay_enabled: bool,
     /// CRM deliveries, incoming webhooks, Bitrix24 reconciliation and re-encryption after a key rotation.
     pub crm_enabled: bool,
+    /// The hourly analytics refresh (`refresh_analytics()`).
+    pub analytics_enabled: bool,
 }
 
 impl Default for JobSettings {
@@ -260,6 +262,7 @@ impl Default for JobSettings {
             promotions_enabled: true,
             outbox_relay_enabled: true,
             crm_enabled: true,
+            analytics_enabled: true,
         }
     }
 }
@@ -904,6 +907,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             outbox_relay_enabled: self
                 .parsed("JOB_OUTBOX_RELAY_ENABLED", defaults.outbox_relay_enabled)?,
             crm_enabled: self.parsed("JOB_CRM_ENABLED", defaults.crm_enabled)?,
+            analytics_enabled: self.parsed("JOB_ANALYTICS_ENABLED", defaults.analytics_enabled)?,
         })
     }
 
@@ -1200,6 +1204,10 @@ mod tests {
     #[test]
     fn each_job_has_its_own_switch_and_the_old_one_is_refused() {
         assert_eq!(reader(&[]).jobs().unwrap(), JobSettings::default());
+        let analytics_off = reader(&[("JOB_ANALYTICS_ENABLED", "false")])
+            .jobs()
+            .unwrap();
+        assert!(!analytics_off.analytics_enabled && analytics_off.pricing_enabled);
         let pricing_off = reader(&[("JOB_PRICING_ENABLED", "false")]).jobs().unwrap();
         assert_eq!(
             pricing_off,
@@ -1216,6 +1224,10 @@ mod tests {
             (
                 &[("JOB_EVENT_PRUNING_ENABLED", "0")][..],
                 "JOB_EVENT_PRUNING_ENABLED",
+            ),
+            (
+                &[("JOB_ANALYTICS_ENABLED", "on")][..],
+                "JOB_ANALYTICS_ENABLED",
             ),
             (
                 &[("PRICING_SCHEDULER_ENABLED", "false")][..],

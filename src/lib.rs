@@ -1,3 +1,4 @@
+pub mod analytics;
 pub mod apartments;
 pub mod audit;
 pub mod auth;
@@ -58,6 +59,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(promotions::router())
         .merge(outbox::router())
         .merge(crm::router())
+        .merge(analytics::router())
         .split_for_parts();
     (router, openapi::document_common_responses(api))
 }

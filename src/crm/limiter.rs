@@ -1,5 +1,5 @@
 //! Request budgets per CRM connection, as each CRM counts them. amoCRM: at most 7 requests in any second — a sliding
-//! window over the last requests' times. Bitrix24: a leaky bucket — up to 50 at once, refilled at 2 per second. A
+//! window over the last requests' times, 1.1 s long so that network jitter cannot bunch 8 into the CRM's second. Bitrix24: a leaky bucket — up to 50 at once, refilled at 2 per second. A
 //! connection is served by one replica at a time (its advisory lock), so this replica's limiter is its whole budget.
 
 use std::collections::{HashMap, VecDeque};
@@ -29,6 +29,8 @@ enum Budget {
 }
 
 const SECOND: Duration = Duration::from_secs(1);
+/// The window is a little longer than the CRM's second: requests sent 1 s apart can arrive closer together.
+const WINDOW: Duration = Duration::from_millis(1100);
 
 impl RateLimiter {
     pub fn window(per_second: u32) -> Self {
@@ -62,7 +64,7 @@ impl RateLimiter {
                 Budget::Window { per_second, sent } => {
                     while sent
                         .front()
-                        .is_some_and(|at| now.duration_since(*at) >= SECOND)
+                        .is_some_and(|at| now.duration_since(*at) >= WINDOW)
                     {
                         sent.pop_front();
                     }
@@ -70,7 +72,7 @@ impl RateLimiter {
                         sent.push_back(now);
                         return;
                     }
-                    SECOND - now.duration_since(*sent.front().expect("a full window"))
+                    WINDOW - now.duration_since(*sent.front().expect("a full window"))
                 }
                 Budget::Bucket {
                     rate,

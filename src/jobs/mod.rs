@@ -1,8 +1,9 @@
-//! The minute jobs of `serve`: the pricing cycle, booking expiry, event pruning and promotion discounts (and the
-//! outbox relay), each switched on or off by
+//! The jobs of `serve`: the pricing cycle, booking expiry, event pruning and promotion discounts every minute, the
+//! outbox relay and the CRM job continuously, the analytics refresh every hour, each switched on or off by
 //! its own `JOB_*_ENABLED` setting. A failed run is logged and retried at the next tick; it never stops the job
 //! or the HTTP server.
 
+pub mod analytics;
 pub mod booking_expiry;
 pub mod crm;
 pub mod event_pruning;
@@ -63,6 +64,11 @@ pub fn spawn_all(
         (false, _) => {
             tracing::warn!("CRM job disabled by JOB_CRM_ENABLED=false: nothing is sent to CRMs")
         }
+    }
+    if jobs.analytics_enabled {
+        analytics::spawn(pool.clone(), settings.signals.clone());
+    } else {
+        tracing::warn!("analytics job disabled by JOB_ANALYTICS_ENABLED=false");
     }
 }
 

@@ -1,7 +1,8 @@
 //! Load tools of «Недвижимость 4.0», kept out of the product binary:
-//! `cargo run --release --features bench --bin nedvizhimost-bench -- pricing|contention|events|api [flags]`.
+//! `cargo run --release --features bench --bin nedvizhimost-bench -- pricing|contention|events|api|analytics [flags]`.
 //! Every benchmark builds its synthetic catalog in a scratch database next to the one of `DATABASE_*`.
 
+mod analytics;
 mod api;
 mod contention;
 mod events;
@@ -140,6 +141,30 @@ enum Command {
         #[arg(long, default_value_t = 2000)]
         promotions: u32,
     },
+    /// Time the hourly analytics refresh and the analytics API on a synthetic catalog with days of history
+    Analytics {
+        /// Catalog size (apartments)
+        #[arg(long, default_value_t = 100_000)]
+        apartments: u32,
+        /// Interest events per apartment per day (10 → 10 M events a day at 1 M apartments)
+        #[arg(long, default_value_t = 10)]
+        events_per_apartment: u32,
+        /// Days of event history before the last 24 h (the target: 90)
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+        /// Simulated hours after the first refresh (odd hours alone, even hours beside a pricing cycle)
+        #[arg(long, default_value_t = 2)]
+        hours: u32,
+        /// Sequential requests per API scenario
+        #[arg(long, default_value_t = 50)]
+        requests: usize,
+        /// Keep the benchmark database (nedv_bench_analytics_<size>) for inspection or --reuse
+        #[arg(long)]
+        keep: bool,
+        /// Reuse a kept benchmark database instead of building it again
+        #[arg(long)]
+        reuse: bool,
+    },
 }
 
 /// How the measured passes run (the service reads the same from PRICING_WORKERS and PRICING_BATCH_APARTMENTS).
@@ -269,6 +294,27 @@ async fn run(command: Command) -> Result<(), String> {
             };
             println!("{}", api::TABLE_HEADER);
             api::run(&options).await.map(drop)
+        }
+        Command::Analytics {
+            apartments,
+            events_per_apartment,
+            days,
+            hours,
+            requests,
+            keep,
+            reuse,
+        } => {
+            let options = analytics::AnalyticsBenchOptions {
+                apartments,
+                events_per_apartment,
+                days: days.max(1),
+                hours: hours.max(1),
+                requests: requests.max(1),
+                admin,
+                keep_database: keep || reuse,
+                reuse,
+            };
+            analytics::run(&options).await
         }
     }
 }

@@ -9,6 +9,7 @@ use nedvizhimost::config::{
     AuthSettings, CatalogSettings, CrmSettings, PricingSettings, Secret, SignalSettings,
 };
 use nedvizhimost::crm::Crm;
+use nedvizhimost::jobs::analytics::AnalyticsReport;
 use nedvizhimost::jobs::booking_expiry::ExpiryReport;
 use nedvizhimost::jobs::event_pruning::PruningReport;
 use nedvizhimost::{app_with_catalog, AppState};
@@ -219,6 +220,14 @@ impl TestApp {
     pub async fn run_booking_expiry(&self) -> ExpiryReport {
         let client = self.db.client().await;
         nedvizhimost::jobs::booking_expiry::run_once(&client)
+            .await
+            .unwrap()
+    }
+
+    /// One run of the hourly analytics refresh with the test signal settings (90 days of raw events kept).
+    pub async fn run_analytics_refresh(&self) -> AnalyticsReport {
+        let client = self.db.client().await;
+        nedvizhimost::jobs::analytics::run_once(&client, &test_signal_settings())
             .await
             .unwrap()
     }

@@ -1,0 +1,381 @@
+//! `nedvizhimost-bench analytics`: the synthetic catalog with `days` of event history (views, leads, bookings,
+//! dynamic price moves) in a scratch database; times the first `refresh_analytics()` (the whole history), the
+//! hourly refresh after one more hour of events, the same hourly refresh while a pricing cycle runs beside it,
+//! and the latency of every analytics endpoint on the real router over loopback.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use nedvizhimost::auth::{AuthKeys, Role};
+use nedvizhimost::catalog::CatalogCache;
+use nedvizhimost::config::{
+    AuthSettings, CatalogSettings, PricingSettings, Secret, SignalSettings,
+};
+use nedvizhimost::pricing::{run_cycle, CycleRequest, Trigger};
+use nedvizhimost::{app_with_catalog, db, AppState};
+
+use crate::loopback_server::LoopbackServer;
+use crate::synthetic_catalog::{CatalogSpec, Geography, ScratchDatabase};
+
+pub struct AnalyticsBenchOptions {
+    pub apartments: u32,
+    pub events_per_apartment: u32,
+    pub days: u32,
+    pub hours: u32,
+    pub requests: usize,
+    pub admin: tokio_postgres::Config,
+    pub keep_database: bool,
+    pub reuse: bool,
+}
+
+const SECRET: &str = "bench-analytics-secret-not-for-production-0123456789";
+
+/// Event history before the catalog's last 24 h: `{per_day}` views a day for `{days}` days, leads, bookings
+/// (cancelled, some with a sale), dynamic price moves. Placeholders: numbers and one timestamp.
+const HISTORY: &str = "
+SELECT setseed(0.17);
+INSERT INTO views_log (apartment_id, event, occurred_at, visitor_id)
+SELECT 1 + ((floor(power(random(), 2.5) * {apartments})::bigint * 7919) % {apartments}),
+       CASE WHEN random() < 0.05 THEN 'favourite' ELSE 'view' END::interest_event,
+       {now}::timestamptz - interval '24 hours' - random() * interval '{days} days',
+       'v' || (random() * 1000000)::integer
+FROM generate_series(1, {per_day}::bigint * {days});
+INSERT INTO leads (apartment_id, name, phone, created_at)
+SELECT 1 + ((floor(power(random(), 2.5) * {apartments})::bigint * 7919) % {apartments}), 'Покупатель',
+       '+79990000000', {now}::timestamptz - interval '24 hours' - random() * interval '{days} days'
+FROM generate_series(1, {per_day}::bigint * {days} / 200);
+WITH booked AS (
+    INSERT INTO bookings (apartment_id, user_id, status, price, booked_at, expires_at)
+    SELECT 1 + (g * 7919) % {apartments}, (SELECT min(id) FROM users), 'cancelled', 10000000, at, at + interval '48 hours'
+    FROM generate_series(1, greatest(1, {apartments} / 100 * {days})) g
+    CROSS JOIN LATERAL (SELECT {now}::timestamptz - random() * interval '{days} days' AS at) t
+    RETURNING id, booked_at
+)
+INSERT INTO booking_events (booking_id, action, occurred_at)
+SELECT id, CASE WHEN id % 3 = 0 THEN 'sold' ELSE 'cancelled' END::booking_action, booked_at + interval '1 hour'
+FROM booked;
+INSERT INTO pricing_runs (trigger) VALUES ('manual');
+INSERT INTO price_history (apartment_id, changed_at, old_price, new_price, reason, pricing_run_id, views_24h,
+                           favourites_24h, leads_24h, bookings_24h, demand, config_id)
+SELECT a.id, {now}::timestamptz - random() * interval '{days} days', a.current_price,
+       round(a.current_price * CASE WHEN random() < 0.5 THEN 1.02 ELSE 0.98 END, 2), 'dynamic',
+       (SELECT max(id) FROM pricing_runs), 0, 0, 0, 0, 0, (SELECT min(id) FROM dynamic_pricing_config)
+FROM apartments a
+WHERE a.id % 50 = 0;
+INSERT INTO users (email, password_hash, display_name, role)
+VALUES ('analyst-developer@example.ru', 'not-a-login', 'Застройщик', 'developer'),
+       ('analyst-moderator@example.ru', 'not-a-login', 'Модератор', 'moderator');
+INSERT INTO developer_members (developer_id, user_id, company_role)
+SELECT 1, id, 'owner' FROM users WHERE email = 'analyst-developer@example.ru';
+ANALYZE;";
+
+fn millis(duration: Duration) -> String {
+    format!("{}", duration.as_millis())
+}
+
+fn percentile(sorted: &[Duration], share: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 * share).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[index]
+}
+
+async fn refresh(
+    client: &impl deadpool_postgres::GenericClient,
+    now: DateTime<Utc>,
+) -> Result<(Duration, i32), String> {
+    let started = Instant::now();
+    let row = client
+        .query_one(
+            "SELECT days_refolded FROM refresh_analytics($1::timestamptz, $1::timestamptz - interval '90 days')",
+            &[&now],
+        )
+        .await
+        .map_err(|error| db::describe_error(&error))?;
+    Ok((started.elapsed(), row.get(0)))
+}
+
+async fn add_hour_of_events(
+    client: &impl deadpool_postgres::GenericClient,
+    apartments: u32,
+    count: i64,
+    hour_start: DateTime<Utc>,
+) -> Result<(), String> {
+    client
+        .execute(
+            "INSERT INTO views_log (apartment_id, event, occurred_at, visitor_id)
+             SELECT 1 + ((floor(power(random(), 2.5) * $1::bigint)::bigint * 7919) % $1::bigint), 'view',
+                    $3::timestamptz + random() * interval '1 hour', 'v' || (random() * 1000000)::integer
+             FROM generate_series(1, $2::bigint)",
+            &[&i64::from(apartments), &count, &hour_start],
+        )
+        .await
+        .map_err(|error| db::describe_error(&error))?;
+    Ok(())
+}
+
+pub async fn run(options: &AnalyticsBenchOptions) -> Result<(), String> {
+    let per_day = options
+        .apartments
+        .saturating_mul(options.events_per_apartment);
+    // The simulated hours after `base` must stay in the past: views_log clamps future events to now().
+    let base = Utc::now() - TimeDelta::hours(i64::from(options.hours) + 1);
+    let spec = CatalogSpec {
+        apartments: options.apartments,
+        events: per_day,
+        now: base,
+        geography: Geography::FifteenCities,
+    };
+    let name = format!("nedv_bench_analytics_{}", options.apartments);
+    let database = ScratchDatabase::prepare(&options.admin, &name, &spec, options.reuse).await?;
+    let pool = db::create_pool(database.config().clone(), 8);
+    let client = pool.get().await.map_err(|error| error.to_string())?;
+    if !options.reuse {
+        let started = Instant::now();
+        let history = HISTORY
+            .replace("{apartments}", &options.apartments.to_string())
+            .replace("{per_day}", &per_day.to_string())
+            .replace("{days}", &options.days.to_string())
+            .replace("{now}", &format!("'{}'", base.to_rfc3339()));
+        client
+            .batch_execute(&history)
+            .await
+            .map_err(|error| db::describe_error(&error))?;
+        eprintln!(
+            "[{name}] {} days of history ({} events a day) in {:.1} s",
+            options.days,
+            per_day,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    client
+        .batch_execute("SELECT refresh_demand_aggregates()")
+        .await
+        .map_err(|error| db::describe_error(&error))?;
+    let events: i64 = client
+        .query_one("SELECT count(*) FROM views_log", &[])
+        .await
+        .map_err(|error| db::describe_error(&error))?
+        .get(0);
+
+    println!(
+        "| шаг | квартир | событий в базе | суток пересчитано | мс |\n|---|---:|---:|---:|---:|"
+    );
+    let (first, days) = refresh(&client, base).await?;
+    println!(
+        "| первая свёртка (вся история) | {} | {events} | {days} | {} |",
+        options.apartments,
+        millis(first)
+    );
+    let per_hour = i64::from(per_day / 24).max(1);
+    let pricing = PricingSettings::default();
+    for hour in 1..=i64::from(options.hours) {
+        let now = base + TimeDelta::hours(hour);
+        add_hour_of_events(
+            &client,
+            options.apartments,
+            per_hour,
+            now - TimeDelta::hours(1),
+        )
+        .await?;
+        if hour % 2 == 1 {
+            let (took, days) = refresh(&client, now).await?;
+            println!(
+                "| часовая свёртка (+{per_hour} событий за час) | {} | {} | {days} | {} |",
+                options.apartments,
+                events + per_hour * hour,
+                millis(took)
+            );
+        } else {
+            // The same refresh while the minute pricing cycle runs on other connections.
+            let mut pricing_client = pool.get().await.map_err(|error| error.to_string())?;
+            let request = CycleRequest {
+                now: Some(now),
+                ..CycleRequest::new(Trigger::Cli)
+            };
+            let cycle = async {
+                let started = Instant::now();
+                run_cycle(&mut pricing_client, &pricing, &request)
+                    .await
+                    .map(|report| (started.elapsed(), report))
+                    .map_err(|error| db::describe_error(&error))
+            };
+            let (refreshed, cycled) = tokio::join!(refresh(&client, now), cycle);
+            let (took, days) = refreshed?;
+            let (cycle_took, report) = cycled?;
+            println!(
+                "| часовая свёртка вместе с циклом цен | {} | {} | {days} | {} |",
+                options.apartments,
+                events + per_hour * hour,
+                millis(took)
+            );
+            println!(
+                "| цикл цен во время свёртки ({}) | {} | — | — | {} |",
+                report.summary_line().replace('|', "/"),
+                options.apartments,
+                millis(cycle_took)
+            );
+        }
+    }
+    drop(client);
+    let client = pool.get().await.map_err(|error| error.to_string())?;
+    // What autovacuum does after the mass re-price of the first cycle (it is off on the benchmark server).
+    client
+        .batch_execute(
+            "VACUUM (ANALYZE) apartments, apartment_stats, price_history, bookings, analytics_daily_demand,
+                              analytics_daily_supply, analytics_price_responses, cluster_demand",
+        )
+        .await
+        .map_err(|error| db::describe_error(&error))?;
+    let developer: i64 = client
+        .query_one(
+            "SELECT id FROM users WHERE email = 'analyst-developer@example.ru'",
+            &[],
+        )
+        .await
+        .map_err(|error| db::describe_error(&error))?
+        .get(0);
+    let moderator: i64 = client
+        .query_one(
+            "SELECT id FROM users WHERE email = 'analyst-moderator@example.ru'",
+            &[],
+        )
+        .await
+        .map_err(|error| db::describe_error(&error))?
+        .get(0);
+    let apartments_of_developer: i64 = client
+        .query_one(
+            "SELECT count(*) FROM apartments a JOIN projects p ON p.id = a.project_id WHERE p.developer_id = 1",
+            &[],
+        )
+        .await
+        .map_err(|error| db::describe_error(&error))?
+        .get(0);
+    drop(client);
+
+    let keys = AuthKeys::new(&Secret::new(SECRET), AuthSettings::default());
+    let developer_token = keys
+        .issue_access_token(developer, Role::Developer, &[1])
+        .map_err(|error| error.to_string())?;
+    let moderator_token = keys
+        .issue_access_token(moderator, Role::Moderator, &[])
+        .map_err(|error| error.to_string())?;
+    let state = AppState::new(
+        pool.clone(),
+        PricingSettings::default(),
+        AuthKeys::new(&Secret::new(SECRET), AuthSettings::default()),
+        SignalSettings::default(),
+    );
+    let server = LoopbackServer::start(app_with_catalog(
+        state,
+        CatalogCache::new(CatalogSettings::default()),
+    ))
+    .await?;
+    let http = reqwest::Client::new();
+    let period = format!(
+        "date_from={}&date_to={}",
+        (base - TimeDelta::days(i64::from(options.days))).date_naive(),
+        base.date_naive()
+    );
+    let scenarios: Vec<(String, String, &str, Option<&str>)> = vec![
+        (
+            "воронка по ЖК".into(),
+            format!("/analytics/funnel?{period}&group_by=project"),
+            &developer_token,
+            None,
+        ),
+        (
+            "воронка по суткам, CSV".into(),
+            format!("/analytics/funnel?{period}&group_by=day"),
+            &developer_token,
+            Some("text/csv"),
+        ),
+        (
+            "воронка: график".into(),
+            format!("/analytics/funnel/chart.svg?{period}"),
+            &developer_token,
+            None,
+        ),
+        (
+            "популярное".into(),
+            "/analytics/popular".into(),
+            &developer_token,
+            None,
+        ),
+        (
+            "кластеры цен".into(),
+            "/analytics/prices/clusters".into(),
+            &developer_token,
+            None,
+        ),
+        (
+            "темп продаж".into(),
+            format!("/analytics/sales?{period}"),
+            &developer_token,
+            None,
+        ),
+        (
+            "рынок (модератор)".into(),
+            format!("/analytics/market?{period}"),
+            &moderator_token,
+            None,
+        ),
+        (
+            "рынок: график".into(),
+            format!("/analytics/market/chart.svg?{period}"),
+            &moderator_token,
+            None,
+        ),
+    ];
+    println!(
+        "\nAPI: застройщик с {apartments_of_developer} квартирами, {} запросов подряд на сценарий\n",
+        options.requests
+    );
+    println!("| запрос | p50, мс | p99, мс | max, мс |\n|---|---:|---:|---:|");
+    for (name, path, token, accept) in scenarios {
+        let mut timings = Vec::with_capacity(options.requests);
+        for attempt in 0..options.requests + 3 {
+            let mut request = http
+                .get(format!("http://{}{path}", server.address))
+                .bearer_auth(token);
+            if let Some(accept) = accept {
+                request = request.header("accept", accept);
+            }
+            let started = Instant::now();
+            let response = request.send().await.map_err(|error| error.to_string())?;
+            let status = response.status();
+            response.bytes().await.map_err(|error| error.to_string())?;
+            if !status.is_success() {
+                return Err(format!("{path}: HTTP {status}"));
+            }
+            if attempt >= 3 {
+                timings.push(started.elapsed());
+            }
+        }
+        timings.sort();
+        println!(
+            "| {name} | {:.1} | {:.1} | {:.1} |",
+            percentile(&timings, 0.5).as_secs_f64() * 1000.0,
+            percentile(&timings, 0.99).as_secs_f64() * 1000.0,
+            timings.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
+        );
+    }
+    server.stop().await;
+    pool.close();
+    drop(pool);
+    database.finish(options.keep_database).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_pick_the_sample_at_or_above_the_share() {
+        let samples: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&samples, 0.5), Duration::from_millis(50));
+        assert_eq!(percentile(&samples, 0.99), Duration::from_millis(99));
+        assert_eq!(percentile(&[], 0.99), Duration::ZERO);
+    }
+}
