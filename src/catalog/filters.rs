@@ -80,6 +80,15 @@ macro_rules! catalog_query {
             /// Только ЖК с действующей акцией (акция ЖК, его застройщика или всей платформы)
             #[param(example = true)]
             pub with_promotion: Option<bool>,
+            /// Кухня от, м²
+            #[param(value_type = Option<crate::openapi::Area>, example = "12")]
+            pub kitchen_area_min: Option<rust_decimal::Decimal>,
+            /// Только не последний этаж корпуса (`true`); `false` — как без фильтра
+            #[param(example = true)]
+            pub not_last_floor: Option<bool>,
+            /// `true` — только с балконом или лоджией, `false` — только без них
+            #[param(example = true)]
+            pub balcony: Option<bool>,
             $($extra)*
         }
 
@@ -106,6 +115,9 @@ macro_rules! catalog_query {
                     class: self.class.as_deref(),
                     status: self.status.as_deref(),
                     with_promotion: self.with_promotion,
+                    kitchen_area_min: self.kitchen_area_min,
+                    not_last_floor: self.not_last_floor,
+                    balcony: self.balcony,
                 }
                 .parse()
             }
@@ -134,6 +146,9 @@ pub struct RawFilters<'a> {
     pub class: Option<&'a str>,
     pub status: Option<&'a str>,
     pub with_promotion: Option<bool>,
+    pub kitchen_area_min: Option<Decimal>,
+    pub not_last_floor: Option<bool>,
+    pub balcony: Option<bool>,
 }
 
 /// Validated catalog filters.
@@ -153,6 +168,12 @@ pub struct CatalogFilters {
     pub classes: Vec<String>,
     pub statuses: Vec<String>,
     pub with_promotion: bool,
+    /// Kitchen area at least this, m².
+    pub kitchen_area_min: Option<Decimal>,
+    /// Not on the top floor of its building.
+    pub not_last_floor: bool,
+    /// With (`Some(true)`) or without (`Some(false)`) a balcony.
+    pub balcony: Option<bool>,
 }
 
 /// Values of one comma-joined filter (`maxItems` of `rooms`, `class`, `status`).
@@ -283,6 +304,9 @@ impl RawFilters<'_> {
             |floor: i32| FLOORS.contains(&floor),
             &format!("ожидается этаж от {} до {}", FLOORS.start(), FLOORS.end()),
         );
+        if self.kitchen_area_min.is_some_and(|value| !positive(value)) {
+            errors.add("kitchen_area_min", POSITIVE);
+        }
         if let (Some(from), Some(to)) = (self.commissioning_from, self.commissioning_to) {
             if from > to {
                 errors.add("commissioning_from", "дата «с» позже даты «по»");
@@ -321,6 +345,9 @@ impl RawFilters<'_> {
             classes,
             statuses,
             with_promotion: self.with_promotion.unwrap_or(false),
+            kitchen_area_min: self.kitchen_area_min,
+            not_last_floor: self.not_last_floor.unwrap_or(false),
+            balcony: self.balcony,
         })
     }
 }
@@ -441,6 +468,18 @@ impl CatalogFilters {
         if let Some(max) = self.floor.1 {
             conditions.push(format!("c.floor <= {}", params.push(max)));
         }
+        if let Some(min) = self.kitchen_area_min {
+            conditions.push(format!("c.area_kitchen >= {}", params.push(min)));
+        }
+        if self.not_last_floor {
+            conditions.push(
+                "c.floor < (SELECT b.floors FROM buildings b WHERE b.id = c.building_id)"
+                    .to_owned(),
+            );
+        }
+        if let Some(balcony) = self.balcony {
+            conditions.push(format!("c.balcony = {}", params.push(balcony)));
+        }
         conditions
     }
 
@@ -452,6 +491,9 @@ impl CatalogFilters {
             && self.price_m2 == (None, None)
             && self.area == (None, None)
             && self.floor == (None, None)
+            && self.kitchen_area_min.is_none()
+            && !self.not_last_floor
+            && self.balcony.is_none()
     }
 
     /// Rooms and price conditions on `apartment_stats s` or `catalog_offers s` (see
@@ -490,6 +532,7 @@ impl CatalogFilters {
         }
         key.rooms.sort_unstable();
         key.rooms.dedup();
+        key.kitchen_area_min = key.kitchen_area_min.map(|value| value.normalize());
         for (min, max) in [&mut key.price, &mut key.price_m2, &mut key.area] {
             *min = min.map(|value| value.normalize());
             *max = max.map(|value| value.normalize());
@@ -505,5 +548,8 @@ impl CatalogFilters {
             || self.price_m2 != (None, None)
             || self.area != (None, None)
             || self.floor != (None, None)
+            || self.kitchen_area_min.is_some()
+            || self.not_last_floor
+            || self.balcony.is_some()
     }
 }
