@@ -18,6 +18,7 @@ pub mod map;
 pub mod openapi;
 pub mod outbox;
 pub mod pagination;
+pub mod picker;
 pub mod pricing;
 pub mod projects;
 pub mod seed;
