@@ -465,6 +465,26 @@ impl Parser<'_> {
         None
     }
 
+    /// «первый этаж не предлагать», «студия не нужна»: a refusal right after the words `..=to`; answers its
+    /// last token.
+    fn refusal_after(&self, to: usize) -> Option<usize> {
+        let next = to + 1;
+        (next + 1 < self.len()
+            && self.t[next].is(&["не"])
+            && self.t[next + 1].starts(&[
+                "предлаг",
+                "нуж",
+                "надо",
+                "хоч",
+                "интерес",
+                "рассматр",
+                "подход",
+                "вариант",
+                "показыв",
+            ]))
+        .then_some(next + 1)
+    }
+
     fn reset(&mut self) {
         for i in 0..self.len() {
             if self.t[i].starts(&[
@@ -645,7 +665,10 @@ impl Parser<'_> {
     }
 
     fn room_mention(&mut self, rooms: Vec<i16>, from: usize, to: usize) {
-        let negated = self.negation(from);
+        let (negated, to) = match (self.negation(from), self.refusal_after(to)) {
+            (None, Some(end)) => (Some(from), end),
+            (negated, _) => (negated, to),
+        };
         let from = negated.unwrap_or(from);
         if negated.is_some() {
             self.rooms_no.extend(rooms);
@@ -734,11 +757,16 @@ impl Parser<'_> {
                         .map(|_| i - 1)
                 });
                 let floor_near = floor_next
+                    || self.refusal_after(to).is_some()
                     || (i > 0 && is_floor_word(&self.t[i - 1]))
                     || (negated.is_some() && (first || last));
                 if !floor_near {
                     continue;
                 }
+                let (negated, to) = match (negated, self.refusal_after(to)) {
+                    (None, Some(end)) => (Some(i), end),
+                    (negated, _) => (negated, to),
+                };
                 match (first, negated) {
                     (true, Some(from)) => self.set("floor_min", json!(2), from, to),
                     (true, None) => {
@@ -754,7 +782,10 @@ impl Parser<'_> {
                 continue;
             }
             let high = word.starts_with("высок") || word.starts_with("верхн") || word == "повыше";
-            let low = (word.starts_with("низк") || word.starts_with("нижн") || word == "пониже")
+            let low = (word.starts_with("низк")
+                || word.starts_with("нижн")
+                || word.starts_with("невысок")
+                || word == "пониже")
                 && floor_next;
             let high = high
                 && (floor_next
