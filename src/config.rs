@@ -216,6 +216,27 @@ impl Default for CatalogSettings {
     }
 }
 
+/// The AI apartment picker (`crate::picker`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PickerSettings {
+    /// A conversation is deleted with its texts this long after its last message.
+    pub conversation_ttl: Duration,
+    /// Messages (and new conversations) of one visitor or buyer per minute; more answer 429.
+    pub messages_per_minute: u32,
+    /// Anonymous messages and new conversations from one client address per minute; more answer 429.
+    pub messages_per_ip_per_minute: u32,
+}
+
+impl Default for PickerSettings {
+    fn default() -> Self {
+        Self {
+            conversation_ttl: Duration::from_secs(7 * 24 * 3600),
+            messages_per_minute: 20,
+            messages_per_ip_per_minute: 120,
+        }
+    }
+}
+
 /// Which minute jobs `serve` runs (`crate::jobs`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobSettings {
@@ -227,6 +248,8 @@ pub struct JobSettings {
     pub event_pruning_enabled: bool,
     /// The outbox relay: events to Redis Streams (one replica at a time) and pruning of published ones.
     pub outbox_relay_enabled: bool,
+    /// Picker conversations past `PICKER_CONVERSATION_TTL_DAYS` are deleted with their messages.
+    pub picker_pruning_enabled: bool,
 }
 
 impl Default for JobSettings {
@@ -236,6 +259,7 @@ impl Default for JobSettings {
             booking_expiry_enabled: true,
             event_pruning_enabled: true,
             outbox_relay_enabled: true,
+            picker_pruning_enabled: true,
         }
     }
 }
@@ -313,6 +337,7 @@ pub struct Settings {
     pub catalog: CatalogSettings,
     pub jobs: JobSettings,
     pub outbox: OutboxSettings,
+    pub picker: PickerSettings,
 }
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -791,6 +816,39 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             catalog: self.catalog()?,
             jobs: self.jobs()?,
             outbox: self.outbox()?,
+            picker: self.picker()?,
+        })
+    }
+
+    pub fn picker(&self) -> Result<PickerSettings, ConfigError> {
+        let defaults = PickerSettings::default();
+        let ttl_days: u64 = self.parsed("PICKER_CONVERSATION_TTL_DAYS", 7)?;
+        if !(1..=365).contains(&ttl_days) {
+            return Err(ConfigError::Invalid {
+                name: "PICKER_CONVERSATION_TTL_DAYS",
+                reason: "нужно от 1 до 365 дней".into(),
+            });
+        }
+        let per_minute = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
+            let value: u32 = self.parsed(name, default)?;
+            if !(1..=10_000).contains(&value) {
+                return Err(ConfigError::Invalid {
+                    name,
+                    reason: "нужно от 1 до 10000 в минуту".into(),
+                });
+            }
+            Ok(value)
+        };
+        Ok(PickerSettings {
+            conversation_ttl: Duration::from_secs(ttl_days * 24 * 3600),
+            messages_per_minute: per_minute(
+                "PICKER_MESSAGES_PER_MINUTE",
+                defaults.messages_per_minute,
+            )?,
+            messages_per_ip_per_minute: per_minute(
+                "PICKER_MESSAGES_PER_IP_PER_MINUTE",
+                defaults.messages_per_ip_per_minute,
+            )?,
         })
     }
 
@@ -815,6 +873,10 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
                 .parsed("JOB_EVENT_PRUNING_ENABLED", defaults.event_pruning_enabled)?,
             outbox_relay_enabled: self
                 .parsed("JOB_OUTBOX_RELAY_ENABLED", defaults.outbox_relay_enabled)?,
+            picker_pruning_enabled: self.parsed(
+                "JOB_PICKER_PRUNING_ENABLED",
+                defaults.picker_pruning_enabled,
+            )?,
         })
     }
 
@@ -936,6 +998,30 @@ mod tests {
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| (*value).to_owned())
         })
+    }
+
+    #[test]
+    fn picker_settings_have_defaults_and_name_the_bad_variable() {
+        assert_eq!(reader(&[]).picker().unwrap(), PickerSettings::default());
+        let custom = reader(&[
+            ("PICKER_CONVERSATION_TTL_DAYS", "30"),
+            ("PICKER_MESSAGES_PER_MINUTE", "5"),
+        ])
+        .picker()
+        .unwrap();
+        assert_eq!(custom.conversation_ttl, Duration::from_secs(30 * 24 * 3600));
+        assert_eq!(custom.messages_per_minute, 5);
+        for (name, value) in [
+            ("PICKER_CONVERSATION_TTL_DAYS", "0"),
+            ("PICKER_CONVERSATION_TTL_DAYS", "366"),
+            ("PICKER_MESSAGES_PER_MINUTE", "0"),
+            ("PICKER_MESSAGES_PER_IP_PER_MINUTE", "x"),
+        ] {
+            let pairs: &'static [(&'static str, &'static str)] =
+                Box::leak(Box::new([(name, value)]));
+            let error = reader(pairs).picker().unwrap_err().to_string();
+            assert!(error.contains(name), "{error}");
+        }
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(pricing::router())
         .merge(events::router())
         .merge(favourites::router())
+        .merge(picker::router())
         .merge(bookings::router())
         .merge(outbox::router())
         .split_for_parts();

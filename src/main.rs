@@ -211,7 +211,8 @@ async fn serve() -> Result<(), String> {
         AuthKeys::new(&settings.jwt_secret, settings.auth.clone()),
         settings.signals.clone(),
     )
-    .with_event_streams_prefix(settings.outbox.stream_prefix.clone());
+    .with_event_streams_prefix(settings.outbox.stream_prefix.clone())
+    .with_picker(settings.picker.clone());
     let address = SocketAddr::from(([0, 0, 0, 0], settings.http_port));
     let listener = tokio::net::TcpListener::bind(address)
         .await

@@ -16,6 +16,8 @@ pub struct AppState {
     pub event_batches: Arc<Semaphore>,
     /// `EVENTS_STREAM_PREFIX`: the Redis stream names the AsyncAPI document gives.
     pub event_streams_prefix: String,
+    /// The AI picker: its settings and the catalog's cities.
+    pub picker: crate::picker::PickerState,
 }
 
 impl AppState {
@@ -33,7 +35,13 @@ impl AppState {
             signals,
             event_batches,
             event_streams_prefix: crate::config::OutboxSettings::default().stream_prefix,
+            picker: crate::picker::PickerState::default(),
         }
+    }
+
+    pub fn with_picker(mut self, settings: crate::config::PickerSettings) -> Self {
+        self.picker = crate::picker::PickerState::new(settings);
+        self
     }
 
     pub fn with_event_streams_prefix(mut self, prefix: impl Into<String>) -> Self {

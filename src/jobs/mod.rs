@@ -1,9 +1,10 @@
-//! The minute jobs of `serve`: the pricing cycle, booking expiry and event pruning (and the outbox relay), each switched on or off by
+//! The minute jobs of `serve`: the pricing cycle, booking expiry, event and picker pruning (and the outbox relay), each switched on or off by
 //! its own `JOB_*_ENABLED` setting. A failed run is logged and retried at the next tick; it never stops the job
 //! or the HTTP server.
 
 pub mod booking_expiry;
 pub mod event_pruning;
+pub mod picker_pruning;
 pub mod pricing;
 
 use std::future::Future;
@@ -32,6 +33,11 @@ pub fn spawn_all(pool: &Pool, pg_config: &tokio_postgres::Config, settings: &Set
         event_pruning::spawn(pool.clone(), settings.signals.clone());
     } else {
         tracing::warn!("event pruning job disabled by JOB_EVENT_PRUNING_ENABLED=false");
+    }
+    if jobs.picker_pruning_enabled {
+        picker_pruning::spawn(pool.clone());
+    } else {
+        tracing::warn!("picker pruning job disabled by JOB_PICKER_PRUNING_ENABLED=false");
     }
     if jobs.outbox_relay_enabled {
         crate::outbox::relay::spawn(pg_config.clone(), settings.outbox.clone());

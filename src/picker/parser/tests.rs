@@ -185,3 +185,21 @@ fn corpus_precision_and_recall() {
     assert!(precision >= 0.95, "precision {precision:.3}");
     assert!(recall >= 0.95, "recall {recall:.3}");
 }
+
+#[test]
+fn long_messages_parse_quickly() {
+    for text in [
+        "а".repeat(1000),
+        "двушку в Москве до 10 млн ".repeat(38),
+        "1 ".repeat(500),
+    ] {
+        let started = std::time::Instant::now();
+        let _ = slots(&text);
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(500),
+            "{:?} for {} chars",
+            started.elapsed(),
+            text.chars().count()
+        );
+    }
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 use nedvizhimost::auth::AuthKeys;
 use nedvizhimost::catalog::CatalogCache;
 use nedvizhimost::config::{
-    AuthSettings, CatalogSettings, PricingSettings, Secret, SignalSettings,
+    AuthSettings, CatalogSettings, PickerSettings, PricingSettings, Secret, SignalSettings,
 };
 use nedvizhimost::jobs::booking_expiry::ExpiryReport;
 use nedvizhimost::jobs::event_pruning::PruningReport;
@@ -56,6 +56,7 @@ pub struct TestAppBuilder {
     auth: AuthSettings,
     signals: SignalSettings,
     catalog: CatalogSettings,
+    picker: PickerSettings,
 }
 
 impl Default for TestAppBuilder {
@@ -64,6 +65,7 @@ impl Default for TestAppBuilder {
             auth: AuthSettings::default(),
             signals: test_signal_settings(),
             catalog: test_catalog_settings(),
+            picker: PickerSettings::default(),
         }
     }
 }
@@ -87,6 +89,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// The AI picker's expiry and rate limits.
+    pub fn picker(mut self, picker: PickerSettings) -> Self {
+        self.picker = picker;
+        self
+    }
+
     pub async fn spawn(self) -> TestApp {
         let db = TestDb::new().await;
         let state = AppState::new(
@@ -94,7 +102,8 @@ impl TestAppBuilder {
             test_pricing_settings(),
             AuthKeys::new(&Secret::new(TEST_JWT_SECRET), self.auth),
             self.signals,
-        );
+        )
+        .with_picker(self.picker);
         let catalog = CatalogCache::new(self.catalog);
         let served_catalog = catalog.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
