@@ -2,7 +2,7 @@ mod responses;
 pub mod schemas;
 
 pub use responses::document_common_responses;
-pub use schemas::{Area, DecimalNumber, Latitude, Longitude, Money, RegionCode};
+pub use schemas::{Area, DecimalNumber, FilterValue, Latitude, Longitude, Money, RegionCode};
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};

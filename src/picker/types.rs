@@ -52,7 +52,7 @@ pub struct Understood {
     #[schema(example = "price_max")]
     pub slot: String,
     /// Новое значение; `null` — фильтр снят («не Москва», «без акций»)
-    #[schema(value_type = Object, example = 12000000)]
+    #[schema(value_type = crate::openapi::FilterValue)]
     pub value: serde_json::Value,
     /// Слова сообщения, из которых это понято
     #[schema(example = "до 12 млн")]
