@@ -1,11 +1,12 @@
 //! Load tools of «Недвижимость 4.0», kept out of the product binary:
-//! `cargo run --release --features bench --bin nedvizhimost-bench -- pricing|contention|events|api [flags]`.
+//! `cargo run --release --features bench --bin nedvizhimost-bench -- pricing|contention|events|api|picker [flags]`.
 //! Every benchmark builds its synthetic catalog in a scratch database next to the one of `DATABASE_*`.
 
 mod api;
 mod contention;
 mod events;
 mod loopback_server;
+mod picker;
 mod pricing;
 mod synthetic_catalog;
 
@@ -132,6 +133,27 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         scenarios: Vec<usize>,
     },
+    /// Latency of AI picker messages (the deterministic path) on a synthetic catalog in a scratch database
+    Picker {
+        /// Catalog size in apartments
+        #[arg(long, default_value_t = 1_000_000)]
+        apartments: u32,
+        /// Seconds of load
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Conversations in flight at once
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Database connections of the API under test
+        #[arg(long, default_value_t = 16)]
+        pool_size: usize,
+        /// Keep the benchmark database (catalog_bench_api_<size>, the same as `api`) for --reuse
+        #[arg(long)]
+        keep: bool,
+        /// Reuse a kept benchmark database of the same size
+        #[arg(long)]
+        reuse: bool,
+    },
 }
 
 /// How the measured passes run (the service reads the same from PRICING_WORKERS and PRICING_BATCH_APARTMENTS).
@@ -257,6 +279,27 @@ async fn run(command: Command) -> Result<(), String> {
             };
             println!("{}", api::TABLE_HEADER);
             api::run(&options).await.map(drop)
+        }
+        Command::Picker {
+            apartments,
+            seconds,
+            concurrency,
+            pool_size,
+            keep,
+            reuse,
+        } => {
+            let options = picker::PickerBenchOptions {
+                apartments,
+                seconds,
+                concurrency: concurrency.max(1),
+                pool_size,
+                admin,
+                keep_database: keep || reuse,
+                reuse,
+            };
+            println!("{}", picker::TABLE_HEADER);
+            println!("{}", picker::run(&options).await?);
+            Ok(())
         }
     }
 }
