@@ -225,6 +225,21 @@ pub struct PickerSettings {
     pub messages_per_minute: u32,
     /// Anonymous messages and new conversations from one client address per minute; more answer 429.
     pub messages_per_ip_per_minute: u32,
+    /// The optional language model that fills the filters before the built-in parser (`PICKER_LLM_*`).
+    pub llm: Option<LlmSettings>,
+}
+
+/// An OpenAI-compatible chat-completions endpoint for the picker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LlmSettings {
+    /// `PICKER_LLM_URL`: the full URL of `…/v1/chat/completions`, `http://` (TLS is terminated by a proxy).
+    pub url: String,
+    /// `PICKER_LLM_KEY` or `PICKER_LLM_KEY_FILE`: sent as `Authorization: Bearer …` when set.
+    pub key: Option<Secret>,
+    /// `PICKER_LLM_MODEL`: the `model` of the request.
+    pub model: String,
+    /// `PICKER_LLM_TIMEOUT_MS`: past it the built-in parser answers.
+    pub timeout: Duration,
 }
 
 impl Default for PickerSettings {
@@ -233,6 +248,7 @@ impl Default for PickerSettings {
             conversation_ttl: Duration::from_secs(7 * 24 * 3600),
             messages_per_minute: 20,
             messages_per_ip_per_minute: 120,
+            llm: None,
         }
     }
 }
@@ -839,7 +855,36 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             }
             Ok(value)
         };
+        let llm = match self.optional("PICKER_LLM_URL") {
+            None => None,
+            Some(url) => {
+                let url = url.trim().to_owned();
+                if !url.starts_with("http://") || url.len() <= "http://".len() {
+                    return Err(ConfigError::Invalid {
+                        name: "PICKER_LLM_URL",
+                        reason: "нужен адрес http://…/v1/chat/completions (https завершайте на своём прокси)"
+                            .into(),
+                    });
+                }
+                let timeout_ms: u64 = self.parsed("PICKER_LLM_TIMEOUT_MS", 3000)?;
+                if !(100..=30_000).contains(&timeout_ms) {
+                    return Err(ConfigError::Invalid {
+                        name: "PICKER_LLM_TIMEOUT_MS",
+                        reason: "нужно от 100 до 30000 мс".into(),
+                    });
+                }
+                Some(LlmSettings {
+                    url,
+                    key: self.secret("PICKER_LLM_KEY", "PICKER_LLM_KEY_FILE")?,
+                    model: self
+                        .optional("PICKER_LLM_MODEL")
+                        .unwrap_or_else(|| "gpt-4o-mini".to_owned()),
+                    timeout: Duration::from_millis(timeout_ms),
+                })
+            }
+        };
         Ok(PickerSettings {
+            llm,
             conversation_ttl: Duration::from_secs(ttl_days * 24 * 3600),
             messages_per_minute: per_minute(
                 "PICKER_MESSAGES_PER_MINUTE",
@@ -1011,11 +1056,29 @@ mod tests {
         .unwrap();
         assert_eq!(custom.conversation_ttl, Duration::from_secs(30 * 24 * 3600));
         assert_eq!(custom.messages_per_minute, 5);
+        assert_eq!(custom.llm, None);
+        let llm = reader(&[
+            (
+                "PICKER_LLM_URL",
+                "http://127.0.0.1:9000/v1/chat/completions",
+            ),
+            ("PICKER_LLM_KEY", "local-key"),
+        ])
+        .picker()
+        .unwrap()
+        .llm
+        .unwrap();
+        assert_eq!(llm.timeout, Duration::from_secs(3));
+        assert_eq!(llm.key.unwrap().expose(), "local-key");
         for (name, value) in [
             ("PICKER_CONVERSATION_TTL_DAYS", "0"),
             ("PICKER_CONVERSATION_TTL_DAYS", "366"),
             ("PICKER_MESSAGES_PER_MINUTE", "0"),
             ("PICKER_MESSAGES_PER_IP_PER_MINUTE", "x"),
+            (
+                "PICKER_LLM_URL",
+                "https://api.example.com/v1/chat/completions",
+            ),
         ] {
             let pairs: &'static [(&'static str, &'static str)] =
                 Box::leak(Box::new([(name, value)]));

@@ -4,6 +4,7 @@
 //! ([`crate::apartments::search::search`]); docs/picker.md.
 
 pub mod filters;
+pub mod llm;
 pub mod parser;
 pub mod ranking;
 pub mod types;
@@ -380,7 +381,33 @@ async fn post_message(
     let conversation = load(&client, id, &owner).await?;
     limit_rate(&client, &state.picker.settings, &owner, client_ip).await?;
     let cities = state.picker.cities(&client).await?;
-    let understanding = understand(text, &conversation, &cities, Utc::now().date_naive());
+    let today = Utc::now().date_naive();
+    // The optional model first; on a timeout, an error or an invalid answer — the built-in parser.
+    let from_model = match &state.picker.settings.llm {
+        Some(llm_settings) => {
+            match llm::understand(
+                llm_settings,
+                text,
+                &conversation.filters,
+                &cities.names(),
+                today,
+            )
+            .await
+            {
+                Ok(parsed) => Some(parsed),
+                Err(failure) => {
+                    tracing::warn!(
+                        ?failure,
+                        "picker model not used; the built-in parser answers"
+                    );
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    let engine = if from_model.is_some() { "llm" } else { "rules" };
+    let understanding = understand(text, &conversation, &cities, today, from_model);
     let Understanding {
         parsed,
         filters,
@@ -437,6 +464,7 @@ async fn post_message(
         not_understood,
         total,
         matches,
+        engine: engine.to_owned(),
     };
     let mut stored = serde_json::to_value(&reply).map_err(|error| {
         AppError::Internal(format!("ответ подборщика не сериализуется: {error}"))
@@ -485,9 +513,10 @@ fn understand(
     conversation: &Loaded,
     cities: &CityIndex,
     today: chrono::NaiveDate,
+    from_model: Option<parser::Parsed>,
 ) -> Understanding {
     let ctx = Context { cities, today };
-    let mut parsed = parser::parse(text, &conversation.filters, &ctx);
+    let mut parsed = from_model.unwrap_or_else(|| parser::parse(text, &conversation.filters, &ctx));
     let mut not_understood = std::mem::take(&mut parsed.not_understood);
     let mut accepted = parser::Parsed {
         reset: parsed.reset,

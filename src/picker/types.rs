@@ -111,6 +111,9 @@ pub struct PickerReply {
     pub total: i64,
     /// До 10 лучших квартир по оценке
     pub matches: Vec<PickerMatch>,
+    /// Кто понял сообщение: `rules` — встроенный разбор, `llm` — модель `PICKER_LLM_URL`
+    #[schema(example = "rules")]
+    pub engine: String,
 }
 
 /// Разговор и его история.

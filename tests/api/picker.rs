@@ -315,3 +315,110 @@ async fn expired_conversations_are_gone_and_pruned_with_their_messages() {
         .await;
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+/// A loopback stand-in for an OpenAI-compatible model: answers `content` (or HTTP 500 when it is `None`) after
+/// `delay`, and remembers the Authorization header and the body of each request.
+async fn fake_model(
+    content: Option<Value>,
+    delay: std::time::Duration,
+) -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>,
+) {
+    use axum::http::HeaderMap;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorded = seen.clone();
+    let router = axum::Router::new().route(
+        "/v1/chat/completions",
+        axum::routing::post(move |headers: HeaderMap, body: axum::Json<Value>| {
+            let recorded = recorded.clone();
+            let content = content.clone();
+            async move {
+                let authorization = headers
+                    .get("authorization")
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                recorded.lock().unwrap().push((authorization, body.0));
+                tokio::time::sleep(delay).await;
+                match content {
+                    Some(content) => (
+                        StatusCode::OK,
+                        axum::Json(json!({"choices": [{"message": {"role": "assistant",
+                                                                   "content": content.to_string()}}]})),
+                    ),
+                    None => (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        axum::Json(json!({"error": "down"})),
+                    ),
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (format!("http://{address}/v1/chat/completions"), seen)
+}
+
+async fn app_with_model(url: String, timeout_ms: u64) -> TestApp {
+    let app = TestApp::builder()
+        .picker(PickerSettings {
+            llm: Some(nedvizhimost::config::LlmSettings {
+                url,
+                key: Some(nedvizhimost::config::Secret::new("test-key")),
+                model: "test-model".into(),
+                timeout: std::time::Duration::from_millis(timeout_ms),
+            }),
+            ..PickerSettings::default()
+        })
+        .spawn()
+        .await;
+    seed(&app.db).await;
+    app
+}
+
+#[tokio::test]
+async fn a_configured_model_fills_the_filters_and_the_parser_answers_when_it_fails() {
+    let studio_in_piter = json!({
+        "changes": {"city": "Санкт-Петербург", "rooms": [0]},
+        "words": {"city": "в Питере", "rooms": "студию"}
+    });
+    let (url, seen) = fake_model(Some(studio_in_piter), std::time::Duration::ZERO).await;
+    let app = app_with_model(url, 2000).await;
+    let id = start(&app, "v-llm").await;
+    let reply = say(&app, id, "v-llm", "студию в Питере").await;
+    assert_eq!(reply["engine"], "llm");
+    assert_eq!(reply["filters"]["city"], "Санкт-Петербург");
+    assert_eq!(reply["filters"]["rooms"], json!([0]));
+    assert_eq!(understood(&reply, "city")["words"], "в Питере");
+    assert_eq!(codes(&reply), ["b1"]);
+    let requests = seen.lock().unwrap().clone();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].0, "Bearer test-key");
+    assert_eq!(requests[0].1["model"], "test-model");
+    let user = requests[0].1["messages"][1]["content"].as_str().unwrap();
+    assert!(user.contains("студию в Питере"), "{user}");
+
+    // Too slow, failing or invalid: the built-in parser understands the same message.
+    let slow = fake_model(
+        Some(json!({"changes": {"city": "Москва"}})),
+        std::time::Duration::from_secs(2),
+    )
+    .await;
+    let failing = fake_model(None, std::time::Duration::ZERO).await;
+    let invalid = fake_model(
+        Some(json!({"changes": {"floor_min": 500}})),
+        std::time::Duration::ZERO,
+    )
+    .await;
+    for (url, _) in [slow, failing, invalid] {
+        let app = app_with_model(url, 300).await;
+        let id = start(&app, "v-fallback").await;
+        let reply = say(&app, id, "v-fallback", "студию в Питере").await;
+        assert_eq!(reply["engine"], "rules", "{reply}");
+        assert_eq!(reply["filters"]["city"], "Санкт-Петербург");
+        assert_eq!(reply["filters"]["rooms"], json!([0]));
+        assert_eq!(reply["filters"]["floor_min"], Value::Null);
+    }
+}
