@@ -139,9 +139,11 @@ pub fn checked(reply: &Value, current: &PickerFilters, text: &str) -> Result<Par
     for change in &parsed.changes {
         map.insert(change.slot.to_owned(), change.value.clone());
     }
-    serde_json::from_value::<PickerFilters>(Value::Object(map))
+    let typed: PickerFilters = serde_json::from_value(Value::Object(map))
         .map_err(|_| LlmFailure::Invalid("значение не того типа"))?;
-    if parser::apply(current, &parsed).catalog_filters().is_err() {
+    if typed.catalog_filters().is_err()
+        || parser::apply(current, &parsed).catalog_filters().is_err()
+    {
         return Err(LlmFailure::Invalid("фильтры не проходят проверку каталога"));
     }
     Ok(parsed)
