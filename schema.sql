@@ -104,6 +104,41 @@ COMMENT ON TYPE public.company_member_role IS 'Роль сотрудника в�
 
 
 --
+-- Name: crm_delivery_status; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.crm_delivery_status AS ENUM (
+    'pending',
+    'delivered',
+    'dead'
+);
+
+
+--
+-- Name: TYPE crm_delivery_status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.crm_delivery_status IS 'Доставка события в CRM: ждёт (в том числе повтора), доставлена, отложена после CRM_MAX_ATTEMPTS неудач (можно вернуть в очередь)';
+
+
+--
+-- Name: crm_kind; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.crm_kind AS ENUM (
+    'amocrm',
+    'bitrix24'
+);
+
+
+--
+-- Name: TYPE crm_kind; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.crm_kind IS 'Какая CRM у застройщика: amoCRM (API v4) или Битрикс24 (REST)';
+
+
+--
 -- Name: interest_event; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -165,7 +200,8 @@ COMMENT ON TYPE public.moderation_status IS 'Состояние модераци
 CREATE TYPE public.outbox_topic AS ENUM (
     'price',
     'booking',
-    'catalog'
+    'catalog',
+    'lead'
 );
 
 
@@ -173,7 +209,7 @@ CREATE TYPE public.outbox_topic AS ENUM (
 -- Name: TYPE outbox_topic; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TYPE public.outbox_topic IS 'Тема события = поток Redis <префикс>:<тема>: price — цены квартир, booking — брони, catalog — квартиры и ЖК';
+COMMENT ON TYPE public.outbox_topic IS 'Тема события = поток Redis <префикс>:<тема>: price — цены квартир, booking — брони, catalog — квартиры и ЖК, lead — заявки на звонок (без личных данных)';
 
 
 --
@@ -464,6 +500,26 @@ CREATE TYPE public.user_role AS ENUM (
 --
 
 COMMENT ON TYPE public.user_role IS 'Роль на платформе: покупатель, сотрудник застройщика, модератор ассоциации';
+
+
+--
+-- Name: webhook_status; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.webhook_status AS ENUM (
+    'received',
+    'processed',
+    'ignored',
+    'rejected',
+    'failed'
+);
+
+
+--
+-- Name: TYPE webhook_status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.webhook_status IS 'Входящий вебхук: принят и ждёт обработки; обработан; ничего не меняет (неизвестный статус, эхо, повтор); отвергнут (подделка); обработка не удалась (ошибка сохранена, можно переобработать)';
 
 
 SET default_tablespace = '';
@@ -1074,23 +1130,32 @@ COMMENT ON FUNCTION public.begin_pricing_run(p_now timestamp with time zone, p_t
 CREATE FUNCTION public.booking_events_emit() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
+DECLARE
+    v_event_ids bigint[];
 BEGIN
-    INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
-    SELECT 'booking', 'booking.' || e.action, e.booking_id,
-           jsonb_build_object(
-               'booking_id', b.id,
-               'apartment_id', b.apartment_id,
-               'project_id', a.project_id,
-               'buyer_id', b.user_id,
-               'action', e.action,
-               'status', b.status,
-               'price', b.price::text,
-               'expires_at', b.expires_at,
-               'occurred_at', e.occurred_at)
-      FROM inserted_booking_events e
-      JOIN bookings b ON b.id = e.booking_id
-      JOIN apartments a ON a.id = b.apartment_id
-     ORDER BY e.id;
+    WITH emitted AS (
+        INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
+        SELECT 'booking', 'booking.' || e.action, e.booking_id,
+               jsonb_build_object(
+                   'booking_id', b.id,
+                   'apartment_id', b.apartment_id,
+                   'project_id', a.project_id,
+                   'developer_id', p.developer_id,
+                   'buyer_id', b.user_id,
+                   'action', e.action,
+                   'status', b.status,
+                   'price', b.price::text,
+                   'expires_at', b.expires_at,
+                   'occurred_at', e.occurred_at)
+          FROM inserted_booking_events e
+          JOIN bookings b ON b.id = e.booking_id
+          JOIN apartments a ON a.id = b.apartment_id
+          JOIN projects p ON p.id = a.project_id
+         ORDER BY e.id
+        RETURNING id
+    )
+    SELECT array_agg(emitted.id) INTO v_event_ids FROM emitted;
+    PERFORM enqueue_crm_deliveries(v_event_ids);
     RETURN NULL;
 END;
 $$;
@@ -1100,7 +1165,7 @@ $$;
 -- Name: FUNCTION booking_events_emit(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.booking_events_emit() IS 'События booking.created|confirmed|cancelled|expired|sold — по одному на новую строку истории брони booking_events, одним оператором на вставку';
+COMMENT ON FUNCTION public.booking_events_emit() IS 'События booking.created|confirmed|cancelled|expired|sold — по одному на новую строку истории брони booking_events, одним оператором на вставку, и их доставка в CRM застройщика (enqueue_crm_deliveries)';
 
 
 --
@@ -1465,6 +1530,32 @@ $$;
 --
 
 COMMENT ON FUNCTION public.dynamic_pricing_config_forbid_change() IS 'Запрещает UPDATE и DELETE версий настроек: история изменений неизменна';
+
+
+--
+-- Name: enqueue_crm_deliveries(bigint[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.enqueue_crm_deliveries(p_event_ids bigint[]) RETURNS void
+    LANGUAGE sql
+    AS $$
+    INSERT INTO crm_deliveries (connection_id, outbox_event_id, event_type, aggregate_id, payload)
+    SELECT c.id, e.id, e.event_type, e.aggregate_id, e.payload
+      FROM outbox_events e
+      JOIN crm_connections c ON c.developer_id = (e.payload ->> 'developer_id')::bigint AND c.enabled
+     WHERE e.id = ANY (p_event_ids)
+       AND e.topic IN ('lead', 'booking')
+       -- Эхо: шаг брони, который пришёл из этой же CRM (её вебхук), обратно в неё не отправляется.
+       AND c.id IS DISTINCT FROM nullif(current_setting('crm.origin_connection', true), '')::bigint
+     ORDER BY e.id
+$$;
+
+
+--
+-- Name: FUNCTION enqueue_crm_deliveries(p_event_ids bigint[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.enqueue_crm_deliveries(p_event_ids bigint[]) IS 'Второй получатель outbox: события заявок и броней (по id) → crm_deliveries для включённого подключения CRM их застройщика, в той же транзакции. Шаги, пришедшие из CRM (crm.origin_connection), в неё же не возвращаются';
 
 
 --
@@ -1842,6 +1933,45 @@ COMMENT ON FUNCTION public.ingest_interest_events(p_apartment_ids bigint[], p_us
 
 
 --
+-- Name: leads_emit_created(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.leads_emit_created() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_event_ids bigint[];
+BEGIN
+    WITH emitted AS (
+        INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
+        SELECT 'lead', 'lead.created', l.id,
+               jsonb_build_object(
+                   'lead_id', l.id,
+                   'apartment_id', l.apartment_id,
+                   'project_id', a.project_id,
+                   'developer_id', p.developer_id,
+                   'created_at', l.created_at)
+          FROM inserted_leads l
+          JOIN apartments a ON a.id = l.apartment_id
+          JOIN projects p ON p.id = a.project_id
+         ORDER BY l.id
+        RETURNING id
+    )
+    SELECT array_agg(e.id) INTO v_event_ids FROM emitted e;
+    PERFORM enqueue_crm_deliveries(v_event_ids);
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION leads_emit_created(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.leads_emit_created() IS 'Событие lead.created на каждую новую заявку на звонок (без имени и телефона — их CRM-доставка читает из leads при отправке) и его доставка в CRM застройщика';
+
+
+--
 -- Name: map_summary_fingerprint(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1860,6 +1990,112 @@ $$;
 --
 
 COMMENT ON FUNCTION public.map_summary_fingerprint() IS 'Отпечаток данных, от которых зависит карта по сводке: время обновления cluster_demand, число и сумма xmin строк projects и developers. Тот же отпечаток — тот же ответ карты (кеш ответов в сервисе)';
+
+
+--
+-- Name: outbox_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.outbox_events (
+    id bigint NOT NULL,
+    topic public.outbox_topic NOT NULL,
+    event_type text NOT NULL,
+    aggregate_id bigint NOT NULL,
+    payload jsonb,
+    price_history_id bigint,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    published_at timestamp with time zone,
+    CONSTRAINT outbox_events_body_check CHECK (((payload IS NULL) = (price_history_id IS NOT NULL))),
+    CONSTRAINT outbox_events_event_type_check CHECK ((event_type ~ '^[a-z]+\.[a-z_]+$'::text)),
+    CONSTRAINT outbox_events_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text))
+);
+
+
+--
+-- Name: TABLE outbox_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.outbox_events IS 'Outbox событий для фронтенда: строка пишется в транзакции самого изменения, ретранслятор публикует её в Redis Streams (хотя бы один раз, в порядке id) и отмечает published_at; опубликованные удаляются после срока хранения (OUTBOX_RETENTION_HOURS). Только вставка производителями, published_at ставит только ретранслятор';
+
+
+--
+-- Name: COLUMN outbox_events.id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.outbox_events.id IS 'Идентификатор события (event_id в Redis): стабилен при повторной публикации — по нему потребитель убирает дубли';
+
+
+--
+-- Name: COLUMN outbox_events.topic; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.outbox_events.topic IS 'Тема = поток Redis <EVENTS_STREAM_PREFIX>:<тема>';
+
+
+--
+-- Name: COLUMN outbox_events.event_type; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.outbox_events.event_type IS 'Тип события: price.changed, booking.created, apartment.published …';
+
+
+--
+-- Name: COLUMN outbox_events.aggregate_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.outbox_events.aggregate_id IS 'id квартиры, брони или ЖК, о котором событие';
+
+
+--
+-- Name: COLUMN outbox_events.payload; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.outbox_events.payload IS 'Тело события (схема — в /asyncapi.json), деньги — строки с копейками; пусто у price.changed — его тело строится при публикации из строки price_history (outbox_event_payload): проход цен пишет сотни тысяч событий, и узкая строка без JSON в 5 раз дешевле';
+
+
+--
+-- Name: COLUMN outbox_events.price_history_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.outbox_events.price_history_id IS 'price.changed: строка price_history, записанная в той же транзакции (без внешнего ключа: история цен не удаляется, а проверка ключа на каждую строку прохода стоила бы времени)';
+
+
+--
+-- Name: COLUMN outbox_events.recorded_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.outbox_events.recorded_at IS 'Время транзакции, записавшей событие';
+
+
+--
+-- Name: COLUMN outbox_events.published_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.outbox_events.published_at IS 'Когда ретранслятор получил подтверждение XADD от Redis; пусто — ещё ждёт';
+
+
+--
+-- Name: outbox_event_payload(public.outbox_events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.outbox_event_payload(p_event public.outbox_events) RETURNS jsonb
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT coalesce(
+        p_event.payload,
+        (SELECT price_changed_payload(h.apartment_id, a.project_id, h.old_price, h.new_price, h.reason,
+                                      h.pricing_run_id, h.changed_at, h.explanation)
+           FROM price_history h
+           JOIN apartments a ON a.id = h.apartment_id
+          WHERE h.id = p_event.price_history_id))
+$$;
+
+
+--
+-- Name: FUNCTION outbox_event_payload(p_event public.outbox_events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.outbox_event_payload(p_event public.outbox_events) IS 'Тело события для публикации: payload строки или, у price.changed, тело из её строки price_history (price_changed_payload). Так его читают ретранслятор и аналитики: SELECT outbox_event_payload(e) FROM outbox_events e';
 
 
 --
@@ -2008,7 +2244,7 @@ $$;
 -- Name: FUNCTION price_changed_payload(p_apartment_id bigint, p_project_id bigint, p_old_price numeric, p_new_price numeric, p_reason public.price_change_reason, p_pricing_run_id bigint, p_changed_at timestamp with time zone, p_explanation text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.price_changed_payload(p_apartment_id bigint, p_project_id bigint, p_old_price numeric, p_new_price numeric, p_reason public.price_change_reason, p_pricing_run_id bigint, p_changed_at timestamp with time zone, p_explanation text) IS 'Тело события price.changed (одно на изменение цены): квартира, ЖК, старая и новая цена строками, причина, проход, объяснение по-русски. Единственное место, где задан его вид: его вызывают проход, откат и триггер ручных правок';
+COMMENT ON FUNCTION public.price_changed_payload(p_apartment_id bigint, p_project_id bigint, p_old_price numeric, p_new_price numeric, p_reason public.price_change_reason, p_pricing_run_id bigint, p_changed_at timestamp with time zone, p_explanation text) IS 'Тело события price.changed (одно на изменение цены): квартира, ЖК, старая и новая цена строками, причина, проход, объяснение по-русски. Единственное место, где задан его вид: его вызывает outbox_event_payload при публикации';
 
 
 --
@@ -2049,12 +2285,8 @@ CREATE FUNCTION public.price_history_emit_price_changed() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
-    SELECT 'price', 'price.changed', NEW.apartment_id,
-           price_changed_payload(NEW.apartment_id, a.project_id, NEW.old_price, NEW.new_price, NEW.reason,
-                                 NEW.pricing_run_id, NEW.changed_at, NEW.explanation)
-      FROM apartments a
-     WHERE a.id = NEW.apartment_id;
+    INSERT INTO outbox_events (topic, event_type, aggregate_id, price_history_id)
+    VALUES ('price', 'price.changed', NEW.apartment_id, NEW.id);
     RETURN NULL;
 END;
 $$;
@@ -3505,14 +3737,13 @@ BEGIN
                c.views_24h, c.favourites_24h, c.leads_24h, c.bookings_24h, c.days_on_site, c.demand,
                c.cluster_median, round(c.demand / c.cluster_median, 4), c.delta, c.max_shift, c.k1, c.k2, c.config_id
         FROM changed c
+        RETURNING price_history.id AS history_id, price_history.apartment_id AS history_apartment_id
     ),
-    price_events AS (  -- price.changed в outbox (docs/events.md): одна строка на изменение, тем же оператором
-        INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
-        SELECT 'price', 'price.changed', c.apartment_id,
-               price_changed_payload(c.apartment_id, c.project_id, c.old_price, c.new_price, 'dynamic', v_run_id,
-                                     p_now, c.readable)
-        FROM changed c
-        ORDER BY c.apartment_id
+    price_events AS (  -- price.changed в outbox (docs/events.md): узкая строка на изменение, тело — из price_history
+        INSERT INTO outbox_events (topic, event_type, aggregate_id, price_history_id)
+        SELECT 'price', 'price.changed', h.history_apartment_id, h.history_id
+        FROM history h
+        ORDER BY h.history_apartment_id
     ),
     summary AS (
         SELECT t.evaluated,
@@ -3645,7 +3876,7 @@ BEGIN
         UPDATE apartments a SET current_price = sc.old_price, price_changed_at = p_now
         FROM still_current sc
         WHERE a.id = sc.apartment_id
-        RETURNING a.id, a.project_id, sc.old_price, sc.new_price,
+        RETURNING a.id, sc.old_price, sc.new_price,
                   a.status = 'available' AND a.moderation_status = 'published' AS on_sale,
                   format('Цена возвращена: отмена прохода ценообразования №%s (%s)', p_run_id,
                          format_percent_change(sc.new_price, sc.old_price)) AS explanation
@@ -3666,13 +3897,13 @@ BEGIN
         INSERT INTO price_history (apartment_id, changed_at, old_price, new_price, reason, rollback_of_run_id, changed_by, explanation)
         SELECT r.id, p_now, r.new_price, r.old_price, 'manual', p_run_id, p_user_id, r.explanation
         FROM restored r
+        RETURNING price_history.id AS history_id, price_history.apartment_id AS history_apartment_id
     ),
     price_events AS (  -- price.changed в outbox тем же оператором, как у прохода
-        INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
-        SELECT 'price', 'price.changed', r.id,
-               price_changed_payload(r.id, r.project_id, r.new_price, r.old_price, 'manual', NULL, p_now, r.explanation)
-        FROM restored r
-        ORDER BY r.id
+        INSERT INTO outbox_events (topic, event_type, aggregate_id, price_history_id)
+        SELECT 'price', 'price.changed', h.history_apartment_id, h.history_id
+        FROM history h
+        ORDER BY h.history_apartment_id
     ),
     marked AS (
         UPDATE pricing_runs r SET rolled_back_at = p_now, rolled_back_by = p_user_id
@@ -5522,6 +5753,321 @@ COMMENT ON COLUMN public.cluster_demand.refreshed_at IS 'Когда предст
 
 
 --
+-- Name: crm_connections; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.crm_connections (
+    id bigint NOT NULL,
+    developer_id bigint NOT NULL,
+    kind public.crm_kind NOT NULL,
+    account text NOT NULL,
+    api_base_url text NOT NULL,
+    amo_account_id bigint,
+    credentials_ciphertext bytea NOT NULL,
+    credentials_nonce bytea NOT NULL,
+    credentials_key_id text NOT NULL,
+    webhook_secret_sha256 bytea NOT NULL,
+    status_map jsonb DEFAULT '{}'::jsonb NOT NULL,
+    pipeline_id text,
+    enabled boolean DEFAULT true NOT NULL,
+    last_checked_at timestamp with time zone,
+    last_check_result text,
+    reconciled_until timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT crm_connections_account_check CHECK ((account ~ '^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$'::text)),
+    CONSTRAINT crm_connections_api_base_url_check CHECK ((api_base_url ~ '^https?://[^/?#]+(/[^?#]*)?$'::text)),
+    CONSTRAINT crm_connections_credentials_key_id_check CHECK ((credentials_key_id ~ '^[0-9a-f]{16}$'::text)),
+    CONSTRAINT crm_connections_credentials_nonce_check CHECK ((length(credentials_nonce) = 12)),
+    CONSTRAINT crm_connections_pipeline_id_check CHECK (((length(pipeline_id) >= 1) AND (length(pipeline_id) <= 64))),
+    CONSTRAINT crm_connections_status_map_check CHECK ((jsonb_typeof(status_map) = 'object'::text)),
+    CONSTRAINT crm_connections_webhook_secret_sha256_check CHECK ((length(webhook_secret_sha256) = 32))
+);
+
+
+--
+-- Name: TABLE crm_connections; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.crm_connections IS 'Подключение компании-застройщика к её CRM (одно на компанию). Учётные данные зашифрованы AES-256-GCM ключом из CRM_SECRETS_KEY_FILE и никогда не отдаются API и не пишутся в журнал';
+
+
+--
+-- Name: COLUMN crm_connections.id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.id IS 'Идентификатор подключения (часть адресов входящих вебхуков)';
+
+
+--
+-- Name: COLUMN crm_connections.developer_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.developer_id IS 'Компания-застройщик';
+
+
+--
+-- Name: COLUMN crm_connections.kind; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.kind IS 'amocrm или bitrix24';
+
+
+--
+-- Name: COLUMN crm_connections.account; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.account IS 'Поддомен amoCRM (example → example.amocrm.ru) или адрес портала Битрикс24 (example.bitrix24.ru)';
+
+
+--
+-- Name: COLUMN crm_connections.api_base_url; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.api_base_url IS 'Куда ходит сервис: https://<поддомен>.amocrm.ru или адрес входящего вебхука Битрикс24 без секрета; хост — только из CRM_ALLOWED_HOSTS';
+
+
+--
+-- Name: COLUMN crm_connections.amo_account_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.amo_account_id IS 'id аккаунта amoCRM (из проверки подключения): входящий вебхук с другим account[id] отвергается';
+
+
+--
+-- Name: COLUMN crm_connections.credentials_ciphertext; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.credentials_ciphertext IS 'Учётные данные (JSON) в шифре AES-256-GCM';
+
+
+--
+-- Name: COLUMN crm_connections.credentials_nonce; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.credentials_nonce IS 'Одноразовый номер AES-GCM (12 байт), свой у каждой записи шифра';
+
+
+--
+-- Name: COLUMN crm_connections.credentials_key_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.credentials_key_id IS 'Каким ключом зашифровано: первые 8 байт SHA-256 ключа в hex; после смены ключа задача перешифровывает строки со старым';
+
+
+--
+-- Name: COLUMN crm_connections.webhook_secret_sha256; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.webhook_secret_sha256 IS 'SHA-256 секрета из адреса входящего вебхука amoCRM; сам секрет показывается один раз при подключении';
+
+
+--
+-- Name: COLUMN crm_connections.status_map; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.status_map IS 'Соответствие шагов брони этапам CRM: {"created": "…", "confirmed": "…", "cancelled": "…", "sold": "…"} (id статуса amoCRM или STAGE_ID Битрикс24); обратное соответствие ведёт входящие изменения к шагам брони';
+
+
+--
+-- Name: COLUMN crm_connections.pipeline_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.pipeline_id IS 'Воронка amoCRM (pipeline_id) или направление сделок Битрикс24 (CATEGORY_ID); пусто — основная';
+
+
+--
+-- Name: COLUMN crm_connections.enabled; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.enabled IS 'Выключенное подключение ничего не отправляет и отвергает вебхуки';
+
+
+--
+-- Name: COLUMN crm_connections.last_checked_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.last_checked_at IS 'Когда последний раз проверяли подключение';
+
+
+--
+-- Name: COLUMN crm_connections.last_check_result; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.last_check_result IS 'Итог последней проверки по-русски';
+
+
+--
+-- Name: COLUMN crm_connections.reconciled_until; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.reconciled_until IS 'Битрикс24: до какого момента изменённые сделки уже сверены (он не повторяет вебхуки)';
+
+
+--
+-- Name: COLUMN crm_connections.created_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.created_at IS 'Когда подключено';
+
+
+--
+-- Name: COLUMN crm_connections.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_connections.updated_at IS 'Когда изменено';
+
+
+--
+-- Name: crm_connections_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.crm_connections ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.crm_connections_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: crm_deliveries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.crm_deliveries (
+    id bigint NOT NULL,
+    connection_id bigint NOT NULL,
+    outbox_event_id bigint NOT NULL,
+    event_type text NOT NULL,
+    aggregate_id bigint NOT NULL,
+    payload jsonb NOT NULL,
+    status public.crm_delivery_status DEFAULT 'pending'::public.crm_delivery_status NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_error text,
+    crm_external_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    delivered_at timestamp with time zone,
+    CONSTRAINT crm_deliveries_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT crm_deliveries_delivered_check CHECK (((status = 'delivered'::public.crm_delivery_status) = (delivered_at IS NOT NULL)))
+);
+
+
+--
+-- Name: TABLE crm_deliveries; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.crm_deliveries IS 'Очередь отправки в CRM: строка на событие outbox_events (заявка, шаги брони) для подключения его застройщика, записанная в той же транзакции, что и событие. Диспетчер берёт по одному подключению (advisory-блокировка), строки в порядке id, события одного объекта — строго по очереди';
+
+
+--
+-- Name: COLUMN crm_deliveries.id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_deliveries.id IS 'Идентификатор доставки';
+
+
+--
+-- Name: COLUMN crm_deliveries.connection_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_deliveries.connection_id IS 'Подключение CRM';
+
+
+--
+-- Name: COLUMN crm_deliveries.outbox_event_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_deliveries.outbox_event_id IS 'Событие outbox_events (строка outbox может быть уже удалена после публикации)';
+
+
+--
+-- Name: COLUMN crm_deliveries.event_type; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_deliveries.event_type IS 'lead.created или booking.created|confirmed|cancelled|expired|sold';
+
+
+--
+-- Name: COLUMN crm_deliveries.aggregate_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_deliveries.aggregate_id IS 'id заявки или брони';
+
+
+--
+-- Name: COLUMN crm_deliveries.payload; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_deliveries.payload IS 'Тело события outbox (без личных данных; контакт заявки читается при отправке)';
+
+
+--
+-- Name: COLUMN crm_deliveries.status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_deliveries.status IS 'pending — ждёт, delivered — доставлена, dead — отложена после CRM_MAX_ATTEMPTS неудач';
+
+
+--
+-- Name: COLUMN crm_deliveries.attempts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_deliveries.attempts IS 'Сколько раз пробовали отправить';
+
+
+--
+-- Name: COLUMN crm_deliveries.next_attempt_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_deliveries.next_attempt_at IS 'Раньше этого момента не отправлять (экспоненциальная пауза со случайной добавкой)';
+
+
+--
+-- Name: COLUMN crm_deliveries.last_error; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_deliveries.last_error IS 'Последняя ошибка по-русски (без учётных данных)';
+
+
+--
+-- Name: COLUMN crm_deliveries.crm_external_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_deliveries.crm_external_id IS 'id сделки или заявки в CRM, с которым доставка завершилась';
+
+
+--
+-- Name: COLUMN crm_deliveries.created_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_deliveries.created_at IS 'Когда событие попало в очередь';
+
+
+--
+-- Name: COLUMN crm_deliveries.delivered_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.crm_deliveries.delivered_at IS 'Когда CRM подтвердила';
+
+
+--
+-- Name: crm_deliveries_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.crm_deliveries ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.crm_deliveries_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: demand_aggregation_state; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -5717,7 +6263,9 @@ CASE
     WHEN (visitor_id IS NOT NULL) THEN ('v:'::text || visitor_id)
     ELSE NULL::text
 END) STORED,
+    crm_external_id text,
     CONSTRAINT leads_comment_check CHECK ((length(comment) <= 2000)),
+    CONSTRAINT leads_crm_external_id_check CHECK (((length(crm_external_id) >= 1) AND (length(crm_external_id) <= 128))),
     CONSTRAINT leads_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 200))),
     CONSTRAINT leads_phone_check CHECK ((phone ~ '^\+[1-9][0-9]{6,14}$'::text)),
     CONSTRAINT leads_visitor_id_check CHECK (((length(visitor_id) >= 1) AND (length(visitor_id) <= 128)))
@@ -5802,6 +6350,13 @@ COMMENT ON COLUMN public.leads.viewer IS 'Кто оставил заявку (к
 
 
 --
+-- Name: COLUMN leads.crm_external_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.leads.crm_external_id IS 'id сделки (amoCRM) или лида (Битрикс24), созданного по заявке';
+
+
+--
 -- Name: leads_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 --
 
@@ -5875,79 +6430,6 @@ ALTER TABLE public.login_attempts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTI
     NO MAXVALUE
     CACHE 1
 );
-
-
---
--- Name: outbox_events; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.outbox_events (
-    id bigint NOT NULL,
-    topic public.outbox_topic NOT NULL,
-    event_type text NOT NULL,
-    aggregate_id bigint NOT NULL,
-    payload jsonb NOT NULL,
-    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
-    published_at timestamp with time zone,
-    CONSTRAINT outbox_events_event_type_check CHECK ((event_type ~ '^[a-z]+\.[a-z_]+$'::text)),
-    CONSTRAINT outbox_events_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text))
-);
-
-
---
--- Name: TABLE outbox_events; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.outbox_events IS 'Outbox событий для фронтенда: строка пишется в транзакции самого изменения, ретранслятор публикует её в Redis Streams (хотя бы один раз, в порядке id) и отмечает published_at; опубликованные удаляются после срока хранения (OUTBOX_RETENTION_HOURS). Только вставка производителями, published_at ставит только ретранслятор';
-
-
---
--- Name: COLUMN outbox_events.id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.outbox_events.id IS 'Идентификатор события (event_id в Redis): стабилен при повторной публикации — по нему потребитель убирает дубли';
-
-
---
--- Name: COLUMN outbox_events.topic; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.outbox_events.topic IS 'Тема = поток Redis <EVENTS_STREAM_PREFIX>:<тема>';
-
-
---
--- Name: COLUMN outbox_events.event_type; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.outbox_events.event_type IS 'Тип события: price.changed, booking.created, apartment.published …';
-
-
---
--- Name: COLUMN outbox_events.aggregate_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.outbox_events.aggregate_id IS 'id квартиры, брони или ЖК, о котором событие';
-
-
---
--- Name: COLUMN outbox_events.payload; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.outbox_events.payload IS 'Тело события (схема — в /asyncapi.json), деньги — строки с копейками';
-
-
---
--- Name: COLUMN outbox_events.recorded_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.outbox_events.recorded_at IS 'Время транзакции, записавшей событие';
-
-
---
--- Name: COLUMN outbox_events.published_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.outbox_events.published_at IS 'Когда ретранслятор получил подтверждение XADD от Redis; пусто — ещё ждёт';
 
 
 --
@@ -6997,6 +7479,13 @@ CREATE TABLE public.webhook_inbox (
     processed boolean DEFAULT false NOT NULL,
     processed_at timestamp with time zone,
     error text,
+    connection_id bigint,
+    status public.webhook_status DEFAULT 'received'::public.webhook_status NOT NULL,
+    headers jsonb DEFAULT '{}'::jsonb NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    outcome text,
+    CONSTRAINT webhook_inbox_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT webhook_inbox_headers_check CHECK ((jsonb_typeof(headers) = 'object'::text)),
     CONSTRAINT webhook_inbox_source_check CHECK ((source ~ '^[a-z0-9_]{1,32}$'::text))
 );
 
@@ -7055,6 +7544,41 @@ COMMENT ON COLUMN public.webhook_inbox.processed_at IS 'Когда обрабо�
 --
 
 COMMENT ON COLUMN public.webhook_inbox.error IS 'Ошибка последней попытки обработки';
+
+
+--
+-- Name: COLUMN webhook_inbox.connection_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.webhook_inbox.connection_id IS 'Подключение CRM из адреса запроса (пусто — подключения уже нет)';
+
+
+--
+-- Name: COLUMN webhook_inbox.status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.webhook_inbox.status IS 'received → processed | ignored | failed; rejected — подделка, не обрабатывается';
+
+
+--
+-- Name: COLUMN webhook_inbox.headers; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.webhook_inbox.headers IS 'Заголовки, которые важны для разбора: Content-Type, User-Agent, X-Forwarded-For';
+
+
+--
+-- Name: COLUMN webhook_inbox.attempts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.webhook_inbox.attempts IS 'Сколько раз обрабатывали';
+
+
+--
+-- Name: COLUMN webhook_inbox.outcome; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.webhook_inbox.outcome IS 'Что сделала обработка, по-русски (какая бронь, какой шаг или почему ничего)';
 
 
 --
@@ -7157,6 +7681,38 @@ ALTER TABLE ONLY public.buildings
 
 ALTER TABLE ONLY public.catalog_offers
     ADD CONSTRAINT catalog_offers_pkey PRIMARY KEY (apartment_id);
+
+
+--
+-- Name: crm_connections crm_connections_developer_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crm_connections
+    ADD CONSTRAINT crm_connections_developer_id_key UNIQUE (developer_id);
+
+
+--
+-- Name: crm_connections crm_connections_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crm_connections
+    ADD CONSTRAINT crm_connections_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: crm_deliveries crm_deliveries_event_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crm_deliveries
+    ADD CONSTRAINT crm_deliveries_event_key UNIQUE (connection_id, outbox_event_id);
+
+
+--
+-- Name: crm_deliveries crm_deliveries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crm_deliveries
+    ADD CONSTRAINT crm_deliveries_pkey PRIMARY KEY (id);
 
 
 --
@@ -7618,6 +8174,27 @@ CREATE UNIQUE INDEX cluster_demand_key ON public.cluster_demand USING btree (pro
 
 
 --
+-- Name: crm_deliveries_aggregate_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX crm_deliveries_aggregate_idx ON public.crm_deliveries USING btree (connection_id, aggregate_id, id);
+
+
+--
+-- Name: crm_deliveries_dead_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX crm_deliveries_dead_idx ON public.crm_deliveries USING btree (connection_id, id) WHERE (status = 'dead'::public.crm_delivery_status);
+
+
+--
+-- Name: crm_deliveries_pending_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX crm_deliveries_pending_idx ON public.crm_deliveries USING btree (connection_id, id) WHERE (status = 'pending'::public.crm_delivery_status);
+
+
+--
 -- Name: developer_members_user_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -8045,6 +8622,20 @@ CREATE INDEX visitor_activity_minute_idx ON public.visitor_activity USING btree 
 
 
 --
+-- Name: webhook_inbox_connection_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_inbox_connection_id_idx ON public.webhook_inbox USING btree (connection_id, id);
+
+
+--
+-- Name: webhook_inbox_received_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_inbox_received_idx ON public.webhook_inbox USING btree (id) WHERE (status = 'received'::public.webhook_status);
+
+
+--
 -- Name: webhook_inbox_source_received_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -8231,6 +8822,20 @@ CREATE TRIGGER developers_set_updated_at BEFORE UPDATE ON public.developers FOR 
 --
 
 CREATE TRIGGER dynamic_pricing_config_append_only BEFORE DELETE OR UPDATE ON public.dynamic_pricing_config FOR EACH ROW EXECUTE FUNCTION public.dynamic_pricing_config_forbid_change();
+
+
+--
+-- Name: leads leads_emit_created; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER leads_emit_created AFTER INSERT ON public.leads REFERENCING NEW TABLE AS inserted_leads FOR EACH STATEMENT EXECUTE FUNCTION public.leads_emit_created();
+
+
+--
+-- Name: TRIGGER leads_emit_created ON leads; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER leads_emit_created ON public.leads IS 'lead.created в outbox в транзакции заявки';
 
 
 --
@@ -8524,6 +9129,22 @@ ALTER TABLE ONLY public.buildings
 
 
 --
+-- Name: crm_connections crm_connections_developer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crm_connections
+    ADD CONSTRAINT crm_connections_developer_id_fkey FOREIGN KEY (developer_id) REFERENCES public.developers(id) ON DELETE CASCADE;
+
+
+--
+-- Name: crm_deliveries crm_deliveries_connection_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.crm_deliveries
+    ADD CONSTRAINT crm_deliveries_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES public.crm_connections(id) ON DELETE CASCADE;
+
+
+--
 -- Name: developer_members developer_members_developer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -8729,6 +9350,14 @@ ALTER TABLE ONLY public.refresh_tokens
 
 ALTER TABLE ONLY public.views_log
     ADD CONSTRAINT views_log_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE SET NULL;
+
+
+--
+-- Name: webhook_inbox webhook_inbox_connection_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_inbox
+    ADD CONSTRAINT webhook_inbox_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES public.crm_connections(id) ON DELETE SET NULL;
 
 
 --

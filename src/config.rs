@@ -266,6 +266,8 @@ pub struct JobSettings {
     pub outbox_relay_enabled: bool,
     /// Picker conversations past `PICKER_CONVERSATION_TTL_DAYS` are deleted with their messages.
     pub picker_pruning_enabled: bool,
+    /// CRM deliveries, incoming webhooks, Bitrix24 reconciliation and re-encryption after a key rotation.
+    pub crm_enabled: bool,
 }
 
 impl Default for JobSettings {
@@ -276,6 +278,7 @@ impl Default for JobSettings {
             event_pruning_enabled: true,
             outbox_relay_enabled: true,
             picker_pruning_enabled: true,
+            crm_enabled: true,
         }
     }
 }
@@ -342,6 +345,56 @@ impl Default for OutboxSettings {
     }
 }
 
+/// CRM integrations (`crate::crm`): the key that encrypts credentials, where the service may call, and the limits.
+#[derive(Debug, Clone)]
+pub struct CrmSettings {
+    /// `CRM_SECRETS_KEY(_FILE)`: 32 random bytes in base64; unset — connecting a CRM answers 503.
+    pub secrets_key: Option<Secret>,
+    /// `CRM_SECRETS_PREVIOUS_KEY(_FILE)`: the key before a rotation; rows under it are re-encrypted with the current one.
+    pub previous_secrets_key: Option<Secret>,
+    /// `CRM_ALLOWED_HOSTS`: hosts (and their subdomains) a connection may point at; nothing else is ever called.
+    pub allowed_hosts: Vec<String>,
+    /// `CRM_MAX_ATTEMPTS`: after this many failures a delivery is set aside (`dead`) until re-queued.
+    pub max_attempts: u32,
+    /// `CRM_AMOCRM_RPS`: requests per second to one amoCRM account (amoCRM allows 7).
+    pub amocrm_requests_per_second: u32,
+    /// `CRM_BITRIX24_RPS` and `CRM_BITRIX24_BURST`: Bitrix24 allows 2 per second with bursts of 50.
+    pub bitrix24_requests_per_second: u32,
+    pub bitrix24_burst: u32,
+    /// `CRM_REQUEST_TIMEOUT_SECONDS`: one HTTP request to a CRM.
+    pub request_timeout: Duration,
+    /// `PUBLIC_API_URL`: how the CRMs reach this API, for the webhook addresses shown to the developer.
+    pub public_api_url: String,
+}
+
+impl Default for CrmSettings {
+    fn default() -> Self {
+        Self {
+            secrets_key: None,
+            previous_secrets_key: None,
+            allowed_hosts: [
+                "amocrm.ru",
+                "amocrm.com",
+                "kommo.com",
+                "bitrix24.ru",
+                "bitrix24.com",
+                "bitrix24.by",
+                "bitrix24.kz",
+                "bitrix24.de",
+                "bitrix24.eu",
+            ]
+            .map(String::from)
+            .to_vec(),
+            max_attempts: 8,
+            amocrm_requests_per_second: 7,
+            bitrix24_requests_per_second: 2,
+            bitrix24_burst: 50,
+            request_timeout: Duration::from_secs(10),
+            public_api_url: "http://localhost:8080".into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub http_port: u16,
@@ -354,6 +407,7 @@ pub struct Settings {
     pub jobs: JobSettings,
     pub outbox: OutboxSettings,
     pub picker: PickerSettings,
+    pub crm: CrmSettings,
 }
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -363,7 +417,7 @@ pub const MIN_JWT_SECRET_DISTINCT_BYTES: usize = 10;
 /// The sample values the repository ships (`*.example` files, the same values in `.env.example`) and the file
 /// each comes from: a deployment that copied one without replacing it does not start. A test checks that every
 /// value in those files is refused.
-pub const EXAMPLE_SECRETS: [(&str, &str); 4] = [
+pub const EXAMPLE_SECRETS: [(&str, &str); 5] = [
     (
         "jwt_secret.txt.example",
         "change-me-to-a-random-secret-of-at-least-32-bytes",
@@ -376,6 +430,10 @@ pub const EXAMPLE_SECRETS: [(&str, &str); 4] = [
     (
         "redis_password.txt.example",
         "change-me-demo-redis-password",
+    ),
+    (
+        "crm_secrets_key.txt.example",
+        "Y2hhbmdlLW1lLWNybS1zZWNyZXRzLWtleS0zMmJ5dGU=",
     ),
 ];
 
@@ -400,6 +458,10 @@ fn how_to_set(name: &str) -> &'static str {
             "; создайте случайный токен: openssl rand -base64 48 > events_service_token.txt \
              и укажите EVENTS_SERVICE_TOKEN_FILE=./events_service_token.txt (docker compose берёт этот файл сам), \
              тот же токен — фронтенду"
+        }
+        "CRM_SECRETS_KEY" | "CRM_SECRETS_PREVIOUS_KEY" => {
+            "; создайте ключ: openssl rand -base64 32 > crm_secrets_key.txt и укажите \
+             CRM_SECRETS_KEY_FILE=./crm_secrets_key.txt (docker compose берёт этот файл сам)"
         }
         "REDIS_PASSWORD" | "REDIS_URL" => {
             "; придумайте свой пароль, например openssl rand -base64 32 > redis_password.txt, \
@@ -832,6 +894,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             catalog: self.catalog()?,
             jobs: self.jobs()?,
             outbox: self.outbox()?,
+            crm: self.crm()?,
             picker: self.picker()?,
         })
     }
@@ -922,6 +985,7 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
                 "JOB_PICKER_PRUNING_ENABLED",
                 defaults.picker_pruning_enabled,
             )?,
+            crm_enabled: self.parsed("JOB_CRM_ENABLED", defaults.crm_enabled)?,
         })
     }
 
@@ -989,6 +1053,85 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             stream_max_len,
             batch_size,
             retention: Duration::from_secs(retention_hours * 3600),
+        })
+    }
+
+    pub fn crm(&self) -> Result<CrmSettings, ConfigError> {
+        let defaults = CrmSettings::default();
+        let key =
+            |name: &'static str, file_name: &'static str| -> Result<Option<Secret>, ConfigError> {
+                let Some(key) = self.secret(name, file_name)? else {
+                    return Ok(None);
+                };
+                if let Some(reason) = crate::crm::secrets::key_problem(key.expose()) {
+                    return Err(ConfigError::Invalid {
+                        name,
+                        reason: format!("{reason}{}", how_to_set(name)),
+                    });
+                }
+                Ok(Some(key))
+            };
+        let secrets_key = key("CRM_SECRETS_KEY", "CRM_SECRETS_KEY_FILE")?;
+        let previous_secrets_key =
+            key("CRM_SECRETS_PREVIOUS_KEY", "CRM_SECRETS_PREVIOUS_KEY_FILE")?;
+        if previous_secrets_key.is_some() && secrets_key.is_none() {
+            return Err(ConfigError::Missing {
+                name: "CRM_SECRETS_KEY",
+            });
+        }
+        let allowed_hosts = match self.optional("CRM_ALLOWED_HOSTS") {
+            None => defaults.allowed_hosts,
+            Some(list) => list
+                .split(',')
+                .map(|host| host.trim().trim_start_matches('.').to_lowercase())
+                .filter(|host| !host.is_empty())
+                .collect(),
+        };
+        let bounded = |name: &'static str, default: u32, range: std::ops::RangeInclusive<u32>| {
+            let value: u32 = self.parsed(name, default)?;
+            if range.contains(&value) {
+                Ok(value)
+            } else {
+                Err(ConfigError::Invalid {
+                    name,
+                    reason: format!("{value}: нужно от {} до {}", range.start(), range.end()),
+                })
+            }
+        };
+        let timeout = bounded(
+            "CRM_REQUEST_TIMEOUT_SECONDS",
+            defaults.request_timeout.as_secs() as u32,
+            1..=120,
+        )?;
+        let public_api_url = self
+            .optional("PUBLIC_API_URL")
+            .unwrap_or(defaults.public_api_url)
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_api_url.starts_with("https://") || public_api_url.starts_with("http://")) {
+            return Err(ConfigError::Invalid {
+                name: "PUBLIC_API_URL",
+                reason: format!("{public_api_url:?}: нужен адрес вида https://api.example.ru"),
+            });
+        }
+        Ok(CrmSettings {
+            secrets_key,
+            previous_secrets_key,
+            allowed_hosts,
+            max_attempts: bounded("CRM_MAX_ATTEMPTS", defaults.max_attempts, 1..=50)?,
+            amocrm_requests_per_second: bounded(
+                "CRM_AMOCRM_RPS",
+                defaults.amocrm_requests_per_second,
+                1..=7,
+            )?,
+            bitrix24_requests_per_second: bounded(
+                "CRM_BITRIX24_RPS",
+                defaults.bitrix24_requests_per_second,
+                1..=2,
+            )?,
+            bitrix24_burst: bounded("CRM_BITRIX24_BURST", defaults.bitrix24_burst, 1..=50)?,
+            request_timeout: Duration::from_secs(u64::from(timeout)),
+            public_api_url,
         })
     }
 
@@ -1306,11 +1449,12 @@ mod tests {
                 "jwt_secret" => "JWT_SECRET",
                 "events_service_token" => "EVENTS_SERVICE_TOKEN",
                 "redis_password" => "REDIS_PASSWORD",
+                "crm_secrets_key" => "CRM_SECRETS_KEY",
                 other => panic!("{file_name}: which setting is {other} a sample of?"),
             };
             samples.push((setting.into(), value.trim().to_owned()));
         }
-        assert_eq!(samples.len(), 4, "{samples:?}");
+        assert_eq!(samples.len(), 5, "{samples:?}");
         let env_example = std::fs::read_to_string(root.join(".env.example")).unwrap();
         for line in env_example.lines() {
             let line = line.trim_start_matches(['#', ' ']);
@@ -1320,6 +1464,7 @@ mod tests {
                     "JWT_SECRET",
                     "EVENTS_SERVICE_TOKEN",
                     "REDIS_PASSWORD",
+                    "CRM_SECRETS_KEY",
                 ]
                 .contains(&name)
                     && !value.trim().is_empty()
@@ -1328,7 +1473,7 @@ mod tests {
                 }
             }
         }
-        assert!(samples.len() > 4, "the JWT_SECRET sample of .env.example");
+        assert!(samples.len() > 5, "the JWT_SECRET sample of .env.example");
         for (setting, value) in samples {
             let (sample, asked) = (value.clone(), setting.clone());
             let reader = SettingsReader::new(move |name| (name == asked).then(|| sample.clone()));
@@ -1336,6 +1481,7 @@ mod tests {
                 "DATABASE_PASSWORD" => reader.database().map(|_| ()),
                 "JWT_SECRET" => reader.jwt_secret().map(|_| ()),
                 "REDIS_PASSWORD" => reader.outbox().map(|_| ()),
+                "CRM_SECRETS_KEY" => reader.crm().map(|_| ()),
                 _ => reader.signals().map(|_| ()),
             }
             .expect_err(&value);

@@ -6,6 +6,7 @@ pub mod buildings;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod crm;
 pub mod db;
 pub mod developers;
 pub mod error;
@@ -56,6 +57,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(picker::router())
         .merge(bookings::router())
         .merge(outbox::router())
+        .merge(crm::router())
         .split_for_parts();
     (router, openapi::document_common_responses(api))
 }

@@ -204,7 +204,8 @@ async fn serve() -> Result<(), String> {
         )
     })?);
 
-    jobs::spawn_all(&pool, &pg_config, &settings);
+    let crm = nedvizhimost::crm::Crm::from_settings(&settings.crm);
+    jobs::spawn_all(&pool, &pg_config, &settings, crm.as_ref());
     let state = AppState::new(
         pool,
         settings.pricing.clone(),
@@ -212,6 +213,7 @@ async fn serve() -> Result<(), String> {
         settings.signals.clone(),
     )
     .with_event_streams_prefix(settings.outbox.stream_prefix.clone())
+    .with_crm(crm)
     .with_picker(settings.picker.clone());
     let address = SocketAddr::from(([0, 0, 0, 0], settings.http_port));
     let listener = tokio::net::TcpListener::bind(address)

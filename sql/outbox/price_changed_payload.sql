@@ -21,4 +21,4 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION price_changed_payload(bigint, bigint, numeric, numeric, price_change_reason, bigint, timestamptz, text) IS
     'Тело события price.changed (одно на изменение цены): квартира, ЖК, старая и новая цена строками, причина, проход, '
-    'объяснение по-русски. Единственное место, где задан его вид: его вызывают проход, откат и триггер ручных правок';
+    'объяснение по-русски. Единственное место, где задан его вид: его вызывает outbox_event_payload при публикации';

@@ -1,12 +1,8 @@
 CREATE OR REPLACE FUNCTION price_history_emit_price_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
-    SELECT 'price', 'price.changed', NEW.apartment_id,
-           price_changed_payload(NEW.apartment_id, a.project_id, NEW.old_price, NEW.new_price, NEW.reason,
-                                 NEW.pricing_run_id, NEW.changed_at, NEW.explanation)
-      FROM apartments a
-     WHERE a.id = NEW.apartment_id;
+    INSERT INTO outbox_events (topic, event_type, aggregate_id, price_history_id)
+    VALUES ('price', 'price.changed', NEW.apartment_id, NEW.id);
     RETURN NULL;
 END;
 $$;

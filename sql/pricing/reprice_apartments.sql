@@ -217,14 +217,13 @@ BEGIN
                c.views_24h, c.favourites_24h, c.leads_24h, c.bookings_24h, c.days_on_site, c.demand,
                c.cluster_median, round(c.demand / c.cluster_median, 4), c.delta, c.max_shift, c.k1, c.k2, c.config_id
         FROM changed c
+        RETURNING price_history.id AS history_id, price_history.apartment_id AS history_apartment_id
     ),
-    price_events AS (  -- price.changed в outbox (docs/events.md): одна строка на изменение, тем же оператором
-        INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
-        SELECT 'price', 'price.changed', c.apartment_id,
-               price_changed_payload(c.apartment_id, c.project_id, c.old_price, c.new_price, 'dynamic', v_run_id,
-                                     p_now, c.readable)
-        FROM changed c
-        ORDER BY c.apartment_id
+    price_events AS (  -- price.changed в outbox (docs/events.md): узкая строка на изменение, тело — из price_history
+        INSERT INTO outbox_events (topic, event_type, aggregate_id, price_history_id)
+        SELECT 'price', 'price.changed', h.history_apartment_id, h.history_id
+        FROM history h
+        ORDER BY h.history_apartment_id
     ),
     summary AS (
         SELECT t.evaluated,

@@ -32,7 +32,7 @@ BEGIN
         UPDATE apartments a SET current_price = sc.old_price, price_changed_at = p_now
         FROM still_current sc
         WHERE a.id = sc.apartment_id
-        RETURNING a.id, a.project_id, sc.old_price, sc.new_price,
+        RETURNING a.id, sc.old_price, sc.new_price,
                   a.status = 'available' AND a.moderation_status = 'published' AS on_sale,
                   format('Цена возвращена: отмена прохода ценообразования №%s (%s)', p_run_id,
                          format_percent_change(sc.new_price, sc.old_price)) AS explanation
@@ -53,13 +53,13 @@ BEGIN
         INSERT INTO price_history (apartment_id, changed_at, old_price, new_price, reason, rollback_of_run_id, changed_by, explanation)
         SELECT r.id, p_now, r.new_price, r.old_price, 'manual', p_run_id, p_user_id, r.explanation
         FROM restored r
+        RETURNING price_history.id AS history_id, price_history.apartment_id AS history_apartment_id
     ),
     price_events AS (  -- price.changed в outbox тем же оператором, как у прохода
-        INSERT INTO outbox_events (topic, event_type, aggregate_id, payload)
-        SELECT 'price', 'price.changed', r.id,
-               price_changed_payload(r.id, r.project_id, r.new_price, r.old_price, 'manual', NULL, p_now, r.explanation)
-        FROM restored r
-        ORDER BY r.id
+        INSERT INTO outbox_events (topic, event_type, aggregate_id, price_history_id)
+        SELECT 'price', 'price.changed', h.history_apartment_id, h.history_id
+        FROM history h
+        ORDER BY h.history_apartment_id
     ),
     marked AS (
         UPDATE pricing_runs r SET rolled_back_at = p_now, rolled_back_by = p_user_id

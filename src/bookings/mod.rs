@@ -278,11 +278,42 @@ async fn get_booking(
         .ok_or_else(|| AppError::not_found("Бронь не найдена"))
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Step {
+/// A step of a booking's life taken by a person or by the developer's CRM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
     Confirm,
     Cancel,
     Sell,
+}
+
+/// Who takes a step: a signed-in user (buyer, developer staff, moderator) or the CRM of the booking's developer
+/// (acting as its staff, through the same rules).
+pub enum StepActor<'a> {
+    User(&'a CurrentUser),
+    Crm { developer_id: i64 },
+}
+
+impl StepActor<'_> {
+    fn can_see(&self, booking: &Booking) -> bool {
+        match self {
+            StepActor::User(caller) => can_see(caller, booking),
+            StepActor::Crm { developer_id } => *developer_id == booking.developer_id,
+        }
+    }
+
+    fn is_staff(&self, booking: &Booking) -> bool {
+        match self {
+            StepActor::User(caller) => caller.can_manage_developer(booking.developer_id),
+            StepActor::Crm { developer_id } => *developer_id == booking.developer_id,
+        }
+    }
+
+    fn id_and_role(&self) -> (Option<i64>, Option<&'static str>) {
+        match self {
+            StepActor::User(caller) => (Some(caller.id), Some(caller.role.as_str())),
+            StepActor::Crm { .. } => (None, None),
+        }
+    }
 }
 
 async fn apply_step(
@@ -294,6 +325,27 @@ async fn apply_step(
 ) -> AppResult<Booking> {
     let mut client = state.pool.get().await?;
     let transaction = client.transaction().await?;
+    let booking = step_in(
+        &transaction,
+        booking_id,
+        step,
+        &StepActor::User(caller),
+        comment,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(booking)
+}
+
+/// Takes the step inside the caller's transaction: locks the apartment, then the booking (the lock order of every
+/// booking writer), checks the rules and writes the step to `booking_events`.
+pub async fn step_in(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    booking_id: i64,
+    step: Step,
+    actor: &StepActor<'_>,
+    comment: Option<String>,
+) -> AppResult<Booking> {
     let not_found = || AppError::not_found("Бронь не найдена");
     let apartment_id: i64 = transaction
         .query_opt(
@@ -316,11 +368,11 @@ async fn apply_step(
             &[&booking_id],
         )
         .await?;
-    let booking = load_booking(&transaction, booking_id)
+    let booking = load_booking(transaction, booking_id)
         .await?
-        .filter(|booking| can_see(caller, booking))
+        .filter(|booking| actor.can_see(booking))
         .ok_or_else(not_found)?;
-    let staff = caller.can_manage_developer(booking.developer_id);
+    let staff = actor.is_staff(&booking);
     let conflict = |detail: &str| AppError::Conflict {
         detail: detail.into(),
         field: None,
@@ -390,24 +442,17 @@ async fn apply_step(
             "sold"
         }
     };
+    let (actor_id, actor_role) = actor.id_and_role();
     transaction
         .execute(
             "INSERT INTO booking_events (booking_id, action, actor_id, actor_role, comment)
              VALUES ($1, $2::text::booking_action, $3, $4::text::user_role, $5)",
-            &[
-                &booking_id,
-                &action,
-                &caller.id,
-                &caller.role.as_str(),
-                &comment,
-            ],
+            &[&booking_id, &action, &actor_id, &actor_role, &comment],
         )
         .await?;
-    let booking = load_booking(&transaction, booking_id)
+    load_booking(transaction, booking_id)
         .await?
-        .ok_or_else(not_found)?;
-    transaction.commit().await?;
-    Ok(booking)
+        .ok_or_else(not_found)
 }
 
 /// Подтвердить бронь

@@ -3,6 +3,7 @@
 //! or the HTTP server.
 
 pub mod booking_expiry;
+pub mod crm;
 pub mod event_pruning;
 pub mod picker_pruning;
 pub mod pricing;
@@ -17,7 +18,12 @@ use tokio::time::MissedTickBehavior;
 use crate::config::Settings;
 
 /// Starts every enabled job; a disabled one is named in a warning.
-pub fn spawn_all(pool: &Pool, pg_config: &tokio_postgres::Config, settings: &Settings) {
+pub fn spawn_all(
+    pool: &Pool,
+    pg_config: &tokio_postgres::Config,
+    settings: &Settings,
+    crm: Option<&std::sync::Arc<crate::crm::Crm>>,
+) {
     let jobs = &settings.jobs;
     if jobs.pricing_enabled {
         pricing::spawn(pool.clone(), settings.pricing.clone());
@@ -45,6 +51,17 @@ pub fn spawn_all(pool: &Pool, pg_config: &tokio_postgres::Config, settings: &Set
         tracing::warn!(
             "outbox relay disabled by JOB_OUTBOX_RELAY_ENABLED=false: events are not published"
         );
+    }
+    match (jobs.crm_enabled, crm) {
+        (true, Some(crm)) => {
+            self::crm::spawn(pool.clone(), crm.clone());
+        }
+        (true, None) => tracing::warn!(
+            "CRM_SECRETS_KEY is not set: CRM integration is off (deliveries wait in crm_deliveries, webhooks are stored)"
+        ),
+        (false, _) => {
+            tracing::warn!("CRM job disabled by JOB_CRM_ENABLED=false: nothing is sent to CRMs")
+        }
     }
 }
 

@@ -6,13 +6,15 @@ use axum::extract::State;
 use serde_json::{json, Map, Value};
 use utoipa::PartialSchema;
 
-use super::events::{ApartmentChanged, BookingChanged, PriceChanged, ProjectChanged, StreamEntry};
+use super::events::{
+    ApartmentChanged, BookingChanged, LeadCreated, PriceChanged, ProjectChanged, StreamEntry,
+};
 use super::relay::stream_name;
 use crate::extract::Json;
 use crate::state::AppState;
 
 /// Every event type: (type, topic, body schema name, summary).
-pub const EVENT_TYPES: [(&str, &str, &str, &str); 12] = [
+pub const EVENT_TYPES: [(&str, &str, &str, &str); 13] = [
     (
         "price.changed",
         "price",
@@ -85,12 +87,19 @@ pub const EVENT_TYPES: [(&str, &str, &str, &str); 12] = [
         "ProjectChanged",
         "Опубликованный ЖК изменился",
     ),
+    (
+        "lead.created",
+        "lead",
+        "LeadCreated",
+        "Покупатель оставил заявку на обратный звонок",
+    ),
 ];
 
-const TOPICS: [(&str, &str); 3] = [
+const TOPICS: [(&str, &str); 4] = [
     ("price", "Цены квартир: каждое изменение current_price (проход ценообразования раз в минуту — одной пачкой)"),
     ("booking", "Брони: каждый шаг жизни брони"),
     ("catalog", "Каталог: публикация, снятие и изменения квартир и ЖК"),
+    ("lead", "Заявки на обратный звонок (без имени и телефона)"),
 ];
 
 /// AsyncAPI 3 документ потоков событий
@@ -105,6 +114,7 @@ pub fn document(prefix: &str) -> Value {
         "BookingChanged": schema_of::<BookingChanged>(),
         "ApartmentChanged": schema_of::<ApartmentChanged>(),
         "ProjectChanged": schema_of::<ProjectChanged>(),
+        "LeadCreated": schema_of::<LeadCreated>(),
     });
     let mut channels = Map::new();
     let mut operations = Map::new();

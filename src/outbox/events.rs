@@ -23,7 +23,7 @@ pub struct StreamEntry {
     #[schema(example = "2026-12-03T07:01:00.123456Z")]
     pub recorded_at: String,
     /// Тело события — JSON-объект строкой; его схема зависит от type (PriceChanged, BookingChanged,
-    /// ApartmentChanged, ProjectChanged)
+    /// ApartmentChanged, ProjectChanged, LeadCreated)
     #[schema(
         example = r#"{"apartment_id":1042,"project_id":7,"old_price":"8900000.00","new_price":"9167000.00","reason":"dynamic","pricing_run_id":5120,"changed_at":"2026-12-03T07:01:00+00:00","explanation":"Цена повышена на 3,0 %: спрос выше медианы кластера"}"#
     )]
@@ -77,6 +77,9 @@ pub struct BookingChanged {
     /// ЖК квартиры
     #[schema(example = 7)]
     pub project_id: i64,
+    /// Компания-застройщик ЖК
+    #[schema(example = 2)]
+    pub developer_id: i64,
     /// Покупатель (id аккаунта; личных данных в событии нет)
     #[schema(example = 58)]
     pub buyer_id: i64,
@@ -153,4 +156,26 @@ pub struct ProjectChanged {
     /// Изменившиеся поля (для updated), по алфавиту
     #[schema(example = json!(["description"]))]
     pub changed: Vec<String>,
+}
+
+/// `lead.created` (поток `<префикс>:lead`): покупатель оставил заявку на обратный звонок. Имени и телефона в событии
+/// нет: их видит застройщик в кабинете и получает его CRM.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeadCreated {
+    /// Заявка
+    #[schema(example = 5120)]
+    pub lead_id: i64,
+    /// Квартира
+    #[schema(example = 1042)]
+    pub apartment_id: i64,
+    /// ЖК квартиры
+    #[schema(example = 7)]
+    pub project_id: i64,
+    /// Компания-застройщик ЖК
+    #[schema(example = 2)]
+    pub developer_id: i64,
+    /// Когда оставлена заявка
+    #[schema(example = "2026-12-03T07:01:00Z")]
+    pub created_at: DateTime<Utc>,
 }

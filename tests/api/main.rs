@@ -6,6 +6,7 @@ mod auth;
 mod bookings;
 mod catalog_apartments;
 mod cli;
+mod crm;
 mod developers;
 mod events;
 mod favourites;

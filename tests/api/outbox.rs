@@ -9,7 +9,7 @@ use crate::helpers::{TestApp, TestDb};
 use nedvizhimost::config::{OutboxSettings, PricingSettings};
 use nedvizhimost::outbox::asyncapi::EVENT_TYPES;
 use nedvizhimost::outbox::events::{
-    ApartmentChanged, BookingChanged, PriceChanged, ProjectChanged,
+    ApartmentChanged, BookingChanged, LeadCreated, PriceChanged, ProjectChanged,
 };
 use nedvizhimost::outbox::relay;
 use nedvizhimost::pricing::{self, CycleRequest, Trigger};
@@ -21,7 +21,7 @@ async fn outbox_rows(db: &TestDb) -> Vec<(i64, String, String, Value)> {
     db.client()
         .await
         .query(
-            "SELECT id, topic::text, event_type, payload FROM outbox_events ORDER BY id",
+            "SELECT id, topic::text, event_type, outbox_event_payload(e) FROM outbox_events e ORDER BY id",
             &[],
         )
         .await
@@ -66,6 +66,7 @@ fn check_payload_schema(event_type: &str, payload: &Value) {
         "BookingChanged" => serde_json::from_value::<BookingChanged>(payload.clone()).err(),
         "ApartmentChanged" => serde_json::from_value::<ApartmentChanged>(payload.clone()).err(),
         "ProjectChanged" => serde_json::from_value::<ProjectChanged>(payload.clone()).err(),
+        "LeadCreated" => serde_json::from_value::<LeadCreated>(payload.clone()).err(),
         other => panic!("unknown body schema {other}"),
     };
     assert!(parsed.is_none(), "{event_type} {payload}: {parsed:?}");
@@ -144,6 +145,14 @@ async fn exactly_the_committed_changes_are_published_in_order_and_a_rollback_pub
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
+    let response = app
+        .post_json(
+            &format!("/apartments/{}/leads", rows.apartment_id),
+            None,
+            &json!({"visitor_id": "visitor-outbox-1", "name": "Анна", "phone": "+79161234567"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
 
     let outbox = outbox_rows(&app.db).await;
     let types: Vec<&str> = outbox
@@ -159,7 +168,15 @@ async fn exactly_the_committed_changes_are_published_in_order_and_a_rollback_pub
             "booking.created",
             "apartment.updated",
             "booking.confirmed",
+            "lead.created",
         ]
+    );
+    assert!(
+        !outbox
+            .iter()
+            .any(|row| row.3.to_string().contains("+79161234567")
+                || row.3.to_string().contains("Анна")),
+        "no personal data in events"
     );
     for (_, _, event_type, payload) in &outbox {
         check_payload_schema(event_type, payload);
@@ -544,5 +561,5 @@ async fn the_asyncapi_document_describes_every_stream_and_event() {
             );
         }
     }
-    assert_eq!(document["operations"].as_object().unwrap().len(), 3);
+    assert_eq!(document["operations"].as_object().unwrap().len(), 4);
 }

@@ -18,6 +18,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use crate::loopback_server::LoopbackServer;
+use crate::stream_probe::{StreamProbe, StreamReport};
 use crate::synthetic_catalog::{
     settle_after_mass_reprice, simulated_now, CatalogSpec, Geography, ScratchDatabase,
 };
@@ -39,6 +40,8 @@ pub struct EventsBenchOptions {
     pub keep_database: bool,
     /// Reuse the database kept by an earlier `--keep` run instead of building the catalog again.
     pub reuse_database: bool,
+    /// Also run the outbox relay to this Redis and measure how fast `price.changed` reaches a consumer.
+    pub redis_url: Option<String>,
 }
 
 #[derive(Debug)]
@@ -49,6 +52,7 @@ pub struct EventsBenchResult {
     pub batch_p50: Duration,
     pub batch_p99: Duration,
     pub pricing_cycles: Vec<Duration>,
+    pub stream: Option<StreamReport>,
 }
 
 impl EventsBenchResult {
@@ -78,7 +82,10 @@ impl EventsBenchResult {
             median,
             max,
             cycles
-        )
+        ) + &self
+            .stream
+            .as_ref()
+            .map_or(String::new(), |stream| format!("\n{}", stream.summary()))
     }
 }
 
@@ -138,6 +145,16 @@ pub async fn run(options: &EventsBenchOptions) -> Result<EventsBenchResult, Stri
     );
     let server = LoopbackServer::start(app(state)).await?;
     let address = server.address;
+    let stream_probe = match &options.redis_url {
+        Some(url) => {
+            let probe = StreamProbe::start(url, database.config().clone()).await?;
+            eprintln!("publishing the outbox backlog (the first pass's price changes) to Redis…");
+            let drained = probe.wait_drained(&pool).await?;
+            Some((probe, drained))
+        }
+        None => None,
+    };
+    let load_started_at = chrono::Utc::now();
 
     let stop = Arc::new(AtomicBool::new(false));
     let pricing_stop = stop.clone();
@@ -214,6 +231,10 @@ pub async fn run(options: &EventsBenchOptions) -> Result<EventsBenchResult, Stri
     let elapsed = started.elapsed();
     stop.store(true, Ordering::Relaxed);
     let pricing_cycles = pricing.await.map_err(|error| error.to_string())?;
+    let stream = match stream_probe {
+        Some((probe, drained)) => Some(probe.finish(load_started_at, drained).await),
+        None => None,
+    };
     server.stop().await;
     drop(pool);
     database.finish(options.keep_database).await?;
@@ -231,6 +252,7 @@ pub async fn run(options: &EventsBenchOptions) -> Result<EventsBenchResult, Stri
         batch_p50: percentile(0.5),
         batch_p99: percentile(0.99),
         pricing_cycles,
+        stream,
     })
 }
 

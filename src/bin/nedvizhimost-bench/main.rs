@@ -8,6 +8,7 @@ mod events;
 mod loopback_server;
 mod picker;
 mod pricing;
+mod stream_probe;
 mod synthetic_catalog;
 
 use std::process::ExitCode;
@@ -105,6 +106,10 @@ enum Command {
         /// Reuse the database kept by an earlier --keep run (no catalog rebuild)
         #[arg(long)]
         reuse: bool,
+        /// Also run the outbox relay to this Redis (e.g. redis://127.0.0.1:6379/7) and measure how fast a price
+        /// change reaches a consumer group
+        #[arg(long)]
+        redis_url: Option<String>,
     },
     /// Benchmark the public catalog API (search, project card, map) on a synthetic catalog in a scratch database
     Api {
@@ -238,6 +243,7 @@ async fn run(command: Command) -> Result<(), String> {
             batch_concurrency,
             keep,
             reuse,
+            redis_url,
         } => {
             let options = events::EventsBenchOptions {
                 apartments,
@@ -251,6 +257,7 @@ async fn run(command: Command) -> Result<(), String> {
                 admin,
                 keep_database: keep || reuse,
                 reuse_database: reuse,
+                redis_url,
             };
             let result = events::run(&options).await?;
             println!("{}", result.summary());

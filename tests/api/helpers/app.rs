@@ -6,8 +6,10 @@ use std::time::Duration;
 use nedvizhimost::auth::AuthKeys;
 use nedvizhimost::catalog::CatalogCache;
 use nedvizhimost::config::{
-    AuthSettings, CatalogSettings, PickerSettings, PricingSettings, Secret, SignalSettings,
+    AuthSettings, CatalogSettings, CrmSettings, PickerSettings, PricingSettings, Secret,
+    SignalSettings,
 };
+use nedvizhimost::crm::Crm;
 use nedvizhimost::jobs::booking_expiry::ExpiryReport;
 use nedvizhimost::jobs::event_pruning::PruningReport;
 use nedvizhimost::{app_with_catalog, AppState};
@@ -49,6 +51,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The served app's catalog cache (`total` and map answers), to look at its hit counters.
     pub catalog: CatalogCache,
+    /// The served app's CRM integration, when the test configured one (to run the dispatcher and the inbox).
+    pub crm: Option<std::sync::Arc<Crm>>,
 }
 
 /// The settings of a [`TestApp`] to spawn; what a test does not set keeps the test default.
@@ -57,6 +61,7 @@ pub struct TestAppBuilder {
     signals: SignalSettings,
     catalog: CatalogSettings,
     picker: PickerSettings,
+    crm: Option<CrmSettings>,
 }
 
 impl Default for TestAppBuilder {
@@ -66,6 +71,7 @@ impl Default for TestAppBuilder {
             signals: test_signal_settings(),
             catalog: test_catalog_settings(),
             picker: PickerSettings::default(),
+            crm: None,
         }
     }
 }
@@ -95,14 +101,22 @@ impl TestAppBuilder {
         self
     }
 
+    /// CRM integrations (a key, the allowed hosts); without it their endpoints answer 503.
+    pub fn crm(mut self, crm: CrmSettings) -> Self {
+        self.crm = Some(crm);
+        self
+    }
+
     pub async fn spawn(self) -> TestApp {
         let db = TestDb::new().await;
+        let crm = self.crm.as_ref().and_then(Crm::from_settings);
         let state = AppState::new(
             db.pool.clone(),
             test_pricing_settings(),
             AuthKeys::new(&Secret::new(TEST_JWT_SECRET), self.auth),
             self.signals,
         )
+        .with_crm(crm.clone())
         .with_picker(self.picker);
         let catalog = CatalogCache::new(self.catalog);
         let served_catalog = catalog.clone();
@@ -121,6 +135,7 @@ impl TestAppBuilder {
             address,
             http: reqwest::Client::new(),
             catalog,
+            crm,
         }
     }
 }

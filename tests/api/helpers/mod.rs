@@ -5,6 +5,7 @@ mod accounts;
 mod app;
 pub mod catalog;
 mod database;
+pub mod fake_crm;
 pub mod fixtures;
 mod problem;
 pub mod redis;

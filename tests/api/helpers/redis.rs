@@ -87,7 +87,7 @@ impl TestStreams {
 
     pub async fn clean_up(&self) {
         let mut connection = self.connection().await;
-        for topic in ["price", "booking", "catalog"] {
+        for topic in ["price", "booking", "catalog", "lead"] {
             let _: () = redis::cmd("DEL")
                 .arg(format!("{}:{topic}", self.prefix))
                 .query_async(&mut connection)

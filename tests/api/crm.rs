@@ -1,0 +1,720 @@
+//! CRM integrations against fake amoCRM and Bitrix24 on loopback: connecting (credentials write-only and sealed),
+//! leads and bookings delivered exactly once across a failure and a crash, the rate limit under a burst, dead
+//! letters and re-queue, webhooks stored first, forged ones rejected, replays idempotent, statuses round-tripping
+//! into booking steps without echo.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use nedvizhimost::config::{CrmSettings, Secret};
+use nedvizhimost::crm::{dispatcher, webhooks};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::fake_crm::{
+    FakeCrm, AMO_ACCOUNT_ID, AMO_TOKEN, BITRIX_APPLICATION_TOKEN, BITRIX_SECRET,
+};
+use crate::helpers::{CatalogRows, TestApp};
+
+fn crm_settings() -> CrmSettings {
+    let key: [u8; 32] = rand::random();
+    CrmSettings {
+        secrets_key: Some(Secret::new(
+            base64::engine::general_purpose::STANDARD.encode(key),
+        )),
+        allowed_hosts: vec!["http://127.0.0.1".into()],
+        max_attempts: 3,
+        request_timeout: Duration::from_secs(2),
+        public_api_url: "https://api.nedvizhimost.test".into(),
+        ..CrmSettings::default()
+    }
+}
+
+async fn app_with_crm() -> TestApp {
+    TestApp::builder().crm(crm_settings()).spawn().await
+}
+
+/// A developer (token, company) with one published apartment.
+async fn developer(app: &TestApp, email: &str) -> (String, i64, CatalogRows) {
+    let (token, developer_id) = app.developer_with_company(email, "ГК CRM").await;
+    let rows = app.insert_catalog(developer_id).await;
+    app.publish_catalog(&rows).await;
+    (token, developer_id, rows)
+}
+
+async fn connect_amo(app: &TestApp, token: &str, developer_id: i64, fake: &FakeCrm) -> Value {
+    let response = app
+        .put_json(
+            &format!("/developers/{developer_id}/crm-connection"),
+            Some(token),
+            &json!({
+                "kind": "amocrm",
+                "account": fake.address.to_string(),
+                "credentials": {"long_lived_token": AMO_TOKEN},
+                "status_map": {"created": "142", "confirmed": "143", "cancelled": "144", "sold": "146"},
+                "pipeline_id": "5012345",
+            }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+async fn dispatch(app: &TestApp) -> dispatcher::DispatchReport {
+    dispatcher::dispatch_due(&app.db.pool, app.crm.as_ref().unwrap())
+        .await
+        .unwrap()
+}
+
+async fn process_inbox(app: &TestApp) -> usize {
+    webhooks::process_inbox(&app.db.pool, app.crm.as_ref().unwrap(), 100)
+        .await
+        .unwrap()
+}
+
+/// Makes every pending delivery due now (the back-off would otherwise make the test wait).
+async fn due_now(app: &TestApp) {
+    app.db
+        .execute(
+            "UPDATE crm_deliveries SET next_attempt_at = now() WHERE status = 'pending'",
+            &[],
+        )
+        .await;
+}
+
+async fn book(app: &TestApp, apartment_id: i64, buyer: &str) -> i64 {
+    let response = app
+        .post_json(
+            &format!("/apartments/{apartment_id}/bookings"),
+            Some(buyer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn connecting_seals_the_credentials_and_no_answer_ever_shows_them() {
+    let app = app_with_crm().await;
+    let fake = FakeCrm::amocrm().await;
+    let (token, developer_id, _) = developer(&app, "owner@crm-connect.ru").await;
+    let connected = connect_amo(&app, &token, developer_id, &fake).await;
+    assert!(!connected.to_string().contains(AMO_TOKEN), "{connected}");
+    assert_eq!(connected["credentials_saved"], json!(["long_lived_token"]));
+    let webhook_url = connected["webhook_url"].as_str().unwrap();
+    assert!(webhook_url.starts_with("https://api.nedvizhimost.test/integrations/amocrm/"));
+    assert_eq!(
+        webhook_url.split("secret=").nth(1).unwrap().len(),
+        64,
+        "the secret is shown once"
+    );
+
+    let read: Value = app
+        .get_with(
+            &format!("/developers/{developer_id}/crm-connection"),
+            Some(&token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        read["webhook_url"].as_str().unwrap().ends_with("secret=…"),
+        "{read}"
+    );
+    assert!(!read.to_string().contains(AMO_TOKEN));
+    let sealed: Vec<u8> = app
+        .db
+        .scalar("SELECT credentials_ciphertext FROM crm_connections", &[])
+        .await;
+    assert!(
+        !String::from_utf8_lossy(&sealed).contains(AMO_TOKEN),
+        "sealed at rest"
+    );
+
+    let check: Value = app
+        .post_json(
+            &format!("/developers/{developer_id}/crm-connection/check"),
+            Some(&token),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(check["ok"], true, "{check}");
+    assert!(check["message"]
+        .as_str()
+        .unwrap()
+        .contains("Тестовый аккаунт"));
+    let account_id: Option<i64> = app
+        .db
+        .scalar("SELECT amo_account_id FROM crm_connections", &[])
+        .await;
+    assert_eq!(account_id, Some(AMO_ACCOUNT_ID));
+
+    let bad = |body: Value| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let response = app
+                .put_json(
+                    &format!("/developers/{developer_id}/crm-connection"),
+                    Some(&token),
+                    &body,
+                )
+                .await;
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let (status, text) = bad(json!({"kind": "amocrm", "account": "evil.example.com", "credentials": {"long_lived_token": "x"}})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text.contains("CRM_ALLOWED_HOSTS"), "{text}");
+    let (status, text) = bad(
+        json!({"kind": "bitrix24", "account": fake.address.to_string(),
+        "credentials": {"webhook_url": format!("http://{}/rest/1/abc/", fake.address)}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text.contains("application_token"), "{text}");
+    let (status, text) =
+        bad(json!({"kind": "amocrm", "account": "x", "credentials": {"token": "x"}})).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown field: {text}"
+    );
+
+    let (stranger, _, _) = developer(&app, "owner@crm-stranger.ru").await;
+    let response = app
+        .get_with(
+            &format!("/developers/{developer_id}/crm-connection"),
+            Some(&stranger),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_booking_and_a_lead_reach_amocrm_exactly_once_across_a_failure_and_a_crash() {
+    let app = app_with_crm().await;
+    let fake = FakeCrm::amocrm().await;
+    let (token, developer_id, rows) = developer(&app, "owner@crm-once.ru").await;
+    connect_amo(&app, &token, developer_id, &fake).await;
+    let (_, buyer) = app.quick_buyer("buyer@crm-once.ru").await;
+    let booking_id = book(&app, rows.apartment_id, &buyer).await;
+    let response = app
+        .post_json(
+            &format!("/apartments/{}/leads", rows.apartment_id),
+            None,
+            &json!({"visitor_id": "visitor-crm-1", "name": "Анна", "phone": "+79161234567"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    // The CRM fails once: the first delivery waits for a retry, nothing is lost.
+    fake.fail_next(&[500]);
+    let first = dispatch(&app).await;
+    assert_eq!((first.delivered, first.failed), (0, 1));
+    due_now(&app).await;
+    let second = dispatch(&app).await;
+    assert_eq!((second.delivered, second.failed), (2, 0));
+    let records = fake.records();
+    assert_eq!(
+        records.len(),
+        2,
+        "one deal for the booking, one for the lead: {records:?}"
+    );
+    let deal = records
+        .iter()
+        .find(|record| record.external_key.as_deref() == Some(&format!("booking-{booking_id}")))
+        .unwrap();
+    assert_eq!(deal.status.as_deref(), Some("142"));
+    assert_eq!(deal.body["pipeline_id"], 5_012_345);
+    let lead = records
+        .iter()
+        .find(|record| {
+            record
+                .external_key
+                .as_deref()
+                .is_some_and(|key| key.starts_with("lead-"))
+        })
+        .unwrap();
+    assert_eq!(
+        lead.body["_embedded"]["contacts"][0]["custom_fields_values"][0]["values"][0]["value"],
+        "+79161234567"
+    );
+    let stored: Option<String> = app
+        .db
+        .scalar(
+            "SELECT crm_external_id FROM bookings WHERE id = $1",
+            &[&booking_id],
+        )
+        .await;
+    assert_eq!(stored, Some(deal.id.to_string()));
+
+    // A crash after the CRM created the deal but before we recorded it: the retry finds it by our key.
+    let (_, second_buyer) = app.quick_buyer("buyer2@crm-once.ru").await;
+    let other = app.insert_catalog(developer_id).await;
+    app.publish_catalog(&other).await;
+    let crashed_booking = book(&app, other.apartment_id, &second_buyer).await;
+    let already = fake.insert(
+        "lead",
+        &format!("Бронь №{crashed_booking} [booking-{crashed_booking}]"),
+        &format!("booking-{crashed_booking}"),
+    );
+    app.db
+        .execute("UPDATE crm_deliveries SET attempts = 1 WHERE aggregate_id = $1 AND event_type = 'booking.created'", &[&crashed_booking])
+        .await;
+    dispatch(&app).await;
+    assert_eq!(
+        fake.records().len(),
+        3,
+        "no second deal for the same booking"
+    );
+    let stored: Option<String> = app
+        .db
+        .scalar(
+            "SELECT crm_external_id FROM bookings WHERE id = $1",
+            &[&crashed_booking],
+        )
+        .await;
+    assert_eq!(stored, Some(already.to_string()));
+
+    // A step travels as a status change of the same deal.
+    let response = app
+        .post_json(
+            &format!("/bookings/{booking_id}/confirm"),
+            Some(&token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    dispatch(&app).await;
+    assert!(fake
+        .requests()
+        .iter()
+        .any(|(_, request)| request == &format!("PATCH /api/v4/leads/{}", deal.id)));
+    assert_eq!(
+        fake.records()
+            .iter()
+            .find(|record| record.id == deal.id)
+            .unwrap()
+            .status
+            .as_deref(),
+        Some("143")
+    );
+    let undelivered: i64 = app
+        .db
+        .scalar(
+            "SELECT count(*) FROM crm_deliveries WHERE status <> 'delivered'",
+            &[],
+        )
+        .await;
+    assert_eq!(undelivered, 0);
+}
+
+#[tokio::test]
+async fn a_burst_of_leads_never_exceeds_seven_requests_to_amocrm_in_any_second() {
+    let app = app_with_crm().await;
+    let fake = FakeCrm::amocrm().await;
+    let (token, developer_id, rows) = developer(&app, "owner@crm-burst.ru").await;
+    connect_amo(&app, &token, developer_id, &fake).await;
+    let leads = 42;
+    app.db
+        .execute(
+            "INSERT INTO leads (apartment_id, visitor_id, name, phone)
+             SELECT $1, 'burst-' || n, 'Покупатель ' || n, '+7916' || lpad(n::text, 7, '0')
+             FROM generate_series(1, $2) AS n",
+            &[&rows.apartment_id, &leads],
+        )
+        .await;
+    let started = Instant::now();
+    let mut delivered = 0;
+    while delivered < leads as usize {
+        delivered += dispatch(&app).await.delivered;
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "delivered only {delivered}"
+        );
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let times: Vec<Instant> = fake.requests().iter().map(|(at, _)| *at).collect();
+    let busiest = times
+        .iter()
+        .enumerate()
+        .map(|(index, at)| {
+            times[index..]
+                .iter()
+                .take_while(|later| later.duration_since(*at) < Duration::from_secs(1))
+                .count()
+        })
+        .max()
+        .unwrap();
+    println!("{leads} leads, {} requests in {elapsed:.1} s = {:.1} requests/s; busiest second: {busiest}", times.len(), times.len() as f64 / elapsed);
+    assert!(busiest <= 7, "{busiest} requests within one second");
+    assert_eq!(fake.records().len(), leads as usize);
+    assert!(
+        elapsed >= 5.0,
+        "42 requests at 7/s take 5 s at least: {elapsed}"
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_that_keeps_failing_is_set_aside_and_can_be_requeued_by_its_company_only() {
+    let app = app_with_crm().await;
+    let fake = FakeCrm::amocrm().await;
+    let (token, developer_id, rows) = developer(&app, "owner@crm-dead.ru").await;
+    connect_amo(&app, &token, developer_id, &fake).await;
+    let (_, buyer) = app.quick_buyer("buyer@crm-dead.ru").await;
+    book(&app, rows.apartment_id, &buyer).await;
+    fake.fail_next(&[500, 502, 503]);
+    for _ in 0..3 {
+        dispatch(&app).await;
+        due_now(&app).await;
+    }
+    let page: Value = app
+        .get_with(
+            &format!("/developers/{developer_id}/crm-deliveries?status=dead"),
+            Some(&token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["total"], 1, "{page}");
+    let dead = &page["items"][0];
+    assert_eq!(
+        (dead["attempts"].as_i64(), dead["event_type"].as_str()),
+        (Some(3), Some("booking.created"))
+    );
+    assert!(
+        dead["last_error"].as_str().unwrap().contains("HTTP 503"),
+        "{dead}"
+    );
+    let delivery_id = dead["id"].as_i64().unwrap();
+    dispatch(&app).await;
+    assert!(fake.records().is_empty(), "a dead delivery is not sent");
+
+    let moderator = app.create_moderator("moderator@crm-dead.ru").await;
+    let all: Value = app
+        .get_with("/moderation/crm-deliveries?status=dead", Some(&moderator))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["total"], 1);
+    let (stranger, _, _) = developer(&app, "owner@crm-dead-stranger.ru").await;
+    let response = app
+        .post_json(
+            &format!("/crm-deliveries/{delivery_id}/requeue"),
+            Some(&stranger),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let response = app
+        .post_json(
+            &format!("/crm-deliveries/{delivery_id}/requeue"),
+            Some(&token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let again = app
+        .post_json(
+            &format!("/crm-deliveries/{delivery_id}/requeue"),
+            Some(&token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    dispatch(&app).await;
+    assert_eq!(fake.records().len(), 1, "delivered after the re-queue");
+}
+
+/// Posts an amoCRM status-change form to the connection's webhook.
+async fn amo_webhook(
+    app: &TestApp,
+    url: &str,
+    deal_id: &str,
+    status_id: &str,
+    subdomain: &str,
+) -> reqwest::Response {
+    let path = url.split("api.nedvizhimost.test").nth(1).unwrap();
+    app.http
+        .post(app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "leads%5Bstatus%5D%5B0%5D%5Bid%5D={deal_id}&leads%5Bstatus%5D%5B0%5D%5Bstatus_id%5D={status_id}\
+             &leads%5Bstatus%5D%5B0%5D%5Bpipeline_id%5D=5012345&account%5Bid%5D={AMO_ACCOUNT_ID}&account%5Bsubdomain%5D={subdomain}"
+        ))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn amocrm_webhooks_are_stored_first_forgeries_rejected_replays_change_nothing_and_steps_do_not_echo(
+) {
+    let app = app_with_crm().await;
+    let fake = FakeCrm::amocrm().await;
+    let (token, developer_id, rows) = developer(&app, "owner@crm-hook.ru").await;
+    let connected = connect_amo(&app, &token, developer_id, &fake).await;
+    app.post_json(
+        &format!("/developers/{developer_id}/crm-connection/check"),
+        Some(&token),
+        &json!({}),
+    )
+    .await;
+    let url = connected["webhook_url"].as_str().unwrap().to_owned();
+    let (_, buyer) = app.quick_buyer("buyer@crm-hook.ru").await;
+    let booking_id = book(&app, rows.apartment_id, &buyer).await;
+    dispatch(&app).await;
+    let deal_id: String = app
+        .db
+        .scalar(
+            "SELECT crm_external_id FROM bookings WHERE id = $1",
+            &[&booking_id],
+        )
+        .await;
+
+    let forged_url = url.replace("secret=", "secret=00");
+    let forged = amo_webhook(&app, &forged_url, &deal_id, "143", "test").await;
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+    let wrong_account = amo_webhook(
+        &app,
+        &url.replace(&format!("{}", connected["id"]), "999999"),
+        &deal_id,
+        "143",
+        "test",
+    )
+    .await;
+    assert_eq!(wrong_account.status(), StatusCode::UNAUTHORIZED);
+    let rejected: i64 = app
+        .db
+        .scalar(
+            "SELECT count(*) FROM webhook_inbox WHERE status = 'rejected'",
+            &[],
+        )
+        .await;
+    assert_eq!(rejected, 2, "forgeries are kept, marked rejected");
+
+    for _ in 0..2 {
+        let response = amo_webhook(&app, &url, &deal_id, "143", "test").await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    assert_eq!(process_inbox(&app).await, 2);
+    let outcomes: Vec<(String, String)> = app
+        .db
+        .client()
+        .await
+        .query("SELECT status::text, outcome FROM webhook_inbox WHERE status <> 'rejected' ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    assert_eq!(outcomes[0].0, "processed", "{outcomes:?}");
+    assert!(
+        outcomes[0]
+            .1
+            .contains(&format!("бронь №{booking_id}: подтверждена")),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes[1].0, "ignored",
+        "the replay changes nothing: {outcomes:?}"
+    );
+    let booking: Value = app
+        .get_with(&format!("/bookings/{booking_id}"), Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(booking["status"], "confirmed");
+    let echoes: i64 = app
+        .db
+        .scalar(
+            "SELECT count(*) FROM crm_deliveries WHERE event_type = 'booking.confirmed'",
+            &[],
+        )
+        .await;
+    assert_eq!(echoes, 0, "a step from the CRM is not sent back to it");
+
+    // Sold, then the CRM says "cancelled": the cabinet's rule holds, the webhook is recorded, nothing changes.
+    amo_webhook(&app, &url, &deal_id, "146", "test").await;
+    amo_webhook(&app, &url, &deal_id, "144", "test").await;
+    amo_webhook(&app, &url, &deal_id, "777", "test").await;
+    process_inbox(&app).await;
+    let last: Vec<(String, String)> = app
+        .db
+        .client()
+        .await
+        .query(
+            "SELECT status::text, outcome FROM webhook_inbox ORDER BY id DESC LIMIT 3",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    assert!(last[0].1.contains("777 не сопоставлен"), "{last:?}");
+    assert_eq!(last[1].0, "ignored", "{last:?}");
+    assert!(last[1].1.contains("продана"), "{last:?}");
+    assert_eq!(last[2].0, "processed", "{last:?}");
+    let status: String = app
+        .db
+        .scalar(
+            "SELECT status::text FROM apartments WHERE id = $1",
+            &[&rows.apartment_id],
+        )
+        .await;
+    assert_eq!(status, "sold");
+
+    let moderator = app.create_moderator("moderator@crm-hook.ru").await;
+    let inbox: Value = app
+        .get_with(
+            "/moderation/webhook-inbox?status=rejected",
+            Some(&moderator),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inbox["total"], 2);
+    let first_id: i64 = app
+        .db
+        .scalar(
+            "SELECT min(id) FROM webhook_inbox WHERE status = 'processed'",
+            &[],
+        )
+        .await;
+    let reprocess = app
+        .post_json(
+            &format!("/moderation/webhook-inbox/{first_id}/reprocess"),
+            Some(&moderator),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(reprocess.status(), StatusCode::OK);
+    process_inbox(&app).await;
+    let after: String = app
+        .db
+        .scalar(
+            "SELECT status::text FROM webhook_inbox WHERE id = $1",
+            &[&first_id],
+        )
+        .await;
+    assert_eq!(after, "ignored", "re-processing is idempotent");
+}
+
+#[tokio::test]
+async fn bitrix24_deal_stage_comes_back_as_a_booking_step_and_forged_events_are_rejected() {
+    let app = app_with_crm().await;
+    let fake = FakeCrm::bitrix24().await;
+    let (token, developer_id, rows) = developer(&app, "owner@crm-bitrix.ru").await;
+    let response = app
+        .put_json(
+            &format!("/developers/{developer_id}/crm-connection"),
+            Some(&token),
+            &json!({
+                "kind": "bitrix24",
+                "account": fake.address.to_string(),
+                "credentials": {
+                    "webhook_url": format!("http://{}/rest/1/{BITRIX_SECRET}/", fake.address),
+                    "application_token": BITRIX_APPLICATION_TOKEN,
+                },
+                "status_map": {"created": "NEW", "confirmed": "PREPAYMENT_INVOICE", "cancelled": "LOSE", "sold": "WON"},
+            }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let connection: Value = response.json().await.unwrap();
+    assert!(!connection.to_string().contains(BITRIX_SECRET));
+    let check: Value = app
+        .post_json(
+            &format!("/developers/{developer_id}/crm-connection/check"),
+            Some(&token),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(check["ok"], true, "{check}");
+
+    let (_, buyer) = app.quick_buyer("buyer@crm-bitrix.ru").await;
+    let booking_id = book(&app, rows.apartment_id, &buyer).await;
+    dispatch(&app).await;
+    let deal = fake
+        .records()
+        .into_iter()
+        .find(|record| record.kind == "deal")
+        .unwrap();
+    assert_eq!(
+        (deal.external_key.as_deref(), deal.status.as_deref()),
+        (Some(format!("booking-{booking_id}").as_str()), Some("NEW"))
+    );
+
+    fake.set_status(deal.id, "PREPAYMENT_INVOICE");
+    let event = |token: &str| {
+        format!(
+            "event=ONCRMDEALUPDATE&data%5BFIELDS%5D%5BID%5D={}&ts=1764748800&auth%5Bdomain%5D={}&auth%5Bapplication_token%5D={token}",
+            deal.id, fake.address
+        )
+    };
+    let path = format!("/integrations/bitrix24/{}/events", connection["id"]);
+    let post = |body: String| {
+        app.http
+            .post(app.url(&path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    assert_eq!(
+        post(event("forged-token")).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        post(event(BITRIX_APPLICATION_TOKEN))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    process_inbox(&app).await;
+    let booking: Value = app
+        .get_with(&format!("/bookings/{booking_id}"), Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(booking["status"], "confirmed", "{booking}");
+
+    // Bitrix24 does not retry: a missed event is caught by the reconciliation of modified deals.
+    fake.set_status(deal.id, "WON");
+    app.db
+        .execute(
+            "UPDATE crm_connections SET reconciled_until = now() - interval '1 hour'",
+            &[],
+        )
+        .await;
+    let queued = webhooks::reconcile_bitrix24(&app.db.pool, app.crm.as_ref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(queued, 1);
+    process_inbox(&app).await;
+    let status: String = app
+        .db
+        .scalar(
+            "SELECT status::text FROM apartments WHERE id = $1",
+            &[&rows.apartment_id],
+        )
+        .await;
+    assert_eq!(status, "sold");
+}
