@@ -232,7 +232,7 @@ pub struct PickerSettings {
 /// An OpenAI-compatible chat-completions endpoint for the picker.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LlmSettings {
-    /// `PICKER_LLM_URL`: the full URL of `…/v1/chat/completions`, `http://` (TLS is terminated by a proxy).
+    /// `PICKER_LLM_URL`: the full URL of `…/v1/chat/completions`, `https://` or `http://`.
     pub url: String,
     /// `PICKER_LLM_KEY` or `PICKER_LLM_KEY_FILE`: sent as `Authorization: Bearer …` when set.
     pub key: Option<Secret>,
@@ -922,11 +922,13 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             None => None,
             Some(url) => {
                 let url = url.trim().to_owned();
-                if !url.starts_with("http://") || url.len() <= "http://".len() {
+                let scheme = ["https://", "http://"]
+                    .into_iter()
+                    .find(|scheme| url.starts_with(scheme));
+                if scheme.is_none_or(|scheme| url.len() <= scheme.len()) {
                     return Err(ConfigError::Invalid {
                         name: "PICKER_LLM_URL",
-                        reason: "нужен адрес http://…/v1/chat/completions (https завершайте на своём прокси)"
-                            .into(),
+                        reason: "нужен адрес http(s)://…/v1/chat/completions".into(),
                     });
                 }
                 let timeout_ms: u64 = self.parsed("PICKER_LLM_TIMEOUT_MS", 3000)?;
@@ -1220,7 +1222,7 @@ mod tests {
             ("PICKER_MESSAGES_PER_IP_PER_MINUTE", "x"),
             (
                 "PICKER_LLM_URL",
-                "https://api.example.com/v1/chat/completions",
+                "ftp://api.example.com/v1/chat/completions",
             ),
         ] {
             let pairs: &'static [(&'static str, &'static str)] =

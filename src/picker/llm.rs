@@ -3,10 +3,6 @@
 //! values, the catalog's validation). On a timeout (`PICKER_LLM_TIMEOUT_MS`), an error or an invalid answer the
 //! caller falls back to the built-in parser. Nothing of the buyer's text is logged.
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Map, Value};
 
 use super::filters::{PickerFilters, SLOTS};
@@ -39,6 +35,7 @@ pub enum LlmFailure {
 
 /// The model's understanding of `text` against `current`, checked; `Err` — use the parser.
 pub async fn understand(
+    http: &reqwest::Client,
     settings: &LlmSettings,
     text: &str,
     current: &PickerFilters,
@@ -54,7 +51,7 @@ pub async fn understand(
             {"role": "user", "content": json!({"current_filters": current, "message": text}).to_string()},
         ],
     });
-    let answer = tokio::time::timeout(settings.timeout, post(settings, &body))
+    let answer = tokio::time::timeout(settings.timeout, post(http, settings, &body))
         .await
         .map_err(|_| LlmFailure::Timeout)??;
     let content = answer["choices"][0]["message"]["content"]
@@ -65,34 +62,30 @@ pub async fn understand(
     checked(&reply, current, text)
 }
 
-async fn post(settings: &LlmSettings, body: &Value) -> Result<Value, LlmFailure> {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let mut request =
-        hyper::Request::post(&settings.url).header(hyper::header::CONTENT_TYPE, "application/json");
+async fn post(
+    http: &reqwest::Client,
+    settings: &LlmSettings,
+    body: &Value,
+) -> Result<Value, LlmFailure> {
+    let mut request = http.post(&settings.url).json(body);
     if let Some(key) = &settings.key {
-        request = request.header(
-            hyper::header::AUTHORIZATION,
-            format!("Bearer {}", key.expose()),
-        );
+        request = request.bearer_auth(key.expose());
     }
-    let request = request
-        .body(Full::new(Bytes::from(body.to_string())))
-        .map_err(|error| LlmFailure::Transport(error.to_string()))?;
-    let response = client
-        .request(request)
-        .await
-        .map_err(|error| LlmFailure::Transport(error.to_string()))?;
+    let response = request.send().await.map_err(|error| {
+        if error.is_timeout() {
+            LlmFailure::Timeout
+        } else {
+            LlmFailure::Transport(error.without_url().to_string())
+        }
+    })?;
     let status = response.status();
     if !status.is_success() {
         return Err(LlmFailure::Status(status.as_u16()));
     }
-    let bytes = response
-        .into_body()
-        .collect()
+    response
+        .json()
         .await
-        .map_err(|error| LlmFailure::Transport(error.to_string()))?
-        .to_bytes();
-    serde_json::from_slice(&bytes).map_err(|_| LlmFailure::Invalid("ответ — не JSON"))
+        .map_err(|_| LlmFailure::Invalid("ответ — не JSON"))
 }
 
 /// The model's `{"reset", "changes", "words"}` as changes, if every slot is known, every value has its slot's

@@ -46,6 +46,8 @@ const CITIES_REFRESH: Duration = Duration::from_secs(60);
 #[derive(Clone)]
 pub struct PickerState {
     pub settings: PickerSettings,
+    /// The client of the optional model (`PICKER_LLM_TIMEOUT_MS` as its timeout, no redirects).
+    http: reqwest::Client,
     cities: Arc<RwLock<Option<LoadedCities>>>,
 }
 
@@ -54,8 +56,19 @@ type LoadedCities = (Instant, Arc<CityIndex>);
 
 impl PickerState {
     pub fn new(settings: PickerSettings) -> Self {
+        let timeout = settings
+            .llm
+            .as_ref()
+            .map_or(Duration::from_secs(3), |llm| llm.timeout);
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent("nedvizhimost-picker/1.0")
+            .build()
+            .unwrap_or_default();
         Self {
             settings,
+            http,
             cities: Arc::default(),
         }
     }
@@ -386,6 +399,7 @@ async fn post_message(
     let from_model = match &state.picker.settings.llm {
         Some(llm_settings) => {
             match llm::understand(
+                &state.picker.http,
                 llm_settings,
                 text,
                 &conversation.filters,
