@@ -1588,7 +1588,10 @@ impl Parser<'_> {
                 } else {
                     Some("price")
                 }
-            } else if word == "подороже" || word.starts_with("дорог") {
+            } else if (word == "подороже" || word.starts_with("дорог"))
+                && !(i > 0 && self.t[i - 1].is(&["и", "можно"]))
+            {
+                // «можно и подороже» allows a higher price; it is not an order.
                 Some("-price")
             } else if word.starts_with("популярн")
                 || word.starts_with("востребован")
