@@ -38,7 +38,7 @@ use types::{
 /// Matches in a reply.
 pub const MAX_MATCHES: usize = 10;
 /// Candidates the relaxed search reads before ranking.
-const CANDIDATES: i64 = 50;
+const CANDIDATES: i64 = 40;
 /// How long the list of catalog cities is reused before it is read again.
 const CITIES_REFRESH: Duration = Duration::from_secs(60);
 
@@ -432,7 +432,9 @@ async fn post_message(
     let relaxed = ranking::relaxed(&filters, &strict);
     let query = ApartmentSearchQuery {
         limit: Some(CANDIDATES),
-        sort: Some(filters.sort.clone().unwrap_or_else(|| "popularity".into())),
+        // Without an order from the buyer, the cheapest first: the narrow on-sale index path of the search
+        // (popularity would sort every apartment of the city); the ranking reorders them.
+        sort: Some(filters.sort.clone().unwrap_or_else(|| "price".into())),
         ..relaxed.search_query()
     };
     let page = search(&state.pool, &client, &catalog, &query).await?;
