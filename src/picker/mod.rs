@@ -88,7 +88,14 @@ impl PickerState {
                 &[],
             )
             .await?;
-        let names: Vec<String> = rows.iter().map(|row| row.get(0)).collect();
+        let mut names: Vec<String> = rows.iter().map(|row| row.get(0)).collect();
+        if names.is_empty() {
+            // An empty catalog: the parser's own list, so places are still understood.
+            names = parser::places::known_city_names()
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
+        }
         let index = Arc::new(CityIndex::new(&names));
         if let Ok(mut guard) = self.cities.write() {
             *guard = Some((Instant::now(), index.clone()));

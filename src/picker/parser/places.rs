@@ -117,6 +117,20 @@ const OTHER_CITIES: &[(&str, &str)] = &[
     ("минск", "Минск"),
 ];
 
+/// The cities the parser knows without a catalog: used while the catalog has no published project, so a fresh
+/// installation still understands places.
+pub fn known_city_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = ALIASES
+        .iter()
+        .chain(OTHER_CITIES.iter())
+        .map(|(_, name)| *name)
+        .chain(["Казань", "Краснодар"])
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
 /// Regions: a word by stem prefix (and whether it needs «область»/«край» beside it) → ISO 3166-2.
 pub const REGIONS: &[(&str, bool, &str)] = &[
     ("подмосков", false, "RU-MOS"),
@@ -284,5 +298,21 @@ mod tests {
         assert_eq!(index.match_at(&["квартиру"]), None);
         assert_eq!(index.match_at(&["метро"]), None);
         assert_eq!(edits("казан", "казна"), 1);
+    }
+
+    #[test]
+    fn without_a_catalog_the_built_in_cities_are_known() {
+        let index = CityIndex::new(&known_city_names());
+        for (word, city) in [
+            ("казани", "Казань"),
+            ("омске", "Омск"),
+            ("питере", "Санкт-Петербург"),
+        ] {
+            assert_eq!(
+                index.match_at(&[word]),
+                Some((Place::Known(city.to_owned()), 1)),
+                "{word}"
+            );
+        }
     }
 }
