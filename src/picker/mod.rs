@@ -467,14 +467,24 @@ async fn post_message(
             .collect()
     };
     let matches = ranking::rank(cards, &filters, &medians, MAX_MATCHES);
-    let understood: Vec<Understood> = parsed
-        .changes
-        .iter()
-        .map(|change| Understood {
+    // «сбрось»: every slot that was set and is not set again by the same message is listed as cleared.
+    let cleared = parsed
+        .reset
+        .then(|| conversation.filters.slots())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(slot, _)| !parsed.changes.iter().any(|change| change.slot == slot))
+        .map(|(slot, _)| Understood {
+            slot,
+            value: serde_json::Value::Null,
+            words: text.to_owned(),
+        });
+    let understood: Vec<Understood> = cleared
+        .chain(parsed.changes.iter().map(|change| Understood {
             slot: change.slot.to_owned(),
             value: change.value.clone(),
             words: change.words.clone(),
-        })
+        }))
         .collect();
     let question = question(&filters, parsed.unknown_city.as_deref(), &cities, total);
     let mut reply = PickerReply {

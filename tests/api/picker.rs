@@ -142,6 +142,9 @@ async fn a_conversation_understands_refines_ranks_and_explains() {
 
     // «сбрось» clears everything and asks for the city.
     let reply = say(&app, id, "v-1", "сбрось").await;
+    assert_eq!(understood(&reply, "city")["value"], Value::Null);
+    assert_eq!(understood(&reply, "sort")["words"], "сбрось");
+    assert_eq!(reply["understood"].as_array().unwrap().len(), 4);
     assert_eq!(reply["filters"]["city"], Value::Null);
     assert_eq!(reply["filters"]["price_max"], Value::Null);
     assert!(reply["question"]
