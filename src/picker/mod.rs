@@ -468,10 +468,12 @@ async fn post_message(
     };
     let matches = ranking::rank(cards, &filters, &medians, MAX_MATCHES);
     // «сбрось»: every slot that was set and is not set again by the same message is listed as cleared.
-    let cleared = parsed
-        .reset
-        .then(|| conversation.filters.slots())
-        .unwrap_or_default()
+    let before = if parsed.reset {
+        conversation.filters.slots()
+    } else {
+        Vec::new()
+    };
+    let cleared = before
         .into_iter()
         .filter(|(slot, _)| !parsed.changes.iter().any(|change| change.slot == slot))
         .map(|(slot, _)| Understood {
