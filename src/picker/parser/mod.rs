@@ -808,7 +808,13 @@ impl Parser<'_> {
     /// «выше десятого этажа»: ordinal words before «этаж» become numbers for [`Self::numbers`].
     fn ordinal_floors(&mut self) {
         for i in 0..self.len() {
-            if self.is_free_word(i) && i + 1 < self.len() && is_floor_word(&self.t[i + 1]) {
+            let floor_after = i + 1 < self.len() && is_floor_word(&self.t[i + 1]);
+            // «этаж не выше пятого»: the floor word a few words before, the word with an ordinal's ending.
+            let floor_before = (i.saturating_sub(3)..i).any(|j| is_floor_word(&self.t[j]))
+                && ["ого", "ом", "ый", "ой", "ий", "ем"]
+                    .iter()
+                    .any(|ending| self.t[i].text.ends_with(ending));
+            if self.is_free_word(i) && (floor_after || floor_before) {
                 if let Some(value) = ordinal(&self.t[i].text) {
                     self.t[i].kind = Kind::Num(value);
                 }
