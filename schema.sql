@@ -3493,6 +3493,34 @@ COMMENT ON FUNCTION public.prune_outbox_events(p_published_before timestamp with
 
 
 --
+-- Name: prune_picker_conversations(timestamp with time zone, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.prune_picker_conversations(p_now timestamp with time zone, p_batch integer DEFAULT 10000) RETURNS bigint
+    LANGUAGE sql
+    AS $$
+    WITH old AS (
+        SELECT c.id FROM picker_conversations c
+        WHERE c.expires_at <= p_now
+        ORDER BY c.expires_at
+        LIMIT p_batch
+        FOR UPDATE SKIP LOCKED
+    ),
+    deleted AS (
+        DELETE FROM picker_conversations c USING old WHERE c.id = old.id RETURNING 1
+    )
+    SELECT count(*) FROM deleted
+$$;
+
+
+--
+-- Name: FUNCTION prune_picker_conversations(p_now timestamp with time zone, p_batch integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.prune_picker_conversations(p_now timestamp with time zone, p_batch integer) IS 'Ежеминутно: удаляет разговоры подборщика с expires_at не позже p_now (не больше p_batch за раз, по индексу expires_at); сообщения уходят каскадом. Возвращает число удалённых разговоров';
+
+
+--
 -- Name: rebuild_apartment_stats(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -8179,6 +8207,216 @@ ALTER TABLE public.outbox_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTIT
 
 
 --
+-- Name: picker_conversations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.picker_conversations (
+    id bigint NOT NULL,
+    visitor_id text,
+    user_id bigint,
+    filters jsonb DEFAULT '{}'::jsonb NOT NULL,
+    strict_slots text[] DEFAULT '{}'::text[] NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT picker_conversations_expiry_check CHECK ((expires_at > created_at)),
+    CONSTRAINT picker_conversations_filters_check CHECK ((jsonb_typeof(filters) = 'object'::text)),
+    CONSTRAINT picker_conversations_owner_check CHECK (((visitor_id IS NULL) <> (user_id IS NULL))),
+    CONSTRAINT picker_conversations_visitor_id_check CHECK (((length(visitor_id) >= 1) AND (length(visitor_id) <= 128)))
+);
+
+
+--
+-- Name: TABLE picker_conversations; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.picker_conversations IS 'Разговор покупателя с ИИ-подборщиком: текущее состояние фильтров целиком; удаляется после expires_at';
+
+
+--
+-- Name: COLUMN picker_conversations.id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.picker_conversations.id IS 'Идентификатор разговора';
+
+
+--
+-- Name: COLUMN picker_conversations.visitor_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.picker_conversations.visitor_id IS 'Анонимный посетитель (id от фронтенда); пусто у вошедшего покупателя';
+
+
+--
+-- Name: COLUMN picker_conversations.user_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.picker_conversations.user_id IS 'Вошедший покупатель; пусто у анонимного разговора';
+
+
+--
+-- Name: COLUMN picker_conversations.filters; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.picker_conversations.filters IS 'Текущие фильтры разговора: объект с именами параметров GET /apartments (city, rooms, price_max …)';
+
+
+--
+-- Name: COLUMN picker_conversations.strict_slots; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.picker_conversations.strict_slots IS 'Фильтры, которые покупатель назвал строгими («не дороже», «минимум»): ранжирование не смягчает их';
+
+
+--
+-- Name: COLUMN picker_conversations.created_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.picker_conversations.created_at IS 'Начало разговора';
+
+
+--
+-- Name: COLUMN picker_conversations.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.picker_conversations.updated_at IS 'Последнее сообщение';
+
+
+--
+-- Name: COLUMN picker_conversations.expires_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.picker_conversations.expires_at IS 'Когда разговор удаляется: последнее сообщение + PICKER_CONVERSATION_TTL_DAYS';
+
+
+--
+-- Name: CONSTRAINT picker_conversations_expiry_check ON picker_conversations; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT picker_conversations_expiry_check ON public.picker_conversations IS 'Срок жизни положителен';
+
+
+--
+-- Name: CONSTRAINT picker_conversations_filters_check ON picker_conversations; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT picker_conversations_filters_check ON public.picker_conversations IS 'Фильтры — JSON-объект';
+
+
+--
+-- Name: CONSTRAINT picker_conversations_owner_check ON picker_conversations; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT picker_conversations_owner_check ON public.picker_conversations IS 'Владелец — ровно один: анонимный посетитель или покупатель';
+
+
+--
+-- Name: CONSTRAINT picker_conversations_visitor_id_check ON picker_conversations; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT picker_conversations_visitor_id_check ON public.picker_conversations IS 'visitor_id от 1 до 128 символов';
+
+
+--
+-- Name: picker_conversations_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.picker_conversations ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.picker_conversations_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: picker_messages; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.picker_messages (
+    id bigint NOT NULL,
+    conversation_id bigint NOT NULL,
+    text text NOT NULL,
+    answer jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT picker_messages_answer_check CHECK ((jsonb_typeof(answer) = 'object'::text)),
+    CONSTRAINT picker_messages_text_check CHECK (((char_length(text) >= 1) AND (char_length(text) <= 1000)))
+);
+
+
+--
+-- Name: TABLE picker_messages; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.picker_messages IS 'Сообщения покупателя подборщику и ответы на них; удаляются вместе с разговором';
+
+
+--
+-- Name: COLUMN picker_messages.id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.picker_messages.id IS 'Идентификатор сообщения';
+
+
+--
+-- Name: COLUMN picker_messages.conversation_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.picker_messages.conversation_id IS 'Разговор';
+
+
+--
+-- Name: COLUMN picker_messages.text; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.picker_messages.text IS 'Текст покупателя (до 1000 символов)';
+
+
+--
+-- Name: COLUMN picker_messages.answer; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.picker_messages.answer IS 'Ответ подборщика целиком: что понято, фильтры после сообщения, вопрос, непонятое, подобранные квартиры';
+
+
+--
+-- Name: COLUMN picker_messages.created_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.picker_messages.created_at IS 'Когда сообщение пришло';
+
+
+--
+-- Name: CONSTRAINT picker_messages_answer_check ON picker_messages; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT picker_messages_answer_check ON public.picker_messages IS 'Ответ — JSON-объект';
+
+
+--
+-- Name: CONSTRAINT picker_messages_text_check ON picker_messages; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT picker_messages_text_check ON public.picker_messages IS 'Текст от 1 до 1000 символов';
+
+
+--
+-- Name: picker_messages_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.picker_messages ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.picker_messages_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: price_history; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -9615,6 +9853,22 @@ ALTER TABLE ONLY public.outbox_events
 
 
 --
+-- Name: picker_conversations picker_conversations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.picker_conversations
+    ADD CONSTRAINT picker_conversations_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: picker_messages picker_messages_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.picker_messages
+    ADD CONSTRAINT picker_messages_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: price_history price_history_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -10226,6 +10480,34 @@ CREATE INDEX outbox_events_published_at_idx ON public.outbox_events USING btree 
 --
 
 CREATE INDEX outbox_events_unpublished_idx ON public.outbox_events USING btree (id) WHERE (published_at IS NULL);
+
+
+--
+-- Name: picker_conversations_expires_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX picker_conversations_expires_at_idx ON public.picker_conversations USING btree (expires_at);
+
+
+--
+-- Name: picker_conversations_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX picker_conversations_user_id_idx ON public.picker_conversations USING btree (user_id) WHERE (user_id IS NOT NULL);
+
+
+--
+-- Name: picker_conversations_visitor_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX picker_conversations_visitor_id_idx ON public.picker_conversations USING btree (visitor_id) WHERE (visitor_id IS NOT NULL);
+
+
+--
+-- Name: picker_messages_conversation_id_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX picker_messages_conversation_id_created_at_idx ON public.picker_messages USING btree (conversation_id, created_at);
 
 
 --
@@ -11189,6 +11471,22 @@ ALTER TABLE ONLY public.leads
 
 ALTER TABLE ONLY public.leads
     ADD CONSTRAINT leads_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE SET NULL;
+
+
+--
+-- Name: picker_conversations picker_conversations_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.picker_conversations
+    ADD CONSTRAINT picker_conversations_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: picker_messages picker_messages_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.picker_messages
+    ADD CONSTRAINT picker_messages_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.picker_conversations(id) ON DELETE CASCADE;
 
 
 --

@@ -234,6 +234,43 @@ impl Default for PromotionSettings {
     }
 }
 
+/// The AI apartment picker (`crate::picker`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PickerSettings {
+    /// A conversation is deleted with its texts this long after its last message.
+    pub conversation_ttl: Duration,
+    /// Messages (and new conversations) of one visitor or buyer per minute; more answer 429.
+    pub messages_per_minute: u32,
+    /// Anonymous messages and new conversations from one client address per minute; more answer 429.
+    pub messages_per_ip_per_minute: u32,
+    /// The optional language model that fills the filters before the built-in parser (`PICKER_LLM_*`).
+    pub llm: Option<LlmSettings>,
+}
+
+/// An OpenAI-compatible chat-completions endpoint for the picker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LlmSettings {
+    /// `PICKER_LLM_URL`: the full URL of `…/v1/chat/completions`, `https://` or `http://`.
+    pub url: String,
+    /// `PICKER_LLM_KEY` or `PICKER_LLM_KEY_FILE`: sent as `Authorization: Bearer …` when set.
+    pub key: Option<Secret>,
+    /// `PICKER_LLM_MODEL`: the `model` of the request.
+    pub model: String,
+    /// `PICKER_LLM_TIMEOUT_MS`: past it the built-in parser answers.
+    pub timeout: Duration,
+}
+
+impl Default for PickerSettings {
+    fn default() -> Self {
+        Self {
+            conversation_ttl: Duration::from_secs(7 * 24 * 3600),
+            messages_per_minute: 20,
+            messages_per_ip_per_minute: 120,
+            llm: None,
+        }
+    }
+}
+
 /// Which minute jobs `serve` runs (`crate::jobs`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobSettings {
@@ -247,6 +284,8 @@ pub struct JobSettings {
     pub promotions_enabled: bool,
     /// The outbox relay: events to Redis Streams (one replica at a time) and pruning of published ones.
     pub outbox_relay_enabled: bool,
+    /// Picker conversations past `PICKER_CONVERSATION_TTL_DAYS` are deleted with their messages.
+    pub picker_pruning_enabled: bool,
     /// CRM deliveries, incoming webhooks, Bitrix24 reconciliation and re-encryption after a key rotation.
     pub crm_enabled: bool,
     /// The hourly analytics refresh (`refresh_analytics()`).
@@ -261,6 +300,7 @@ impl Default for JobSettings {
             event_pruning_enabled: true,
             promotions_enabled: true,
             outbox_relay_enabled: true,
+            picker_pruning_enabled: true,
             crm_enabled: true,
             analytics_enabled: true,
         }
@@ -391,6 +431,7 @@ pub struct Settings {
     pub jobs: JobSettings,
     pub promotions: PromotionSettings,
     pub outbox: OutboxSettings,
+    pub picker: PickerSettings,
     pub crm: CrmSettings,
 }
 
@@ -880,6 +921,70 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
             promotions: self.promotions()?,
             outbox: self.outbox()?,
             crm: self.crm()?,
+            picker: self.picker()?,
+        })
+    }
+
+    pub fn picker(&self) -> Result<PickerSettings, ConfigError> {
+        let defaults = PickerSettings::default();
+        let ttl_days: u64 = self.parsed("PICKER_CONVERSATION_TTL_DAYS", 7)?;
+        if !(1..=365).contains(&ttl_days) {
+            return Err(ConfigError::Invalid {
+                name: "PICKER_CONVERSATION_TTL_DAYS",
+                reason: "нужно от 1 до 365 дней".into(),
+            });
+        }
+        let per_minute = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
+            let value: u32 = self.parsed(name, default)?;
+            if !(1..=10_000).contains(&value) {
+                return Err(ConfigError::Invalid {
+                    name,
+                    reason: "нужно от 1 до 10000 в минуту".into(),
+                });
+            }
+            Ok(value)
+        };
+        let llm = match self.optional("PICKER_LLM_URL") {
+            None => None,
+            Some(url) => {
+                let url = url.trim().to_owned();
+                let scheme = ["https://", "http://"]
+                    .into_iter()
+                    .find(|scheme| url.starts_with(scheme));
+                if scheme.is_none_or(|scheme| url.len() <= scheme.len()) {
+                    return Err(ConfigError::Invalid {
+                        name: "PICKER_LLM_URL",
+                        reason: "нужен адрес http(s)://…/v1/chat/completions".into(),
+                    });
+                }
+                let timeout_ms: u64 = self.parsed("PICKER_LLM_TIMEOUT_MS", 3000)?;
+                if !(100..=30_000).contains(&timeout_ms) {
+                    return Err(ConfigError::Invalid {
+                        name: "PICKER_LLM_TIMEOUT_MS",
+                        reason: "нужно от 100 до 30000 мс".into(),
+                    });
+                }
+                Some(LlmSettings {
+                    url,
+                    key: self.secret("PICKER_LLM_KEY", "PICKER_LLM_KEY_FILE")?,
+                    model: self
+                        .optional("PICKER_LLM_MODEL")
+                        .unwrap_or_else(|| "gpt-4o-mini".to_owned()),
+                    timeout: Duration::from_millis(timeout_ms),
+                })
+            }
+        };
+        Ok(PickerSettings {
+            llm,
+            conversation_ttl: Duration::from_secs(ttl_days * 24 * 3600),
+            messages_per_minute: per_minute(
+                "PICKER_MESSAGES_PER_MINUTE",
+                defaults.messages_per_minute,
+            )?,
+            messages_per_ip_per_minute: per_minute(
+                "PICKER_MESSAGES_PER_IP_PER_MINUTE",
+                defaults.messages_per_ip_per_minute,
+            )?,
         })
     }
 
@@ -906,6 +1011,10 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
                 .parsed("JOB_PROMOTIONS_ENABLED", defaults.promotions_enabled)?,
             outbox_relay_enabled: self
                 .parsed("JOB_OUTBOX_RELAY_ENABLED", defaults.outbox_relay_enabled)?,
+            picker_pruning_enabled: self.parsed(
+                "JOB_PICKER_PRUNING_ENABLED",
+                defaults.picker_pruning_enabled,
+            )?,
             crm_enabled: self.parsed("JOB_CRM_ENABLED", defaults.crm_enabled)?,
             analytics_enabled: self.parsed("JOB_ANALYTICS_ENABLED", defaults.analytics_enabled)?,
         })
@@ -1176,6 +1285,48 @@ mod tests {
                 reader(pairs).promotions().map(|_| ()).unwrap_err()
             };
             assert!(failed.to_string().contains(name), "{failed}");
+        }
+    }
+
+    #[test]
+    fn picker_settings_have_defaults_and_name_the_bad_variable() {
+        assert_eq!(reader(&[]).picker().unwrap(), PickerSettings::default());
+        let custom = reader(&[
+            ("PICKER_CONVERSATION_TTL_DAYS", "30"),
+            ("PICKER_MESSAGES_PER_MINUTE", "5"),
+        ])
+        .picker()
+        .unwrap();
+        assert_eq!(custom.conversation_ttl, Duration::from_secs(30 * 24 * 3600));
+        assert_eq!(custom.messages_per_minute, 5);
+        assert_eq!(custom.llm, None);
+        let llm = reader(&[
+            (
+                "PICKER_LLM_URL",
+                "http://127.0.0.1:9000/v1/chat/completions",
+            ),
+            ("PICKER_LLM_KEY", "local-key"),
+        ])
+        .picker()
+        .unwrap()
+        .llm
+        .unwrap();
+        assert_eq!(llm.timeout, Duration::from_secs(3));
+        assert_eq!(llm.key.unwrap().expose(), "local-key");
+        for (name, value) in [
+            ("PICKER_CONVERSATION_TTL_DAYS", "0"),
+            ("PICKER_CONVERSATION_TTL_DAYS", "366"),
+            ("PICKER_MESSAGES_PER_MINUTE", "0"),
+            ("PICKER_MESSAGES_PER_IP_PER_MINUTE", "x"),
+            (
+                "PICKER_LLM_URL",
+                "ftp://api.example.com/v1/chat/completions",
+            ),
+        ] {
+            let pairs: &'static [(&'static str, &'static str)] =
+                Box::leak(Box::new([(name, value)]));
+            let error = reader(pairs).picker().unwrap_err().to_string();
+            assert!(error.contains(name), "{error}");
         }
     }
 

@@ -20,6 +20,7 @@ pub mod map;
 pub mod openapi;
 pub mod outbox;
 pub mod pagination;
+pub mod picker;
 pub mod pricing;
 pub mod projects;
 pub mod promotions;
@@ -55,6 +56,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(pricing::router())
         .merge(events::router())
         .merge(favourites::router())
+        .merge(picker::router())
         .merge(bookings::router())
         .merge(promotions::router())
         .merge(outbox::router())

@@ -214,7 +214,8 @@ async fn serve() -> Result<(), String> {
     )
     .with_promotions(settings.promotions.clone())
     .with_event_streams_prefix(settings.outbox.stream_prefix.clone())
-    .with_crm(crm);
+    .with_crm(crm)
+    .with_picker(settings.picker.clone());
     let address = SocketAddr::from(([0, 0, 0, 0], settings.http_port));
     let listener = tokio::net::TcpListener::bind(address)
         .await

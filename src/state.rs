@@ -18,6 +18,8 @@ pub struct AppState {
     pub promotions: PromotionSettings,
     /// `EVENTS_STREAM_PREFIX`: the Redis stream names the AsyncAPI document gives.
     pub event_streams_prefix: String,
+    /// The AI picker: its settings and the catalog's cities.
+    pub picker: crate::picker::PickerState,
     /// The CRM integrations; `None` without `CRM_SECRETS_KEY` (their endpoints answer 503).
     pub crm: Option<Arc<crate::crm::Crm>>,
 }
@@ -39,7 +41,13 @@ impl AppState {
             promotions: PromotionSettings::default(),
             event_streams_prefix: crate::config::OutboxSettings::default().stream_prefix,
             crm: None,
+            picker: crate::picker::PickerState::default(),
         }
+    }
+
+    pub fn with_picker(mut self, settings: crate::config::PickerSettings) -> Self {
+        self.picker = crate::picker::PickerState::new(settings);
+        self
     }
 
     pub fn with_crm(mut self, crm: Option<Arc<crate::crm::Crm>>) -> Self {

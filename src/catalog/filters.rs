@@ -86,6 +86,15 @@ macro_rules! catalog_query {
             /// Только квартиры, к которым сейчас применяется акция (не просто ЖК с акцией)
             #[param(example = true)]
             pub with_promotion: Option<bool>,
+            /// Кухня от, м²
+            #[param(value_type = Option<crate::openapi::Area>, example = "12")]
+            pub kitchen_area_min: Option<rust_decimal::Decimal>,
+            /// Только не последний этаж корпуса (`true`); `false` — как без фильтра
+            #[param(example = true)]
+            pub not_last_floor: Option<bool>,
+            /// `true` — только с балконом или лоджией, `false` — только без них
+            #[param(example = true)]
+            pub balcony: Option<bool>,
             $($extra)*
         }
 
@@ -114,6 +123,9 @@ macro_rules! catalog_query {
                     final_price_min: self.final_price_min,
                     final_price_max: self.final_price_max,
                     with_promotion: self.with_promotion,
+                    kitchen_area_min: self.kitchen_area_min,
+                    not_last_floor: self.not_last_floor,
+                    balcony: self.balcony,
                 }
                 .parse()
             }
@@ -144,6 +156,9 @@ pub struct RawFilters<'a> {
     pub final_price_min: Option<Decimal>,
     pub final_price_max: Option<Decimal>,
     pub with_promotion: Option<bool>,
+    pub kitchen_area_min: Option<Decimal>,
+    pub not_last_floor: Option<bool>,
+    pub balcony: Option<bool>,
 }
 
 /// Validated catalog filters.
@@ -166,6 +181,12 @@ pub struct CatalogFilters {
     pub final_price: (Option<Decimal>, Option<Decimal>),
     /// Only apartments a promotion applies to now.
     pub with_promotion: bool,
+    /// Kitchen area at least this, m².
+    pub kitchen_area_min: Option<Decimal>,
+    /// Not on the top floor of its building.
+    pub not_last_floor: bool,
+    /// With (`Some(true)`) or without (`Some(false)`) a balcony.
+    pub balcony: Option<bool>,
 }
 
 /// Values of one comma-joined filter (`maxItems` of `rooms`, `class`, `status`).
@@ -303,6 +324,9 @@ impl RawFilters<'_> {
             |floor: i32| FLOORS.contains(&floor),
             &format!("ожидается этаж от {} до {}", FLOORS.start(), FLOORS.end()),
         );
+        if self.kitchen_area_min.is_some_and(|value| !positive(value)) {
+            errors.add("kitchen_area_min", POSITIVE);
+        }
         if let (Some(from), Some(to)) = (self.commissioning_from, self.commissioning_to) {
             if from > to {
                 errors.add("commissioning_from", "дата «с» позже даты «по»");
@@ -342,6 +366,9 @@ impl RawFilters<'_> {
             statuses,
             final_price,
             with_promotion: self.with_promotion.unwrap_or(false),
+            kitchen_area_min: self.kitchen_area_min,
+            not_last_floor: self.not_last_floor.unwrap_or(false),
+            balcony: self.balcony,
         })
     }
 }
@@ -457,6 +484,18 @@ impl CatalogFilters {
         if self.with_promotion {
             conditions.push("c.promotion_ids <> '{}'".to_owned());
         }
+        if let Some(min) = self.kitchen_area_min {
+            conditions.push(format!("c.area_kitchen >= {}", params.push(min)));
+        }
+        if self.not_last_floor {
+            conditions.push(
+                "c.floor < (SELECT b.floors FROM buildings b WHERE b.id = c.building_id)"
+                    .to_owned(),
+            );
+        }
+        if let Some(balcony) = self.balcony {
+            conditions.push(format!("c.balcony = {}", params.push(balcony)));
+        }
         conditions
     }
 
@@ -474,6 +513,9 @@ impl CatalogFilters {
             && self.price_m2 == (None, None)
             && self.area == (None, None)
             && self.floor == (None, None)
+            && self.kitchen_area_min.is_none()
+            && !self.not_last_floor
+            && self.balcony.is_none()
     }
 
     /// Rooms and price conditions on `apartment_stats s` or `catalog_offers s` (see
@@ -532,6 +574,7 @@ impl CatalogFilters {
         }
         key.rooms.sort_unstable();
         key.rooms.dedup();
+        key.kitchen_area_min = key.kitchen_area_min.map(|value| value.normalize());
         for (min, max) in [
             &mut key.price,
             &mut key.price_m2,
@@ -554,5 +597,8 @@ impl CatalogFilters {
             || self.floor != (None, None)
             || self.final_price != (None, None)
             || self.with_promotion
+            || self.kitchen_area_min.is_some()
+            || self.not_last_floor
+            || self.balcony.is_some()
     }
 }

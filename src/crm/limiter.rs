@@ -28,7 +28,6 @@ enum Budget {
     },
 }
 
-const SECOND: Duration = Duration::from_secs(1);
 /// The window is a little longer than the CRM's second: requests sent 1 s apart can arrive closer together.
 const WINDOW: Duration = Duration::from_millis(1100);
 
@@ -152,7 +151,7 @@ mod tests {
         for (index, at) in times.iter().enumerate() {
             let in_window = times[index..]
                 .iter()
-                .take_while(|later| **later - *at < SECOND)
+                .take_while(|later| **later - *at < Duration::from_secs(1))
                 .count();
             assert!(
                 in_window <= 7,

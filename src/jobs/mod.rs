@@ -1,5 +1,5 @@
-//! The jobs of `serve`: the pricing cycle, booking expiry, event pruning and promotion discounts every minute, the
-//! outbox relay and the CRM job continuously, the analytics refresh every hour, each switched on or off by
+//! The jobs of `serve`: the pricing cycle, booking expiry, event and picker pruning and promotion discounts every
+//! minute, the outbox relay and the CRM job continuously, the analytics refresh every hour, each switched on or off by
 //! its own `JOB_*_ENABLED` setting. A failed run is logged and retried at the next tick; it never stops the job
 //! or the HTTP server.
 
@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod booking_expiry;
 pub mod crm;
 pub mod event_pruning;
+pub mod picker_pruning;
 pub mod pricing;
 pub mod promotions;
 
@@ -46,6 +47,11 @@ pub fn spawn_all(
         promotions::spawn(pool.clone(), settings.promotions.clone());
     } else {
         tracing::warn!("promotions job disabled by JOB_PROMOTIONS_ENABLED=false");
+    }
+    if jobs.picker_pruning_enabled {
+        picker_pruning::spawn(pool.clone());
+    } else {
+        tracing::warn!("picker pruning job disabled by JOB_PICKER_PRUNING_ENABLED=false");
     }
     if jobs.outbox_relay_enabled {
         crate::outbox::relay::spawn(pg_config.clone(), settings.outbox.clone());

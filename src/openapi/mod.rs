@@ -2,7 +2,7 @@ mod responses;
 pub mod schemas;
 
 pub use responses::document_common_responses;
-pub use schemas::{Area, DecimalNumber, Latitude, Longitude, Money, RegionCode};
+pub use schemas::{Area, DecimalNumber, FilterValue, Latitude, Longitude, Money, RegionCode};
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -29,6 +29,7 @@ pub const SERVICE_TOKEN: &str = "service_token";
         (name = "developers", description = "Компании-застройщики: регистрация, карточка, сотрудники, проверка модератором"),
         (name = "events", description = "Сигналы спроса: просмотры, заявки на звонок, пакетный приём событий фронтенда, пометка накрутки"),
         (name = "favourites", description = "Избранные квартиры покупателя"),
+        (name = "picker", description = "ИИ-подбор квартир: покупатель пишет по-русски, подборщик понимает, уточняет и подбирает"),
         (name = "bookings", description = "Онлайн-бронирование: удержание квартиры, подтверждение, отмена, истечение, продажа"),
         (name = "apartments", description = "Квартиры в кабинете застройщика: создание, изменение, ручная смена цены, выгрузка до 5 000 квартир, модерация"),
         (name = "projects", description = "ЖК и корпуса в кабинете застройщика: создание, изменение, медиа, модерация"),

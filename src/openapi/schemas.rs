@@ -131,6 +131,24 @@ impl PartialSchema for Longitude {
 
 impl ToSchema for Longitude {}
 
+/// Значение фильтра подборщика: любого типа своего поля `filters`.
+pub struct FilterValue;
+
+impl PartialSchema for FilterValue {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+            .description(Some(
+                "Значение фильтра того же типа, что поле `filters` с этим именем: строка, число, массив, \
+                 логическое значение или `null` (фильтр снят)",
+            ))
+            .examples([serde_json::json!(12000000)])
+            .into()
+    }
+}
+
+impl ToSchema for FilterValue {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

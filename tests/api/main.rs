@@ -15,6 +15,7 @@ mod foundation;
 mod map;
 mod openapi_contract;
 mod outbox;
+mod picker;
 mod pricing_api;
 mod pricing_batches;
 mod pricing_cycle;

@@ -68,7 +68,7 @@ async fn query_complaints_are_russian_and_state_what_the_parameter_expects() {
         (
             "/apartments?colour=red",
             "colour",
-            "неизвестное поле; допустимые поля: area_max, area_min, building_id",
+            "неизвестное поле; допустимые поля: area_max, area_min, balcony, building_id",
         ),
         (
             "/apartments?with_promotion=yes",

@@ -189,6 +189,59 @@ async fn the_last_price_change_is_shown_with_its_percentage() {
 }
 
 #[tokio::test]
+async fn kitchen_balcony_and_not_last_floor_filter_apartments() {
+    let (app, catalog) = seeded().await;
+    // a2 moves to the top (25th) floor of B1; kitchens: a2 14, b2 12, a3 10 m²; balconies at a2 and b2.
+    app.db
+        .execute(
+            "UPDATE apartments a
+                SET area_kitchen = v.kitchen, balcony = v.balcony, floor = coalesce(v.floor, a.floor)
+               FROM (VALUES ($1::bigint, 14.00, true, 25), ($2::bigint, 12.00, true, NULL), ($3::bigint, 10.00, false, NULL))
+                    AS v(id, kitchen, balcony, floor)
+              WHERE a.id = v.id",
+            &[&catalog.id("a2"), &catalog.id("b2"), &catalog.id("a3")],
+        )
+        .await;
+    let cases: [(&str, &[&str]); 8] = [
+        ("kitchen_area_min=12", &["b2", "a2"]),
+        ("kitchen_area_min=12.5", &["a2"]),
+        ("kitchen_area_min=10&rooms=2", &["a3", "b2", "a2"]),
+        ("balcony=true", &["b2", "a2"]),
+        ("balcony=false", &["b1", "a1", "a3", "e1"]),
+        ("not_last_floor=true", &["b1", "a1", "a3", "e1", "b2"]),
+        (
+            "not_last_floor=false",
+            &["b1", "a1", "a3", "e1", "b2", "a2"],
+        ),
+        ("not_last_floor=true&balcony=true&rooms=2", &["b2"]),
+    ];
+    for (query, expected) in cases {
+        let page = search(&app, query).await;
+        assert_eq!(codes(&page), expected, "{query}");
+        assert_eq!(page["total"], expected.len(), "{query}");
+    }
+    // The same filters narrow the projects list: only P1 has a kitchen of 13 m² or more.
+    let projects: Value = app
+        .get("/projects?kitchen_area_min=13")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(projects["total"], 1, "{projects}");
+    assert_eq!(projects["items"][0]["name"], "P1");
+    for (query, field) in [
+        ("kitchen_area_min=0", "kitchen_area_min"),
+        ("kitchen_area_min=-3", "kitchen_area_min"),
+        ("balcony=maybe", "balcony"),
+        ("not_last_floor=1x", "not_last_floor"),
+    ] {
+        let problem = Problem::read(app.get(&format!("/apartments?{query}")).await).await;
+        assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert_eq!(problem.first_field(), field, "{query}: {}", problem.body);
+    }
+}
+
+#[tokio::test]
 async fn bad_filters_and_pages_name_the_field() {
     let (app, _) = seeded().await;
     for (query, field) in [

@@ -1,5 +1,5 @@
 //! Load tools of «Недвижимость 4.0», kept out of the product binary:
-//! `cargo run --release --features bench --bin nedvizhimost-bench -- pricing|contention|events|api|analytics [flags]`.
+//! `cargo run --release --features bench --bin nedvizhimost-bench -- pricing|contention|events|api|analytics|picker [flags]`.
 //! Every benchmark builds its synthetic catalog in a scratch database next to the one of `DATABASE_*`.
 
 mod analytics;
@@ -7,6 +7,7 @@ mod api;
 mod contention;
 mod events;
 mod loopback_server;
+mod picker;
 mod pricing;
 mod stream_probe;
 mod synthetic_catalog;
@@ -165,6 +166,27 @@ enum Command {
         #[arg(long)]
         reuse: bool,
     },
+    /// Latency of AI picker messages (the deterministic path) on a synthetic catalog in a scratch database
+    Picker {
+        /// Catalog size in apartments
+        #[arg(long, default_value_t = 1_000_000)]
+        apartments: u32,
+        /// Seconds of load
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Conversations in flight at once
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Database connections of the API under test
+        #[arg(long, default_value_t = 16)]
+        pool_size: usize,
+        /// Keep the benchmark database (catalog_bench_api_<size>, the same as `api`) for --reuse
+        #[arg(long)]
+        keep: bool,
+        /// Reuse a kept benchmark database of the same size
+        #[arg(long)]
+        reuse: bool,
+    },
 }
 
 /// How the measured passes run (the service reads the same from PRICING_WORKERS and PRICING_BATCH_APARTMENTS).
@@ -315,6 +337,27 @@ async fn run(command: Command) -> Result<(), String> {
                 reuse,
             };
             analytics::run(&options).await
+        }
+        Command::Picker {
+            apartments,
+            seconds,
+            concurrency,
+            pool_size,
+            keep,
+            reuse,
+        } => {
+            let options = picker::PickerBenchOptions {
+                apartments,
+                seconds,
+                concurrency: concurrency.max(1),
+                pool_size,
+                admin,
+                keep_database: keep || reuse,
+                reuse,
+            };
+            println!("{}", picker::TABLE_HEADER);
+            println!("{}", picker::run(&options).await?);
+            Ok(())
         }
     }
 }

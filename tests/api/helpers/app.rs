@@ -6,7 +6,8 @@ use std::time::Duration;
 use nedvizhimost::auth::AuthKeys;
 use nedvizhimost::catalog::CatalogCache;
 use nedvizhimost::config::{
-    AuthSettings, CatalogSettings, CrmSettings, PricingSettings, Secret, SignalSettings,
+    AuthSettings, CatalogSettings, CrmSettings, PickerSettings, PricingSettings, Secret,
+    SignalSettings,
 };
 use nedvizhimost::crm::Crm;
 use nedvizhimost::jobs::analytics::AnalyticsReport;
@@ -60,6 +61,7 @@ pub struct TestAppBuilder {
     auth: AuthSettings,
     signals: SignalSettings,
     catalog: CatalogSettings,
+    picker: PickerSettings,
     crm: Option<CrmSettings>,
 }
 
@@ -69,6 +71,7 @@ impl Default for TestAppBuilder {
             auth: AuthSettings::default(),
             signals: test_signal_settings(),
             catalog: test_catalog_settings(),
+            picker: PickerSettings::default(),
             crm: None,
         }
     }
@@ -93,6 +96,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// The AI picker's expiry and rate limits.
+    pub fn picker(mut self, picker: PickerSettings) -> Self {
+        self.picker = picker;
+        self
+    }
+
     /// CRM integrations (a key, the allowed hosts); without it their endpoints answer 503.
     pub fn crm(mut self, crm: CrmSettings) -> Self {
         self.crm = Some(crm);
@@ -108,7 +117,8 @@ impl TestAppBuilder {
             AuthKeys::new(&Secret::new(TEST_JWT_SECRET), self.auth),
             self.signals,
         )
-        .with_crm(crm.clone());
+        .with_crm(crm.clone())
+        .with_picker(self.picker);
         let catalog = CatalogCache::new(self.catalog);
         let served_catalog = catalog.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
