@@ -19,19 +19,74 @@ use crate::validation::FieldErrors;
 
 const CONNECTION_COLUMNS: &str = "c.id, c.developer_id, c.kind::text AS kind, c.account, c.api_base_url, \
     c.amo_account_id, c.credentials_ciphertext, c.credentials_nonce, c.credentials_key_id, c.status_map, \
-    c.pipeline_id, c.enabled, c.last_checked_at, c.last_check_result, c.reconciled_until, c.created_at, c.updated_at";
+    c.pipeline_id, c.enabled, c.last_checked_at, c.last_check_result, c.reconciled_until, c.created_at, \
+    c.updated_at, c.webhook_secret_sha256";
 
 pub(crate) async fn load_connection(
     client: &impl deadpool_postgres::GenericClient,
     filter: &str,
     id: i64,
 ) -> AppResult<Option<Row>> {
+    Ok(connections_where(client, &format!("{filter} = $1"), &[&id])
+        .await?
+        .pop())
+}
+
+/// Every connection row matching `condition` (over `c`), in id order.
+pub(crate) async fn connections_where(
+    client: &impl deadpool_postgres::GenericClient,
+    condition: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> AppResult<Vec<Row>> {
     Ok(client
-        .query_opt(
-            &format!("SELECT {CONNECTION_COLUMNS} FROM crm_connections c WHERE {filter} = $1"),
-            &[&id],
+        .query(
+            &format!("SELECT {CONNECTION_COLUMNS} FROM crm_connections c WHERE {condition} ORDER BY c.id"),
+            params,
         )
         .await?)
+}
+
+/// The caller's company's connection: members and moderators only, 404 when none is connected.
+async fn company_connection(
+    client: &impl deadpool_postgres::GenericClient,
+    caller: &CurrentUser,
+    developer_id: i64,
+) -> AppResult<Row> {
+    require_company_member(client, caller, developer_id).await?;
+    load_connection(client, "c.developer_id", developer_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("CRM не подключена"))
+}
+
+/// Re-seals the credentials sealed under `CRM_SECRETS_PREVIOUS_KEY` with the current key; how many rows.
+pub async fn reseal_with_current_key(
+    pool: &deadpool_postgres::Pool,
+    crm: &Crm,
+) -> Result<usize, String> {
+    let client = pool.get().await.map_err(|error| error.to_string())?;
+    let stale = connections_where(
+        &client,
+        "c.credentials_key_id <> $1",
+        &[&crm.secrets.current_key_id()],
+    )
+    .await
+    .map_err(|error| error.to_string())?;
+    let mut resealed = 0;
+    for row in stale {
+        let connection_id: i64 = row.get("id");
+        match open_credentials(crm, &row) {
+            Ok(credentials) => {
+                save_credentials(crm, &client, connection_id, &credentials)
+                    .await
+                    .map_err(|error| error.to_string())?;
+                resealed += 1;
+            }
+            Err(error) => {
+                tracing::error!(connection_id, error = %error, "CRM credentials cannot be re-sealed")
+            }
+        }
+    }
+    Ok(resealed)
 }
 
 /// The credentials of a connection row, opened.
@@ -353,10 +408,7 @@ pub(super) async fn get_connection(
 ) -> AppResult<Json<Connection>> {
     let crm = configured(&state)?;
     let client = state.pool.get().await?;
-    require_company_member(&client, &caller, developer_id).await?;
-    let row = load_connection(&client, "c.developer_id", developer_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("CRM не подключена"))?;
+    let row = company_connection(&client, &caller, developer_id).await?;
     Ok(Json(view(crm, &row, None)?))
 }
 
@@ -490,10 +542,7 @@ pub(super) async fn check_connection(
 ) -> AppResult<Json<ConnectionCheck>> {
     let crm = configured(&state)?;
     let client = state.pool.get().await?;
-    require_company_member(&client, &caller, developer_id).await?;
-    let row = load_connection(&client, "c.developer_id", developer_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("CRM не подключена"))?;
+    let row = company_connection(&client, &caller, developer_id).await?;
     let connection_id: i64 = row.get("id");
     let mut crm_client = client_for(crm, &row)?;
     let (ok, message, account_id) = match crm_client.check().await {

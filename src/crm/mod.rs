@@ -3,7 +3,7 @@
 //! `webhook_inbox` first and processed asynchronously (`webhooks`), and the views a developer and a moderator need.
 
 pub mod clients;
-mod connections;
+pub mod connections;
 pub mod dispatcher;
 mod inbox;
 pub mod limiter;

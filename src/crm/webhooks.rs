@@ -14,7 +14,7 @@ use deadpool_postgres::{Pool, Transaction};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::connections::{client_for, load_connection, open_credentials};
+use super::connections::{client_for, connections_where, load_connection, open_credentials};
 use super::types::{StatusMap, WebhookAccepted};
 use super::Crm;
 use crate::bookings::{step_in, Step, StepActor};
@@ -124,13 +124,7 @@ pub(super) async fn amocrm_webhook(
         Some(row) if row.get::<_, String>("kind") != "amocrm" => Err("подключение не amoCRM"),
         Some(row) if !row.get::<_, bool>("enabled") => Err("подключение выключено"),
         Some(row) => {
-            let stored: Vec<u8> = client
-                .query_one(
-                    "SELECT webhook_secret_sha256 FROM crm_connections WHERE id = $1",
-                    &[&connection_id],
-                )
-                .await?
-                .get(0);
+            let stored: Vec<u8> = row.get("webhook_secret_sha256");
             let account: String = row.get("account");
             let account_id: Option<i64> = row.get("amo_account_id");
             let subdomain = payload["account[subdomain]"].as_str().unwrap_or_default();
@@ -451,24 +445,12 @@ fn amocrm_changes(payload: &Value) -> Vec<StatusChange> {
 /// stage stands for a step as `bitrix24_reconcile` rows (processed like webhooks; a step already taken is a no-op).
 pub async fn reconcile_bitrix24(pool: &Pool, crm: &Crm) -> Result<usize, String> {
     let client = pool.get().await.map_err(|error| error.to_string())?;
-    let connections: Vec<i64> = client
-        .query(
-            "SELECT id FROM crm_connections WHERE kind = 'bitrix24' AND enabled ORDER BY id",
-            &[],
-        )
+    let connections = connections_where(&client, "c.kind = 'bitrix24' AND c.enabled", &[])
         .await
-        .map_err(|error| crate::db::describe_error(&error))?
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+        .map_err(|error| error.to_string())?;
     let mut queued = 0;
-    for connection_id in connections {
-        let Some(connection) = load_connection(&client, "c.id", connection_id)
-            .await
-            .map_err(|error| error.to_string())?
-        else {
-            continue;
-        };
+    for connection in connections {
+        let connection_id: i64 = connection.get("id");
         let status_map: StatusMap = serde_json::from_value(connection.get("status_map"))
             .map_err(|error| error.to_string())?;
         let since = connection
@@ -505,40 +487,4 @@ pub async fn reconcile_bitrix24(pool: &Pool, crm: &Crm) -> Result<usize, String>
             .map_err(|error| crate::db::describe_error(&error))?;
     }
     Ok(queued)
-}
-
-/// Re-seals the credentials sealed under `CRM_SECRETS_PREVIOUS_KEY` with the current key; how many rows.
-pub async fn reseal_with_current_key(pool: &Pool, crm: &Crm) -> Result<usize, String> {
-    let client = pool.get().await.map_err(|error| error.to_string())?;
-    let stale: Vec<i64> = client
-        .query(
-            "SELECT id FROM crm_connections WHERE credentials_key_id <> $1",
-            &[&crm.secrets.current_key_id()],
-        )
-        .await
-        .map_err(|error| crate::db::describe_error(&error))?
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
-    let mut resealed = 0;
-    for connection_id in stale {
-        let Some(row) = load_connection(&client, "c.id", connection_id)
-            .await
-            .map_err(|error| error.to_string())?
-        else {
-            continue;
-        };
-        match open_credentials(crm, &row) {
-            Ok(credentials) => {
-                super::connections::save_credentials(crm, &client, connection_id, &credentials)
-                    .await
-                    .map_err(|error| error.to_string())?;
-                resealed += 1;
-            }
-            Err(error) => {
-                tracing::error!(connection_id, error = %error, "CRM credentials cannot be re-sealed")
-            }
-        }
-    }
-    Ok(resealed)
 }

@@ -9,7 +9,7 @@ use deadpool_postgres::Pool;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
-use crate::crm::{dispatcher, webhooks, Crm};
+use crate::crm::{connections, dispatcher, webhooks, Crm};
 
 const TICK: Duration = Duration::from_secs(1);
 const RECONCILE_EVERY: Duration = Duration::from_secs(300);
@@ -43,7 +43,7 @@ pub fn spawn(pool: Pool, crm: Arc<Crm>) -> JoinHandle<()> {
             }
             if resealed_at.is_none_or(|at| at.elapsed() >= RESEAL_EVERY) {
                 resealed_at = Some(Instant::now());
-                match webhooks::reseal_with_current_key(&pool, &crm).await {
+                match connections::reseal_with_current_key(&pool, &crm).await {
                     Ok(0) => {}
                     Ok(resealed) => {
                         tracing::info!(resealed, "CRM credentials re-sealed with the current key")
