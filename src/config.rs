@@ -382,9 +382,14 @@ pub struct CrmSettings {
     pub max_attempts: u32,
     /// `CRM_AMOCRM_RPS`: requests per second to one amoCRM account (amoCRM allows 7).
     pub amocrm_requests_per_second: u32,
+    /// The "second" of `amocrm_requests_per_second`. Not read from the environment: the CRMs count in seconds;
+    /// tests shrink it to run a burst of hundreds of requests quickly while asserting the same ratio.
+    pub amocrm_window: Duration,
     /// `CRM_BITRIX24_RPS` and `CRM_BITRIX24_BURST`: Bitrix24 allows 2 per second with bursts of 50.
     pub bitrix24_requests_per_second: u32,
     pub bitrix24_burst: u32,
+    /// The "second" of `bitrix24_requests_per_second` (not read from the environment, see `amocrm_window`).
+    pub bitrix24_window: Duration,
     /// `CRM_REQUEST_TIMEOUT_SECONDS`: one HTTP request to a CRM.
     pub request_timeout: Duration,
     /// `PUBLIC_API_URL`: how the CRMs reach this API, for the webhook addresses shown to the developer.
@@ -411,8 +416,10 @@ impl Default for CrmSettings {
             .to_vec(),
             max_attempts: 8,
             amocrm_requests_per_second: 7,
+            amocrm_window: Duration::from_secs(1),
             bitrix24_requests_per_second: 2,
             bitrix24_burst: 50,
+            bitrix24_window: Duration::from_secs(1),
             request_timeout: Duration::from_secs(10),
             public_api_url: "http://localhost:8080".into(),
         }
@@ -1189,6 +1196,8 @@ impl<F: Fn(&str) -> Option<String>> SettingsReader<F> {
                 1..=2,
             )?,
             bitrix24_burst: bounded("CRM_BITRIX24_BURST", defaults.bitrix24_burst, 1..=50)?,
+            amocrm_window: defaults.amocrm_window,
+            bitrix24_window: defaults.bitrix24_window,
             request_timeout: Duration::from_secs(u64::from(timeout)),
             public_api_url,
         })

@@ -5,6 +5,12 @@
 //! At-least-once is made idempotent by our external key: the dispatcher uses the CRM id it already has, and on any
 //! attempt after the first looks the key up in the CRM (`[booking-77]` in amoCRM, `ORIGIN_ID` in Bitrix24) before
 //! creating — a resend never creates a second record.
+//!
+//! Bitrix24 bursts: up to 50 due deliveries of a connection are claimed together and sent as one `batch` request
+//! (one request against the bucket): first the lookups of the retries among them (one batch), then the creates and
+//! stage changes (another). A command Bitrix24 refuses fails only its delivery; a failed request (transport, 503
+//! `QUERY_LIMIT_EXCEEDED`) fails the attempt of every delivery in it. Retries keep the lookup-before-create rule
+//! inside the batch, so a batch that timed out after Bitrix24 ran it creates nothing twice.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,10 +18,12 @@ use std::time::Duration;
 use deadpool_postgres::{Object, Pool};
 use tokio_postgres::Row;
 
-use super::clients::{CrmClient, CrmError, NewRecord, RecordKind};
+use super::clients::{
+    CrmClient, CrmError, Done, NewRecord, Operation, RecordKind, BITRIX_BATCH_LIMIT,
+};
 use super::connections::{client_for, load_connection, save_credentials};
 use super::types::StatusMap;
-use super::Crm;
+use super::{Crm, CrmKind};
 use crate::error::AppError;
 
 /// The first key of the two-key advisory lock "this replica dispatches connection N".
@@ -104,6 +112,7 @@ async fn send_round(
     connection_id: i64,
 ) -> Result<DispatchReport, String> {
     let describe = |error: AppError| error.to_string();
+    let database = |error: tokio_postgres::Error| crate::db::describe_error(&error);
     let Some(connection) = load_connection(&*client, "c.id", connection_id)
         .await
         .map_err(describe)?
@@ -113,6 +122,7 @@ async fn send_round(
     if !connection.get::<_, bool>("enabled") {
         return Ok(DispatchReport::default());
     }
+    let kind = CrmKind::parse(connection.get("kind")).map_err(describe)?;
     let status_map: StatusMap =
         serde_json::from_value(connection.get("status_map")).map_err(|error| error.to_string())?;
     let pipeline: Option<String> = connection.get("pipeline_id");
@@ -123,93 +133,58 @@ async fn send_round(
             return Ok(DispatchReport::default());
         }
     };
+    // Bitrix24 takes up to 50 commands in one request; amoCRM deliveries go one by one.
+    let per_claim = match kind {
+        CrmKind::Bitrix24 => BITRIX_BATCH_LIMIT as i64,
+        CrmKind::Amocrm => 1,
+    };
     let mut report = DispatchReport::default();
-    let database = |error: tokio_postgres::Error| crate::db::describe_error(&error);
-    for _ in 0..ROUND {
-        // The attempt is counted (and committed) before the request: a replica that dies mid-send leaves
+    let mut handled = 0;
+    while handled < ROUND {
+        // The attempts are counted (and committed) before the requests: a replica that dies mid-send leaves
         // attempts > 0, and the next attempt looks the record up in the CRM before creating it.
         let transaction = client.transaction().await.map_err(database)?;
-        let Some(delivery) = transaction
-            .query_opt(include_str!("next_delivery.sql"), &[&connection_id])
+        let claimed = transaction
+            .query(
+                include_str!("next_deliveries.sql"),
+                &[&connection_id, &per_claim],
+            )
             .await
-            .map_err(database)?
-        else {
+            .map_err(database)?;
+        if claimed.is_empty() {
             break;
-        };
-        let delivery_id: i64 = delivery.get("id");
-        let attempts: i32 = delivery.get::<_, i32>("attempts") + 1;
+        }
+        let ids: Vec<i64> = claimed.iter().map(|row| row.get("id")).collect();
         transaction
             .execute(
-                "UPDATE crm_deliveries SET attempts = $2 WHERE id = $1",
-                &[&delivery_id, &attempts],
+                "UPDATE crm_deliveries SET attempts = attempts + 1 WHERE id = ANY($1)",
+                &[&ids],
             )
             .await
             .map_err(database)?;
         transaction.commit().await.map_err(database)?;
+        handled += claimed.len();
 
-        let sent = deliver(
-            &*client,
-            &mut crm_client,
-            &delivery,
-            &status_map,
-            pipeline.as_deref(),
-            attempts > 1,
-        )
-        .await;
+        let mut slots = Vec::with_capacity(claimed.len());
+        for delivery in &claimed {
+            slots.push(
+                plan(&*client, delivery, &status_map, pipeline.as_deref())
+                    .await
+                    .map_err(database)?,
+            );
+        }
+        execute(&mut crm_client, &mut slots).await;
+        if slots
+            .iter()
+            .any(|slot| matches!(slot.state, State::Failed(CrmError::RateLimited { .. })))
+        {
+            crm.limiter(connection_id, kind).drain();
+        }
         let transaction = client.transaction().await.map_err(database)?;
-        match sent {
-            Ok(Sent {
-                external_id,
-                note,
-                record,
-            }) => {
-                transaction
-                    .execute(
-                        "UPDATE crm_deliveries SET status = 'delivered', delivered_at = now(), crm_external_id = $2,
-                                last_error = $3
-                         WHERE id = $1",
-                        &[&delivery_id, &external_id, &note],
-                    )
-                    .await
-                    .map_err(database)?;
-                if let (Some(record), Some(external_id)) = (record, &external_id) {
-                    transaction
-                        .execute(record.update_sql(), &[&record.id(), external_id])
-                        .await
-                        .map_err(database)?;
-                }
-                report.delivered += 1;
-            }
-            Err(Failure::Crm(error)) => {
-                if matches!(error, CrmError::RateLimited { .. }) {
-                    crm.limiter(
-                        connection_id,
-                        super::CrmKind::parse(connection.get("kind")).map_err(describe)?,
-                    )
-                    .drain()
-                    .await;
-                }
-                let dead = attempts >= crm.settings.max_attempts as i32;
-                let retry_in = backoff(attempts);
-                transaction
-                    .execute(
-                        "UPDATE crm_deliveries
-                            SET last_error = $2,
-                                status = CASE WHEN $3 THEN 'dead'::crm_delivery_status ELSE status END,
-                                next_attempt_at = now() + make_interval(secs => $4)
-                          WHERE id = $1",
-                        &[&delivery_id, &error.to_string(), &dead, &retry_in.as_secs_f64()],
-                    )
-                    .await
-                    .map_err(database)?;
-                if dead {
-                    tracing::warn!(connection_id, delivery_id, attempts, error = %error, "CRM delivery set aside (dead)");
-                } else {
-                    tracing::info!(connection_id, delivery_id, attempts, error = %error, "CRM delivery failed; will retry");
-                }
-                report.failed += 1;
-            }
-            Err(Failure::Database(error)) => return Err(error),
+        for slot in slots {
+            record(&transaction, crm, connection_id, slot, &mut report)
+                .await
+                .map_err(database)?;
         }
         transaction.commit().await.map_err(database)?;
         if report.failed > 0 {
@@ -223,23 +198,6 @@ async fn send_round(
             .map_err(describe)?;
     }
     Ok(report)
-}
-
-enum Failure {
-    Crm(CrmError),
-    Database(String),
-}
-
-impl From<CrmError> for Failure {
-    fn from(error: CrmError) -> Self {
-        Failure::Crm(error)
-    }
-}
-
-impl From<tokio_postgres::Error> for Failure {
-    fn from(error: tokio_postgres::Error) -> Self {
-        Failure::Database(crate::db::describe_error(&error))
-    }
 }
 
 /// 2^attempts seconds (at most an hour) with ±50 % jitter, so that a CRM coming back is not hit by every retry at once.
@@ -269,32 +227,101 @@ impl Record {
     }
 }
 
-/// What a delivery ended with: the CRM id, a note when nothing had to be sent, the row to remember the id on.
-struct Sent {
-    external_id: Option<String>,
-    note: Option<String>,
-    record: Option<Record>,
+/// One claimed delivery on its way.
+struct Slot {
+    delivery_id: i64,
+    attempts: i32,
+    /// The row whose `crm_external_id` the CRM id goes to.
+    owner: Option<Record>,
+    /// On a retry: what to create when the lookup of our key finds nothing.
+    create: Option<NewRecord>,
+    state: State,
 }
 
-impl Sent {
-    fn nothing(note: String) -> Self {
+enum State {
+    /// A request to make.
+    Due(Operation),
+    /// Done: the CRM id, or a note when nothing had to be sent.
+    Sent {
+        external_id: Option<String>,
+        note: Option<String>,
+    },
+    Failed(CrmError),
+    /// Claimed, but the round stopped before its request: its attempt is given back.
+    NotSent,
+}
+
+impl Slot {
+    fn sent(delivery: &Row, external_id: Option<String>, note: Option<String>) -> Self {
+        Self::with(delivery, State::Sent { external_id, note })
+    }
+
+    fn with(delivery: &Row, state: State) -> Self {
         Self {
-            external_id: None,
-            note: Some(note),
-            record: None,
+            delivery_id: delivery.get("id"),
+            attempts: delivery.get::<_, i32>("attempts") + 1,
+            owner: None,
+            create: None,
+            state,
         }
+    }
+
+    /// A new lead or deal: the id we already have, else (on a retry) a lookup of our key first, else a create.
+    fn create(delivery: &Row, stored: Option<String>, record: NewRecord, owner: Record) -> Self {
+        let mut slot = Self::with(delivery, State::NotSent);
+        slot.owner = Some(owner);
+        slot.state = match stored {
+            Some(external_id) => State::Sent {
+                external_id: Some(external_id),
+                note: None,
+            },
+            None if slot.attempts > 1 => {
+                let lookup = Operation::Find {
+                    kind: record.kind,
+                    external_key: record.external_key.clone(),
+                };
+                slot.create = Some(record);
+                State::Due(lookup)
+            }
+            None => State::Due(Operation::Create(record)),
+        };
+        slot
+    }
+
+    /// The answer to its request.
+    fn answered(&mut self, result: Result<Done, CrmError>) {
+        let State::Due(operation) = &self.state else {
+            return;
+        };
+        self.state = match (result, operation) {
+            (Ok(Done::Found(None)), _) => match self.create.take() {
+                Some(record) => State::Due(Operation::Create(record)),
+                None => State::Failed(CrmError::Unexpected("нечего создавать".into())),
+            },
+            (Ok(Done::Found(Some(external_id)) | Done::Created(external_id)), _) => State::Sent {
+                external_id: Some(external_id),
+                note: None,
+            },
+            (Ok(Done::StatusSet), Operation::SetStatus { external_id, .. }) => State::Sent {
+                external_id: Some(external_id.clone()),
+                note: None,
+            },
+            (Ok(Done::StatusSet), _) => State::Sent {
+                external_id: None,
+                note: None,
+            },
+            (Err(error), _) => State::Failed(error),
+        };
     }
 }
 
-/// Sends one delivery. `retry`: an earlier attempt may have reached the CRM, so look our key up before creating.
-async fn deliver(
+/// What one delivery asks of the CRM, read from our rows (the contact of a lead is read only here).
+async fn plan(
     client: &impl deadpool_postgres::GenericClient,
-    crm: &mut CrmClient,
     delivery: &Row,
     status_map: &StatusMap,
     pipeline: Option<&str>,
-    retry: bool,
-) -> Result<Sent, Failure> {
+) -> Result<Slot, tokio_postgres::Error> {
     let event_type: String = delivery.get("event_type");
     let aggregate_id: i64 = delivery.get("aggregate_id");
     match event_type.as_str() {
@@ -303,8 +330,10 @@ async fn deliver(
                 .query_opt(include_str!("lead_record.sql"), &[&aggregate_id])
                 .await?
             else {
-                return Ok(Sent::nothing(
-                    "заявки больше нет — нечего отправлять".into(),
+                return Ok(Slot::sent(
+                    delivery,
+                    None,
+                    Some("заявки больше нет — нечего отправлять".into()),
                 ));
             };
             let record = NewRecord {
@@ -319,19 +348,23 @@ async fn deliver(
                 status: None,
                 pipeline: pipeline.map(str::to_owned),
             };
-            let external_id = create_once(crm, lead.get("crm_external_id"), &record, retry).await?;
-            Ok(Sent {
-                external_id: Some(external_id),
-                note: None,
-                record: Some(Record::Lead(aggregate_id)),
-            })
+            Ok(Slot::create(
+                delivery,
+                lead.get("crm_external_id"),
+                record,
+                Record::Lead(aggregate_id),
+            ))
         }
         "booking.created" => {
             let Some(booking) = client
                 .query_opt(include_str!("booking_record.sql"), &[&aggregate_id])
                 .await?
             else {
-                return Ok(Sent::nothing("брони больше нет — нечего отправлять".into()));
+                return Ok(Slot::sent(
+                    delivery,
+                    None,
+                    Some("брони больше нет — нечего отправлять".into()),
+                ));
             };
             let record = NewRecord {
                 kind: RecordKind::Deal,
@@ -345,20 +378,23 @@ async fn deliver(
                 status: status_map.created.clone(),
                 pipeline: pipeline.map(str::to_owned),
             };
-            let external_id =
-                create_once(crm, booking.get("crm_external_id"), &record, retry).await?;
-            Ok(Sent {
-                external_id: Some(external_id),
-                note: None,
-                record: Some(Record::Booking(aggregate_id)),
-            })
+            Ok(Slot::create(
+                delivery,
+                booking.get("crm_external_id"),
+                record,
+                Record::Booking(aggregate_id),
+            ))
         }
         step if step.starts_with("booking.") => {
             let action = &step["booking.".len()..];
             let Some(status) = status_map.for_action(action) else {
-                return Ok(Sent::nothing(format!(
-                    "шаг «{action}» не сопоставлен статусу CRM — CRM не меняли"
-                )));
+                return Ok(Slot::sent(
+                    delivery,
+                    None,
+                    Some(format!(
+                        "шаг «{action}» не сопоставлен статусу CRM — CRM не меняли"
+                    )),
+                ));
             };
             let external_id: Option<String> = client
                 .query_opt(
@@ -368,38 +404,160 @@ async fn deliver(
                 .await?
                 .and_then(|row| row.get(0));
             let Some(external_id) = external_id else {
-                return Err(Failure::Crm(CrmError::Setup(
-                    "у брони ещё нет сделки в CRM: сначала должна дойти доставка booking.created"
-                        .into(),
-                )));
+                return Ok(Slot::with(
+                    delivery,
+                    State::Failed(CrmError::Setup(
+                        "у брони ещё нет сделки в CRM: сначала должна дойти доставка booking.created"
+                            .into(),
+                    )),
+                ));
             };
-            crm.set_status(&external_id, status, pipeline).await?;
-            Ok(Sent {
-                external_id: Some(external_id),
-                note: None,
-                record: None,
-            })
+            Ok(Slot::with(
+                delivery,
+                State::Due(Operation::SetStatus {
+                    external_id,
+                    status: status.to_owned(),
+                    pipeline: pipeline.map(str::to_owned),
+                }),
+            ))
         }
-        other => Ok(Sent::nothing(format!(
-            "событие {other} в CRM не отправляется"
-        ))),
+        other => Ok(Slot::sent(
+            delivery,
+            None,
+            Some(format!("событие {other} в CRM не отправляется")),
+        )),
     }
 }
 
-/// The record's CRM id: the one we stored, on a retry the one the CRM knows under our key, or a new record.
-async fn create_once(
-    crm: &mut CrmClient,
-    stored: Option<String>,
-    record: &NewRecord,
-    retry: bool,
-) -> Result<String, CrmError> {
-    if let Some(external_id) = stored {
-        return Ok(external_id);
-    }
-    if retry {
-        if let Some(external_id) = crm.find(record.kind, &record.external_key).await? {
-            return Ok(external_id);
+/// Sends what the slots ask for: first the lookups of retries, then creates and status changes (a lookup that found
+/// nothing becomes a create). Bitrix24 gets two or more at once as one `batch`; anything else goes one request at a
+/// time, and after a failure the rest is not sent.
+async fn execute(crm: &mut CrmClient, slots: &mut [Slot]) {
+    let mut stopped = false;
+    for lookups in [true, false] {
+        let due: Vec<usize> = (0..slots.len())
+            .filter(|&index| match &slots[index].state {
+                State::Due(operation) => matches!(operation, Operation::Find { .. }) == lookups,
+                _ => false,
+            })
+            .collect();
+        let (mut batched, mut single): (Vec<usize>, Vec<usize>) =
+            due.into_iter()
+                .partition(|&index| match &slots[index].state {
+                    State::Due(operation) => crm.batchable(operation),
+                    _ => false,
+                });
+        if batched.len() < 2 {
+            single.append(&mut batched);
+            single.sort_unstable();
+        }
+        for chunk in batched.chunks(BITRIX_BATCH_LIMIT) {
+            if stopped {
+                break;
+            }
+            let operations: Vec<(String, Operation)> = chunk
+                .iter()
+                .filter_map(|&index| match &slots[index].state {
+                    State::Due(operation) => {
+                        Some((format!("d{}", slots[index].delivery_id), operation.clone()))
+                    }
+                    _ => None,
+                })
+                .collect();
+            match crm.run_batch(&operations).await {
+                Ok(results) => {
+                    for (&index, result) in chunk.iter().zip(results) {
+                        slots[index].answered(result);
+                    }
+                }
+                Err(error) => {
+                    // The whole request failed: every command of it failed this attempt.
+                    stopped = true;
+                    for &index in chunk {
+                        slots[index].answered(Err(error.clone()));
+                    }
+                }
+            }
+        }
+        for index in single {
+            if stopped {
+                break;
+            }
+            let State::Due(operation) = &slots[index].state else {
+                continue;
+            };
+            let result = crm.run(&operation.clone()).await;
+            stopped = result.is_err();
+            slots[index].answered(result);
         }
     }
-    crm.create(record).await
+    for slot in slots {
+        if matches!(slot.state, State::Due(_)) {
+            slot.state = State::NotSent;
+        }
+    }
+}
+
+/// Commits what became of one delivery.
+async fn record(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    crm: &Crm,
+    connection_id: i64,
+    slot: Slot,
+    report: &mut DispatchReport,
+) -> Result<(), tokio_postgres::Error> {
+    let delivery_id = slot.delivery_id;
+    match slot.state {
+        State::Sent { external_id, note } => {
+            transaction
+                .execute(
+                    "UPDATE crm_deliveries SET status = 'delivered', delivered_at = now(), crm_external_id = $2,
+                            last_error = $3
+                     WHERE id = $1",
+                    &[&delivery_id, &external_id, &note],
+                )
+                .await?;
+            if let (Some(owner), Some(external_id)) = (slot.owner, &external_id) {
+                transaction
+                    .execute(owner.update_sql(), &[&owner.id(), external_id])
+                    .await?;
+            }
+            report.delivered += 1;
+        }
+        State::Failed(error) => {
+            let attempts = slot.attempts;
+            let dead = attempts >= crm.settings.max_attempts as i32;
+            let retry_in = backoff(attempts);
+            transaction
+                .execute(
+                    "UPDATE crm_deliveries
+                        SET last_error = $2,
+                            status = CASE WHEN $3 THEN 'dead'::crm_delivery_status ELSE status END,
+                            next_attempt_at = now() + make_interval(secs => $4)
+                      WHERE id = $1",
+                    &[
+                        &delivery_id,
+                        &error.to_string(),
+                        &dead,
+                        &retry_in.as_secs_f64(),
+                    ],
+                )
+                .await?;
+            if dead {
+                tracing::warn!(connection_id, delivery_id, attempts, error = %error, "CRM delivery set aside (dead)");
+            } else {
+                tracing::info!(connection_id, delivery_id, attempts, error = %error, "CRM delivery failed; will retry");
+            }
+            report.failed += 1;
+        }
+        State::NotSent | State::Due(_) => {
+            transaction
+                .execute(
+                    "UPDATE crm_deliveries SET attempts = attempts - 1 WHERE id = $1 AND attempts > 0",
+                    &[&delivery_id],
+                )
+                .await?;
+        }
+    }
+    Ok(())
 }

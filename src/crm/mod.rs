@@ -45,10 +45,14 @@ impl Crm {
     pub fn limiter(&self, connection_id: i64, kind: CrmKind) -> limiter::RateLimiter {
         let settings = &self.settings;
         self.limiters.for_connection(connection_id, || match kind {
-            CrmKind::Amocrm => limiter::RateLimiter::window(settings.amocrm_requests_per_second),
+            CrmKind::Amocrm => limiter::RateLimiter::window(
+                settings.amocrm_requests_per_second,
+                settings.amocrm_window,
+            ),
             CrmKind::Bitrix24 => limiter::RateLimiter::bucket(
                 settings.bitrix24_requests_per_second,
                 settings.bitrix24_burst,
+                settings.bitrix24_window,
             ),
         })
     }

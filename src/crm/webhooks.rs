@@ -28,6 +28,19 @@ fn form_fields(body: &[u8]) -> Value {
     json!(fields)
 }
 
+/// Bitrix24 signs its events with `auth[application_token]` (and an app's event carries `auth[access_token]`,
+/// `auth[refresh_token]`): secrets, kept out of the stored row — the inbox is readable by moderators.
+fn without_secrets(mut payload: Value) -> Value {
+    if let Some(fields) = payload.as_object_mut() {
+        for (name, value) in fields.iter_mut() {
+            if name.starts_with("auth[") && name.contains("token") {
+                *value = json!("…");
+            }
+        }
+    }
+    payload
+}
+
 fn kept_headers(headers: &HeaderMap) -> Value {
     let kept: BTreeMap<String, String> = ["content-type", "user-agent", "x-forwarded-for"]
         .iter()
@@ -151,7 +164,7 @@ pub(super) async fn amocrm_webhook(
 ///
 /// Адрес исходящего вебхука Битрикс24 (события ONCRMDEALUPDATE). Тело — форма Битрикс24 (`event`,
 /// `data[FIELDS][ID]`, `ts`, `auth[application_token]`, `auth[domain]` …); проверяется `application_token` и домен
-/// портала. Битрикс24 присылает только id сделки — её этап сервис читает сам (`crm.deal.get`) при обработке.
+/// портала. Токены из `auth[…]` в журнал вебхуков не сохраняются (вместо них `…`). Битрикс24 присылает только id сделки — её этап сервис читает сам (`crm.deal.get`) при обработке.
 #[utoipa::path(post, path = "/integrations/bitrix24/{connection}/events", tag = "crm",
     params(("connection" = i64, Path, description = "Подключение CRM", example = 4)),
     request_body(content = BTreeMap<String, String>, content_type = "application/x-www-form-urlencoded",
@@ -170,11 +183,15 @@ pub(super) async fn bitrix24_event(
 ) -> AppResult<Json<WebhookAccepted>> {
     let client = state.pool.get().await?;
     let payload = form_fields(&body);
+    let token = payload["auth[application_token]"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let inbox_id = store(
         &client,
         "bitrix24",
         connection_id,
-        &payload,
+        &without_secrets(payload.clone()),
         &kept_headers(&headers),
     )
     .await?;
@@ -186,9 +203,6 @@ pub(super) async fn bitrix24_event(
         Some(row) if !row.get::<_, bool>("enabled") => Err("подключение выключено"),
         Some(row) => {
             let credentials = open_credentials(crm, row)?;
-            let token = payload["auth[application_token]"]
-                .as_str()
-                .unwrap_or_default();
             let expected = credentials.application_token.unwrap_or_default();
             let account: String = row.get("account");
             let domain = payload["auth[domain]"].as_str().unwrap_or_default();
