@@ -1052,3 +1052,346 @@ async fn bitrix24_deal_stage_comes_back_as_a_booking_step_and_forged_events_are_
         .await;
     assert_eq!(status, "sold");
 }
+
+/// Everything written to a log, to read it back.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
+    type Writer = LogBuffer;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl LogBuffer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// The whole CRM flow with every log line captured — our crate at TRACE, the rest at DEBUG — and every API answer
+/// kept: connecting amoCRM (OAuth and a long-lived token) and Bitrix24, checking them (an OAuth refresh), deliveries
+/// that fail and are retried (HTTP 500 and 401, a command refused in a Bitrix24 batch), webhooks with their secrets
+/// (and forged ones), moderators reading the inbox and the queue, re-sealing under a new key. No secret appears in
+/// either. The test runs on one thread with the capturing subscriber as that thread's default: the served app, the
+/// fakes and the dispatcher are tasks of this runtime, so all of their lines are captured, and only theirs.
+#[tokio::test(flavor = "current_thread")]
+async fn no_credential_or_secret_ever_reaches_the_logs_or_the_api_answers() {
+    use crate::helpers::fake_crm::{
+        AMO_ACCESS_TOKEN, AMO_CLIENT_ID, AMO_CLIENT_SECRET, AMO_NEXT_REFRESH_TOKEN,
+        AMO_REFRESH_TOKEN,
+    };
+    use nedvizhimost::crm::{connections, Crm};
+
+    let logs = LogBuffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            "nedvizhimost=trace,tower_http=trace,debug",
+        ))
+        .with_ansi(false)
+        .with_writer(logs.clone())
+        .finish();
+    let capture = tracing::subscriber::set_default(subscriber);
+
+    let settings = crm_settings();
+    let app = TestApp::builder().crm(settings.clone()).spawn().await;
+    let oauth_fake = FakeCrm::amocrm().await;
+    let token_fake = FakeCrm::amocrm().await;
+    let bitrix_fake = FakeCrm::bitrix24().await;
+    let mut answers = Vec::new();
+    let mut keep = |what: &str, answer: Value| answers.push(format!("{what}: {answer}"));
+
+    // amoCRM over OAuth: the check exchanges the refresh token for an access token and a new refresh token.
+    let (oauth_owner, oauth_company, oauth_rows) = developer(&app, "owner@crm-logs-oauth.ru").await;
+    let response = app
+        .put_json(
+            &format!("/developers/{oauth_company}/crm-connection"),
+            Some(&oauth_owner),
+            &json!({
+                "kind": "amocrm",
+                "account": oauth_fake.address.to_string(),
+                "credentials": {
+                    "client_id": AMO_CLIENT_ID,
+                    "client_secret": AMO_CLIENT_SECRET,
+                    "refresh_token": AMO_REFRESH_TOKEN,
+                    "redirect_uri": "https://nedvizhimost.test/oauth/amocrm",
+                },
+                "status_map": {"created": "142", "confirmed": "143", "cancelled": "144", "sold": "146"},
+            }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let oauth_connection: Value = response.json().await.unwrap();
+    // The webhook secret is shown in this one answer by design; everything else is checked below.
+    let webhook_url = oauth_connection["webhook_url"].as_str().unwrap().to_owned();
+    let webhook_secret = webhook_url.split("secret=").nth(1).unwrap().to_owned();
+    keep(
+        "connect amoCRM (OAuth), without its webhook URL",
+        json!({"credentials_saved": oauth_connection["credentials_saved"], "id": oauth_connection["id"]}),
+    );
+    let check = |token: String, company: i64| {
+        let app = &app;
+        async move {
+            app.post_json(
+                &format!("/developers/{company}/crm-connection/check"),
+                Some(&token),
+                &json!({}),
+            )
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()
+        }
+    };
+    let checked = check(oauth_owner.clone(), oauth_company).await;
+    assert_eq!(checked["ok"], true, "{checked}");
+    keep("check amoCRM (OAuth)", checked);
+    assert!(oauth_fake
+        .requests()
+        .iter()
+        .any(|(_, what)| what == "POST /oauth2/access_token"));
+
+    // amoCRM with a long-lived token, and Bitrix24.
+    let (token_owner, token_company, token_rows) = developer(&app, "owner@crm-logs-token.ru").await;
+    let token_connection = connect_amo(&app, &token_owner, token_company, &token_fake).await;
+    let token_webhook_secret = token_connection["webhook_url"]
+        .as_str()
+        .unwrap()
+        .split("secret=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    keep(
+        "check amoCRM (token)",
+        check(token_owner.clone(), token_company).await,
+    );
+    let (bitrix_owner, bitrix_company, bitrix_rows) =
+        developer(&app, "owner@crm-logs-bitrix.ru").await;
+    let bitrix_connection = connect_bitrix(&app, &bitrix_owner, bitrix_company, &bitrix_fake).await;
+    keep("connect Bitrix24", bitrix_connection.clone());
+    keep(
+        "check Bitrix24",
+        check(bitrix_owner.clone(), bitrix_company).await,
+    );
+
+    // Deliveries, each CRM failing first: HTTP 500, HTTP 401, a command refused inside a batch.
+    let (_, buyer) = app.quick_buyer("buyer@crm-logs.ru").await;
+    let oauth_booking = book(&app, oauth_rows.apartment_id, &buyer).await;
+    let (_, other_buyer) = app.quick_buyer("buyer2@crm-logs.ru").await;
+    book(&app, token_rows.apartment_id, &other_buyer).await;
+    insert_leads(&app, bitrix_rows.apartment_id, "logs-", 3).await;
+    let refused_lead: i64 = app
+        .db
+        .scalar(
+            "SELECT min(l.id) FROM leads l JOIN apartments a ON a.id = l.apartment_id WHERE a.id = $1",
+            &[&bitrix_rows.apartment_id],
+        )
+        .await;
+    bitrix_fake.refuse_create_of(&format!("lead-{refused_lead}"));
+    oauth_fake.fail_next(&[500]);
+    token_fake.fail_next(&[401]);
+    let failing = dispatch(&app).await;
+    assert_eq!(failing.failed, 3, "{failing:?}");
+    due_now(&app).await;
+    let retried = dispatch(&app).await;
+    assert_eq!((retried.delivered, retried.failed), (3, 0), "{retried:?}");
+
+    // Webhooks with their secrets, and forged ones; Bitrix24's event is read back with crm.deal.get.
+    let deal_id: String = app
+        .db
+        .scalar(
+            "SELECT crm_external_id FROM bookings WHERE id = $1",
+            &[&oauth_booking],
+        )
+        .await;
+    let subdomain = "test";
+    app.db
+        .execute(
+            "UPDATE crm_connections SET account = $2 WHERE id = $1",
+            &[&oauth_connection["id"].as_i64().unwrap(), &subdomain],
+        )
+        .await;
+    assert_eq!(
+        amo_webhook(&app, &webhook_url, &deal_id, "143", subdomain)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let forged = amo_webhook(
+        &app,
+        &webhook_url.replace("secret=", "secret=0"),
+        &deal_id,
+        "143",
+        subdomain,
+    )
+    .await;
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+    keep("forged amoCRM webhook", forged.json().await.unwrap());
+    let bitrix_deal = bitrix_fake.records()[0].id;
+    let event = |token: &str| {
+        format!(
+            "event=ONCRMDEALUPDATE&data%5BFIELDS%5D%5BID%5D={bitrix_deal}&ts=1764748800&auth%5Bdomain%5D={}\
+             &auth%5Bapplication_token%5D={token}",
+            bitrix_fake.address
+        )
+    };
+    let events_path = format!("/integrations/bitrix24/{}/events", bitrix_connection["id"]);
+    for (token, status) in [
+        (BITRIX_APPLICATION_TOKEN, StatusCode::OK),
+        ("forged-token", StatusCode::UNAUTHORIZED),
+    ] {
+        let response = app
+            .http
+            .post(app.url(&events_path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(event(token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status);
+        keep("Bitrix24 event", response.json().await.unwrap());
+    }
+    assert!(process_inbox(&app).await >= 2);
+
+    // What moderators and developers read back.
+    let moderator = app.create_moderator("moderator@crm-logs.ru").await;
+    let inbox: Value = app
+        .get_with("/moderation/webhook-inbox?limit=200", Some(&moderator))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(inbox["total"].as_i64().unwrap() >= 4, "{inbox}");
+    keep("webhook inbox", inbox.clone());
+    for item in inbox["items"].as_array().unwrap() {
+        let one: Value = app
+            .get_with(
+                &format!("/moderation/webhook-inbox/{}", item["id"]),
+                Some(&moderator),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        keep("webhook inbox entry", one);
+    }
+    keep(
+        "deliveries",
+        app.get_with("/moderation/crm-deliveries?limit=200", Some(&moderator))
+            .await
+            .json()
+            .await
+            .unwrap(),
+    );
+    for (owner, company) in [
+        (&oauth_owner, oauth_company),
+        (&token_owner, token_company),
+        (&bitrix_owner, bitrix_company),
+    ] {
+        keep(
+            "connection",
+            app.get_with(
+                &format!("/developers/{company}/crm-connection"),
+                Some(owner),
+            )
+            .await
+            .json()
+            .await
+            .unwrap(),
+        );
+    }
+
+    // A new key: every connection is re-sealed, and deliveries go on under it.
+    let new_key: [u8; 32] = rand::random();
+    let new_key = base64::engine::general_purpose::STANDARD.encode(new_key);
+    let rotated = Crm::from_settings(&CrmSettings {
+        secrets_key: Some(Secret::new(new_key.clone())),
+        previous_secrets_key: settings.secrets_key.clone(),
+        ..settings.clone()
+    })
+    .unwrap();
+    assert_eq!(
+        connections::reseal_with_current_key(&app.db.pool, &rotated)
+            .await
+            .unwrap(),
+        3
+    );
+    let (_, third_buyer) = app.quick_buyer("buyer3@crm-logs.ru").await;
+    let other = app.insert_catalog(oauth_company).await;
+    app.publish_catalog(&other).await;
+    book(&app, other.apartment_id, &third_buyer).await;
+    let after = dispatcher::dispatch_due(&app.db.pool, &rotated)
+        .await
+        .unwrap();
+    assert_eq!((after.delivered, after.failed), (1, 0));
+    drop(capture);
+
+    let logged = logs.text();
+    for line in [
+        "CRM connected",
+        "CRM delivery failed; will retry",
+        "CRM webhook rejected",
+        "/integrations/bitrix24/{connection}/events",
+    ] {
+        assert!(
+            logged.contains(line),
+            "the capture misses {line:?}:\n{logged}"
+        );
+    }
+    let answers = answers.join("\n");
+    let secrets = [
+        ("amoCRM long-lived token", AMO_TOKEN.to_owned()),
+        ("amoCRM client secret", AMO_CLIENT_SECRET.to_owned()),
+        ("amoCRM refresh token", AMO_REFRESH_TOKEN.to_owned()),
+        ("amoCRM access token", AMO_ACCESS_TOKEN.to_owned()),
+        (
+            "amoCRM refreshed refresh token",
+            AMO_NEXT_REFRESH_TOKEN.to_owned(),
+        ),
+        ("amoCRM webhook secret", webhook_secret),
+        (
+            "amoCRM webhook secret (token connection)",
+            token_webhook_secret,
+        ),
+        ("Bitrix24 webhook secret", BITRIX_SECRET.to_owned()),
+        (
+            "Bitrix24 application_token",
+            BITRIX_APPLICATION_TOKEN.to_owned(),
+        ),
+        (
+            "CRM secrets key",
+            settings.secrets_key.as_ref().unwrap().expose().to_owned(),
+        ),
+        ("new CRM secrets key", new_key),
+    ];
+    for (what, secret) in &secrets {
+        assert!(
+            !logged.contains(secret.as_str()),
+            "{what} is in the logs:\n{logged}"
+        );
+        assert!(
+            !answers.contains(secret.as_str()),
+            "{what} is in an API answer:\n{answers}"
+        );
+    }
+    eprintln!(
+        "captured {} log lines ({} bytes) and {} bytes of API answers: none of {} secrets in them",
+        logged.lines().count(),
+        logged.len(),
+        answers.len(),
+        secrets.len()
+    );
+}
