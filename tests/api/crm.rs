@@ -536,6 +536,10 @@ async fn bitrix24_batch_failures_are_per_command_or_whole_and_retries_create_not
     connect_bitrix(&app, &token, developer_id, &fake).await;
     let (_, buyer) = app.quick_buyer("buyer@crm-bitrix-batch.ru").await;
     let booking_id = book(&app, rows.apartment_id, &buyer).await;
+    let other = app.insert_catalog(developer_id).await;
+    app.publish_catalog(&other).await;
+    let (_, other_buyer) = app.quick_buyer("buyer2@crm-bitrix-batch.ru").await;
+    let other_booking = book(&app, other.apartment_id, &other_buyer).await;
     insert_leads(&app, rows.apartment_id, "batch-a-", 5).await;
     let lead_ids: Vec<i64> = app
         .db
@@ -551,8 +555,8 @@ async fn bitrix24_batch_failures_are_per_command_or_whole_and_retries_create_not
     fake.refuse_create_of(&refused);
 
     let first = dispatch(&app).await;
-    assert_eq!((first.delivered, first.failed), (5, 1));
-    assert_eq!(fake.requests().len(), 1, "one batch for six deliveries");
+    assert_eq!((first.delivered, first.failed), (6, 1));
+    assert_eq!(fake.requests().len(), 1, "one batch for seven deliveries");
     let mut kinds: Vec<String> = fake
         .commands()
         .into_iter()
@@ -598,7 +602,7 @@ async fn bitrix24_batch_failures_are_per_command_or_whole_and_retries_create_not
     assert_eq!((retry.delivered, retry.failed), (1, 0));
     let requests: Vec<String> = fake.requests().into_iter().map(|(_, what)| what).collect();
     assert_eq!(requests[1..], ["POST crm.lead.list", "POST crm.lead.add"]);
-    exactly_once(&fake.records(), 6);
+    exactly_once(&fake.records(), 7);
 
     // A batch answered 503 QUERY_LIMIT_EXCEEDED: every delivery in it failed this attempt. Bitrix24 had created
     // two of them before answering (a timeout looks the same): the retries find those two and create the rest.
@@ -669,7 +673,7 @@ async fn bitrix24_batch_failures_are_per_command_or_whole_and_retries_create_not
         2,
         "{last:?}"
     );
-    exactly_once(&fake.records(), 10);
+    exactly_once(&fake.records(), 11);
     let unlinked: i64 = app
         .db
         .scalar(
@@ -679,22 +683,54 @@ async fn bitrix24_batch_failures_are_per_command_or_whole_and_retries_create_not
         .await;
     assert_eq!(unlinked, 0);
 
-    // A step of the booking goes as a stage change of its deal.
-    let response = app
-        .post_json(
-            &format!("/bookings/{booking_id}/confirm"),
-            Some(&token),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    dispatch(&app).await;
-    let deal = fake
+    // Steps of two bookings go as stage changes of their deals, in one batch.
+    for booking in [booking_id, other_booking] {
+        let response = app
+            .post_json(
+                &format!("/bookings/{booking}/confirm"),
+                Some(&token),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let before = fake.requests().len();
+    let steps = dispatch(&app).await;
+    assert_eq!((steps.delivered, steps.failed), (2, 0));
+    let requests: Vec<String> = fake.requests()[before..]
+        .iter()
+        .map(|(_, what)| what.clone())
+        .collect();
+    assert_eq!(requests, ["POST batch"]);
+    let commands = fake.commands();
+    assert_eq!(
+        commands[commands.len() - 2..],
+        [
+            ("crm.deal.update".to_owned(), true),
+            ("crm.deal.update".to_owned(), true)
+        ]
+    );
+    let stages: Vec<Option<String>> = fake
         .records()
         .into_iter()
-        .find(|record| record.id.to_string() == deal_id)
-        .unwrap();
-    assert_eq!(deal.status.as_deref(), Some("PREPAYMENT_INVOICE"));
+        .filter(|record| record.kind == "deal")
+        .map(|record| record.status)
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            Some("PREPAYMENT_INVOICE".to_owned()),
+            Some("PREPAYMENT_INVOICE".to_owned())
+        ]
+    );
+    let stored: String = app
+        .db
+        .scalar(
+            "SELECT crm_external_id FROM crm_deliveries WHERE event_type = 'booking.confirmed' AND aggregate_id = $1",
+            &[&booking_id],
+        )
+        .await;
+    assert_eq!(stored, deal_id);
 }
 
 #[tokio::test]
