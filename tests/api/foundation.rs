@@ -483,3 +483,19 @@ async fn every_schema_property_has_a_russian_description_and_an_example() {
     assert_eq!(swagger.status(), 200);
     assert!(swagger.text().await.unwrap().contains("swagger"));
 }
+
+#[tokio::test]
+async fn service_connections_run_without_jit_and_keep_options_given_in_the_url() {
+    let mut given = admin_config();
+    given.options("-c statement_timeout=12345");
+    let pool = db::create_pool(given, 1);
+    let client = pool.get().await.unwrap();
+    let jit: String = client.query_one("SHOW jit", &[]).await.unwrap().get(0);
+    assert_eq!(jit, "off");
+    let timeout: String = client
+        .query_one("SHOW statement_timeout", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(timeout, "12345ms");
+}
