@@ -4631,8 +4631,10 @@ BEGIN
      WHERE a.id = ANY (p_apartment_ids) AND c.apartment_id = a.id
        AND NOT (a.status = 'available' AND a.moderation_status = 'published');
     -- В порядке региона и цены: соседние по цене квартиры региона — рядом на страницах.
-    INSERT INTO catalog_offers AS c (apartment_id, project_id, region_code, rooms, current_price)
-    SELECT a.id, a.project_id, p.region_code, a.rooms, a.current_price
+    INSERT INTO catalog_offers AS c (apartment_id, project_id, region_code, rooms, current_price, building_id, floor,
+                                     area_total, area_kitchen, balcony)
+    SELECT a.id, a.project_id, p.region_code, a.rooms, a.current_price, a.building_id, a.floor, a.area_total,
+           a.area_kitchen, a.balcony
       FROM apartments a
       JOIN projects p ON p.id = a.project_id
      WHERE a.id = ANY (p_apartment_ids)
@@ -4640,9 +4642,13 @@ BEGIN
      ORDER BY p.region_code, a.current_price
     ON CONFLICT (apartment_id) DO UPDATE
        SET project_id = EXCLUDED.project_id, region_code = EXCLUDED.region_code, rooms = EXCLUDED.rooms,
-           current_price = EXCLUDED.current_price
-     WHERE (c.project_id, c.region_code, c.rooms, c.current_price)
-           IS DISTINCT FROM (EXCLUDED.project_id, EXCLUDED.region_code, EXCLUDED.rooms, EXCLUDED.current_price);
+           current_price = EXCLUDED.current_price, building_id = EXCLUDED.building_id, floor = EXCLUDED.floor,
+           area_total = EXCLUDED.area_total, area_kitchen = EXCLUDED.area_kitchen, balcony = EXCLUDED.balcony
+     WHERE (c.project_id, c.region_code, c.rooms, c.current_price, c.building_id, c.floor, c.area_total,
+            c.area_kitchen, c.balcony)
+           IS DISTINCT FROM
+           (EXCLUDED.project_id, EXCLUDED.region_code, EXCLUDED.rooms, EXCLUDED.current_price, EXCLUDED.building_id,
+            EXCLUDED.floor, EXCLUDED.area_total, EXCLUDED.area_kitchen, EXCLUDED.balcony);
 END;
 $$;
 
@@ -4651,7 +4657,7 @@ $$;
 -- Name: FUNCTION sync_apartment_copies(p_apartment_ids bigint[]); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.sync_apartment_copies(p_apartment_ids bigint[]) IS 'Приводит копии квартир к их текущим строкам apartments: apartment_stats (поля, которые читают медианы и проход) и catalog_offers (в продаже — вставка или обновление, иначе удаление); пишет только то, что отличается. Вызывают триггеры apartments при вставке (все строки оператора) и изменении (по строке); проход и откат ведут копии сами';
+COMMENT ON FUNCTION public.sync_apartment_copies(p_apartment_ids bigint[]) IS 'Приводит копии квартир к их текущим строкам apartments: apartment_stats (поля, которые читают медианы и проход) и catalog_offers (в продаже — вставка или обновление вместе с полями квартирных фильтров поиска, иначе удаление); пишет только то, что отличается. Вызывают триггеры apartments при вставке (все строки оператора) и изменении (по строке); проход и откат ведут копии сами';
 
 
 --
@@ -6931,6 +6937,11 @@ CASE
     WHEN (discounted_from = current_price) THEN (current_price - discount)
     ELSE (current_price - round(((discount * current_price) / discounted_from), 2))
 END) STORED,
+    building_id bigint NOT NULL,
+    floor integer NOT NULL,
+    area_total numeric(8,2) NOT NULL,
+    area_kitchen numeric(8,2),
+    balcony boolean NOT NULL,
     CONSTRAINT catalog_offers_discount_check CHECK ((discount >= (0)::numeric)),
     CONSTRAINT catalog_offers_discounted_from_check CHECK ((discounted_from > (0)::numeric))
 )
@@ -6941,7 +6952,7 @@ WITH (fillfactor='80', autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_thr
 -- Name: TABLE catalog_offers; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.catalog_offers IS 'Квартиры в продаже (status = available, moderation_status = published, как apartment_stats.on_sale) с регионом ЖК — узкая копия для поиска по региону в порядке цены и подсчёта total; без счётчиков спроса, поэтому страницы остаются «все видимы». Ведут sync_apartment_copies (вставка и изменение квартиры), catalog_offers_deleted (удаление), projects_sync_region_to_offers (регион ЖК), проход и откат (цена). Опубликованность ЖК и застройщика проверяет запрос';
+COMMENT ON TABLE public.catalog_offers IS 'Квартиры в продаже (status = available, moderation_status = published, как apartment_stats.on_sale) с регионом ЖК и полями квартиры, по которым фильтрует поиск, — узкая копия для поиска в порядке цены и подсчёта total; без счётчиков спроса, поэтому страницы остаются «все видимы». Ведут sync_apartment_copies (вставка и изменение квартиры), catalog_offers_deleted (удаление), projects_sync_region_to_offers (регион ЖК), проход и откат (цена). Опубликованность ЖК и застройщика проверяет запрос';
 
 
 --
@@ -7005,6 +7016,41 @@ COMMENT ON COLUMN public.catalog_offers.promotion_ids IS 'Применённые
 --
 
 COMMENT ON COLUMN public.catalog_offers.final_price IS 'Итоговая цена для фильтра и сортировки поиска: current_price минус скидка (до пересчёта — пропорционально новой цене)';
+
+
+--
+-- Name: COLUMN catalog_offers.building_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.catalog_offers.building_id IS 'Копия apartments.building_id (корпус)';
+
+
+--
+-- Name: COLUMN catalog_offers.floor; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.catalog_offers.floor IS 'Копия apartments.floor (этаж)';
+
+
+--
+-- Name: COLUMN catalog_offers.area_total; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.catalog_offers.area_total IS 'Копия apartments.area_total (общая площадь, м²)';
+
+
+--
+-- Name: COLUMN catalog_offers.area_kitchen; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.catalog_offers.area_kitchen IS 'Копия apartments.area_kitchen (кухня, м²; пусто — не указана)';
+
+
+--
+-- Name: COLUMN catalog_offers.balcony; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.catalog_offers.balcony IS 'Копия apartments.balcony (балкон или лоджия)';
 
 
 --
@@ -10273,6 +10319,20 @@ COMMENT ON INDEX public.catalog_offers_project_final_price_idx IS 'Итогов�
 
 
 --
+-- Name: catalog_offers_project_rooms_price_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX catalog_offers_project_rooms_price_idx ON public.catalog_offers USING btree (project_id, rooms, current_price) INCLUDE (apartment_id, area_total, floor, area_kitchen, balcony, building_id);
+
+
+--
+-- Name: INDEX catalog_offers_project_rooms_price_idx; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.catalog_offers_project_rooms_price_idx IS 'Поиск квартир в продаже по ЖК (город, класс, срок сдачи — условия ЖК) с комнатностью, ценой и квартирными фильтрами (площадь, этаж, кухня, балкон, корпус): страница и total — одно сканирование индекса без чтения таблицы';
+
+
+--
 -- Name: catalog_offers_region_final_price_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -10927,14 +10987,14 @@ COMMENT ON TRIGGER apartments_set_updated_at ON public.apartments IS 'updated_at
 -- Name: apartments apartments_sync_copies; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER apartments_sync_copies AFTER UPDATE ON public.apartments FOR EACH ROW WHEN (((((((((((old.project_id IS DISTINCT FROM new.project_id) OR (old.rooms IS DISTINCT FROM new.rooms)) OR (old.status IS DISTINCT FROM new.status)) OR (old.moderation_status IS DISTINCT FROM new.moderation_status)) OR (old.published_at IS DISTINCT FROM new.published_at)) OR (old.base_price IS DISTINCT FROM new.base_price)) OR (old.current_price IS DISTINCT FROM new.current_price)) OR (old.price_changed_at IS DISTINCT FROM new.price_changed_at)) OR (old.last_booked_at IS DISTINCT FROM new.last_booked_at)) AND (current_setting('pricing.copies_synced_by_pass'::text, true) IS DISTINCT FROM 'on'::text))) EXECUTE FUNCTION public.apartments_sync_copies();
+CREATE TRIGGER apartments_sync_copies AFTER UPDATE ON public.apartments FOR EACH ROW WHEN ((((((((((((((((old.project_id IS DISTINCT FROM new.project_id) OR (old.rooms IS DISTINCT FROM new.rooms)) OR (old.status IS DISTINCT FROM new.status)) OR (old.moderation_status IS DISTINCT FROM new.moderation_status)) OR (old.published_at IS DISTINCT FROM new.published_at)) OR (old.base_price IS DISTINCT FROM new.base_price)) OR (old.current_price IS DISTINCT FROM new.current_price)) OR (old.price_changed_at IS DISTINCT FROM new.price_changed_at)) OR (old.last_booked_at IS DISTINCT FROM new.last_booked_at)) OR (old.building_id IS DISTINCT FROM new.building_id)) OR (old.floor IS DISTINCT FROM new.floor)) OR (old.area_total IS DISTINCT FROM new.area_total)) OR (old.area_kitchen IS DISTINCT FROM new.area_kitchen)) OR (old.balcony IS DISTINCT FROM new.balcony)) AND (current_setting('pricing.copies_synced_by_pass'::text, true) IS DISTINCT FROM 'on'::text))) EXECUTE FUNCTION public.apartments_sync_copies();
 
 
 --
 -- Name: TRIGGER apartments_sync_copies ON apartments; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TRIGGER apartments_sync_copies ON public.apartments IS 'Смена цены, статуса, модерации, даты публикации, комнатности, ЖК (в т. ч. через смену корпуса), базовой цены или пауз переносится в apartment_stats и catalog_offers; строки прохода и отката (флаг pricing.copies_synced_by_pass) не ставятся в очередь. Разошедшуюся вручную копию чинит следующее изменение этих полей или rebuild_apartment_stats()';
+COMMENT ON TRIGGER apartments_sync_copies ON public.apartments IS 'Смена цены, статуса, модерации, даты публикации, комнатности, ЖК (в т. ч. через смену корпуса), базовой цены, пауз, корпуса, этажа, площадей или балкона переносится в apartment_stats и catalog_offers; строки прохода и отката (флаг pricing.copies_synced_by_pass) не ставятся в очередь. Разошедшуюся вручную копию чинит следующее изменение этих полей или rebuild_apartment_stats()';
 
 
 --

@@ -29,8 +29,10 @@ BEGIN
      WHERE a.id = ANY (p_apartment_ids) AND c.apartment_id = a.id
        AND NOT (a.status = 'available' AND a.moderation_status = 'published');
     -- В порядке региона и цены: соседние по цене квартиры региона — рядом на страницах.
-    INSERT INTO catalog_offers AS c (apartment_id, project_id, region_code, rooms, current_price)
-    SELECT a.id, a.project_id, p.region_code, a.rooms, a.current_price
+    INSERT INTO catalog_offers AS c (apartment_id, project_id, region_code, rooms, current_price, building_id, floor,
+                                     area_total, area_kitchen, balcony)
+    SELECT a.id, a.project_id, p.region_code, a.rooms, a.current_price, a.building_id, a.floor, a.area_total,
+           a.area_kitchen, a.balcony
       FROM apartments a
       JOIN projects p ON p.id = a.project_id
      WHERE a.id = ANY (p_apartment_ids)
@@ -38,14 +40,19 @@ BEGIN
      ORDER BY p.region_code, a.current_price
     ON CONFLICT (apartment_id) DO UPDATE
        SET project_id = EXCLUDED.project_id, region_code = EXCLUDED.region_code, rooms = EXCLUDED.rooms,
-           current_price = EXCLUDED.current_price
-     WHERE (c.project_id, c.region_code, c.rooms, c.current_price)
-           IS DISTINCT FROM (EXCLUDED.project_id, EXCLUDED.region_code, EXCLUDED.rooms, EXCLUDED.current_price);
+           current_price = EXCLUDED.current_price, building_id = EXCLUDED.building_id, floor = EXCLUDED.floor,
+           area_total = EXCLUDED.area_total, area_kitchen = EXCLUDED.area_kitchen, balcony = EXCLUDED.balcony
+     WHERE (c.project_id, c.region_code, c.rooms, c.current_price, c.building_id, c.floor, c.area_total,
+            c.area_kitchen, c.balcony)
+           IS DISTINCT FROM
+           (EXCLUDED.project_id, EXCLUDED.region_code, EXCLUDED.rooms, EXCLUDED.current_price, EXCLUDED.building_id,
+            EXCLUDED.floor, EXCLUDED.area_total, EXCLUDED.area_kitchen, EXCLUDED.balcony);
 END;
 $$;
 COMMENT ON FUNCTION sync_apartment_copies(bigint[]) IS
     'Приводит копии квартир к их текущим строкам apartments: apartment_stats (поля, которые читают медианы и проход) и '
-    'catalog_offers (в продаже — вставка или обновление, иначе удаление); пишет только то, что отличается. Вызывают '
+    'catalog_offers (в продаже — вставка или обновление вместе с полями квартирных фильтров поиска, иначе '
+    'удаление); пишет только то, что отличается. Вызывают '
     'триггеры apartments при вставке (все строки оператора) и изменении (по строке); проход и откат ведут копии сами';
 
 CREATE OR REPLACE FUNCTION apartments_sync_inserted_copies() RETURNS trigger
@@ -77,14 +84,17 @@ COMMENT ON FUNCTION apartments_sync_copies() IS
 CREATE OR REPLACE TRIGGER apartments_sync_copies AFTER UPDATE ON apartments
     FOR EACH ROW
     WHEN ((OLD.project_id, OLD.rooms, OLD.status, OLD.moderation_status, OLD.published_at, OLD.base_price,
-           OLD.current_price, OLD.price_changed_at, OLD.last_booked_at)
+           OLD.current_price, OLD.price_changed_at, OLD.last_booked_at, OLD.building_id, OLD.floor, OLD.area_total,
+           OLD.area_kitchen, OLD.balcony)
           IS DISTINCT FROM
           (NEW.project_id, NEW.rooms, NEW.status, NEW.moderation_status, NEW.published_at, NEW.base_price,
-           NEW.current_price, NEW.price_changed_at, NEW.last_booked_at)
+           NEW.current_price, NEW.price_changed_at, NEW.last_booked_at, NEW.building_id, NEW.floor, NEW.area_total,
+           NEW.area_kitchen, NEW.balcony)
           AND current_setting('pricing.copies_synced_by_pass', true) IS DISTINCT FROM 'on')
     EXECUTE FUNCTION apartments_sync_copies();
 COMMENT ON TRIGGER apartments_sync_copies ON apartments IS
-    'Смена цены, статуса, модерации, даты публикации, комнатности, ЖК (в т. ч. через смену корпуса), базовой цены или '
-    'пауз переносится в apartment_stats и catalog_offers; строки прохода и отката (флаг pricing.copies_synced_by_pass) '
+    'Смена цены, статуса, модерации, даты публикации, комнатности, ЖК (в т. ч. через смену корпуса), базовой цены, '
+    'пауз, корпуса, этажа, площадей или балкона переносится в apartment_stats и catalog_offers; строки прохода и '
+    'отката (флаг pricing.copies_synced_by_pass) '
     'не ставятся в очередь. Разошедшуюся вручную копию чинит следующее изменение этих полей или '
     'rebuild_apartment_stats()';

@@ -31,11 +31,16 @@ fn sort_sql(sort: ApartmentSort) -> (&'static str, &'static str) {
     }
 }
 
+/// Price per m² of a `catalog_offers s` row, as `catalog_apartments.price_per_m2` computes it.
+const OFFER_PRICE_PER_M2: &str = "round(s.current_price / s.area_total, 2)";
+
 /// The SQL pieces of one search: which path, its sort key, joins and filter conditions with their parameters.
 struct SearchPlan {
-    /// The narrow on-sale path (search_on_sale*.sql) rather than the catalog view (search*.sql).
+    /// The narrow on-sale path (search_on_sale*.sql, status = available only) rather than the catalog view
+    /// (search*.sql).
     on_sale: bool,
-    /// The table of that path: `catalog_offers` (by region) or `apartment_stats`.
+    /// The table of that path: `catalog_offers` (by region, final price, promotions, apartment filters) or
+    /// `apartment_stats`.
     source: &'static str,
     sort_key: &'static str,
     direction: &'static str,
@@ -48,78 +53,89 @@ impl SearchPlan {
     fn new(filters: &CatalogFilters, sort: ApartmentSort) -> Self {
         let (sort_key, direction) = sort_sql(sort);
         let mut params = SqlParams::default();
-        let by_final_price = matches!(
+        // Final price, promotions and the apartment's own columns (area, floor …) live only in catalog_offers;
+        // popularity only in apartment_stats, which catalog_offers joins for it.
+        let offers_only = matches!(
             sort,
-            ApartmentSort::FinalPrice | ApartmentSort::FinalPriceDesc
-        );
-        // Final price and promotions live only in catalog_offers; popularity only in apartment_stats.
-        let offers_only =
-            by_final_price || filters.final_price != (None, None) || filters.with_promotion;
+            ApartmentSort::FinalPrice
+                | ApartmentSort::FinalPriceDesc
+                | ApartmentSort::Area
+                | ApartmentSort::AreaDesc
+                | ApartmentSort::PricePerM2
+                | ApartmentSort::PricePerM2Desc
+        ) || filters.final_price != (None, None)
+            || filters.with_promotion
+            || filters.filters_units();
+        let popularity_of_offers = "popularity_24h(st.views_24h, st.leads_24h, st.bookings_24h)";
         let on_sale_sort_key = match sort {
-            ApartmentSort::Price | ApartmentSort::PriceDesc => Some("s.current_price"),
-            ApartmentSort::FinalPrice | ApartmentSort::FinalPriceDesc => Some("s.final_price"),
+            ApartmentSort::Price | ApartmentSort::PriceDesc => "s.current_price",
+            ApartmentSort::FinalPrice | ApartmentSort::FinalPriceDesc => "s.final_price",
+            ApartmentSort::Area | ApartmentSort::AreaDesc => "s.area_total",
+            ApartmentSort::PricePerM2 | ApartmentSort::PricePerM2Desc => OFFER_PRICE_PER_M2,
             ApartmentSort::Commissioning | ApartmentSort::CommissioningDesc => {
-                Some("p.commissioning_date")
+                "p.commissioning_date"
             }
-            ApartmentSort::Popularity if !offers_only => Some(sort_key),
-            _ => None,
+            ApartmentSort::Popularity if offers_only => popularity_of_offers,
+            ApartmentSort::Popularity => sort_key,
         };
-        match on_sale_sort_key {
-            Some(on_sale_key) if filters.on_sale_offers() => {
-                // By region: catalog_offers, whose indexes are (region, price) and (region, final price). Popularity
-                // needs the demand counters of apartment_stats.
-                let mut project_filters = filters.clone();
-                let region = project_filters
-                    .region
-                    .take_if(|_| sort != ApartmentSort::Popularity);
-                let mut conditions = project_filters.project_conditions(&mut params, "p", "p.id");
-                let source = if region.is_some() || offers_only {
-                    "catalog_offers"
-                } else {
-                    "apartment_stats"
-                };
-                if let Some(region) = region {
-                    conditions.push(format!("s.region_code = {}", params.push(region)));
-                }
-                if source == "apartment_stats" {
-                    conditions.push("s.on_sale".to_owned());
-                }
-                conditions.extend(filters.on_sale_conditions(&mut params));
-                if source == "catalog_offers" {
-                    conditions.extend(filters.offer_conditions(&mut params));
-                }
-                if conditions.is_empty() {
-                    // Every row of catalog_offers is on sale: nothing else to require.
-                    conditions.push("true".to_owned());
-                }
-                Self {
-                    on_sale: true,
-                    source,
-                    sort_key: on_sale_key,
-                    direction,
-                    joins: "",
-                    conditions,
-                    params,
-                }
+        if filters.on_sale_only() {
+            // By region: catalog_offers, whose indexes are (region, price) and (region, final price). Popularity
+            // needs the demand counters of apartment_stats.
+            let mut project_filters = filters.clone();
+            let region = project_filters
+                .region
+                .take_if(|_| sort != ApartmentSort::Popularity);
+            let mut conditions = project_filters.project_conditions(&mut params, "p", "p.id");
+            let source = if region.is_some() || offers_only {
+                "catalog_offers"
+            } else {
+                "apartment_stats"
+            };
+            if let Some(region) = region {
+                conditions.push(format!("s.region_code = {}", params.push(region)));
             }
-            _ => {
-                let mut conditions = filters.project_conditions(&mut params, "c", "c.project_id");
-                conditions.extend(filters.apartment_conditions(&mut params));
-                let joins = if sort == ApartmentSort::Popularity {
-                    "LEFT JOIN apartment_stats s ON s.apartment_id = c.id"
-                } else {
-                    ""
-                };
-                Self {
-                    on_sale: false,
-                    source: "catalog_apartments",
-                    sort_key,
-                    direction,
-                    joins,
-                    conditions,
-                    params,
-                }
+            if source == "apartment_stats" {
+                conditions.push("s.on_sale".to_owned());
             }
+            conditions.extend(filters.on_sale_conditions(&mut params));
+            if source == "catalog_offers" {
+                conditions.extend(filters.offer_conditions(&mut params));
+                conditions.extend(filters.unit_conditions(&mut params, "s", OFFER_PRICE_PER_M2));
+            }
+            if conditions.is_empty() {
+                // Every row of catalog_offers is on sale: nothing else to require.
+                conditions.push("true".to_owned());
+            }
+            let joins = if on_sale_sort_key == popularity_of_offers {
+                "JOIN apartment_stats st ON st.apartment_id = s.apartment_id"
+            } else {
+                ""
+            };
+            return Self {
+                on_sale: true,
+                source,
+                sort_key: on_sale_sort_key,
+                direction,
+                joins,
+                conditions,
+                params,
+            };
+        }
+        let mut conditions = filters.project_conditions(&mut params, "c", "c.project_id");
+        conditions.extend(filters.apartment_conditions(&mut params));
+        let joins = if sort == ApartmentSort::Popularity {
+            "LEFT JOIN apartment_stats s ON s.apartment_id = c.id"
+        } else {
+            ""
+        };
+        Self {
+            on_sale: false,
+            source: "catalog_apartments",
+            sort_key,
+            direction,
+            joins,
+            conditions,
+            params,
         }
     }
 

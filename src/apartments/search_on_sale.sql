@@ -1,17 +1,21 @@
--- Каталог квартир «в продаже» с фильтрами ЖК, комнатности и цены — быстрый путь поиска: id квартир одной страницы.
--- «source» — узкая таблица квартир в продаже (алиас s): catalog_offers, если задан регион (индекс
--- catalog_offers_region_price_idx (регион, цена, id) отдаёт страницу по порядку цены, без сортировки всех
--- подходящих), иначе apartment_stats (внутри ЖК — apartment_stats_on_sale_price_idx (ЖК, цена); условие s.on_sale).
+-- Каталог квартир «в продаже» (status = available) — быстрый путь поиска: id квартир одной страницы.
+-- «source» — узкая таблица квартир в продаже (алиас s):
+--   catalog_offers — если задан регион (индекс catalog_offers_region_price_idx (регион, цена, id) отдаёт страницу по
+--     порядку цены, без сортировки всех подходящих), итоговая цена, акции, квартирные фильтры (площадь, этаж, кухня,
+--     балкон, корпус, цена за м²) или порядок по ним (индекс catalog_offers_project_rooms_price_idx (ЖК, комнатность,
+--     цена) с этими полями в INCLUDE — по ЖК города без чтения таблицы);
+--   apartment_stats — иначе (внутри ЖК — apartment_stats_on_sale_price_idx (ЖК, цена); условие s.on_sale).
 -- Строки apartments не читаются вовсе; опубликованность ЖК и застройщика проверяется здесь — набор совпадает с
 -- catalog_apartments при status = available. Число подходящих квартир считает search_on_sale_count.sql (его
 -- кеширует сервис), эта страница всегда свежая.
--- Шаблон: «conditions» — фильтры (алиасы p и s), «sort_key» / «direction» — порядок (при равенстве — id);
--- «limit» / «offset» — параметры страницы.
+-- Шаблон: «joins» — JOIN apartment_stats st для порядка по популярности на catalog_offers, «conditions» — фильтры
+-- (алиасы p и s), «sort_key» / «direction» — порядок (при равенстве — id); «limit» / «offset» — параметры страницы.
 -- Выход: id квартир страницы по порядку
 SELECT s.apartment_id AS id
   FROM {source} s
   JOIN projects p ON p.id = s.project_id
   JOIN developers d ON d.id = p.developer_id
+  {joins}
  WHERE p.moderation_status = 'published'
    AND d.moderation_status = 'published'
    AND {conditions}

@@ -403,6 +403,21 @@ impl SqlParams {
     }
 }
 
+/// `column >= min` and `column <= max` for the bounds that are set.
+fn push_bounds(
+    conditions: &mut Vec<String>,
+    params: &mut SqlParams,
+    column: &str,
+    (min, max): (Option<Decimal>, Option<Decimal>),
+) {
+    if let Some(min) = min {
+        conditions.push(format!("{column} >= {}", params.push(min)));
+    }
+    if let Some(max) = max {
+        conditions.push(format!("{column} <= {}", params.push(max)));
+    }
+}
+
 impl CatalogFilters {
     /// Conditions on the project, joined with AND; empty when there are none. `alias` is a row with the
     /// project's columns (`projects p`, or `catalog_apartments c` which repeats them), `id` its project id.
@@ -450,9 +465,6 @@ impl CatalogFilters {
     /// Conditions on the apartment (`c`, a row of `catalog_apartments`), joined with AND.
     pub fn apartment_conditions(&self, params: &mut SqlParams) -> Vec<String> {
         let mut conditions = Vec::new();
-        if let Some(building_id) = self.building_id {
-            conditions.push(format!("c.building_id = {}", params.push(building_id)));
-        }
         if !self.rooms.is_empty() {
             conditions.push(format!(
                 "c.rooms = ANY({}::smallint[])",
@@ -463,40 +475,74 @@ impl CatalogFilters {
             "c.status = ANY({}::text[]::apartment_status[])",
             params.push(self.statuses.clone())
         ));
-        let mut bounds = |column: &str, (min, max): (Option<Decimal>, Option<Decimal>)| {
-            if let Some(min) = min {
-                conditions.push(format!("{column} >= {}", params.push(min)));
-            }
-            if let Some(max) = max {
-                conditions.push(format!("{column} <= {}", params.push(max)));
-            }
-        };
-        bounds("c.current_price", self.price);
-        bounds("c.final_price", self.final_price);
-        bounds("c.price_per_m2", self.price_m2);
-        bounds("c.area_total", self.area);
-        if let Some(min) = self.floor.0 {
-            conditions.push(format!("c.floor >= {}", params.push(min)));
-        }
-        if let Some(max) = self.floor.1 {
-            conditions.push(format!("c.floor <= {}", params.push(max)));
-        }
+        push_bounds(&mut conditions, params, "c.current_price", self.price);
+        push_bounds(&mut conditions, params, "c.final_price", self.final_price);
         if self.with_promotion {
             conditions.push("c.promotion_ids <> '{}'".to_owned());
         }
+        conditions.extend(self.unit_conditions(params, "c", "c.price_per_m2"));
+        conditions
+    }
+
+    /// Conditions on the apartment itself (building, price per m², area, floor, kitchen, balcony, not the last
+    /// floor) over a row of `alias` with the columns `building_id`, `floor`, `area_total`, `area_kitchen` and
+    /// `balcony`: `catalog_apartments` or `catalog_offers`; `price_per_m2` — the expression of its price per m².
+    pub fn unit_conditions(
+        &self,
+        params: &mut SqlParams,
+        alias: &str,
+        price_per_m2: &str,
+    ) -> Vec<String> {
+        let mut conditions = Vec::new();
+        if let Some(building_id) = self.building_id {
+            conditions.push(format!(
+                "{alias}.building_id = {}",
+                params.push(building_id)
+            ));
+        }
+        push_bounds(&mut conditions, params, price_per_m2, self.price_m2);
+        push_bounds(
+            &mut conditions,
+            params,
+            &format!("{alias}.area_total"),
+            self.area,
+        );
+        if let Some(min) = self.floor.0 {
+            conditions.push(format!("{alias}.floor >= {}", params.push(min)));
+        }
+        if let Some(max) = self.floor.1 {
+            conditions.push(format!("{alias}.floor <= {}", params.push(max)));
+        }
         if let Some(min) = self.kitchen_area_min {
-            conditions.push(format!("c.area_kitchen >= {}", params.push(min)));
+            conditions.push(format!("{alias}.area_kitchen >= {}", params.push(min)));
         }
         if self.not_last_floor {
-            conditions.push(
-                "c.floor < (SELECT b.floors FROM buildings b WHERE b.id = c.building_id)"
-                    .to_owned(),
-            );
+            conditions.push(format!(
+                "EXISTS (SELECT 1 FROM buildings b WHERE b.id = {alias}.building_id AND {alias}.floor < b.floors)"
+            ));
         }
         if let Some(balcony) = self.balcony {
-            conditions.push(format!("c.balcony = {}", params.push(balcony)));
+            conditions.push(format!("{alias}.balcony = {}", params.push(balcony)));
         }
         conditions
+    }
+
+    /// Whether a filter of [`Self::unit_conditions`] is set: `apartment_stats` cannot answer it, `catalog_offers`
+    /// and `catalog_apartments` can.
+    pub fn filters_units(&self) -> bool {
+        self.building_id.is_some()
+            || self.price_m2 != (None, None)
+            || self.area != (None, None)
+            || self.floor != (None, None)
+            || self.kitchen_area_min.is_some()
+            || self.not_last_floor
+            || self.balcony.is_some()
+    }
+
+    /// Only apartments on sale (the default status): the search can read the copy `catalog_offers`, which has
+    /// every column the filters need, instead of the catalog view.
+    pub fn on_sale_only(&self) -> bool {
+        self.statuses == ["available"]
     }
 
     /// Only apartments on sale, filtered at most by rooms and price: the search can read the narrow
@@ -505,17 +551,10 @@ impl CatalogFilters {
         self.on_sale_offers() && self.final_price == (None, None) && !self.with_promotion
     }
 
-    /// Only apartments on sale, filtered at most by rooms, price, final price and promotions: the search can read
-    /// `catalog_offers` alone (see [`Self::offer_conditions`]).
+    /// Only apartments on sale, filtered at most by rooms, price, final price and promotions (no
+    /// [`Self::unit_conditions`]).
     pub fn on_sale_offers(&self) -> bool {
-        self.statuses == ["available"]
-            && self.building_id.is_none()
-            && self.price_m2 == (None, None)
-            && self.area == (None, None)
-            && self.floor == (None, None)
-            && self.kitchen_area_min.is_none()
-            && !self.not_last_floor
-            && self.balcony.is_none()
+        self.on_sale_only() && !self.filters_units()
     }
 
     /// Rooms and price conditions on `apartment_stats s` or `catalog_offers s` (see

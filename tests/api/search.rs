@@ -54,11 +54,15 @@ async fn only_published_apartments_of_published_projects_and_developers_are_publ
 #[tokio::test]
 async fn filters_match_hand_computed_sets() {
     let (app, catalog) = seeded().await;
-    // `floor_min=-5` matches every flat but sends the query down the catalog-view path instead of the
-    // narrow apartment_stats index: both paths must agree.
-    let cases: [(&str, &[&str]); 14] = [
+    // `floor_min=-5` matches every flat but sends the query to catalog_offers (apartment filters) instead of the
+    // narrow apartment_stats index; `status=available,available` — to the catalog view: all paths must agree.
+    let cases: [(&str, &[&str]); 15] = [
         ("rooms=2", &["a3", "e1", "b2", "a2"]),
         ("rooms=2&floor_min=-5", &["a3", "e1", "b2", "a2"]),
+        (
+            "rooms=2&status=available,available",
+            &["a3", "e1", "b2", "a2"],
+        ),
         (
             "rooms=2&price_min=9000000&price_max=11600000&floor_min=-5",
             &["a3", "e1", "b2"],
@@ -219,6 +223,11 @@ async fn kitchen_balcony_and_not_last_floor_filter_apartments() {
         let page = search(&app, query).await;
         assert_eq!(codes(&page), expected, "{query}");
         assert_eq!(page["total"], expected.len(), "{query}");
+        let view = search(&app, &format!("{query}&{VIEW_PATH}")).await;
+        assert_eq!(
+            page, view,
+            "{query}: catalog_offers and the catalog view agree"
+        );
     }
     // The same filters narrow the projects list: only P1 has a kitchen of 13 m² or more.
     let projects: Value = app
@@ -272,12 +281,18 @@ async fn bad_filters_and_pages_name_the_field() {
     }
 }
 
-/// catalog_offers is exactly the apartments on sale of apartment_stats with the region of their project.
+/// catalog_offers is exactly the apartments on sale of apartment_stats with the region of their project and the
+/// apartment's own columns the filters read.
 async fn assert_region_copies_match(app: &TestApp) {
-    let expected = "SELECT s.apartment_id, s.project_id, p.region_code, s.rooms, s.current_price
-                      FROM apartment_stats s JOIN projects p ON p.id = s.project_id WHERE s.on_sale";
+    let expected = "SELECT s.apartment_id, s.project_id, p.region_code, s.rooms, s.current_price, a.building_id,
+                           a.floor, a.area_total, a.area_kitchen, a.balcony
+                      FROM apartment_stats s JOIN projects p ON p.id = s.project_id
+                      JOIN apartments a ON a.id = s.apartment_id
+                     WHERE s.on_sale";
     let copy =
-        "SELECT apartment_id, project_id, region_code, rooms, current_price FROM catalog_offers";
+        "SELECT apartment_id, project_id, region_code, rooms, current_price, building_id, floor,
+                       area_total, area_kitchen, balcony
+                  FROM catalog_offers";
     let wrong: i64 = app
         .db
         .scalar(
@@ -295,10 +310,15 @@ async fn assert_region_copies_match(app: &TestApp) {
     assert!(copies > 0);
 }
 
+/// A status filter that matches the flats on sale like the default, but is not `available` alone: the search reads the
+/// catalog view instead of the copies.
+const VIEW_PATH: &str = "status=available,available";
+
 #[tokio::test]
 async fn region_search_by_the_price_index_matches_the_catalog_view_path() {
     let (app, catalog) = seeded().await;
-    // `floor_min=-5` matches every flat but sends the query down the catalog-view path.
+    // A status list of more than `available` alone sends the query down the catalog-view path; this one matches the
+    // same flats.
     let queries = [
         ("region=RU-MOW", &["a1", "a3", "e1", "a2"][..]),
         ("region=RU-MOW&rooms=2&sort=-price", &["a2", "e1", "a3"]),
@@ -316,8 +336,23 @@ async fn region_search_by_the_price_index_matches_the_catalog_view_path() {
     ];
     for (query, expected) in queries {
         let fast = search(&app, query).await;
-        let slow = search(&app, &format!("{query}&floor_min=-5")).await;
+        let slow = search(&app, &format!("{query}&{VIEW_PATH}")).await;
         assert_eq!(codes(&fast), expected, "{query}");
+        assert_eq!(fast, slow, "{query}: both paths agree");
+    }
+    // Apartment filters and orders read catalog_offers too.
+    for query in [
+        "rooms=1,2&area_min=40&sort=-area",
+        "floor_min=2&floor_max=9&sort=price_per_m2",
+        "region=RU-MOW&balcony=false&area_max=100",
+        "balcony=false&rooms=2&sort=-price",
+        "not_last_floor=true&sort=popularity",
+        "price_m2_max=250000&sort=final_price&limit=2&offset=1",
+        &format!("building_id={}&sort=-price_per_m2", catalog.id("B2")),
+    ] {
+        let fast = search(&app, query).await;
+        let slow = search(&app, &format!("{query}&{VIEW_PATH}")).await;
+        assert!(fast["total"].as_i64() > Some(0), "{query}: {fast}");
         assert_eq!(fast, slow, "{query}: both paths agree");
     }
     assert_eq!(
@@ -353,7 +388,10 @@ async fn region_search_by_the_price_index_matches_the_catalog_view_path() {
     let expected = ["f1", "b1", "a1", "e1", "b2"];
     let fast = search(&app, "region=RU-SPE").await;
     assert_eq!(codes(&fast), expected);
-    assert_eq!(fast, search(&app, "region=RU-SPE&floor_min=-5").await);
+    assert_eq!(
+        fast,
+        search(&app, &format!("region=RU-SPE&{VIEW_PATH}")).await
+    );
     assert_eq!(codes(&search(&app, "region=RU-MOW").await), ["a3", "a2"]);
     client
         .batch_execute(&format!(
@@ -372,10 +410,16 @@ async fn region_search_by_the_price_index_matches_the_catalog_view_path() {
     let expected = ["b2", "b1", "a1"];
     let fast = search(&app, "region=RU-SPE").await;
     assert_eq!(codes(&fast), expected);
-    assert_eq!(fast, search(&app, "region=RU-SPE&floor_min=-5").await);
+    assert_eq!(
+        fast,
+        search(&app, &format!("region=RU-SPE&{VIEW_PATH}")).await
+    );
     let moscow = search(&app, "region=RU-MOW").await;
     assert_eq!(codes(&moscow), ["a3", "a2", "a4"]);
-    assert_eq!(moscow, search(&app, "region=RU-MOW&floor_min=-5").await);
+    assert_eq!(
+        moscow,
+        search(&app, &format!("region=RU-MOW&{VIEW_PATH}")).await
+    );
     app.db
         .execute("SELECT rebuild_apartment_stats()", &[])
         .await;
