@@ -3174,18 +3174,18 @@ COMMENT ON FUNCTION public.projects_emit_updated() IS 'project.published (мод
 
 
 --
--- Name: projects_sync_region_to_offers(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: projects_sync_place_to_offers(); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.projects_sync_region_to_offers() RETURNS trigger
+CREATE FUNCTION public.projects_sync_place_to_offers() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
     UPDATE catalog_offers c
-       SET region_code = n.region_code
+       SET region_code = n.region_code, city_key = lower(n.city)
       FROM new_projects n
       JOIN old_projects o ON o.id = n.id
-     WHERE o.region_code IS DISTINCT FROM n.region_code
+     WHERE (o.region_code, lower(o.city)) IS DISTINCT FROM (n.region_code, lower(n.city))
        AND c.project_id = n.id;
     RETURN NULL;
 END;
@@ -3193,10 +3193,10 @@ $$;
 
 
 --
--- Name: FUNCTION projects_sync_region_to_offers(); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION projects_sync_place_to_offers(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.projects_sync_region_to_offers() IS 'Переносит новый регион ЖК в catalog_offers.region_code его квартир (одним оператором на UPDATE projects)';
+COMMENT ON FUNCTION public.projects_sync_place_to_offers() IS 'Переносит новый регион и город ЖК в catalog_offers (region_code, city_key) его квартир одним оператором на UPDATE projects';
 
 
 --
@@ -4631,24 +4631,24 @@ BEGIN
      WHERE a.id = ANY (p_apartment_ids) AND c.apartment_id = a.id
        AND NOT (a.status = 'available' AND a.moderation_status = 'published');
     -- В порядке региона и цены: соседние по цене квартиры региона — рядом на страницах.
-    INSERT INTO catalog_offers AS c (apartment_id, project_id, region_code, rooms, current_price, building_id, floor,
-                                     area_total, area_kitchen, balcony)
-    SELECT a.id, a.project_id, p.region_code, a.rooms, a.current_price, a.building_id, a.floor, a.area_total,
-           a.area_kitchen, a.balcony
+    INSERT INTO catalog_offers AS c (apartment_id, project_id, region_code, city_key, rooms, current_price, building_id,
+                                     floor, area_total, area_kitchen, balcony)
+    SELECT a.id, a.project_id, p.region_code, lower(p.city), a.rooms, a.current_price, a.building_id, a.floor,
+           a.area_total, a.area_kitchen, a.balcony
       FROM apartments a
       JOIN projects p ON p.id = a.project_id
      WHERE a.id = ANY (p_apartment_ids)
        AND a.status = 'available' AND a.moderation_status = 'published'
      ORDER BY p.region_code, a.current_price
     ON CONFLICT (apartment_id) DO UPDATE
-       SET project_id = EXCLUDED.project_id, region_code = EXCLUDED.region_code, rooms = EXCLUDED.rooms,
-           current_price = EXCLUDED.current_price, building_id = EXCLUDED.building_id, floor = EXCLUDED.floor,
+       SET project_id = EXCLUDED.project_id, region_code = EXCLUDED.region_code, city_key = EXCLUDED.city_key,
+           rooms = EXCLUDED.rooms, current_price = EXCLUDED.current_price, building_id = EXCLUDED.building_id, floor = EXCLUDED.floor,
            area_total = EXCLUDED.area_total, area_kitchen = EXCLUDED.area_kitchen, balcony = EXCLUDED.balcony
-     WHERE (c.project_id, c.region_code, c.rooms, c.current_price, c.building_id, c.floor, c.area_total,
+     WHERE (c.project_id, c.region_code, c.city_key, c.rooms, c.current_price, c.building_id, c.floor, c.area_total,
             c.area_kitchen, c.balcony)
            IS DISTINCT FROM
-           (EXCLUDED.project_id, EXCLUDED.region_code, EXCLUDED.rooms, EXCLUDED.current_price, EXCLUDED.building_id,
-            EXCLUDED.floor, EXCLUDED.area_total, EXCLUDED.area_kitchen, EXCLUDED.balcony);
+           (EXCLUDED.project_id, EXCLUDED.region_code, EXCLUDED.city_key, EXCLUDED.rooms, EXCLUDED.current_price,
+            EXCLUDED.building_id, EXCLUDED.floor, EXCLUDED.area_total, EXCLUDED.area_kitchen, EXCLUDED.balcony);
 END;
 $$;
 
@@ -6937,6 +6937,7 @@ CASE
     WHEN (discounted_from = current_price) THEN (current_price - discount)
     ELSE (current_price - round(((discount * current_price) / discounted_from), 2))
 END) STORED,
+    city_key text NOT NULL,
     building_id bigint NOT NULL,
     floor integer NOT NULL,
     area_total numeric(8,2) NOT NULL,
@@ -6952,7 +6953,7 @@ WITH (fillfactor='80', autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_thr
 -- Name: TABLE catalog_offers; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.catalog_offers IS 'Квартиры в продаже (status = available, moderation_status = published, как apartment_stats.on_sale) с регионом ЖК и полями квартиры, по которым фильтрует поиск, — узкая копия для поиска в порядке цены и подсчёта total; без счётчиков спроса, поэтому страницы остаются «все видимы». Ведут sync_apartment_copies (вставка и изменение квартиры), catalog_offers_deleted (удаление), projects_sync_region_to_offers (регион ЖК), проход и откат (цена). Опубликованность ЖК и застройщика проверяет запрос';
+COMMENT ON TABLE public.catalog_offers IS 'Квартиры в продаже (status = available, moderation_status = published, как apartment_stats.on_sale) с регионом и городом ЖК и полями квартиры, по которым фильтрует поиск, — узкая копия для поиска в порядке цены и подсчёта total; без счётчиков спроса, поэтому страницы остаются «все видимы». Ведут sync_apartment_copies (вставка и изменение квартиры), catalog_offers_deleted (удаление), projects_sync_place_to_offers (регион и город ЖК), проход и откат (цена). Опубликованность ЖК и застройщика проверяет запрос';
 
 
 --
@@ -7016,6 +7017,13 @@ COMMENT ON COLUMN public.catalog_offers.promotion_ids IS 'Применённые
 --
 
 COMMENT ON COLUMN public.catalog_offers.final_price IS 'Итоговая цена для фильтра и сортировки поиска: current_price минус скидка (до пересчёта — пропорционально новой цене)';
+
+
+--
+-- Name: COLUMN catalog_offers.city_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.catalog_offers.city_key IS 'Город ЖК в нижнем регистре (lower(projects.city)) — ключ фильтра city';
 
 
 --
@@ -10305,6 +10313,20 @@ CREATE INDEX buildings_project_id_idx ON public.buildings USING btree (project_i
 
 
 --
+-- Name: catalog_offers_city_rooms_price_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX catalog_offers_city_rooms_price_idx ON public.catalog_offers USING btree (city_key, rooms, current_price, apartment_id) INCLUDE (project_id, area_total, floor, area_kitchen, balcony, building_id);
+
+
+--
+-- Name: INDEX catalog_offers_city_rooms_price_idx; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.catalog_offers_city_rooms_price_idx IS 'Поиск квартир в продаже по городу и комнатности в порядке цены с квартирными фильтрами (площадь, этаж, кухня, балкон, корпус): страница — чтение записей индекса по порядку, total — сканирование индекса без чтения таблицы';
+
+
+--
 -- Name: catalog_offers_project_final_price_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -10316,20 +10338,6 @@ CREATE INDEX catalog_offers_project_final_price_idx ON public.catalog_offers USI
 --
 
 COMMENT ON INDEX public.catalog_offers_project_final_price_idx IS 'Итоговая цена внутри ЖК: поиск без региона и пересчёт скидок по ЖК акции';
-
-
---
--- Name: catalog_offers_project_rooms_price_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX catalog_offers_project_rooms_price_idx ON public.catalog_offers USING btree (project_id, rooms, current_price) INCLUDE (apartment_id, area_total, floor, area_kitchen, balcony, building_id);
-
-
---
--- Name: INDEX catalog_offers_project_rooms_price_idx; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON INDEX public.catalog_offers_project_rooms_price_idx IS 'Поиск квартир в продаже по ЖК (город, класс, срок сдачи — условия ЖК) с комнатностью, ценой и квартирными фильтрами (площадь, этаж, кухня, балкон, корпус): страница и total — одно сканирование индекса без чтения таблицы';
 
 
 --
@@ -11215,17 +11223,17 @@ CREATE TRIGGER projects_set_updated_at BEFORE UPDATE ON public.projects FOR EACH
 
 
 --
--- Name: projects projects_sync_region_to_offers; Type: TRIGGER; Schema: public; Owner: -
+-- Name: projects projects_sync_place_to_offers; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER projects_sync_region_to_offers AFTER UPDATE ON public.projects REFERENCING OLD TABLE AS old_projects NEW TABLE AS new_projects FOR EACH STATEMENT EXECUTE FUNCTION public.projects_sync_region_to_offers();
+CREATE TRIGGER projects_sync_place_to_offers AFTER UPDATE ON public.projects REFERENCING OLD TABLE AS old_projects NEW TABLE AS new_projects FOR EACH STATEMENT EXECUTE FUNCTION public.projects_sync_place_to_offers();
 
 
 --
--- Name: TRIGGER projects_sync_region_to_offers ON projects; Type: COMMENT; Schema: public; Owner: -
+-- Name: TRIGGER projects_sync_place_to_offers ON projects; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TRIGGER projects_sync_region_to_offers ON public.projects IS 'ЖК сменил регион: catalog_offers.region_code его квартир обновляется одним оператором';
+COMMENT ON TRIGGER projects_sync_place_to_offers ON public.projects IS 'ЖК сменил регион или город: catalog_offers его квартир получает их одним оператором';
 
 
 --

@@ -29,24 +29,24 @@ BEGIN
      WHERE a.id = ANY (p_apartment_ids) AND c.apartment_id = a.id
        AND NOT (a.status = 'available' AND a.moderation_status = 'published');
     -- В порядке региона и цены: соседние по цене квартиры региона — рядом на страницах.
-    INSERT INTO catalog_offers AS c (apartment_id, project_id, region_code, rooms, current_price, building_id, floor,
-                                     area_total, area_kitchen, balcony)
-    SELECT a.id, a.project_id, p.region_code, a.rooms, a.current_price, a.building_id, a.floor, a.area_total,
-           a.area_kitchen, a.balcony
+    INSERT INTO catalog_offers AS c (apartment_id, project_id, region_code, city_key, rooms, current_price, building_id,
+                                     floor, area_total, area_kitchen, balcony)
+    SELECT a.id, a.project_id, p.region_code, lower(p.city), a.rooms, a.current_price, a.building_id, a.floor,
+           a.area_total, a.area_kitchen, a.balcony
       FROM apartments a
       JOIN projects p ON p.id = a.project_id
      WHERE a.id = ANY (p_apartment_ids)
        AND a.status = 'available' AND a.moderation_status = 'published'
      ORDER BY p.region_code, a.current_price
     ON CONFLICT (apartment_id) DO UPDATE
-       SET project_id = EXCLUDED.project_id, region_code = EXCLUDED.region_code, rooms = EXCLUDED.rooms,
-           current_price = EXCLUDED.current_price, building_id = EXCLUDED.building_id, floor = EXCLUDED.floor,
+       SET project_id = EXCLUDED.project_id, region_code = EXCLUDED.region_code, city_key = EXCLUDED.city_key,
+           rooms = EXCLUDED.rooms, current_price = EXCLUDED.current_price, building_id = EXCLUDED.building_id, floor = EXCLUDED.floor,
            area_total = EXCLUDED.area_total, area_kitchen = EXCLUDED.area_kitchen, balcony = EXCLUDED.balcony
-     WHERE (c.project_id, c.region_code, c.rooms, c.current_price, c.building_id, c.floor, c.area_total,
+     WHERE (c.project_id, c.region_code, c.city_key, c.rooms, c.current_price, c.building_id, c.floor, c.area_total,
             c.area_kitchen, c.balcony)
            IS DISTINCT FROM
-           (EXCLUDED.project_id, EXCLUDED.region_code, EXCLUDED.rooms, EXCLUDED.current_price, EXCLUDED.building_id,
-            EXCLUDED.floor, EXCLUDED.area_total, EXCLUDED.area_kitchen, EXCLUDED.balcony);
+           (EXCLUDED.project_id, EXCLUDED.region_code, EXCLUDED.city_key, EXCLUDED.rooms, EXCLUDED.current_price,
+            EXCLUDED.building_id, EXCLUDED.floor, EXCLUDED.area_total, EXCLUDED.area_kitchen, EXCLUDED.balcony);
 END;
 $$;
 COMMENT ON FUNCTION sync_apartment_copies(bigint[]) IS

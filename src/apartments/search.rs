@@ -79,20 +79,28 @@ impl SearchPlan {
             ApartmentSort::Popularity => sort_key,
         };
         if filters.on_sale_only() {
-            // By region: catalog_offers, whose indexes are (region, price) and (region, final price). Popularity
-            // needs the demand counters of apartment_stats.
-            let mut project_filters = filters.clone();
-            let region = project_filters
-                .region
-                .take_if(|_| sort != ApartmentSort::Popularity);
-            let mut conditions = project_filters.project_conditions(&mut params, "p", "p.id");
-            let source = if region.is_some() || offers_only {
+            // By region or city: catalog_offers, whose indexes are (region, price), (region, final price) and (city,
+            // price) with the apartment's own columns. Popularity needs the demand counters of apartment_stats; so do
+            // searches within projects, which apartment_stats_on_sale_price_idx (project, price) serves.
+            let by_place = filters.region.is_some() || filters.city.is_some();
+            let counters = sort == ApartmentSort::Popularity && !offers_only;
+            let source = if offers_only || (by_place && !counters) {
                 "catalog_offers"
             } else {
                 "apartment_stats"
             };
+            let mut project_filters = filters.clone();
+            let (region, city) = if source == "catalog_offers" {
+                (project_filters.region.take(), project_filters.city.take())
+            } else {
+                (None, None)
+            };
+            let mut conditions = project_filters.project_conditions(&mut params, "p", "p.id");
             if let Some(region) = region {
                 conditions.push(format!("s.region_code = {}", params.push(region)));
+            }
+            if let Some(city) = city {
+                conditions.push(format!("s.city_key = lower({})", params.push(city)));
             }
             if source == "apartment_stats" {
                 conditions.push("s.on_sale".to_owned());

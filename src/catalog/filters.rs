@@ -566,11 +566,17 @@ impl CatalogFilters {
     /// Rooms and price conditions on a row of `alias` with the columns `rooms` and `current_price`.
     pub fn rooms_and_price_conditions(&self, params: &mut SqlParams, alias: &str) -> Vec<String> {
         let mut conditions = Vec::new();
-        if !self.rooms.is_empty() {
-            conditions.push(format!(
+        match self.rooms.as_slice() {
+            [] => {}
+            // An equality, not `= ANY` of one element: only then can an index (…, rooms, price) give rows in price
+            // order.
+            [rooms] => {
+                conditions.push(format!("{alias}.rooms = {}::smallint", params.push(*rooms)))
+            }
+            rooms => conditions.push(format!(
                 "{alias}.rooms = ANY({}::smallint[])",
-                params.push(self.rooms.clone())
-            ));
+                params.push(rooms.to_vec())
+            )),
         }
         if let Some(min) = self.price.0 {
             conditions.push(format!("{alias}.current_price >= {}", params.push(min)));

@@ -281,16 +281,15 @@ async fn bad_filters_and_pages_name_the_field() {
     }
 }
 
-/// catalog_offers is exactly the apartments on sale of apartment_stats with the region of their project and the
-/// apartment's own columns the filters read.
+/// catalog_offers is exactly the apartments on sale of apartment_stats with the region and city of their project and
+/// the apartment's own columns the filters read.
 async fn assert_region_copies_match(app: &TestApp) {
-    let expected = "SELECT s.apartment_id, s.project_id, p.region_code, s.rooms, s.current_price, a.building_id,
-                           a.floor, a.area_total, a.area_kitchen, a.balcony
+    let expected = "SELECT s.apartment_id, s.project_id, p.region_code, lower(p.city), s.rooms, s.current_price,
+                           a.building_id, a.floor, a.area_total, a.area_kitchen, a.balcony
                       FROM apartment_stats s JOIN projects p ON p.id = s.project_id
                       JOIN apartments a ON a.id = s.apartment_id
                      WHERE s.on_sale";
-    let copy =
-        "SELECT apartment_id, project_id, region_code, rooms, current_price, building_id, floor,
+    let copy = "SELECT apartment_id, project_id, region_code, city_key, rooms, current_price, building_id, floor,
                        area_total, area_kitchen, balcony
                   FROM catalog_offers";
     let wrong: i64 = app
@@ -333,6 +332,9 @@ async fn region_search_by_the_price_index_matches_the_catalog_view_path() {
         ("region=RU-MOW&limit=2&offset=1", &["a3", "e1"]),
         ("region=RU-SPE&rooms=0", &["b1"]),
         ("region=RU-KDA", &[]),
+        ("city=москва&rooms=2&sort=-price", &["a2", "e1", "a3"]),
+        ("city=Санкт-Петербург&rooms=0", &["b1"]),
+        ("city=Краснодар", &[]),
     ];
     for (query, expected) in queries {
         let fast = search(&app, query).await;
@@ -366,7 +368,7 @@ async fn region_search_by_the_price_index_matches_the_catalog_view_path() {
     let client = app.db.client().await;
     app.db
         .execute(
-            "UPDATE projects SET region_code = 'RU-SPE' WHERE id = $1",
+            "UPDATE projects SET region_code = 'RU-SPE', city = 'Санкт-Петербург' WHERE id = $1",
             &[&catalog.id("P5")],
         )
         .await;
@@ -393,6 +395,8 @@ async fn region_search_by_the_price_index_matches_the_catalog_view_path() {
         search(&app, &format!("region=RU-SPE&{VIEW_PATH}")).await
     );
     assert_eq!(codes(&search(&app, "region=RU-MOW").await), ["a3", "a2"]);
+    assert_eq!(codes(&search(&app, "city=Москва").await), ["a3", "a2"]);
+    assert_eq!(fast, search(&app, "city=Санкт-Петербург").await);
     client
         .batch_execute(&format!(
             "UPDATE apartments SET current_price = 4500000 WHERE id = {b2};
