@@ -68,7 +68,15 @@ pub async fn search_apartments(
 ) -> AppResult<Json<ApartmentPage>> {
     let client = state.pool.get().await?;
     Ok(Json(
-        search::search(&state.pool, &client, &cache, &state.promotions, &query).await?,
+        search::search(
+            &state.pool,
+            &client,
+            &cache,
+            &state.promotions,
+            &query,
+            search::TotalCount::Exact,
+        )
+        .await?,
     ))
 }
 

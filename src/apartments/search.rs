@@ -160,16 +160,41 @@ impl SearchPlan {
             .replace("{offset}", offset)
     }
 
-    /// The statement that counts the matching apartments (filter parameters only).
-    fn count_sql(&self) -> String {
-        self.render(
+    /// The statement that counts the matching apartments, all of them or up to `counted` (filter parameters only).
+    fn count_sql(&self, counted: TotalCount) -> String {
+        let matching = self.render(
             if self.on_sale {
-                include_str!("search_on_sale_count.sql")
+                include_str!("search_on_sale_matching.sql")
             } else {
-                include_str!("search_count.sql")
+                include_str!("search_matching.sql")
             },
             None,
-        )
+        );
+        match counted {
+            TotalCount::Exact => format!("SELECT count(*) AS total FROM ({matching}) matching"),
+            TotalCount::AtMost(limit) => {
+                format!("SELECT count(*) AS total FROM ({matching}\n LIMIT {limit}) matching")
+            }
+        }
+    }
+}
+
+/// How `total` of a search is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotalCount {
+    /// Every matching apartment (`GET /apartments`).
+    Exact,
+    /// Up to this many: the count stops there, so a city of 200 000 flats costs what 1 000 cost.
+    AtMost(u32),
+}
+
+impl TotalCount {
+    /// The key of the total in [`CatalogCache`]: exact and capped totals of one filter set differ.
+    fn cache_key(self, filters: &CatalogFilters) -> String {
+        match self {
+            TotalCount::Exact => filters.cache_key(),
+            TotalCount::AtMost(limit) => format!("at most {limit}: {}", filters.cache_key()),
+        }
     }
 }
 
@@ -212,14 +237,20 @@ impl Drop for ForgetUnlessPrepared<'_> {
 }
 
 /// Counts `filters` on a connection of its own and remembers the total: the refresh-ahead of [`CatalogCache`].
-fn recount_in_background(pool: Pool, cache: CatalogCache, key: String, filters: CatalogFilters) {
+fn recount_in_background(
+    pool: Pool,
+    cache: CatalogCache,
+    filters: CatalogFilters,
+    counted: TotalCount,
+) {
+    let key = counted.cache_key(&filters);
     tokio::spawn(async move {
         let plan = SearchPlan::new(&filters, ApartmentSort::Price);
         let counted_at = Instant::now();
         let counted = async {
             let client = pool.get().await.map_err(|error| error.to_string())?;
             let row = client
-                .query_one(plan.count_sql().as_str(), &plan.params.as_refs())
+                .query_one(plan.count_sql(counted).as_str(), &plan.params.as_refs())
                 .await
                 .map_err(|error| crate::db::describe_error(&error))?;
             Ok::<i64, String>(row.get("total"))
@@ -234,15 +265,16 @@ fn recount_in_background(pool: Pool, cache: CatalogCache, key: String, filters: 
     });
 }
 
-/// One page of the catalog. `total` comes from `cache` when the same filter set was counted less than
-/// `CATALOG_TOTAL_CACHE_SECONDS` ago (and is recounted in the background past 3/4 of it); the page itself is
-/// always read now.
+/// One page of the catalog, `total` counted as `counted` says. `total` comes from `cache` when the same filter set
+/// was counted less than `CATALOG_TOTAL_CACHE_SECONDS` ago (and is recounted in the background past 3/4 of it); the
+/// page itself is always read now.
 pub async fn search(
     pool: &Pool,
     client: &Client,
     cache: &CatalogCache,
     promotions: &PromotionSettings,
     query: &ApartmentSearchQuery,
+    counted: TotalCount,
 ) -> AppResult<ApartmentPage> {
     let filters = query.catalog_filters()?;
     let requested = CATALOG_PAGES.page(query.limit, query.offset)?;
@@ -253,7 +285,7 @@ pub async fn search(
     let offset_placeholder = plan.params.push(requested.offset);
     let page = Some((limit_placeholder.as_str(), offset_placeholder.as_str()));
     let refs = plan.params.as_refs();
-    let key = filters.cache_key();
+    let key = counted.cache_key(&filters);
     let page_ids = |rows: &[tokio_postgres::Row]| -> Vec<i64> {
         rows.iter()
             .filter_map(|row| row.get::<_, Option<i64>>("id"))
@@ -262,7 +294,7 @@ pub async fn search(
     let cached = match cache.lookup(&key) {
         Lookup::Fresh(total) => Some(total),
         Lookup::Refresh(total) => {
-            recount_in_background(pool.clone(), cache.clone(), key.clone(), filters.clone());
+            recount_in_background(pool.clone(), cache.clone(), filters.clone(), counted);
             Some(total)
         }
         Lookup::Missing => None,
@@ -279,10 +311,10 @@ pub async fn search(
             let rows = client.query(&statement, &refs).await?;
             (total, page_ids(&rows))
         }
-        None if plan.on_sale => {
+        None if plan.on_sale || counted != TotalCount::Exact => {
             // Both statements go down the same connection at once (pipelined).
             let counted_at = Instant::now();
-            let count_sql = plan.count_sql();
+            let count_sql = plan.count_sql(counted);
             // The count is not kept prepared: it runs at most once per filter set and TTL, and a plan for the
             // actual region and price range matters more to it than the parse it would save.
             let statement = page_statement(client, &page_sql).await?;
@@ -295,7 +327,7 @@ pub async fn search(
             (total, page_ids(&rows))
         }
         None => {
-            // The catalog view path counts and pages one materialised set in one statement.
+            // The catalog view path counts all and pages one materialised set in one statement.
             let counted_at = Instant::now();
             let rows = client
                 .query(

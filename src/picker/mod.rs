@@ -9,7 +9,7 @@ pub mod parser;
 pub mod ranking;
 pub mod types;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::apartments::search::search;
+use crate::apartments::search::{search, TotalCount};
 use crate::apartments::ApartmentSearchQuery;
 use crate::auth::{ClientIp, CurrentUser, MaybeUser, Role};
 use crate::catalog::CatalogCache;
@@ -39,6 +39,8 @@ use types::{
 pub const MAX_MATCHES: usize = 10;
 /// Candidates the relaxed search reads before ranking.
 const CANDIDATES: i64 = 40;
+/// The count of matching flats stops here (a reply says «1 000» for 1 000 or more).
+pub const MAX_COUNTED: u32 = 1000;
 /// How long the list of catalog cities is reused before it is read again.
 const CITIES_REFRESH: Duration = Duration::from_secs(60);
 
@@ -444,13 +446,28 @@ async fn post_message(
         sort: Some(filters.sort.clone().unwrap_or_else(|| "price".into())),
         ..relaxed.search_query()
     };
-    let page = search(&state.pool, &client, &catalog, &state.promotions, &query).await?;
-    let total = page.total;
-    let cards = page.items;
-    let (projects, rooms): (Vec<i64>, Vec<i16>) = cards
+    // Without a city or region the picker asks for one instead of searching the whole country: flats in fifteen
+    // cities are no answer to a buyer, and the country-wide page is the one query the indexes cannot make cheap.
+    let (total, cards) = if filters.city.is_none() && filters.region.is_none() {
+        (0, Vec::new())
+    } else {
+        let counted = TotalCount::AtMost(MAX_COUNTED);
+        let page = search(
+            &state.pool,
+            &client,
+            &catalog,
+            &state.promotions,
+            &query,
+            counted,
+        )
+        .await?;
+        (page.total, page.items)
+    };
+    let clusters: BTreeSet<(i64, i16)> = cards
         .iter()
         .map(|card| (card.project.id, card.rooms))
-        .unzip();
+        .collect();
+    let (projects, rooms): (Vec<i64>, Vec<i16>) = clusters.into_iter().unzip();
     let medians: HashMap<(i64, i16), f64> = if cards.is_empty() {
         HashMap::new()
     } else {

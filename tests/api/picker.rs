@@ -425,3 +425,19 @@ async fn a_configured_model_fills_the_filters_and_the_parser_answers_when_it_fai
         assert_eq!(reply["filters"]["floor_min"], Value::Null);
     }
 }
+
+#[tokio::test]
+async fn without_a_city_the_picker_asks_for_one_and_does_not_search_the_country() {
+    let app = TestApp::spawn().await;
+    seed(&app.db).await;
+    let id = start(&app, "v-9").await;
+    let reply = say(&app, id, "v-9", "двушка до 12 млн").await;
+    assert_eq!(reply["filters"]["rooms"], json!([2]));
+    assert_eq!(reply["total"], 0, "{reply}");
+    assert_eq!(reply["matches"], json!([]));
+    let question = reply["question"].as_str().unwrap();
+    assert!(question.starts_with("В каком городе ищете?"), "{question}");
+    let reply = say(&app, id, "v-9", "в Москве").await;
+    assert_eq!(reply["total"], 3, "{reply}");
+    assert_eq!(codes(&reply).len(), 3);
+}

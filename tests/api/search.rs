@@ -572,3 +572,66 @@ async fn search_statements_kept_per_connection_are_bounded() {
         "at most 64 statements per connection: {largest}"
     );
 }
+
+#[tokio::test]
+async fn a_capped_total_stops_counting_at_its_limit_and_is_cached_apart_from_the_exact_one() {
+    use nedvizhimost::apartments::search::{search as search_catalog, TotalCount};
+    use nedvizhimost::apartments::ApartmentSearchQuery;
+    use nedvizhimost::catalog::CatalogCache;
+    use nedvizhimost::config::PromotionSettings;
+
+    let app = TestApp::spawn().await;
+    seed(&app.db).await;
+    let client = app.db.pool.get().await.unwrap();
+    let cache = CatalogCache::new(CatalogSettings::default());
+    let promotions = PromotionSettings::default();
+    // The copies path (region), the apartment_stats path (project filters only) and the catalog view path.
+    for (region, status, exact) in [
+        (Some("RU-MOW"), None, 4),
+        (None, None, 6),
+        (None, Some("available,available"), 6),
+    ] {
+        let query = ApartmentSearchQuery {
+            region: region.map(str::to_owned),
+            status: status.map(str::to_owned),
+            limit: Some(1),
+            ..ApartmentSearchQuery::default()
+        };
+        let capped = search_catalog(
+            &app.db.pool,
+            &client,
+            &cache,
+            &promotions,
+            &query,
+            TotalCount::AtMost(2),
+        )
+        .await
+        .unwrap();
+        let counted = search_catalog(
+            &app.db.pool,
+            &client,
+            &cache,
+            &promotions,
+            &query,
+            TotalCount::Exact,
+        )
+        .await
+        .unwrap();
+        let label = format!("{region:?} {status:?}");
+        assert_eq!(
+            serde_json::to_value(&capped).unwrap()["total"],
+            2,
+            "{label}"
+        );
+        assert_eq!(
+            serde_json::to_value(&counted).unwrap()["total"],
+            exact,
+            "{label}"
+        );
+        assert_eq!(
+            serde_json::to_value(&capped).unwrap()["items"],
+            serde_json::to_value(&counted).unwrap()["items"],
+            "{label}: the same page"
+        );
+    }
+}
