@@ -7,6 +7,7 @@ use tokio_postgres::Statement;
 
 use super::types::{ApartmentCard, ApartmentPage, ApartmentSearchQuery, ApartmentSort};
 use crate::catalog::cache::Lookup;
+use crate::catalog::filters::MAX_ROOMS;
 use crate::catalog::{CatalogCache, CatalogFilters, SqlParams};
 use crate::config::PromotionSettings;
 use crate::error::AppResult;
@@ -39,6 +40,10 @@ struct SearchPlan {
     /// The narrow on-sale path (search_on_sale*.sql, status = available only) rather than the catalog view
     /// (search*.sql).
     on_sale: bool,
+    /// On the on-sale path by city in price order without one room count: the placeholder of the room counts whose
+    /// pages are merged (search_on_sale_per_room.sql) and the index of its condition `s.rooms = ANY(…)`, which the
+    /// count keeps and the page replaces with the room count of its branch.
+    per_room: Option<(String, usize)>,
     /// The table of that path: `catalog_offers` (by region, final price, promotions, apartment filters) or
     /// `apartment_stats`.
     source: &'static str,
@@ -99,13 +104,32 @@ impl SearchPlan {
             if let Some(region) = region {
                 conditions.push(format!("s.region_code = {}", params.push(region)));
             }
-            if let Some(city) = city {
-                conditions.push(format!("s.city_key = lower({})", params.push(city)));
-            }
             if source == "apartment_stats" {
                 conditions.push("s.on_sale".to_owned());
             }
-            conditions.extend(filters.on_sale_conditions(&mut params));
+            // By city or region in price order without one room count: the page is gathered per room count.
+            let per_room = (source == "catalog_offers"
+                && city.is_some()
+                && matches!(sort, ApartmentSort::Price | ApartmentSort::PriceDesc)
+                && filters.rooms.len() != 1)
+                .then(|| {
+                    let rooms = if filters.rooms.is_empty() {
+                        (0..=MAX_ROOMS).collect()
+                    } else {
+                        filters.rooms.clone()
+                    };
+                    let placeholder = params.push(rooms);
+                    conditions.push(format!("s.rooms = ANY({placeholder}::smallint[])"));
+                    (placeholder, conditions.len() - 1)
+                });
+            if let Some(city) = city {
+                conditions.push(format!("s.city_key = lower({})", params.push(city)));
+            }
+            let mut price_filters = filters.clone();
+            if per_room.is_some() {
+                price_filters.rooms.clear();
+            }
+            conditions.extend(price_filters.on_sale_conditions(&mut params));
             if source == "catalog_offers" {
                 conditions.extend(filters.offer_conditions(&mut params));
                 conditions.extend(filters.unit_conditions(&mut params, "s", OFFER_PRICE_PER_M2));
@@ -121,6 +145,7 @@ impl SearchPlan {
             };
             return Self {
                 on_sale: true,
+                per_room,
                 source,
                 sort_key: on_sale_sort_key,
                 direction,
@@ -138,6 +163,7 @@ impl SearchPlan {
         };
         Self {
             on_sale: false,
+            per_room: None,
             source: "catalog_apartments",
             sort_key,
             direction,
@@ -147,15 +173,43 @@ impl SearchPlan {
         }
     }
 
+    /// The page statement: search_on_sale*.sql or search_page.sql; `page` — placeholders of limit and offset.
+    fn page_sql(&self, page: (&str, &str)) -> String {
+        match (&self.per_room, self.on_sale) {
+            (Some((rooms, condition)), _) => {
+                let mut conditions = self.conditions.clone();
+                conditions[*condition] = "s.rooms = r.rooms".to_owned();
+                self.render_with(
+                    include_str!("search_on_sale_per_room.sql"),
+                    Some(page),
+                    &conditions,
+                )
+                .replace("{rooms}", rooms)
+            }
+            (None, true) => self.render(include_str!("search_on_sale.sql"), Some(page)),
+            (None, false) => self.render(include_str!("search_page.sql"), Some(page)),
+        }
+    }
+
     /// The text of `template` for this plan; `page` — placeholders of limit and offset.
     fn render(&self, template: &str, page: Option<(&str, &str)>) -> String {
+        self.render_with(template, page, &self.conditions)
+    }
+
+    /// [`Self::render`] with other `conditions`.
+    fn render_with(
+        &self,
+        template: &str,
+        page: Option<(&str, &str)>,
+        conditions: &[String],
+    ) -> String {
         let (limit, offset) = page.unwrap_or(("", ""));
         template
             .replace("{source}", self.source)
             .replace("{sort_key}", self.sort_key)
             .replace("{direction}", self.direction)
             .replace("{joins}", self.joins)
-            .replace("{conditions}", &self.conditions.join("\n       AND "))
+            .replace("{conditions}", &conditions.join("\n       AND "))
             .replace("{limit}", limit)
             .replace("{offset}", offset)
     }
@@ -299,12 +353,7 @@ pub async fn search(
         }
         Lookup::Missing => None,
     };
-    let page_template = if plan.on_sale {
-        include_str!("search_on_sale.sql")
-    } else {
-        include_str!("search_page.sql")
-    };
-    let page_sql = plan.render(page_template, page);
+    let page_sql = plan.page_sql((limit_placeholder.as_str(), offset_placeholder.as_str()));
     let (total, ids) = match cached {
         Some(total) => {
             let statement = page_statement(client, &page_sql).await?;
