@@ -80,20 +80,26 @@ impl SearchPlan {
             ApartmentSort::Commissioning | ApartmentSort::CommissioningDesc => {
                 "p.commissioning_date"
             }
-            ApartmentSort::Popularity if offers_only => popularity_of_offers,
             ApartmentSort::Popularity => sort_key,
         };
         if filters.on_sale_only() {
             // By region or city: catalog_offers, whose indexes are (region, price), (region, final price) and (city,
-            // price) with the apartment's own columns. Popularity needs the demand counters of apartment_stats; so do
-            // searches within projects, which apartment_stats_on_sale_price_idx (project, price) serves.
+            // rooms, price) with the apartment's own columns; popularity joins the demand counters of the city's
+            // matching flats from apartment_stats. Searches within projects read apartment_stats, whose
+            // apartment_stats_on_sale_price_idx (project, price) serves them, and so does popularity by region.
+            let counters = sort == ApartmentSort::Popularity && filters.city.is_none();
             let by_place = filters.region.is_some() || filters.city.is_some();
-            let counters = sort == ApartmentSort::Popularity && !offers_only;
             let source = if offers_only || (by_place && !counters) {
                 "catalog_offers"
             } else {
                 "apartment_stats"
             };
+            let on_sale_sort_key =
+                if sort == ApartmentSort::Popularity && source == "catalog_offers" {
+                    popularity_of_offers
+                } else {
+                    on_sale_sort_key
+                };
             let mut project_filters = filters.clone();
             let (region, city) = if source == "catalog_offers" {
                 (project_filters.region.take(), project_filters.city.take())

@@ -359,6 +359,8 @@ async fn region_search_by_the_price_index_matches_the_catalog_view_path() {
         "region=RU-MOW&balcony=false&area_max=100",
         "balcony=false&rooms=2&sort=-price",
         "not_last_floor=true&sort=popularity",
+        "city=Москва&sort=popularity",
+        "city=москва&rooms=2&sort=popularity&limit=2",
         "price_m2_max=250000&sort=final_price&limit=2&offset=1",
         &format!("building_id={}&sort=-price_per_m2", catalog.id("B2")),
     ] {
