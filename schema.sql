@@ -10316,14 +10316,14 @@ CREATE INDEX buildings_project_id_idx ON public.buildings USING btree (project_i
 -- Name: catalog_offers_city_rooms_price_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX catalog_offers_city_rooms_price_idx ON public.catalog_offers USING btree (city_key, rooms, current_price, apartment_id) INCLUDE (project_id, area_total, floor, area_kitchen, balcony, building_id);
+CREATE INDEX catalog_offers_city_rooms_price_idx ON public.catalog_offers USING btree (city_key, rooms, current_price, apartment_id) INCLUDE (project_id, area_total, floor, area_kitchen, balcony, building_id, final_price, promotion_ids);
 
 
 --
 -- Name: INDEX catalog_offers_city_rooms_price_idx; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON INDEX public.catalog_offers_city_rooms_price_idx IS 'Поиск квартир в продаже по городу и комнатности в порядке цены с квартирными фильтрами (площадь, этаж, кухня, балкон, корпус): страница — чтение записей индекса по порядку, total — сканирование индекса без чтения таблицы';
+COMMENT ON INDEX public.catalog_offers_city_rooms_price_idx IS 'Поиск квартир в продаже по городу и комнатности в порядке цены с квартирными фильтрами (площадь, этаж, кухня, балкон, корпус), итоговой ценой и акциями: страница — чтение записей индекса по порядку, total — сканирование индекса без чтения таблицы';
 
 
 --

@@ -15,7 +15,8 @@
 -- Поля квартиры ведёт sync_apartment_copies (sql/catalog/apartment_copies.sql): триггер apartments_sync_copies
 -- срабатывает и на их изменение; город и регион — projects_sync_place_to_offers (прежний
 -- projects_sync_region_to_offers переносил только регион и удаляется здесь). Проход цен и откат меняют только цену.
--- Цена первого прохода: ещё одна запись индекса на каждое изменение цены (обновления catalog_offers и так не HOT).
+-- Цена первого прохода: ещё одна запись индекса на каждое изменение цены (обновления catalog_offers и так не HOT:
+-- цена и итоговая цена уже в индексах, поэтому итоговая цена и акции в INCLUDE не отнимают HOT и у задачи акций).
 
 DROP TRIGGER IF EXISTS projects_sync_region_to_offers ON projects;
 DROP FUNCTION IF EXISTS projects_sync_region_to_offers();
@@ -51,10 +52,11 @@ COMMENT ON COLUMN catalog_offers.balcony IS 'Копия apartments.balcony (ба
 
 CREATE INDEX catalog_offers_city_rooms_price_idx
     ON catalog_offers (city_key, rooms, current_price, apartment_id)
-    INCLUDE (project_id, area_total, floor, area_kitchen, balcony, building_id);
+    INCLUDE (project_id, area_total, floor, area_kitchen, balcony, building_id, final_price, promotion_ids);
 COMMENT ON INDEX catalog_offers_city_rooms_price_idx IS
     'Поиск квартир в продаже по городу и комнатности в порядке цены с квартирными фильтрами (площадь, этаж, кухня, '
-    'балкон, корпус): страница — чтение записей индекса по порядку, total — сканирование индекса без чтения таблицы';
+    'балкон, корпус), итоговой ценой и акциями: страница — чтение записей индекса по порядку, total — сканирование '
+    'индекса без чтения таблицы';
 
 COMMENT ON TABLE catalog_offers IS
     'Квартиры в продаже (status = available, moderation_status = published, как apartment_stats.on_sale) с регионом и '
