@@ -71,7 +71,10 @@ impl SearchPlan {
         ) || filters.final_price != (None, None)
             || filters.with_promotion
             || filters.filters_units();
-        let popularity_of_offers = "popularity_24h(st.views_24h, st.leads_24h, st.bookings_24h)";
+        // A subquery per matching flat, not a join: the planner would hash-join all of apartment_stats for a city's
+        // few thousand flats.
+        let popularity_of_offers = "(SELECT popularity_24h(st.views_24h, st.leads_24h, st.bookings_24h)
+                                       FROM apartment_stats st WHERE st.apartment_id = s.apartment_id)";
         let on_sale_sort_key = match sort {
             ApartmentSort::Price | ApartmentSort::PriceDesc => "s.current_price",
             ApartmentSort::FinalPrice | ApartmentSort::FinalPriceDesc => "s.final_price",
@@ -144,18 +147,13 @@ impl SearchPlan {
                 // Every row of catalog_offers is on sale: nothing else to require.
                 conditions.push("true".to_owned());
             }
-            let joins = if on_sale_sort_key == popularity_of_offers {
-                "JOIN apartment_stats st ON st.apartment_id = s.apartment_id"
-            } else {
-                ""
-            };
             return Self {
                 on_sale: true,
                 per_room,
                 source,
                 sort_key: on_sale_sort_key,
                 direction,
-                joins,
+                joins: "",
                 conditions,
                 params,
             };
