@@ -10124,20 +10124,6 @@ CREATE INDEX apartment_stats_leads_bookings_idx ON public.apartment_stats USING 
 
 
 --
--- Name: apartment_stats_on_sale_popularity_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX apartment_stats_on_sale_popularity_idx ON public.apartment_stats USING btree (public.popularity_24h(views_24h, leads_24h, bookings_24h) DESC, apartment_id) INCLUDE (rooms, project_id) WHERE on_sale;
-
-
---
--- Name: INDEX apartment_stats_on_sale_popularity_idx; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON INDEX public.apartment_stats_on_sale_popularity_idx IS 'Квартиры в продаже по убыванию popularity_24h (sort=popularity): страница — чтение индекса по порядку; ключи пересчитывает REINDEX при каждом изменении файла функции (sql/catalog/popularity_24h.sql)';
-
-
---
 -- Name: apartment_stats_on_sale_price_idx; Type: INDEX; Schema: public; Owner: -
 --
 

@@ -87,11 +87,10 @@ impl SearchPlan {
         };
         if filters.on_sale_only() {
             // By region or city: catalog_offers, whose indexes are (region, price), (region, final price) and (city,
-            // rooms, price) with the apartment's own columns. Searches within projects read apartment_stats, whose
-            // apartment_stats_on_sale_price_idx (project, price) serves them, and so does popularity
-            // (apartment_stats_on_sale_popularity_idx gives flats on sale from the most popular); popularity with a
-            // filter only catalog_offers has reads the counters of each matching flat.
-            let counters = sort == ApartmentSort::Popularity && !offers_only;
+            // rooms, price) with the apartment's own columns; popularity joins the demand counters of the city's
+            // matching flats from apartment_stats. Searches within projects read apartment_stats, whose
+            // apartment_stats_on_sale_price_idx (project, price) serves them, and so does popularity by region.
+            let counters = sort == ApartmentSort::Popularity && filters.city.is_none();
             let by_place = filters.region.is_some() || filters.city.is_some();
             let source = if offers_only || (by_place && !counters) {
                 "catalog_offers"
