@@ -59,7 +59,7 @@ impl SearchPlan {
         let (sort_key, direction) = sort_sql(sort);
         let mut params = SqlParams::default();
         // Final price, promotions and the apartment's own columns (area, floor …) live only in catalog_offers;
-        // popularity only in apartment_stats, which catalog_offers joins for it.
+        // popularity only in apartment_stats, which a search over catalog_offers reads per matching flat.
         let offers_only = matches!(
             sort,
             ApartmentSort::FinalPrice
@@ -87,7 +87,7 @@ impl SearchPlan {
         };
         if filters.on_sale_only() {
             // By region or city: catalog_offers, whose indexes are (region, price), (region, final price) and (city,
-            // rooms, price) with the apartment's own columns; popularity joins the demand counters of the city's
+            // rooms, price) with the apartment's own columns; popularity by city reads the counters of the city's
             // matching flats from apartment_stats. Searches within projects read apartment_stats, whose
             // apartment_stats_on_sale_price_idx (project, price) serves them, and so does popularity by region.
             let counters = sort == ApartmentSort::Popularity && filters.city.is_none();
@@ -116,7 +116,7 @@ impl SearchPlan {
             if source == "apartment_stats" {
                 conditions.push("s.on_sale".to_owned());
             }
-            // By city or region in price order without one room count: the page is gathered per room count.
+            // By city in price order without one room count: the page is gathered per room count.
             let per_room = (source == "catalog_offers"
                 && city.is_some()
                 && matches!(sort, ApartmentSort::Price | ApartmentSort::PriceDesc)
