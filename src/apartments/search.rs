@@ -71,10 +71,15 @@ impl SearchPlan {
         ) || filters.final_price != (None, None)
             || filters.with_promotion
             || filters.filters_units();
-        // A subquery per matching flat, not a join: the planner would hash-join all of apartment_stats for a city's
-        // few thousand flats.
-        let popularity_of_offers = "(SELECT popularity_24h(st.views_24h, st.leads_24h, st.bookings_24h)
-                                       FROM apartment_stats st WHERE st.apartment_id = s.apartment_id)";
+        let popularity_of_offers = "popularity_24h(st.views_24h, st.leads_24h, st.bookings_24h)";
+        // One index lookup per matching flat (OFFSET 0 keeps the subquery from becoming a plain join): as a join the
+        // planner hash-joins all of apartment_stats for a city's few thousand flats, and a scalar subquery in the
+        // sort key costs five times the lookup (Kazan, one room, 1 M flats: 58 ms against 300 ms).
+        let counters_of_offers = "LEFT JOIN LATERAL (
+                SELECT c.views_24h, c.leads_24h, c.bookings_24h
+                  FROM apartment_stats c
+                 WHERE c.apartment_id = s.apartment_id
+                OFFSET 0) st ON true";
         let on_sale_sort_key = match sort {
             ApartmentSort::Price | ApartmentSort::PriceDesc => "s.current_price",
             ApartmentSort::FinalPrice | ApartmentSort::FinalPriceDesc => "s.final_price",
@@ -153,7 +158,11 @@ impl SearchPlan {
                 source,
                 sort_key: on_sale_sort_key,
                 direction,
-                joins: "",
+                joins: if on_sale_sort_key == popularity_of_offers {
+                    counters_of_offers
+                } else {
+                    ""
+                },
                 conditions,
                 params,
             };

@@ -9,13 +9,15 @@
 -- Строки apartments не читаются вовсе; опубликованность ЖК и застройщика проверяется здесь — набор совпадает с
 -- catalog_apartments при status = available. Подходящие квартиры для total отдаёт search_on_sale_matching.sql
 -- (точный total кеширует сервис), эта страница всегда свежая.
--- Шаблон: «conditions» — фильтры (алиасы p и s), «sort_key» / «direction» — порядок (при равенстве — id; популярность
--- на catalog_offers — подзапрос к apartment_stats по квартире); «limit» / «offset» — параметры страницы.
+-- Шаблон: «joins» — счётчики спроса квартиры из apartment_stats (алиас st) для порядка по популярности на
+-- catalog_offers, «conditions» — фильтры (алиасы p и s), «sort_key» / «direction» — порядок (при равенстве — id);
+-- «limit» / «offset» — параметры страницы.
 -- Выход: id квартир страницы по порядку
 SELECT s.apartment_id AS id
   FROM {source} s
   JOIN projects p ON p.id = s.project_id
   JOIN developers d ON d.id = p.developer_id
+  {joins}
  WHERE p.moderation_status = 'published'
    AND d.moderation_status = 'published'
    AND {conditions}
