@@ -9,7 +9,7 @@
 -- Колонки: apartment_id, project_id, project_name, building_id, rooms, status, area_total, base_price,
 -- current_price, views_24h, favourites_24h, leads_24h, bookings_24h, demand, cluster_median, demand_norm,
 -- days_on_site, days_to_booking, at_floor.
-WITH rules AS (
+WITH rules AS MATERIALIZED (  -- настройки ЖК один раз на ЖК, затем квартиры ЖК по индексу (project_id, rooms)
     SELECT cfg.project_id, p.name AS project_name, cfg.views_weight_milli, cfg.favourites_weight_milli,
            cfg.leads_weight_milli, cfg.bookings_weight_milli,
            least(cfg.step, cfg.elasticity_cap, $11::numeric) AS delta,
