@@ -3648,6 +3648,7 @@ DECLARE
     v_sets_from  date;         -- первые сутки с набором зрителей analytics_daily_viewers
     v_days       date[];       -- сутки, строки которых переписываются
     v_full       date[];       -- из них сутки, просмотры которых пересчитываются по сырым событиям целиком
+    v_flag_days  date[];       -- сутки событий зрителей со сменившейся пометкой накрутки
     v_day        date;
     v_partition  text;
     v_from       timestamptz;
@@ -3697,9 +3698,9 @@ BEGIN
                  AND NOT pg_visible_in_snapshot(b.recorded_xid, v_state.folded_snapshot)
              ) AS touched (d)
         WHERE d <= v_last_day AND (v_first_day IS NULL OR d >= v_first_day);
-        -- Целиком по сырым просмотрам: сутки зрителей со сменившейся пометкой накрутки, сутки без набора зрителей
-        -- (старше вчерашних), а после перехода на почасовую свёртку (views_folded_until ещё пуст) — все.
-        SELECT coalesce(array_agg(d ORDER BY d), '{}') INTO v_full
+        -- Сутки зрителей со сменившейся пометкой накрутки: заявки пересчитываются, просмотры вчерашних и сегодняшних
+        -- суток поправляет набор зрителей (шаг 2), более старых — пересчёт по сырым просмотрам целиком.
+        SELECT coalesce(array_agg(d ORDER BY d), '{}') INTO v_flag_days
         FROM (SELECT (v.occurred_at AT TIME ZONE 'Europe/Moscow')::date
                 FROM flagged_visitors f JOIN views_log v ON v.viewer = f.viewer
                WHERE f.changed_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
@@ -3709,12 +3710,15 @@ BEGIN
                 FROM flagged_visitors f JOIN leads l ON l.viewer = f.viewer
                WHERE f.changed_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
                  AND NOT pg_visible_in_snapshot(f.changed_xid, v_state.folded_snapshot)
-              UNION
-              SELECT d FROM unnest(v_days) AS days (d) WHERE v_folded IS NULL OR d < v_sets_from
              ) AS touched (d)
         WHERE d <= v_last_day AND (v_first_day IS NULL OR d >= v_first_day);
         SELECT coalesce(array_agg(d ORDER BY d), '{}') INTO v_days
-        FROM (SELECT unnest(v_days) UNION SELECT unnest(v_full)) AS touched (d);
+        FROM (SELECT unnest(v_days) UNION SELECT unnest(v_flag_days)) AS touched (d);
+        -- Целиком по сырым просмотрам: сутки без набора зрителей (старше вчерашних), а после перехода на почасовую
+        -- свёртку (views_folded_until ещё пуст) — все затронутые.
+        SELECT coalesce(array_agg(d ORDER BY d), '{}') INTO v_full
+        FROM unnest(v_days) AS days (d)
+        WHERE v_folded IS NULL OR d < v_sets_from;
     END IF;
 
     -- 2. Воронка этих суток: факты по квартире и суткам, затем ячейка «ЖК × корпус × комнатность».
@@ -3750,6 +3754,43 @@ BEGIN
            AND (leads, flagged_leads, bookings, confirmed, sold, cancelled, expired, price_raises, price_lowers)
                <> (0, 0, 0, 0, 0, 0, 0, 0, 0);
 
+        -- Пометка накрутки сменилась у зрителя из набора вчерашних и сегодняшних суток: его уже сложенные
+        -- просмотры и избранное переходят между учтёнными и накруткой, посетитель ячейки прибавляется или убывает.
+        -- Строка набора хранит, как зритель был учтён, поэтому поправка применяется ровно один раз.
+        IF v_state.folded_snapshot IS NOT NULL THEN
+            WITH changed AS MATERIALIZED (
+                SELECT s.day, s.project_id, s.building_id, s.rooms, s.viewer, s.views, s.favourites,
+                       s.flagged AS was_flagged
+                FROM flagged_visitors f
+                JOIN analytics_daily_viewers s ON s.viewer = f.viewer
+                WHERE f.changed_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
+                  AND NOT pg_visible_in_snapshot(f.changed_xid, v_state.folded_snapshot)
+                  AND s.flagged <> f.flagged
+                  AND s.day <> ALL (v_full)
+            ),
+            synced AS (
+                UPDATE analytics_daily_viewers s
+                   SET flagged = NOT c.was_flagged
+                  FROM changed c
+                 WHERE (s.day, s.project_id, s.building_id, s.rooms, s.viewer)
+                     = (c.day, c.project_id, c.building_id, c.rooms, c.viewer)
+            )
+            UPDATE analytics_daily_demand t
+               SET views           = t.views + d.views,
+                   favourites      = t.favourites + d.favourites,
+                   flagged_views   = t.flagged_views - d.views,
+                   unique_visitors = t.unique_visitors + d.visitors,
+                   refreshed_at    = p_now
+              FROM (SELECT day, project_id, building_id, rooms,
+                           sum(CASE WHEN was_flagged THEN views ELSE -views END)           AS views,
+                           sum(CASE WHEN was_flagged THEN favourites ELSE -favourites END) AS favourites,
+                           count(*) FILTER (WHERE views > 0 AND was_flagged)
+                               - count(*) FILTER (WHERE views > 0 AND NOT was_flagged)     AS visitors
+                    FROM changed
+                    GROUP BY day, project_id, building_id, rooms) d
+             WHERE (t.day, t.project_id, t.building_id, t.rooms) = (d.day, d.project_id, d.building_id, d.rooms);
+        END IF;
+
         v_from := (v_days[1]::timestamp AT TIME ZONE 'Europe/Moscow');
         v_to   := ((v_days[cardinality(v_days)] + 1)::timestamp AT TIME ZONE 'Europe/Moscow');
         WITH new_views AS (  -- просмотры к сложению: все у суток v_full, новые с прошлой свёртки у остальных
@@ -3781,29 +3822,55 @@ BEGIN
             JOIN apartments a ON a.id = v.apartment_id
             LEFT JOIN flagged_visitors f ON f.viewer = v.viewer AND f.flagged
         ),
-        added_viewers AS (  -- новые зрители ячеек вчерашних и сегодняшних суток: их число прибавляется
-            INSERT INTO analytics_daily_viewers (day, project_id, building_id, rooms, viewer)
-            SELECT DISTINCT day, project_id, building_id, rooms, viewer
+        per_viewer AS MATERIALIZED (  -- вчерашние и сегодняшние сутки: новые события по зрителю ячейки
+            SELECT day, project_id, building_id, rooms, viewer,
+                   count(*) FILTER (WHERE event = 'view')::integer      AS views,
+                   count(*) FILTER (WHERE event = 'favourite')::integer AS favourites,
+                   bool_or(flagged)                                     AS flagged
             FROM views
-            WHERE day >= v_sets_from AND event = 'view' AND NOT flagged AND viewer IS NOT NULL
-            ON CONFLICT DO NOTHING
-            RETURNING day, project_id, building_id, rooms
+            WHERE day >= v_sets_from
+            GROUP BY day, project_id, building_id, rooms, viewer
+        ),
+        judged AS MATERIALIZED (  -- пометка зрителя — как у его строки набора (её сменит только шаг пометок)
+            SELECT n.day, n.project_id, n.building_id, n.rooms, n.viewer, n.views, n.favourites,
+                   coalesce(s.flagged, n.flagged) AS flagged,
+                   s.viewer IS NULL AND n.viewer IS NOT NULL AS is_new,
+                   coalesce(s.views, 0) AS views_before
+            FROM per_viewer n
+            LEFT JOIN analytics_daily_viewers s
+                   ON (s.day, s.project_id, s.building_id, s.rooms, s.viewer)
+                    = (n.day, n.project_id, n.building_id, n.rooms, n.viewer)
+        ),
+        stored AS (
+            INSERT INTO analytics_daily_viewers AS s (day, project_id, building_id, rooms, viewer, views, favourites,
+                                                     flagged)
+            SELECT day, project_id, building_id, rooms, viewer, views, favourites, flagged
+            FROM judged
+            WHERE viewer IS NOT NULL
+            ON CONFLICT ON CONSTRAINT analytics_daily_viewers_pkey DO UPDATE
+               SET views = s.views + excluded.views, favourites = s.favourites + excluded.favourites
         ),
         facts AS (
-            SELECT day, project_id, building_id, rooms,
+            SELECT day, project_id, building_id, rooms,  -- сутки старше вчерашних: только целиком
                    count(*) FILTER (WHERE event = 'view' AND NOT flagged)      AS views,
-                   count(DISTINCT viewer) FILTER (WHERE day < v_sets_from AND event = 'view' AND NOT flagged)
-                                                                               AS visitors,
+                   count(DISTINCT viewer) FILTER (WHERE event = 'view' AND NOT flagged) AS visitors,
                    count(*) FILTER (WHERE event = 'favourite' AND NOT flagged) AS favourites,
                    count(*) FILTER (WHERE event = 'view' AND flagged)          AS flagged_views,
                    0 AS leads, 0 AS flagged_leads, 0 AS bookings, 0 AS confirmed, 0 AS sold, 0 AS cancelled,
                    0 AS expired, 0::numeric AS deal_price, 0::numeric AS deal_area,
                    0 AS raises, 0 AS lowers, 0::numeric AS raise_pct, 0::numeric AS lower_pct
             FROM views
+            WHERE day < v_sets_from
             GROUP BY day, project_id, building_id, rooms
             UNION ALL
-            SELECT day, project_id, building_id, rooms, 0, count(*), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-            FROM added_viewers
+            SELECT day, project_id, building_id, rooms,
+                   coalesce(sum(views) FILTER (WHERE NOT flagged), 0),
+                   count(*) FILTER (WHERE NOT flagged AND views > 0 AND (is_new OR views_before = 0)
+                                    AND viewer IS NOT NULL),
+                   coalesce(sum(favourites) FILTER (WHERE NOT flagged), 0),
+                   coalesce(sum(views) FILTER (WHERE flagged), 0),
+                   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+            FROM judged
             GROUP BY day, project_id, building_id, rooms
             UNION ALL
             SELECT x.day, a.project_id, a.building_id, a.rooms, 0, 0, 0, 0, x.leads, x.flagged_leads, x.bookings,
@@ -5132,7 +5199,12 @@ CREATE TABLE public.analytics_daily_viewers (
     project_id bigint NOT NULL,
     building_id bigint NOT NULL,
     rooms smallint NOT NULL,
-    viewer text NOT NULL
+    viewer text NOT NULL,
+    views integer NOT NULL,
+    favourites integer NOT NULL,
+    flagged boolean NOT NULL,
+    CONSTRAINT analytics_daily_viewers_favourites_check CHECK ((favourites >= 0)),
+    CONSTRAINT analytics_daily_viewers_views_check CHECK ((views >= 0))
 )
 PARTITION BY LIST (day);
 
@@ -5141,7 +5213,7 @@ PARTITION BY LIST (day);
 -- Name: TABLE analytics_daily_viewers; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.analytics_daily_viewers IS 'Зрители (без помеченных накрутчиков), уже учтённые в analytics_daily_demand.unique_visitors, по суткам и ячейкам «ЖК × корпус × комнатность» — только вчерашние и сегодняшние сутки: новый просмотр прибавляет посетителя, только если его здесь ещё нет. Раздел на сутки; refresh_analytics() создаёт разделы и удаляет позавчерашние. Персональные данные (идентификатор зрителя): роли analyst недоступна';
+COMMENT ON TABLE public.analytics_daily_viewers IS 'Зрители ячеек «ЖК × корпус × комнатность» вчерашних и сегодняшних суток и их уже сложенные в analytics_daily_demand просмотры и избранное: новый просмотр прибавляет посетителя, только если у зрителя в ячейке ещё не было просмотров, а смена пометки накрутки переносит его события между учтёнными и накруткой без перечитывания суток. Раздел на сутки; refresh_analytics() создаёт разделы и удаляет позавчерашние. Персональные данные (идентификатор зрителя): роли analyst недоступна';
 
 
 --
@@ -5177,6 +5249,27 @@ COMMENT ON COLUMN public.analytics_daily_viewers.rooms IS 'Комнатност�
 --
 
 COMMENT ON COLUMN public.analytics_daily_viewers.viewer IS 'Зритель (views_log.viewer: u:<пользователь> или v:<посетитель>)';
+
+
+--
+-- Name: COLUMN analytics_daily_viewers.views; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_viewers.views IS 'Просмотров зрителя в ячейке за сутки, уже сложенных в свёртку, шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_viewers.favourites; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_viewers.favourites IS 'Добавлений в избранное зрителя в ячейке за сутки, уже сложенных, шт.';
+
+
+--
+-- Name: COLUMN analytics_daily_viewers.flagged; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_viewers.flagged IS 'Как зритель учтён в analytics_daily_demand: true — как накрутчик (flagged_views), false — в views и unique_visitors';
 
 
 --
@@ -10232,6 +10325,20 @@ COMMENT ON INDEX public.analytics_daily_demand_project_day_idx IS 'Строки 
 --
 
 CREATE INDEX analytics_daily_supply_project_day_idx ON public.analytics_daily_supply USING btree (project_id, day);
+
+
+--
+-- Name: analytics_daily_viewers_viewer_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX analytics_daily_viewers_viewer_idx ON ONLY public.analytics_daily_viewers USING btree (viewer);
+
+
+--
+-- Name: INDEX analytics_daily_viewers_viewer_idx; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.analytics_daily_viewers_viewer_idx IS 'Строки зрителя, чья пометка накрутки сменилась';
 
 
 --

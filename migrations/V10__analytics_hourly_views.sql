@@ -14,18 +14,28 @@ CREATE TABLE analytics_daily_viewers (
     building_id bigint   NOT NULL,
     rooms       smallint NOT NULL,
     viewer      text     NOT NULL,
+    views       integer  NOT NULL CONSTRAINT analytics_daily_viewers_views_check CHECK (views >= 0),
+    favourites  integer  NOT NULL CONSTRAINT analytics_daily_viewers_favourites_check CHECK (favourites >= 0),
+    flagged     boolean  NOT NULL,
     CONSTRAINT analytics_daily_viewers_pkey PRIMARY KEY (day, project_id, building_id, rooms, viewer)
 ) PARTITION BY LIST (day);
+CREATE INDEX analytics_daily_viewers_viewer_idx ON analytics_daily_viewers (viewer);
 COMMENT ON TABLE analytics_daily_viewers IS
-    'Зрители (без помеченных накрутчиков), уже учтённые в analytics_daily_demand.unique_visitors, по суткам и ячейкам '
-    '«ЖК × корпус × комнатность» — только вчерашние и сегодняшние сутки: новый просмотр прибавляет посетителя, только '
-    'если его здесь ещё нет. Раздел на сутки; refresh_analytics() создаёт разделы и удаляет позавчерашние. '
+    'Зрители ячеек «ЖК × корпус × комнатность» вчерашних и сегодняшних суток и их уже сложенные в '
+    'analytics_daily_demand просмотры и избранное: новый просмотр прибавляет посетителя, только если у зрителя в ячейке '
+    'ещё не было просмотров, а смена пометки накрутки переносит его события между учтёнными и накруткой без '
+    'перечитывания суток. Раздел на сутки; refresh_analytics() создаёт разделы и удаляет позавчерашние. '
     'Персональные данные (идентификатор зрителя): роли analyst недоступна';
 COMMENT ON COLUMN analytics_daily_viewers.day IS 'Сутки по московскому времени (ключ раздела)';
 COMMENT ON COLUMN analytics_daily_viewers.project_id IS 'ЖК квартиры на момент свёртки';
 COMMENT ON COLUMN analytics_daily_viewers.building_id IS 'Корпус квартиры на момент свёртки';
 COMMENT ON COLUMN analytics_daily_viewers.rooms IS 'Комнатность квартиры, 0 — студия';
 COMMENT ON COLUMN analytics_daily_viewers.viewer IS 'Зритель (views_log.viewer: u:<пользователь> или v:<посетитель>)';
+COMMENT ON COLUMN analytics_daily_viewers.views IS 'Просмотров зрителя в ячейке за сутки, уже сложенных в свёртку, шт.';
+COMMENT ON COLUMN analytics_daily_viewers.favourites IS 'Добавлений в избранное зрителя в ячейке за сутки, уже сложенных, шт.';
+COMMENT ON COLUMN analytics_daily_viewers.flagged IS
+    'Как зритель учтён в analytics_daily_demand: true — как накрутчик (flagged_views), false — в views и unique_visitors';
+COMMENT ON INDEX analytics_daily_viewers_viewer_idx IS 'Строки зрителя, чья пометка накрутки сменилась';
 
 CREATE INDEX booking_events_occurred_at_idx ON booking_events (occurred_at);
 COMMENT ON INDEX booking_events_occurred_at_idx IS

@@ -36,6 +36,7 @@ DECLARE
     v_sets_from  date;         -- первые сутки с набором зрителей analytics_daily_viewers
     v_days       date[];       -- сутки, строки которых переписываются
     v_full       date[];       -- из них сутки, просмотры которых пересчитываются по сырым событиям целиком
+    v_flag_days  date[];       -- сутки событий зрителей со сменившейся пометкой накрутки
     v_day        date;
     v_partition  text;
     v_from       timestamptz;
@@ -85,9 +86,9 @@ BEGIN
                  AND NOT pg_visible_in_snapshot(b.recorded_xid, v_state.folded_snapshot)
              ) AS touched (d)
         WHERE d <= v_last_day AND (v_first_day IS NULL OR d >= v_first_day);
-        -- Целиком по сырым просмотрам: сутки зрителей со сменившейся пометкой накрутки, сутки без набора зрителей
-        -- (старше вчерашних), а после перехода на почасовую свёртку (views_folded_until ещё пуст) — все.
-        SELECT coalesce(array_agg(d ORDER BY d), '{}') INTO v_full
+        -- Сутки зрителей со сменившейся пометкой накрутки: заявки пересчитываются, просмотры вчерашних и сегодняшних
+        -- суток поправляет набор зрителей (шаг 2), более старых — пересчёт по сырым просмотрам целиком.
+        SELECT coalesce(array_agg(d ORDER BY d), '{}') INTO v_flag_days
         FROM (SELECT (v.occurred_at AT TIME ZONE 'Europe/Moscow')::date
                 FROM flagged_visitors f JOIN views_log v ON v.viewer = f.viewer
                WHERE f.changed_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
@@ -97,12 +98,15 @@ BEGIN
                 FROM flagged_visitors f JOIN leads l ON l.viewer = f.viewer
                WHERE f.changed_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
                  AND NOT pg_visible_in_snapshot(f.changed_xid, v_state.folded_snapshot)
-              UNION
-              SELECT d FROM unnest(v_days) AS days (d) WHERE v_folded IS NULL OR d < v_sets_from
              ) AS touched (d)
         WHERE d <= v_last_day AND (v_first_day IS NULL OR d >= v_first_day);
         SELECT coalesce(array_agg(d ORDER BY d), '{}') INTO v_days
-        FROM (SELECT unnest(v_days) UNION SELECT unnest(v_full)) AS touched (d);
+        FROM (SELECT unnest(v_days) UNION SELECT unnest(v_flag_days)) AS touched (d);
+        -- Целиком по сырым просмотрам: сутки без набора зрителей (старше вчерашних), а после перехода на почасовую
+        -- свёртку (views_folded_until ещё пуст) — все затронутые.
+        SELECT coalesce(array_agg(d ORDER BY d), '{}') INTO v_full
+        FROM unnest(v_days) AS days (d)
+        WHERE v_folded IS NULL OR d < v_sets_from;
     END IF;
 
     -- 2. Воронка этих суток: факты по квартире и суткам, затем ячейка «ЖК × корпус × комнатность».
@@ -138,6 +142,43 @@ BEGIN
            AND (leads, flagged_leads, bookings, confirmed, sold, cancelled, expired, price_raises, price_lowers)
                <> (0, 0, 0, 0, 0, 0, 0, 0, 0);
 
+        -- Пометка накрутки сменилась у зрителя из набора вчерашних и сегодняшних суток: его уже сложенные
+        -- просмотры и избранное переходят между учтёнными и накруткой, посетитель ячейки прибавляется или убывает.
+        -- Строка набора хранит, как зритель был учтён, поэтому поправка применяется ровно один раз.
+        IF v_state.folded_snapshot IS NOT NULL THEN
+            WITH changed AS MATERIALIZED (
+                SELECT s.day, s.project_id, s.building_id, s.rooms, s.viewer, s.views, s.favourites,
+                       s.flagged AS was_flagged
+                FROM flagged_visitors f
+                JOIN analytics_daily_viewers s ON s.viewer = f.viewer
+                WHERE f.changed_xid >= pg_snapshot_xmin(v_state.folded_snapshot)
+                  AND NOT pg_visible_in_snapshot(f.changed_xid, v_state.folded_snapshot)
+                  AND s.flagged <> f.flagged
+                  AND s.day <> ALL (v_full)
+            ),
+            synced AS (
+                UPDATE analytics_daily_viewers s
+                   SET flagged = NOT c.was_flagged
+                  FROM changed c
+                 WHERE (s.day, s.project_id, s.building_id, s.rooms, s.viewer)
+                     = (c.day, c.project_id, c.building_id, c.rooms, c.viewer)
+            )
+            UPDATE analytics_daily_demand t
+               SET views           = t.views + d.views,
+                   favourites      = t.favourites + d.favourites,
+                   flagged_views   = t.flagged_views - d.views,
+                   unique_visitors = t.unique_visitors + d.visitors,
+                   refreshed_at    = p_now
+              FROM (SELECT day, project_id, building_id, rooms,
+                           sum(CASE WHEN was_flagged THEN views ELSE -views END)           AS views,
+                           sum(CASE WHEN was_flagged THEN favourites ELSE -favourites END) AS favourites,
+                           count(*) FILTER (WHERE views > 0 AND was_flagged)
+                               - count(*) FILTER (WHERE views > 0 AND NOT was_flagged)     AS visitors
+                    FROM changed
+                    GROUP BY day, project_id, building_id, rooms) d
+             WHERE (t.day, t.project_id, t.building_id, t.rooms) = (d.day, d.project_id, d.building_id, d.rooms);
+        END IF;
+
         v_from := (v_days[1]::timestamp AT TIME ZONE 'Europe/Moscow');
         v_to   := ((v_days[cardinality(v_days)] + 1)::timestamp AT TIME ZONE 'Europe/Moscow');
         WITH new_views AS (  -- просмотры к сложению: все у суток v_full, новые с прошлой свёртки у остальных
@@ -169,29 +210,55 @@ BEGIN
             JOIN apartments a ON a.id = v.apartment_id
             LEFT JOIN flagged_visitors f ON f.viewer = v.viewer AND f.flagged
         ),
-        added_viewers AS (  -- новые зрители ячеек вчерашних и сегодняшних суток: их число прибавляется
-            INSERT INTO analytics_daily_viewers (day, project_id, building_id, rooms, viewer)
-            SELECT DISTINCT day, project_id, building_id, rooms, viewer
+        per_viewer AS MATERIALIZED (  -- вчерашние и сегодняшние сутки: новые события по зрителю ячейки
+            SELECT day, project_id, building_id, rooms, viewer,
+                   count(*) FILTER (WHERE event = 'view')::integer      AS views,
+                   count(*) FILTER (WHERE event = 'favourite')::integer AS favourites,
+                   bool_or(flagged)                                     AS flagged
             FROM views
-            WHERE day >= v_sets_from AND event = 'view' AND NOT flagged AND viewer IS NOT NULL
-            ON CONFLICT DO NOTHING
-            RETURNING day, project_id, building_id, rooms
+            WHERE day >= v_sets_from
+            GROUP BY day, project_id, building_id, rooms, viewer
+        ),
+        judged AS MATERIALIZED (  -- пометка зрителя — как у его строки набора (её сменит только шаг пометок)
+            SELECT n.day, n.project_id, n.building_id, n.rooms, n.viewer, n.views, n.favourites,
+                   coalesce(s.flagged, n.flagged) AS flagged,
+                   s.viewer IS NULL AND n.viewer IS NOT NULL AS is_new,
+                   coalesce(s.views, 0) AS views_before
+            FROM per_viewer n
+            LEFT JOIN analytics_daily_viewers s
+                   ON (s.day, s.project_id, s.building_id, s.rooms, s.viewer)
+                    = (n.day, n.project_id, n.building_id, n.rooms, n.viewer)
+        ),
+        stored AS (
+            INSERT INTO analytics_daily_viewers AS s (day, project_id, building_id, rooms, viewer, views, favourites,
+                                                     flagged)
+            SELECT day, project_id, building_id, rooms, viewer, views, favourites, flagged
+            FROM judged
+            WHERE viewer IS NOT NULL
+            ON CONFLICT ON CONSTRAINT analytics_daily_viewers_pkey DO UPDATE
+               SET views = s.views + excluded.views, favourites = s.favourites + excluded.favourites
         ),
         facts AS (
-            SELECT day, project_id, building_id, rooms,
+            SELECT day, project_id, building_id, rooms,  -- сутки старше вчерашних: только целиком
                    count(*) FILTER (WHERE event = 'view' AND NOT flagged)      AS views,
-                   count(DISTINCT viewer) FILTER (WHERE day < v_sets_from AND event = 'view' AND NOT flagged)
-                                                                               AS visitors,
+                   count(DISTINCT viewer) FILTER (WHERE event = 'view' AND NOT flagged) AS visitors,
                    count(*) FILTER (WHERE event = 'favourite' AND NOT flagged) AS favourites,
                    count(*) FILTER (WHERE event = 'view' AND flagged)          AS flagged_views,
                    0 AS leads, 0 AS flagged_leads, 0 AS bookings, 0 AS confirmed, 0 AS sold, 0 AS cancelled,
                    0 AS expired, 0::numeric AS deal_price, 0::numeric AS deal_area,
                    0 AS raises, 0 AS lowers, 0::numeric AS raise_pct, 0::numeric AS lower_pct
             FROM views
+            WHERE day < v_sets_from
             GROUP BY day, project_id, building_id, rooms
             UNION ALL
-            SELECT day, project_id, building_id, rooms, 0, count(*), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-            FROM added_viewers
+            SELECT day, project_id, building_id, rooms,
+                   coalesce(sum(views) FILTER (WHERE NOT flagged), 0),
+                   count(*) FILTER (WHERE NOT flagged AND views > 0 AND (is_new OR views_before = 0)
+                                    AND viewer IS NOT NULL),
+                   coalesce(sum(favourites) FILTER (WHERE NOT flagged), 0),
+                   coalesce(sum(views) FILTER (WHERE flagged), 0),
+                   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+            FROM judged
             GROUP BY day, project_id, building_id, rooms
             UNION ALL
             SELECT x.day, a.project_id, a.building_id, a.rooms, 0, 0, 0, 0, x.leads, x.flagged_leads, x.bookings,

@@ -1083,7 +1083,7 @@ async fn the_refresh_refolds_touched_days_only_and_one_at_a_time() {
 /// The hourly fold adds only the views it has not seen to the days' rows (unique visitors through the set of
 /// viewers of yesterday and today), and the result equals a refold of everything from the raw events: new views
 /// of today (a viewer already counted in the cell, a new one, another cell), a late view for yesterday and one for
-/// D−5, a flagged bot, a lead and a booking's steps.
+/// D−5, a flagged bot, a viewer flagged after its views were folded, a lead and a booking's steps.
 #[tokio::test]
 async fn an_hourly_fold_after_new_events_equals_a_full_refold() {
     let app = TestApp::spawn().await;
@@ -1151,6 +1151,8 @@ async fn an_hourly_fold_after_new_events_equals_a_full_refold() {
         views(one, "v6", 1, &msk(1, "18:00")), // late, for yesterday: folded into yesterday's row
         views(one, "v3", 1, &msk(1, "19:00")), // late and already counted yesterday
         views(two, "v7", 1, &msk(5, "18:00")), // late, for D−5: that day is refolded from the raw events
+        // v2 turns out to be a bot: its views already folded today move to flagged_views
+        "INSERT INTO flagged_visitors (viewer, peak_events_per_minute) VALUES ('v:v2', 90)".to_owned(),
         format!(
             "INSERT INTO leads (apartment_id, visitor_id, name, phone, created_at)
              VALUES ({two}, 'bot', 'Покупатель', '+79990000000', {})",
@@ -1185,9 +1187,9 @@ async fn an_hourly_fold_after_new_events_equals_a_full_refold() {
                   FROM analytics_daily_demand";
     let row = app.db.client().await.query_one(totals, &[]).await.unwrap();
     let totals_of = |row: &tokio_postgres::Row| -> [i64; 6] { std::array::from_fn(|i| row.get(i)) };
-    // views: today 3+1+2 + 2+1+1, yesterday 2+1+1, D−5 1+1 = 16; visitors: today cell one {v1, v2, v5}, cell two
-    // {v1, v2}, yesterday {v3, v6}, D−5 {v4} and {v7} = 9; the bot's 8 views and its lead apart
-    assert_eq!(totals_of(&row), [16, 9, 8, 1, 1, 1]);
+    // views: today 3+2+1 (v1, v5) + 2 (v1), yesterday 2+1+1, D−5 1+1 = 14; visitors: today cell one {v1, v5}, cell
+    // two {v1}, yesterday {v3, v6}, D−5 {v4} and {v7} = 7; the bot's 8 views and v2's 2 apart, the bot's lead apart
+    assert_eq!(totals_of(&row), [14, 7, 10, 1, 1, 1]);
 
     app.db
         .execute(
