@@ -46,8 +46,9 @@ SELECT 1 + ((floor(power(random(), 2.5) * {apartments})::bigint * 7919) % {apart
        '+79990000000', {now}::timestamptz - interval '24 hours' - random() * interval '{days} days'
 FROM generate_series(1, {per_day}::bigint * {days} / 200);
 WITH booked AS (
-    INSERT INTO bookings (apartment_id, user_id, status, price, booked_at, expires_at)
-    SELECT 1 + (g * 7919) % {apartments}, (SELECT min(id) FROM users), 'cancelled', 10000000, at, at + interval '48 hours'
+    INSERT INTO bookings (apartment_id, user_id, status, price, list_price, booked_at, expires_at)
+    SELECT 1 + (g * 7919) % {apartments}, (SELECT min(id) FROM users), 'cancelled', 10000000, 10000000, at,
+           at + interval '48 hours'
     FROM generate_series(1, greatest(1, {apartments} / 100 * {days})) g
     CROSS JOIN LATERAL (SELECT {now}::timestamptz - random() * interval '{days} days' AS at) t
     RETURNING id, booked_at
