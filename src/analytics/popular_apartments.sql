@@ -28,8 +28,10 @@ ranked AS (  -- по узкой apartment_stats (копии цены, комна
            s.views_24h, s.favourites_24h, s.leads_24h, s.bookings_24h,
            pricing_demand_milli(s.views_24h, s.favourites_24h, s.leads_24h, s.bookings_24h, r.views_weight_milli,
                                 r.favourites_weight_milli, r.leads_weight_milli, r.bookings_weight_milli) AS milli
-    FROM apartment_stats s
-    JOIN rules r ON r.project_id = s.project_id
+    FROM rules r
+    CROSS JOIN LATERAL (  -- квартиры ЖК по индексу; OFFSET 0 не даёт развернуть это в перебор всей таблицы
+        SELECT * FROM apartment_stats x WHERE x.project_id = r.project_id OFFSET 0
+    ) s
     WHERE s.published_at IS NOT NULL
       AND ($9::smallint IS NULL OR s.rooms = $9)
       AND ($13::text = 'demand'

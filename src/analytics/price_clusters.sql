@@ -46,8 +46,10 @@ moves AS MATERIALIZED (  -- квартиры в продаже по apartment_st
                WHEN d.milli < t.lower_below_milli AND s.published_at <= r.lowering_published_before THEN -1
                ELSE 0
            END AS direction
-    FROM apartment_stats s
-    JOIN rules r ON r.project_id = s.project_id
+    FROM rules r
+    CROSS JOIN LATERAL (  -- квартиры ЖК по индексу; OFFSET 0 не даёт развернуть это в перебор всей таблицы
+        SELECT * FROM apartment_stats x WHERE x.project_id = r.project_id OFFSET 0
+    ) s
     LEFT JOIN thresholds t ON t.project_id = s.project_id AND t.rooms = s.rooms
     CROSS JOIN LATERAL (
         SELECT pricing_demand_milli(s.views_24h, s.favourites_24h, s.leads_24h, s.bookings_24h,
