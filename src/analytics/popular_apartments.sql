@@ -9,7 +9,7 @@
 -- Колонки: apartment_id, project_id, project_name, building_id, rooms, status, area_total, base_price,
 -- current_price, views_24h, favourites_24h, leads_24h, bookings_24h, demand, cluster_median, demand_norm,
 -- days_on_site, days_to_booking, at_floor.
-WITH rules AS (
+WITH rules AS MATERIALIZED (  -- настройки ЖК один раз на ЖК, затем квартиры ЖК по индексу (project_id, rooms)
     SELECT cfg.project_id, p.name AS project_name, cfg.views_weight_milli, cfg.favourites_weight_milli,
            cfg.leads_weight_milli, cfg.bookings_weight_milli,
            least(cfg.step, cfg.elasticity_cap, $11::numeric) AS delta,
@@ -28,8 +28,10 @@ ranked AS (  -- по узкой apartment_stats (копии цены, комна
            s.views_24h, s.favourites_24h, s.leads_24h, s.bookings_24h,
            pricing_demand_milli(s.views_24h, s.favourites_24h, s.leads_24h, s.bookings_24h, r.views_weight_milli,
                                 r.favourites_weight_milli, r.leads_weight_milli, r.bookings_weight_milli) AS milli
-    FROM apartment_stats s
-    JOIN rules r ON r.project_id = s.project_id
+    FROM rules r
+    CROSS JOIN LATERAL (  -- квартиры ЖК по индексу; OFFSET 0 не даёт развернуть это в перебор всей таблицы
+        SELECT * FROM apartment_stats x WHERE x.project_id = r.project_id OFFSET 0
+    ) s
     WHERE s.published_at IS NOT NULL
       AND ($9::smallint IS NULL OR s.rooms = $9)
       AND ($13::text = 'demand'

@@ -17,9 +17,11 @@ exposure AS (
     SELECT s.project_id, s.rooms, count(*)::bigint AS on_sale,
            avg(date_part('epoch', now() - s.published_at)) / 86400 AS avg_days,
            max(date_part('epoch', now() - s.published_at)) / 86400 AS max_days
-    FROM apartment_stats s
+    FROM picked x
+    CROSS JOIN LATERAL (  -- квартиры ЖК по индексу; OFFSET 0 не даёт развернуть это в перебор всей таблицы
+        SELECT * FROM apartment_stats a WHERE a.project_id = x.id OFFSET 0
+    ) s
     WHERE s.on_sale AND s.published_at IS NOT NULL
-      AND s.project_id IN (SELECT id FROM picked)
       AND ($9::smallint IS NULL OR s.rooms = $9)
     GROUP BY s.project_id, s.rooms
 )

@@ -21,7 +21,7 @@ WITH picked AS (
       AND ($8::text IS NULL OR lower(p.city) = lower($8))
       AND ($1::date IS NOT NULL AND $2::date IS NOT NULL)
 ),
-rules AS (  -- действующие настройки ЖК с потолками окружения
+rules AS MATERIALIZED (  -- действующие настройки ЖК с потолками окружения, один раз на ЖК
     SELECT cfg.project_id, cfg.k1, cfg.k2, cfg.views_weight_milli, cfg.favourites_weight_milli,
            cfg.leads_weight_milli, cfg.bookings_weight_milli,
            least(cfg.step, cfg.elasticity_cap, $9::numeric) AS delta,
@@ -46,8 +46,10 @@ moves AS MATERIALIZED (  -- квартиры в продаже по apartment_st
                WHEN d.milli < t.lower_below_milli AND s.published_at <= r.lowering_published_before THEN -1
                ELSE 0
            END AS direction
-    FROM apartment_stats s
-    JOIN rules r ON r.project_id = s.project_id
+    FROM rules r
+    CROSS JOIN LATERAL (  -- квартиры ЖК по индексу; OFFSET 0 не даёт развернуть это в перебор всей таблицы
+        SELECT * FROM apartment_stats x WHERE x.project_id = r.project_id OFFSET 0
+    ) s
     LEFT JOIN thresholds t ON t.project_id = s.project_id AND t.rooms = s.rooms
     CROSS JOIN LATERAL (
         SELECT pricing_demand_milli(s.views_24h, s.favourites_24h, s.leads_24h, s.bookings_24h,
@@ -100,5 +102,7 @@ SELECT c.project_id, x.name AS project_name, x.city, x.class::text AS class, c.r
 FROM clusters c
 JOIN picked x ON x.id = c.project_id
 LEFT JOIN market m ON m.city = x.city AND m.class = x.class
-LEFT JOIN analytics_price_elasticity e ON e.project_id = c.project_id AND e.rooms = c.rooms
+LEFT JOIN LATERAL (  -- только кластеры ответа: условие уходит внутрь группировки представления
+    SELECT * FROM analytics_price_elasticity e WHERE e.project_id = c.project_id AND e.rooms = c.rooms
+) e ON true
 ORDER BY c.project_id, c.rooms

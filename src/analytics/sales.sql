@@ -12,14 +12,16 @@ WITH picked AS (
       AND ($6::boolean OR p.developer_id = ANY ($7::bigint[]))
       AND ($8::text IS NULL OR lower(p.city) = lower($8))
 ),
-stock AS (
-    SELECT a.project_id,
-           count(*)::bigint                                      AS lots_total,
-           count(*) FILTER (WHERE a.status = 'available')::bigint AS lots_on_sale,
-           count(*) FILTER (WHERE a.status = 'sold')::bigint      AS lots_sold
-    FROM apartments a
-    WHERE a.project_id IN (SELECT id FROM picked) AND a.moderation_status = 'published'
-    GROUP BY a.project_id
+stock AS (  -- по ЖК отдельно: индекс опубликованных квартир (project_id, rooms, status), а не перебор всех
+    SELECT x.id AS project_id, c.lots_total, c.lots_on_sale, c.lots_sold
+    FROM picked x
+    CROSS JOIN LATERAL (
+        SELECT count(*)::bigint                                      AS lots_total,
+               count(*) FILTER (WHERE a.status = 'available')::bigint AS lots_on_sale,
+               count(*) FILTER (WHERE a.status = 'sold')::bigint      AS lots_sold
+        FROM apartments a
+        WHERE a.project_id = x.id AND a.moderation_status = 'published'
+    ) c
 ),
 recent AS (
     SELECT d.project_id, sum(d.sold)::bigint AS sold_90_days

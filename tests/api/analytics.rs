@@ -1080,6 +1080,135 @@ async fn the_refresh_refolds_touched_days_only_and_one_at_a_time() {
     assert!(!app.run_analytics_refresh().await.skipped);
 }
 
+/// The hourly fold adds only the views it has not seen to the days' rows (unique visitors through the set of
+/// viewers of yesterday and today), and the result equals a refold of everything from the raw events: new views
+/// of today (a viewer already counted in the cell, a new one, another cell), a late view for yesterday and one for
+/// D−5, a flagged bot, a viewer flagged after its views were folded, a lead and a booking's steps.
+#[tokio::test]
+async fn an_hourly_fold_after_new_events_equals_a_full_refold() {
+    let app = TestApp::spawn().await;
+    let (_, company) = app.developer_with_company("owner@a.example", "ГК А").await;
+    let (buyer, _) = app.quick_buyer("buyer@a.example").await;
+    let client = app.db.client().await;
+    let (_, building) = fixtures::project(&**client, company, "ЖК А").await;
+    let one = fixtures::apartment(&**client, building, &ApartmentSpec::default()).await;
+    let two = fixtures::apartment(
+        &**client,
+        building,
+        &ApartmentSpec {
+            rooms: 2,
+            ..ApartmentSpec::default()
+        },
+    )
+    .await;
+    drop(client);
+    // Minutes ago, but never before today's Moscow midnight: the test may run just after it.
+    let today = |minutes: i32| {
+        format!(
+            "greatest(now() - interval '{minutes} minutes', \
+             date_trunc('day', now() AT TIME ZONE 'Europe/Moscow') AT TIME ZONE 'Europe/Moscow')"
+        )
+    };
+    let views = |apartment: i64, visitor: &str, count: i32, at: &str| {
+        format!(
+            "INSERT INTO views_log (apartment_id, visitor_id, event, occurred_at)
+             SELECT {apartment}, '{visitor}', 'view', {at} FROM generate_series(1, {count})"
+        )
+    };
+    app.db
+        .execute(
+            "INSERT INTO flagged_visitors (viewer, peak_events_per_minute) VALUES ('v:bot', 90)",
+            &[],
+        )
+        .await;
+    for sql in [
+        views(one, "v1", 3, &today(20)),
+        views(one, "v2", 1, &today(19)),
+        views(two, "v1", 2, &today(18)),
+        views(one, "bot", 5, &today(17)),
+        views(one, "v3", 2, &msk(1, "12:00")),
+        views(one, "v4", 1, &msk(5, "12:00")),
+        format!(
+            "INSERT INTO views_log (apartment_id, visitor_id, event, occurred_at)
+             VALUES ({one}, 'v2', 'favourite', {})",
+            today(16)
+        ),
+        format!(
+            "INSERT INTO leads (apartment_id, visitor_id, name, phone, created_at)
+             VALUES ({one}, 'v1', 'Покупатель', '+79990000000', {})",
+            today(15)
+        ),
+    ] {
+        app.db.execute(&sql, &[]).await;
+    }
+    app.run_analytics_refresh().await;
+
+    for sql in [
+        views(one, "v1", 2, &today(1)), // already counted in this cell today
+        views(one, "v5", 1, &today(1)), // a new visitor of the cell
+        views(two, "v2", 1, &today(1)), // counted in the other cell, new here
+        views(one, "bot", 3, &today(1)),
+        views(one, "v6", 1, &msk(1, "18:00")), // late, for yesterday: folded into yesterday's row
+        views(one, "v3", 1, &msk(1, "19:00")), // late and already counted yesterday
+        views(two, "v7", 1, &msk(5, "18:00")), // late, for D−5: that day is refolded from the raw events
+        // v2 turns out to be a bot: its views already folded today move to flagged_views
+        "INSERT INTO flagged_visitors (viewer, peak_events_per_minute) VALUES ('v:v2', 90)".to_owned(),
+        format!(
+            "INSERT INTO leads (apartment_id, visitor_id, name, phone, created_at)
+             VALUES ({two}, 'bot', 'Покупатель', '+79990000000', {})",
+            today(1)
+        ),
+        format!(
+            "WITH booked AS (
+                 INSERT INTO bookings (apartment_id, user_id, status, price, list_price, booked_at, expires_at)
+                 VALUES ({two}, {buyer}, 'cancelled', 10000000, 10000000, {}, now() + interval '2 days')
+                 RETURNING id)
+             INSERT INTO booking_events (booking_id, action, occurred_at)
+             SELECT id, 'cancelled', {} FROM booked",
+            today(2),
+            today(1)
+        ),
+    ] {
+        app.db.execute(&sql, &[]).await;
+    }
+    let hourly = app.run_analytics_refresh().await;
+    assert!(hourly.days_refolded >= 2, "{hourly:?}");
+    let rows = "SELECT string_agg(format('%s %s %s %s: %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s', day,
+                                         project_id, building_id, rooms, views, unique_visitors, favourites, leads,
+                                         bookings, confirmed, sold, cancelled, expired, deals_price_sum,
+                                         deals_area_sum, flagged_views, flagged_leads, price_raises, price_lowers,
+                                         raise_pct_sum, lower_pct_sum),
+                           E'\\n' ORDER BY day, project_id, building_id, rooms)
+                FROM analytics_daily_demand";
+    let folded_hourly: String = app.db.scalar(rows, &[]).await;
+    let totals =
+        "SELECT sum(views)::bigint, sum(unique_visitors)::bigint, sum(flagged_views)::bigint,
+                         sum(leads)::bigint, sum(flagged_leads)::bigint, sum(cancelled)::bigint
+                  FROM analytics_daily_demand";
+    let row = app.db.client().await.query_one(totals, &[]).await.unwrap();
+    let totals_of = |row: &tokio_postgres::Row| -> [i64; 6] { std::array::from_fn(|i| row.get(i)) };
+    // views: today 3+2+1 (v1, v5) + 2 (v1), yesterday 2+1+1, D−5 1+1 = 14; visitors: today cell one {v1, v5}, cell
+    // two {v1}, yesterday {v3, v6}, D−5 {v4} and {v7} = 7; the bot's 8 views and v2's 2 apart, the bot's lead apart
+    assert_eq!(totals_of(&row), [14, 7, 10, 1, 1, 1]);
+
+    app.db
+        .execute(
+            "UPDATE analytics_refresh_state
+                SET folded_snapshot = NULL, refreshed_at = NULL, views_folded_until = NULL, responses_until = NULL",
+            &[],
+        )
+        .await;
+    app.db
+        .execute("DELETE FROM analytics_daily_demand", &[])
+        .await;
+    app.db
+        .execute("TRUNCATE analytics_daily_viewers", &[])
+        .await;
+    app.run_analytics_refresh().await;
+    let refolded: String = app.db.scalar(rows, &[]).await;
+    assert_eq!(folded_hourly, refolded);
+}
+
 /// Draws an SVG chart the way a browser would (resvg, DejaVu Sans for `sans-serif`) into PNG; returns the PNG,
 /// how many text elements it has and how many of them got drawn outlines (a font was found for their letters).
 fn render_png(svg: &str) -> (Vec<u8>, usize, usize) {
@@ -1225,6 +1354,7 @@ async fn the_analyst_role_reads_the_roll_ups_and_nothing_personal() {
         "bookings",
         "flagged_visitors",
         "apartments",
+        "analytics_daily_viewers",
     ] {
         let transaction = client.transaction().await.unwrap();
         transaction

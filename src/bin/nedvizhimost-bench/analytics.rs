@@ -23,6 +23,7 @@ pub struct AnalyticsBenchOptions {
     pub days: u32,
     pub hours: u32,
     pub requests: usize,
+    pub rollup_days: u32,
     pub admin: tokio_postgres::Config,
     pub keep_database: bool,
     pub reuse: bool,
@@ -45,8 +46,9 @@ SELECT 1 + ((floor(power(random(), 2.5) * {apartments})::bigint * 7919) % {apart
        '+79990000000', {now}::timestamptz - interval '24 hours' - random() * interval '{days} days'
 FROM generate_series(1, {per_day}::bigint * {days} / 200);
 WITH booked AS (
-    INSERT INTO bookings (apartment_id, user_id, status, price, booked_at, expires_at)
-    SELECT 1 + (g * 7919) % {apartments}, (SELECT min(id) FROM users), 'cancelled', 10000000, at, at + interval '48 hours'
+    INSERT INTO bookings (apartment_id, user_id, status, price, list_price, booked_at, expires_at)
+    SELECT 1 + (g * 7919) % {apartments}, (SELECT min(id) FROM users), 'cancelled', 10000000, 10000000, at,
+           at + interval '48 hours'
     FROM generate_series(1, greatest(1, {apartments} / 100 * {days})) g
     CROSS JOIN LATERAL (SELECT {now}::timestamptz - random() * interval '{days} days' AS at) t
     RETURNING id, booked_at
@@ -68,6 +70,46 @@ VALUES ('analyst-developer@example.ru', 'not-a-login', 'Застройщик', '
 INSERT INTO developer_members (developer_id, user_id, company_role)
 SELECT 1, id, 'owner' FROM users WHERE email = 'analyst-developer@example.ru';
 ANALYZE;";
+
+/// Rollups of the days before the raw history, written directly (90 days of raw events at 1 M apartments would be
+/// ~900 M rows): one `analytics_daily_demand` row per cell and day with about `{per_apartment}` views per
+/// apartment, one `analytics_daily_supply` row per project × rooms and day, for the `{rollup_days}` Moscow days
+/// before `{now}` that have no raw events (those before `{now}` − 24 h − `{days}` days).
+const ROLLUPS: &str = "
+SELECT setseed(0.29);
+CREATE TEMPORARY TABLE bench_cells AS
+SELECT project_id, building_id, rooms, count(*) AS lots, avg(area_total) AS area, avg(current_price) AS price
+FROM apartments GROUP BY project_id, building_id, rooms;
+CREATE TEMPORARY TABLE bench_days AS
+SELECT d::date AS day
+FROM generate_series(({now}::timestamptz AT TIME ZONE 'Europe/Moscow')::date - {rollup_days},
+                     (({now}::timestamptz - interval '24 hours' - interval '{days} days') AT TIME ZONE 'Europe/Moscow')::date - 1,
+                     interval '1 day') d;
+INSERT INTO analytics_daily_demand (day, project_id, building_id, rooms, views, unique_visitors, favourites, leads,
+                                    bookings, confirmed, sold, cancelled, expired, deals_price_sum, deals_area_sum,
+                                    flagged_views, flagged_leads, price_raises, price_lowers, raise_pct_sum,
+                                    lower_pct_sum, refreshed_at)
+SELECT d.day, c.project_id, c.building_id, c.rooms, x.views, x.views * 4 / 5, x.views / 20, x.views / 200,
+       x.sold * 3, x.sold * 2, x.sold, x.sold, 0, round(x.sold * c.price, 2), round(x.sold * c.area, 2),
+       x.views / 100, 0, x.raises, x.raises, x.raises * 2, x.raises * 2, now()
+FROM bench_cells c
+CROSS JOIN bench_days d
+CROSS JOIN LATERAL (SELECT (c.lots * {per_apartment} * (0.5 + random()))::integer AS views,
+                           (random() * c.lots / 300)::integer AS sold,
+                           (random() * c.lots / 50)::integer AS raises) x;
+INSERT INTO analytics_daily_supply (day, project_id, rooms, lots_total, lots_on_sale, lots_booked, lots_sold,
+                                    area_on_sale, price_sum_on_sale, base_sum_on_sale, new_lots, refreshed_at)
+SELECT d.day, a.project_id, a.rooms, count(*), count(*) FILTER (WHERE a.status = 'available'),
+       count(*) FILTER (WHERE a.status = 'booked'), count(*) FILTER (WHERE a.status = 'sold'),
+       coalesce(sum(a.area_total) FILTER (WHERE a.status = 'available'), 0),
+       coalesce(sum(a.current_price) FILTER (WHERE a.status = 'available'), 0),
+       coalesce(sum(a.base_price) FILTER (WHERE a.status = 'available'), 0), count(*) / 90, now()
+FROM apartments a
+CROSS JOIN bench_days d
+WHERE a.moderation_status = 'published'
+GROUP BY d.day, a.project_id, a.rooms;
+DROP TABLE bench_cells, bench_days;
+ANALYZE analytics_daily_demand, analytics_daily_supply;";
 
 fn millis(duration: Duration) -> String {
     format!("{}", duration.as_millis())
@@ -146,6 +188,23 @@ pub async fn run(options: &AnalyticsBenchOptions) -> Result<(), String> {
             "[{name}] {} days of history ({} events a day) in {:.1} s",
             options.days,
             per_day,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if !options.reuse && options.rollup_days > options.days + 1 {
+        let started = Instant::now();
+        let rollups = ROLLUPS
+            .replace("{rollup_days}", &options.rollup_days.to_string())
+            .replace("{days}", &options.days.to_string())
+            .replace("{now}", &format!("'{}'", base.to_rfc3339()))
+            .replace("{per_apartment}", &options.events_per_apartment.to_string());
+        client
+            .batch_execute(&rollups)
+            .await
+            .map_err(|error| db::describe_error(&error))?;
+        eprintln!(
+            "[{name}] rollups of {} days without raw events written in {:.1} s",
+            options.rollup_days,
             started.elapsed().as_secs_f64()
         );
     }
@@ -275,7 +334,7 @@ pub async fn run(options: &AnalyticsBenchOptions) -> Result<(), String> {
     let http = reqwest::Client::new();
     let period = format!(
         "date_from={}&date_to={}",
-        (base - TimeDelta::days(i64::from(options.days))).date_naive(),
+        (base - TimeDelta::days(i64::from(options.days.max(options.rollup_days)))).date_naive(),
         base.date_naive()
     );
     let scenarios: Vec<(String, String, &str, Option<&str>)> = vec![

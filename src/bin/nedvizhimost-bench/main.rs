@@ -159,6 +159,10 @@ enum Command {
         /// Sequential requests per API scenario
         #[arg(long, default_value_t = 50)]
         requests: usize,
+        /// Days of rollups (analytics_daily_demand, analytics_daily_supply) written directly with SQL before the
+        /// raw history, as if that many days had been folded (0 — none); the API period covers them
+        #[arg(long, default_value_t = 0)]
+        rollup_days: u32,
         /// Keep the benchmark database (nedv_bench_analytics_<size>) for inspection or --reuse
         #[arg(long)]
         keep: bool,
@@ -323,6 +327,7 @@ async fn run(command: Command) -> Result<(), String> {
             days,
             hours,
             requests,
+            rollup_days,
             keep,
             reuse,
         } => {
@@ -332,6 +337,7 @@ async fn run(command: Command) -> Result<(), String> {
                 days: days.max(1),
                 hours: hours.max(1),
                 requests: requests.max(1),
+                rollup_days,
                 admin,
                 keep_database: keep || reuse,
                 reuse,
