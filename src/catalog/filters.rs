@@ -404,11 +404,11 @@ impl SqlParams {
 }
 
 /// `column >= min` and `column <= max` for the bounds that are set.
-fn push_bounds(
+fn push_bounds<T: ToSql + Sync + Send + 'static>(
     conditions: &mut Vec<String>,
     params: &mut SqlParams,
     column: &str,
-    (min, max): (Option<Decimal>, Option<Decimal>),
+    (min, max): (Option<T>, Option<T>),
 ) {
     if let Some(min) = min {
         conditions.push(format!("{column} >= {}", params.push(min)));
@@ -464,18 +464,11 @@ impl CatalogFilters {
 
     /// Conditions on the apartment (`c`, a row of `catalog_apartments`), joined with AND.
     pub fn apartment_conditions(&self, params: &mut SqlParams) -> Vec<String> {
-        let mut conditions = Vec::new();
-        if !self.rooms.is_empty() {
-            conditions.push(format!(
-                "c.rooms = ANY({}::smallint[])",
-                params.push(self.rooms.clone())
-            ));
-        }
+        let mut conditions = self.rooms_and_price_conditions(params, "c");
         conditions.push(format!(
             "c.status = ANY({}::text[]::apartment_status[])",
             params.push(self.statuses.clone())
         ));
-        push_bounds(&mut conditions, params, "c.current_price", self.price);
         push_bounds(&mut conditions, params, "c.final_price", self.final_price);
         if self.with_promotion {
             conditions.push("c.promotion_ids <> '{}'".to_owned());
@@ -507,12 +500,12 @@ impl CatalogFilters {
             &format!("{alias}.area_total"),
             self.area,
         );
-        if let Some(min) = self.floor.0 {
-            conditions.push(format!("{alias}.floor >= {}", params.push(min)));
-        }
-        if let Some(max) = self.floor.1 {
-            conditions.push(format!("{alias}.floor <= {}", params.push(max)));
-        }
+        push_bounds(
+            &mut conditions,
+            params,
+            &format!("{alias}.floor"),
+            self.floor,
+        );
         if let Some(min) = self.kitchen_area_min {
             conditions.push(format!("{alias}.area_kitchen >= {}", params.push(min)));
         }
@@ -578,24 +571,19 @@ impl CatalogFilters {
                 params.push(rooms.to_vec())
             )),
         }
-        if let Some(min) = self.price.0 {
-            conditions.push(format!("{alias}.current_price >= {}", params.push(min)));
-        }
-        if let Some(max) = self.price.1 {
-            conditions.push(format!("{alias}.current_price <= {}", params.push(max)));
-        }
+        push_bounds(
+            &mut conditions,
+            params,
+            &format!("{alias}.current_price"),
+            self.price,
+        );
         conditions
     }
 
     /// Final price and promotion conditions on `catalog_offers s` (only that table has them).
     pub fn offer_conditions(&self, params: &mut SqlParams) -> Vec<String> {
         let mut conditions = Vec::new();
-        if let Some(min) = self.final_price.0 {
-            conditions.push(format!("s.final_price >= {}", params.push(min)));
-        }
-        if let Some(max) = self.final_price.1 {
-            conditions.push(format!("s.final_price <= {}", params.push(max)));
-        }
+        push_bounds(&mut conditions, params, "s.final_price", self.final_price);
         if self.with_promotion {
             conditions.push("s.promotion_ids <> '{}'".to_owned());
         }
