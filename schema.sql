@@ -1072,7 +1072,7 @@ $$;
 -- Name: FUNCTION apartments_sync_copies(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.apartments_sync_copies() IS 'Копии изменённой квартиры (apartment_stats, catalog_offers) — sync_apartment_copies по её id';
+COMMENT ON FUNCTION public.apartments_sync_copies() IS 'Копии изменённой квартиры (apartment_stats, catalog_offers, apartment_popularity) — sync_apartment_copies по её id';
 
 
 --
@@ -1093,7 +1093,7 @@ $$;
 -- Name: FUNCTION apartments_sync_inserted_copies(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.apartments_sync_inserted_copies() IS 'Копии вставленных квартир (apartment_stats, catalog_offers) — одним вызовом sync_apartment_copies на оператор';
+COMMENT ON FUNCTION public.apartments_sync_inserted_copies() IS 'Копии вставленных квартир (apartment_stats, catalog_offers, apartment_popularity) — одним вызовом sync_apartment_copies на оператор';
 
 
 --
@@ -3187,6 +3187,13 @@ BEGIN
       JOIN old_projects o ON o.id = n.id
      WHERE (o.region_code, lower(o.city)) IS DISTINCT FROM (n.region_code, lower(n.city))
        AND c.project_id = n.id;
+    UPDATE apartment_popularity o
+       SET city_key = lower(n.city)
+      FROM new_projects n
+      JOIN old_projects prior ON prior.id = n.id
+      JOIN apartments a ON a.project_id = n.id
+     WHERE lower(prior.city) IS DISTINCT FROM lower(n.city)
+       AND o.apartment_id = a.id;
     RETURN NULL;
 END;
 $$;
@@ -3196,7 +3203,7 @@ $$;
 -- Name: FUNCTION projects_sync_place_to_offers(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.projects_sync_place_to_offers() IS 'Переносит новый регион и город ЖК в catalog_offers (region_code, city_key) его квартир одним оператором на UPDATE projects';
+COMMENT ON FUNCTION public.projects_sync_place_to_offers() IS 'Переносит новый регион и город ЖК в catalog_offers (region_code, city_key) и город — в apartment_popularity его квартир; по оператору на таблицу на UPDATE projects';
 
 
 --
@@ -3570,6 +3577,11 @@ BEGIN
     )
     UPDATE demand_aggregation_state
     SET folded_snapshot = (SELECT taken FROM snapshot), window_end = p_now, refreshed_at = clock_timestamp();
+    UPDATE apartment_popularity o
+    SET popularity = popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h)
+    FROM apartment_stats s
+    WHERE s.apartment_id = o.apartment_id
+      AND o.popularity <> popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h);
     ANALYZE apartment_stats;
 END;
 $$;
@@ -3579,7 +3591,7 @@ $$;
 -- Name: FUNCTION rebuild_apartment_stats(p_now timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.rebuild_apartment_stats(p_now timestamp with time zone) IS 'Полный пересчёт apartment_stats с нуля (первый запуск, сверка, восстановление): счётчики из событий за 24 ч (без событий и заявок помеченных зрителей) и копия полей apartments. Дорого: читает все события за 24 ч';
+COMMENT ON FUNCTION public.rebuild_apartment_stats(p_now timestamp with time zone) IS 'Полный пересчёт apartment_stats с нуля (первый запуск, сверка, восстановление): счётчики из событий за 24 ч (без событий и заявок помеченных зрителей), копия полей apartments и популярность в apartment_popularity. Дорого: читает все события за 24 ч';
 
 
 --
@@ -4110,6 +4122,13 @@ BEGIN
             updated_at     = p_now
         FROM net
         WHERE s.apartment_id = net.apartment_id
+        RETURNING s.apartment_id, popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h) AS popularity
+    ),
+    popularity_updated AS (
+        UPDATE apartment_popularity o
+        SET popularity = u.popularity
+        FROM updated u
+        WHERE o.apartment_id = u.apartment_id AND o.popularity <> u.popularity
     )
     UPDATE demand_aggregation_state
     SET folded_snapshot = (SELECT taken FROM snapshot), window_end = p_now, refreshed_at = clock_timestamp()
@@ -4140,12 +4159,19 @@ BEGIN
               AND pg_visible_in_snapshot(v.recorded_xid, v_snapshot)
               AND NOT EXISTS (SELECT 1 FROM flagged_visitors f WHERE f.viewer = v.viewer AND f.flagged)
         GROUP BY t.apartment_id
+    ),
+    updated AS (
+        UPDATE apartment_stats s
+        SET views_24h = r.views, favourites_24h = r.favourites, updated_at = p_now
+        FROM recounted r
+        WHERE s.apartment_id = r.apartment_id
+          AND (s.views_24h, s.favourites_24h) IS DISTINCT FROM (r.views, r.favourites)
+        RETURNING s.apartment_id, popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h) AS popularity
     )
-    UPDATE apartment_stats s
-    SET views_24h = r.views, favourites_24h = r.favourites, updated_at = p_now
-    FROM recounted r
-    WHERE s.apartment_id = r.apartment_id
-      AND (s.views_24h, s.favourites_24h) IS DISTINCT FROM (r.views, r.favourites);
+    UPDATE apartment_popularity o
+    SET popularity = u.popularity
+    FROM updated u
+    WHERE o.apartment_id = u.apartment_id AND o.popularity <> u.popularity;
 
     -- Заявки и брони: точный пересчёт за 24 ч, но только у квартир, где что-то могло измениться (новые заявки и брони,
     -- плюс квартиры с заявками зрителей, чья пометка сменилась); заявки помеченных зрителей не входят в спрос.
@@ -4182,12 +4208,19 @@ BEGIN
                (SELECT count(*) FROM bookings b
                 WHERE b.apartment_id = t.apartment_id AND b.booked_at > v_start AND b.booked_at <= p_now)::integer AS bookings
         FROM touched t
+    ),
+    updated AS (
+        UPDATE apartment_stats s
+        SET leads_24h = r.leads, bookings_24h = r.bookings, updated_at = p_now
+        FROM recounted r
+        WHERE s.apartment_id = r.apartment_id
+          AND (s.leads_24h, s.bookings_24h) IS DISTINCT FROM (r.leads, r.bookings)
+        RETURNING s.apartment_id, popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h) AS popularity
     )
-    UPDATE apartment_stats s
-    SET leads_24h = r.leads, bookings_24h = r.bookings, updated_at = p_now
-    FROM recounted r
-    WHERE s.apartment_id = r.apartment_id
-      AND (s.leads_24h, s.bookings_24h) IS DISTINCT FROM (r.leads, r.bookings);
+    UPDATE apartment_popularity o
+    SET popularity = u.popularity
+    FROM updated u
+    WHERE o.apartment_id = u.apartment_id AND o.popularity <> u.popularity;
 END;
 $$;
 
@@ -4196,7 +4229,7 @@ $$;
 -- Name: FUNCTION refresh_apartment_stats(p_now timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.refresh_apartment_stats(p_now timestamp with time zone) IS 'Инкрементально сдвигает 24-часовое окно apartment_stats к p_now: стоимость зависит от числа новых и выходящих из окна событий, а не от объёма за 24 ч. События и заявки помеченных зрителей (flagged_visitors) не входят в спрос; квартиры зрителей, чья пометка сменилась, пересчитываются точно. Если p_now раньше прошлого окна — полный пересчёт';
+COMMENT ON FUNCTION public.refresh_apartment_stats(p_now timestamp with time zone) IS 'Инкрементально сдвигает 24-часовое окно apartment_stats к p_now (и популярность изменившихся квартир в apartment_popularity): стоимость зависит от числа новых и выходящих из окна событий, а не от объёма за 24 ч. События и заявки помеченных зрителей (flagged_visitors) не входят в спрос; квартиры зрителей, чья пометка сменилась, пересчитываются точно. Если p_now раньше прошлого окна — полный пересчёт';
 
 
 --
@@ -4837,6 +4870,20 @@ BEGIN
            IS DISTINCT FROM
            (EXCLUDED.project_id, EXCLUDED.region_code, EXCLUDED.city_key, EXCLUDED.rooms, EXCLUDED.current_price,
             EXCLUDED.building_id, EXCLUDED.floor, EXCLUDED.area_total, EXCLUDED.area_kitchen, EXCLUDED.balcony);
+    -- Популярность новой квартиры — 0 до пересчёта счётчиков; у прежней меняются только город и комнатность
+    -- (без ON CONFLICT DO UPDATE: он блокировал бы строку и тогда, когда менять нечего — при каждой брони).
+    INSERT INTO apartment_popularity (apartment_id, city_key, rooms)
+    SELECT a.id, lower(p.city), a.rooms
+      FROM apartments a
+      JOIN projects p ON p.id = a.project_id
+     WHERE a.id = ANY (p_apartment_ids)
+    ON CONFLICT (apartment_id) DO NOTHING;
+    UPDATE apartment_popularity o
+       SET city_key = lower(p.city), rooms = a.rooms
+      FROM apartments a
+      JOIN projects p ON p.id = a.project_id
+     WHERE a.id = ANY (p_apartment_ids) AND o.apartment_id = a.id
+       AND (o.city_key, o.rooms) IS DISTINCT FROM (lower(p.city), a.rooms);
 END;
 $$;
 
@@ -4845,7 +4892,7 @@ $$;
 -- Name: FUNCTION sync_apartment_copies(p_apartment_ids bigint[]); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.sync_apartment_copies(p_apartment_ids bigint[]) IS 'Приводит копии квартир к их текущим строкам apartments: apartment_stats (поля, которые читают медианы и проход) и catalog_offers (в продаже — вставка или обновление вместе с полями квартирных фильтров поиска, иначе удаление); пишет только то, что отличается. Вызывают триггеры apartments при вставке (все строки оператора) и изменении (по строке); проход и откат ведут копии сами';
+COMMENT ON FUNCTION public.sync_apartment_copies(p_apartment_ids bigint[]) IS 'Приводит копии квартир к их текущим строкам apartments: apartment_stats (поля, которые читают медианы и проход), catalog_offers (в продаже — вставка или обновление вместе с полями квартирных фильтров поиска, иначе удаление) и apartment_popularity (город и комнатность); пишет только то, что отличается. Вызывают триггеры apartments при вставке (все строки оператора) и изменении (по строке); проход и откат ведут копии сами';
 
 
 --
@@ -6743,6 +6790,55 @@ COMMENT ON COLUMN public.apartment_demand.demand IS 'Взвешенный спр
 --
 
 COMMENT ON COLUMN public.apartment_demand.updated_at IS 'Когда показатели квартиры последний раз менялись';
+
+
+--
+-- Name: apartment_popularity; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.apartment_popularity (
+    apartment_id bigint NOT NULL,
+    city_key text NOT NULL,
+    rooms smallint NOT NULL,
+    popularity numeric DEFAULT 0 NOT NULL,
+    CONSTRAINT apartment_popularity_popularity_check CHECK ((popularity >= (0)::numeric))
+)
+WITH (fillfactor='90', autovacuum_vacuum_scale_factor='0.02', autovacuum_analyze_scale_factor='0.05');
+
+
+--
+-- Name: TABLE apartment_popularity; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.apartment_popularity IS 'Популярность каждой квартиры за 24 ч с городом и комнатностью — для поиска по городу в порядке популярности по индексу. Копия: источник правды — apartment_stats (счётчики) и apartments / projects (комнатность, город); ведут refresh_apartment_stats, rebuild_apartment_stats, sync_apartment_copies и projects_sync_place_to_offers';
+
+
+--
+-- Name: COLUMN apartment_popularity.apartment_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartment_popularity.apartment_id IS 'Квартира';
+
+
+--
+-- Name: COLUMN apartment_popularity.city_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartment_popularity.city_key IS 'Город ЖК в нижнем регистре (lower(projects.city)) — ключ фильтра city';
+
+
+--
+-- Name: COLUMN apartment_popularity.rooms; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartment_popularity.rooms IS 'Копия apartments.rooms (комнатность, 0 — студия)';
+
+
+--
+-- Name: COLUMN apartment_popularity.popularity; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.apartment_popularity.popularity IS 'popularity_24h(views_24h, leads_24h, bookings_24h) из apartment_stats на момент последнего пересчёта счётчиков';
 
 
 --
@@ -9969,6 +10065,14 @@ ALTER TABLE ONLY public.analytics_refresh_state
 
 
 --
+-- Name: apartment_popularity apartment_popularity_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.apartment_popularity
+    ADD CONSTRAINT apartment_popularity_pkey PRIMARY KEY (apartment_id);
+
+
+--
 -- Name: apartment_stats apartment_stats_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -10421,6 +10525,20 @@ CREATE INDEX analytics_price_responses_changed_at_idx ON public.analytics_price_
 --
 
 CREATE INDEX analytics_price_responses_cluster_idx ON public.analytics_price_responses USING btree (project_id, rooms, changed_at);
+
+
+--
+-- Name: apartment_popularity_city_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX apartment_popularity_city_idx ON public.apartment_popularity USING btree (city_key, popularity DESC, apartment_id) INCLUDE (rooms);
+
+
+--
+-- Name: INDEX apartment_popularity_city_idx; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.apartment_popularity_city_idx IS 'Квартиры города от самых популярных (при равенстве — по id, как сортирует каталог); комнатность проверяется по записи индекса';
 
 
 --
@@ -11337,7 +11455,7 @@ CREATE TRIGGER apartments_sync_copies AFTER UPDATE ON public.apartments FOR EACH
 -- Name: TRIGGER apartments_sync_copies ON apartments; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TRIGGER apartments_sync_copies ON public.apartments IS 'Смена цены, статуса, модерации, даты публикации, комнатности, ЖК (в т. ч. через смену корпуса), базовой цены, пауз, корпуса, этажа, площадей или балкона переносится в apartment_stats и catalog_offers; строки прохода и отката (флаг pricing.copies_synced_by_pass) не ставятся в очередь. Разошедшуюся вручную копию чинит следующее изменение этих полей или rebuild_apartment_stats()';
+COMMENT ON TRIGGER apartments_sync_copies ON public.apartments IS 'Смена цены, статуса, модерации, даты публикации, комнатности, ЖК (в т. ч. через смену корпуса), базовой цены, пауз, корпуса, этажа, площадей или балкона переносится в apartment_stats, catalog_offers и apartment_popularity; строки прохода и отката (флаг pricing.copies_synced_by_pass) не ставятся в очередь. Разошедшуюся вручную копию чинит следующее изменение этих полей или rebuild_apartment_stats()';
 
 
 --
@@ -11351,7 +11469,7 @@ CREATE TRIGGER apartments_sync_inserted_copies AFTER INSERT ON public.apartments
 -- Name: TRIGGER apartments_sync_inserted_copies ON apartments; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TRIGGER apartments_sync_inserted_copies ON public.apartments IS 'Новые квартиры получают строку apartment_stats и, если в продаже, строку catalog_offers';
+COMMENT ON TRIGGER apartments_sync_inserted_copies ON public.apartments IS 'Новые квартиры получают строки apartment_stats и apartment_popularity и, если в продаже, строку catalog_offers';
 
 
 --
@@ -11568,7 +11686,7 @@ CREATE TRIGGER projects_sync_place_to_offers AFTER UPDATE ON public.projects REF
 -- Name: TRIGGER projects_sync_place_to_offers ON projects; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TRIGGER projects_sync_place_to_offers ON public.projects IS 'ЖК сменил регион или город: catalog_offers его квартир получает их одним оператором';
+COMMENT ON TRIGGER projects_sync_place_to_offers ON public.projects IS 'ЖК сменил регион или город: catalog_offers (и apartment_popularity — город) его квартир получает их одним оператором';
 
 
 --
@@ -11674,6 +11792,14 @@ CREATE TRIGGER views_log_keep_apartment BEFORE UPDATE OF apartment_id ON public.
 --
 
 COMMENT ON TRIGGER views_log_keep_apartment ON public.views_log IS 'Квартира события не меняется';
+
+
+--
+-- Name: apartment_popularity apartment_popularity_apartment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.apartment_popularity
+    ADD CONSTRAINT apartment_popularity_apartment_id_fkey FOREIGN KEY (apartment_id) REFERENCES public.apartments(id) ON DELETE CASCADE;
 
 
 --

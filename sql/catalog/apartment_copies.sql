@@ -47,12 +47,26 @@ BEGIN
            IS DISTINCT FROM
            (EXCLUDED.project_id, EXCLUDED.region_code, EXCLUDED.city_key, EXCLUDED.rooms, EXCLUDED.current_price,
             EXCLUDED.building_id, EXCLUDED.floor, EXCLUDED.area_total, EXCLUDED.area_kitchen, EXCLUDED.balcony);
+    -- Популярность новой квартиры — 0 до пересчёта счётчиков; у прежней меняются только город и комнатность
+    -- (без ON CONFLICT DO UPDATE: он блокировал бы строку и тогда, когда менять нечего — при каждой брони).
+    INSERT INTO apartment_popularity (apartment_id, city_key, rooms)
+    SELECT a.id, lower(p.city), a.rooms
+      FROM apartments a
+      JOIN projects p ON p.id = a.project_id
+     WHERE a.id = ANY (p_apartment_ids)
+    ON CONFLICT (apartment_id) DO NOTHING;
+    UPDATE apartment_popularity o
+       SET city_key = lower(p.city), rooms = a.rooms
+      FROM apartments a
+      JOIN projects p ON p.id = a.project_id
+     WHERE a.id = ANY (p_apartment_ids) AND o.apartment_id = a.id
+       AND (o.city_key, o.rooms) IS DISTINCT FROM (lower(p.city), a.rooms);
 END;
 $$;
 COMMENT ON FUNCTION sync_apartment_copies(bigint[]) IS
-    'Приводит копии квартир к их текущим строкам apartments: apartment_stats (поля, которые читают медианы и проход) и '
+    'Приводит копии квартир к их текущим строкам apartments: apartment_stats (поля, которые читают медианы и проход), '
     'catalog_offers (в продаже — вставка или обновление вместе с полями квартирных фильтров поиска, иначе '
-    'удаление); пишет только то, что отличается. Вызывают '
+    'удаление) и apartment_popularity (город и комнатность); пишет только то, что отличается. Вызывают '
     'триггеры apartments при вставке (все строки оператора) и изменении (по строке); проход и откат ведут копии сами';
 
 CREATE OR REPLACE FUNCTION apartments_sync_inserted_copies() RETURNS trigger
@@ -63,13 +77,14 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION apartments_sync_inserted_copies() IS
-    'Копии вставленных квартир (apartment_stats, catalog_offers) — одним вызовом sync_apartment_copies на оператор';
+    'Копии вставленных квартир (apartment_stats, catalog_offers, apartment_popularity) — одним вызовом '
+    'sync_apartment_copies на оператор';
 
 CREATE OR REPLACE TRIGGER apartments_sync_inserted_copies AFTER INSERT ON apartments
     REFERENCING NEW TABLE AS inserted_apartments
     FOR EACH STATEMENT EXECUTE FUNCTION apartments_sync_inserted_copies();
 COMMENT ON TRIGGER apartments_sync_inserted_copies ON apartments IS
-    'Новые квартиры получают строку apartment_stats и, если в продаже, строку catalog_offers';
+    'Новые квартиры получают строки apartment_stats и apartment_popularity и, если в продаже, строку catalog_offers';
 
 CREATE OR REPLACE FUNCTION apartments_sync_copies() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -79,7 +94,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION apartments_sync_copies() IS
-    'Копии изменённой квартиры (apartment_stats, catalog_offers) — sync_apartment_copies по её id';
+    'Копии изменённой квартиры (apartment_stats, catalog_offers, apartment_popularity) — sync_apartment_copies по её id';
 
 CREATE OR REPLACE TRIGGER apartments_sync_copies AFTER UPDATE ON apartments
     FOR EACH ROW
@@ -94,7 +109,8 @@ CREATE OR REPLACE TRIGGER apartments_sync_copies AFTER UPDATE ON apartments
     EXECUTE FUNCTION apartments_sync_copies();
 COMMENT ON TRIGGER apartments_sync_copies ON apartments IS
     'Смена цены, статуса, модерации, даты публикации, комнатности, ЖК (в т. ч. через смену корпуса), базовой цены, '
-    'пауз, корпуса, этажа, площадей или балкона переносится в apartment_stats и catalog_offers; строки прохода и '
+    'пауз, корпуса, этажа, площадей или балкона переносится в apartment_stats, catalog_offers и apartment_popularity; '
+    'строки прохода и '
     'отката (флаг pricing.copies_synced_by_pass) '
     'не ставятся в очередь. Разошедшуюся вручную копию чинит следующее изменение этих полей или '
     'rebuild_apartment_stats()';

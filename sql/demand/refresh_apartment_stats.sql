@@ -63,6 +63,13 @@ BEGIN
             updated_at     = p_now
         FROM net
         WHERE s.apartment_id = net.apartment_id
+        RETURNING s.apartment_id, popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h) AS popularity
+    ),
+    popularity_updated AS (
+        UPDATE apartment_popularity o
+        SET popularity = u.popularity
+        FROM updated u
+        WHERE o.apartment_id = u.apartment_id AND o.popularity <> u.popularity
     )
     UPDATE demand_aggregation_state
     SET folded_snapshot = (SELECT taken FROM snapshot), window_end = p_now, refreshed_at = clock_timestamp()
@@ -93,12 +100,19 @@ BEGIN
               AND pg_visible_in_snapshot(v.recorded_xid, v_snapshot)
               AND NOT EXISTS (SELECT 1 FROM flagged_visitors f WHERE f.viewer = v.viewer AND f.flagged)
         GROUP BY t.apartment_id
+    ),
+    updated AS (
+        UPDATE apartment_stats s
+        SET views_24h = r.views, favourites_24h = r.favourites, updated_at = p_now
+        FROM recounted r
+        WHERE s.apartment_id = r.apartment_id
+          AND (s.views_24h, s.favourites_24h) IS DISTINCT FROM (r.views, r.favourites)
+        RETURNING s.apartment_id, popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h) AS popularity
     )
-    UPDATE apartment_stats s
-    SET views_24h = r.views, favourites_24h = r.favourites, updated_at = p_now
-    FROM recounted r
-    WHERE s.apartment_id = r.apartment_id
-      AND (s.views_24h, s.favourites_24h) IS DISTINCT FROM (r.views, r.favourites);
+    UPDATE apartment_popularity o
+    SET popularity = u.popularity
+    FROM updated u
+    WHERE o.apartment_id = u.apartment_id AND o.popularity <> u.popularity;
 
     -- Заявки и брони: точный пересчёт за 24 ч, но только у квартир, где что-то могло измениться (новые заявки и брони,
     -- плюс квартиры с заявками зрителей, чья пометка сменилась); заявки помеченных зрителей не входят в спрос.
@@ -135,15 +149,23 @@ BEGIN
                (SELECT count(*) FROM bookings b
                 WHERE b.apartment_id = t.apartment_id AND b.booked_at > v_start AND b.booked_at <= p_now)::integer AS bookings
         FROM touched t
+    ),
+    updated AS (
+        UPDATE apartment_stats s
+        SET leads_24h = r.leads, bookings_24h = r.bookings, updated_at = p_now
+        FROM recounted r
+        WHERE s.apartment_id = r.apartment_id
+          AND (s.leads_24h, s.bookings_24h) IS DISTINCT FROM (r.leads, r.bookings)
+        RETURNING s.apartment_id, popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h) AS popularity
     )
-    UPDATE apartment_stats s
-    SET leads_24h = r.leads, bookings_24h = r.bookings, updated_at = p_now
-    FROM recounted r
-    WHERE s.apartment_id = r.apartment_id
-      AND (s.leads_24h, s.bookings_24h) IS DISTINCT FROM (r.leads, r.bookings);
+    UPDATE apartment_popularity o
+    SET popularity = u.popularity
+    FROM updated u
+    WHERE o.apartment_id = u.apartment_id AND o.popularity <> u.popularity;
 END;
 $$;
 COMMENT ON FUNCTION refresh_apartment_stats(timestamptz) IS
-    'Инкрементально сдвигает 24-часовое окно apartment_stats к p_now: стоимость зависит от числа новых и '
+    'Инкрементально сдвигает 24-часовое окно apartment_stats к p_now (и популярность изменившихся квартир в '
+    'apartment_popularity): стоимость зависит от числа новых и '
     'выходящих из окна событий, а не от объёма за 24 ч. События и заявки помеченных зрителей (flagged_visitors) не входят '
     'в спрос; квартиры зрителей, чья пометка сменилась, пересчитываются точно. Если p_now раньше прошлого окна — полный пересчёт';

@@ -11,7 +11,7 @@ use crate::catalog::filters::MAX_ROOMS;
 use crate::catalog::{CatalogCache, CatalogFilters, SqlParams};
 use crate::config::PromotionSettings;
 use crate::error::AppResult;
-use crate::pagination::CATALOG_PAGES;
+use crate::pagination::{Page, CATALOG_PAGES};
 
 fn sort_sql(sort: ApartmentSort) -> (&'static str, &'static str) {
     match sort {
@@ -32,6 +32,18 @@ fn sort_sql(sort: ApartmentSort) -> (&'static str, &'static str) {
     }
 }
 
+/// Entries of `apartment_popularity_city_idx` a popularity page by city reads at most before it falls back to the
+/// counters of every matching flat: up to 2 000 index entries and offer lookups (a few milliseconds), which fill the
+/// page unless fewer than about one flat in fifty of the city matches the other filters; then the matching flats are
+/// few and reading their counters costs about the same.
+const POPULAR_WALK: i64 = 2000;
+
+/// The placeholders of the walk's conditions on `apartment_popularity o`, shared with the conditions on `s`.
+struct PopularWalk {
+    city: String,
+    rooms: Option<String>,
+}
+
 /// Price per m² of a `catalog_offers s` row, as `catalog_apartments.price_per_m2` computes it.
 const OFFER_PRICE_PER_M2: &str = "round(s.current_price / s.area_total, 2)";
 
@@ -44,6 +56,10 @@ struct SearchPlan {
     /// pages are merged (search_on_sale_per_room.sql) and the index of its condition `s.rooms = ANY(…)`, which the
     /// count keeps and the page replaces with the room count of its branch.
     per_room: Option<(String, usize)>,
+    /// On the on-sale path by city in popularity order: the walk of apartment_popularity from the city's most
+    /// popular flat (search_on_sale_popular.sql); the page falls back to the counters of every matching flat
+    /// (search_on_sale.sql with `joins`) when the walk ends before the page is full.
+    popular_walk: Option<PopularWalk>,
     /// The table of that path: `catalog_offers` (by region, final price, promotions, apartment filters) or
     /// `apartment_stats`.
     source: &'static str,
@@ -136,11 +152,24 @@ impl SearchPlan {
                     conditions.push(format!("s.rooms = ANY({placeholder}::smallint[])"));
                     (placeholder, conditions.len() - 1)
                 });
-            if let Some(city) = city {
-                conditions.push(format!("s.city_key = lower({})", params.push(city)));
-            }
+            // By city in popularity order: the walk filters by the same city and room counts as the page.
+            let popular_by_city = on_sale_sort_key == popularity_of_offers && city.is_some();
+            let walk_rooms = (popular_by_city && !filters.rooms.is_empty()).then(|| {
+                let placeholder = params.push(filters.rooms.clone());
+                conditions.push(format!("s.rooms = ANY({placeholder}::smallint[])"));
+                placeholder
+            });
+            let city = city.map(|city| {
+                let placeholder = params.push(city);
+                conditions.push(format!("s.city_key = lower({placeholder})"));
+                placeholder
+            });
+            let popular_walk = city.filter(|_| popular_by_city).map(|city| PopularWalk {
+                city,
+                rooms: walk_rooms.clone(),
+            });
             let mut price_filters = filters.clone();
-            if per_room.is_some() {
+            if per_room.is_some() || walk_rooms.is_some() {
                 price_filters.rooms.clear();
             }
             conditions.extend(price_filters.on_sale_conditions(&mut params));
@@ -155,6 +184,7 @@ impl SearchPlan {
             return Self {
                 on_sale: true,
                 per_room,
+                popular_walk,
                 source,
                 sort_key: on_sale_sort_key,
                 direction,
@@ -177,6 +207,7 @@ impl SearchPlan {
         Self {
             on_sale: false,
             per_room: None,
+            popular_walk: None,
             source: "catalog_apartments",
             sort_key,
             direction,
@@ -188,6 +219,18 @@ impl SearchPlan {
 
     /// The page statement: search_on_sale*.sql or search_page.sql; `page` — placeholders of limit and offset.
     fn page_sql(&self, page: (&str, &str)) -> String {
+        if let Some(walk) = &self.popular_walk {
+            let rooms = walk
+                .rooms
+                .as_ref()
+                .map(|rooms| format!("AND o.rooms = ANY({rooms}::smallint[])"))
+                .unwrap_or_default();
+            return self
+                .render(include_str!("search_on_sale_popular.sql"), Some(page))
+                .replace("{walk_city}", &walk.city)
+                .replace("{walk_rooms}", &rooms)
+                .replace("{walk}", &POPULAR_WALK.to_string());
+        }
         match (&self.per_room, self.on_sale) {
             (Some((rooms, condition)), _) => {
                 let mut conditions = self.conditions.clone();
@@ -202,6 +245,21 @@ impl SearchPlan {
             (None, true) => self.render(include_str!("search_on_sale.sql"), Some(page)),
             (None, false) => self.render(include_str!("search_page.sql"), Some(page)),
         }
+    }
+
+    /// The page statement when the popularity walk has ended before filling the page of `requested`, though `total`
+    /// says more flats match: the counters of every matching flat.
+    fn fallback_page_sql(
+        &self,
+        page: (&str, &str),
+        requested: Page,
+        found: usize,
+        total: i64,
+    ) -> Option<String> {
+        let found = found as i64;
+        let short = found < requested.limit && requested.offset + found < total;
+        (self.popular_walk.is_some() && short)
+            .then(|| self.render(include_str!("search_on_sale.sql"), Some(page)))
     }
 
     /// The text of `template` for this plan; `page` — placeholders of limit and offset.
@@ -350,7 +408,8 @@ pub async fn search(
     let filter_params = plan.params.len();
     let limit_placeholder = plan.params.push(requested.limit);
     let offset_placeholder = plan.params.push(requested.offset);
-    let page = Some((limit_placeholder.as_str(), offset_placeholder.as_str()));
+    let page_placeholders = (limit_placeholder.as_str(), offset_placeholder.as_str());
+    let page = Some(page_placeholders);
     let refs = plan.params.as_refs();
     let key = counted.cache_key(&filters);
     let page_ids = |rows: &[tokio_postgres::Row]| -> Vec<i64> {
@@ -366,7 +425,7 @@ pub async fn search(
         }
         Lookup::Missing => None,
     };
-    let page_sql = plan.page_sql((limit_placeholder.as_str(), offset_placeholder.as_str()));
+    let page_sql = plan.page_sql(page_placeholders);
     let (total, ids) = match cached {
         Some(total) => {
             let statement = page_statement(client, &page_sql).await?;
@@ -401,6 +460,13 @@ pub async fn search(
             cache.remember(key, counted_at, total);
             (total, page_ids(&rows))
         }
+    };
+    let ids = match plan.fallback_page_sql(page_placeholders, requested, ids.len(), total) {
+        Some(sql) => {
+            let statement = page_statement(client, &sql).await?;
+            page_ids(&client.query(&statement, &refs).await?)
+        }
+        None => ids,
     };
     let items = cards_in_order(client, &ids, false, promotions).await?;
     Ok(ApartmentPage::new(total, requested, items))

@@ -72,7 +72,11 @@ pub fn spawn_all(
         }
     }
     if jobs.analytics_enabled {
-        analytics::spawn(pool.clone(), settings.signals.clone());
+        analytics::spawn(
+            pool.clone(),
+            settings.signals.clone(),
+            settings.pricing.interval,
+        );
     } else {
         tracing::warn!("analytics job disabled by JOB_ANALYTICS_ENABLED=false");
     }

@@ -18,7 +18,8 @@ pub fn slot_of(now: DateTime<Utc>, interval: Duration) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(slot_ms).single().unwrap_or(now)
 }
 
-fn until_next_slot(now: DateTime<Utc>, interval: Duration) -> Duration {
+/// How long until the next slot begins.
+pub fn until_next_slot(now: DateTime<Utc>, interval: Duration) -> Duration {
     let next = slot_of(now, interval) + interval;
     (next - now).to_std().unwrap_or_default()
 }

@@ -441,8 +441,8 @@ async fn post_message(
     let relaxed = ranking::relaxed(&filters, &strict);
     let query = ApartmentSearchQuery {
         limit: Some(CANDIDATES),
-        // Without an order from the buyer, the cheapest first: the narrow on-sale index path of the search
-        // (popularity would sort every apartment of the city); the ranking reorders them.
+        // Without an order from the buyer, the cheapest first: the narrow on-sale index path of the search; the
+        // ranking reorders them.
         sort: Some(filters.sort.clone().unwrap_or_else(|| "price".into())),
         ..relaxed.search_query()
     };

@@ -1372,3 +1372,58 @@ async fn the_analyst_role_reads_the_roll_ups_and_nothing_personal() {
         );
     }
 }
+
+/// The hourly refresh starts in the gap after a pricing cycle: it does not wait for a cycle that never started,
+/// waits while the slot's cycle runs and goes as soon as it has finished, and gives up on a cycle that runs too long.
+#[tokio::test]
+async fn the_refresh_waits_for_the_pricing_cycle_of_its_slot() {
+    use std::time::Duration;
+
+    use chrono::{DateTime, TimeDelta, Utc};
+    use nedvizhimost::jobs::analytics::{wait_for_pricing_gap, GapWait, PricingGap};
+    use tokio::time::Instant;
+
+    let db = crate::helpers::TestDb::new().await;
+    let client = db.client().await;
+    let wait = GapWait {
+        no_show: Duration::from_millis(200),
+        patience: Duration::from_secs(10),
+        poll: Duration::from_millis(20),
+    };
+    let slot: DateTime<Utc> = "2026-12-03T12:00:00Z".parse().unwrap();
+    let start_cycle = "INSERT INTO pricing_runs (trigger, scheduled_for) VALUES ('schedule', $1)";
+
+    let started = Instant::now();
+    let gap = wait_for_pricing_gap(&client, slot, wait).await.unwrap();
+    assert_eq!(gap, PricingGap::NoCycle);
+    assert!(started.elapsed() >= wait.no_show);
+
+    db.execute(start_cycle, &[&slot]).await;
+    let pricing = db.client().await;
+    let finisher = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        pricing
+            .execute(
+                "UPDATE pricing_runs SET finished_at = clock_timestamp() WHERE scheduled_for = $1",
+                &[&slot],
+            )
+            .await
+            .unwrap();
+    });
+    let started = Instant::now();
+    let gap = wait_for_pricing_gap(&client, slot, wait).await.unwrap();
+    assert_eq!(gap, PricingGap::AfterCycle);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    finisher.await.unwrap();
+
+    let long_slot = slot + TimeDelta::minutes(1);
+    db.execute(start_cycle, &[&long_slot]).await;
+    let impatient = GapWait {
+        patience: Duration::from_millis(200),
+        ..wait
+    };
+    let gap = wait_for_pricing_gap(&client, long_slot, impatient)
+        .await
+        .unwrap();
+    assert_eq!(gap, PricingGap::CycleStillRunning);
+}

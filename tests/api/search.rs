@@ -302,6 +302,23 @@ async fn assert_region_copies_match(app: &TestApp) {
         )
         .await;
     assert_eq!(wrong, 0, "catalog_offers differs from apartment_stats");
+    let expected = "SELECT a.id, lower(p.city), a.rooms, popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h)
+                      FROM apartments a JOIN projects p ON p.id = a.project_id
+                      JOIN apartment_stats s ON s.apartment_id = a.id";
+    let copy = "SELECT apartment_id, city_key, rooms, popularity FROM apartment_popularity";
+    let wrong: i64 = app
+        .db
+        .scalar(
+            &format!(
+                "SELECT count(*) FROM (({expected} EXCEPT {copy}) UNION ALL ({copy} EXCEPT {expected})) d"
+            ),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        wrong, 0,
+        "apartment_popularity differs from the apartments and their counters"
+    );
     let copies: i64 = app
         .db
         .scalar("SELECT count(*) FROM catalog_offers", &[])
@@ -414,7 +431,10 @@ async fn region_search_by_the_price_index_matches_the_catalog_view_path() {
             "UPDATE apartments SET current_price = 4500000 WHERE id = {b2};
              UPDATE apartments SET status = 'sold' WHERE id = {e1};
              UPDATE apartments SET status = 'available' WHERE id = {a4};
-             UPDATE apartment_stats SET views_24h = views_24h + 3;
+             INSERT INTO views_log (apartment_id, event, occurred_at, visitor_id)
+             SELECT a.id, 'view', now(), 'viewer-' || v FROM apartments a CROSS JOIN generate_series(1, 3) v
+              WHERE a.code <> 'f1';
+             SELECT refresh_apartment_stats();
              DELETE FROM apartments WHERE code = 'f1';",
             b2 = catalog.id("b2"),
             e1 = catalog.id("e1"),
@@ -441,6 +461,57 @@ async fn region_search_by_the_price_index_matches_the_catalog_view_path() {
         .await;
     assert_region_copies_match(&app).await;
     assert_eq!(codes(&search(&app, "region=RU-SPE").await), expected);
+}
+
+/// Popularity pages by city walk the city's flats from the most popular (apartment_popularity) and agree with the
+/// catalog view; when fewer flats than a page match among the 2 000 most popular, the page comes from the counters of
+/// every matching flat. 2 100 flats in P1 (Москва): flat n has n mod 5 views in 24 h, except the last three, the only
+/// ones of 99 m², which have none: the walk ends before them.
+#[tokio::test]
+async fn popularity_by_city_walks_the_most_popular_first_and_falls_back_for_rare_filters() {
+    let (app, catalog) = seeded().await;
+    app.db
+        .execute(
+            "INSERT INTO apartments (building_id, code, floor, rooms, area_total, base_price, current_price,
+                                     moderation_status, published_at)
+             SELECT $1, 'm' || n, 1 + n % 20, n % 3, CASE WHEN n > 2097 THEN 99 ELSE 30 + n % 40 END,
+                    5000000 + n * 1000, 5000000 + n * 1000, 'published', now()
+               FROM generate_series(1, 2100) n",
+            &[&catalog.id("B1")],
+        )
+        .await;
+    app.db
+        .execute(
+            "INSERT INTO views_log (apartment_id, event, occurred_at, visitor_id)
+             SELECT a.id, 'view', now() - interval '1 minute', 'viewer-' || v
+               FROM apartments a
+               CROSS JOIN LATERAL (SELECT substr(a.code, 2)::integer AS n) m
+               CROSS JOIN LATERAL generate_series(1, CASE WHEN m.n > 2097 THEN 0 ELSE m.n % 5 END) v
+              WHERE a.code LIKE 'm%'",
+            &[],
+        )
+        .await;
+    app.db
+        .execute("SELECT refresh_demand_aggregates()", &[])
+        .await;
+    assert_region_copies_match(&app).await;
+    for query in [
+        "city=Москва&sort=popularity&limit=40",
+        "city=москва&sort=popularity&rooms=1&limit=20&offset=20",
+        "city=Москва&sort=popularity&rooms=0,2&price_max=6000000&limit=30",
+        "city=Москва&sort=popularity&area_min=99",
+        "city=Москва&sort=popularity&rooms=1,2&area_min=99&limit=1&offset=1",
+    ] {
+        let fast = search(&app, query).await;
+        let slow = search(&app, &format!("{query}&{VIEW_PATH}")).await;
+        assert!(!codes(&fast).is_empty(), "{query}: {fast}");
+        assert_eq!(fast, slow, "{query}: both paths agree");
+    }
+    let rare = search(&app, "city=Москва&sort=popularity&area_min=99").await;
+    assert_eq!(codes(&rare), ["m2098", "m2099", "m2100"]);
+    assert_eq!(rare["total"], 3);
+    let top = search(&app, "city=Москва&sort=popularity&limit=3").await;
+    assert_eq!(codes(&top), ["m4", "m9", "m14"], "four views each, by id");
 }
 
 #[tokio::test]

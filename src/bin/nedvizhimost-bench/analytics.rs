@@ -1,7 +1,7 @@
 //! `nedvizhimost-bench analytics`: the synthetic catalog with `days` of event history (views, leads, bookings,
 //! dynamic price moves) in a scratch database; times the first `refresh_analytics()` (the whole history), the
-//! hourly refresh after one more hour of events, the same hourly refresh while a pricing cycle runs beside it,
-//! and the latency of every analytics endpoint on the real router over loopback.
+//! hourly refresh after one more hour of events (after the minute pricing cycle, as the job runs it, and in the
+//! worst case beside it), the minute cycle alone and beside the refresh, and the latency of every analytics endpoint on the real router over loopback.
 
 use std::time::{Duration, Instant};
 
@@ -138,23 +138,41 @@ async fn refresh(
     Ok((started.elapsed(), row.get(0)))
 }
 
-async fn add_hour_of_events(
+/// `count` views spread evenly over `[from, to)`.
+async fn add_events(
     client: &impl deadpool_postgres::GenericClient,
     apartments: u32,
     count: i64,
-    hour_start: DateTime<Utc>,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<(), String> {
     client
         .execute(
             "INSERT INTO views_log (apartment_id, event, occurred_at, visitor_id)
              SELECT 1 + ((floor(power(random(), 2.5) * $1::bigint)::bigint * 7919) % $1::bigint), 'view',
-                    $3::timestamptz + random() * interval '1 hour', 'v' || (random() * 1000000)::integer
+                    $3::timestamptz + random() * ($4::timestamptz - $3::timestamptz), 'v' || (random() * 1000000)::integer
              FROM generate_series(1, $2::bigint)",
-            &[&i64::from(apartments), &count, &hour_start],
+            &[&i64::from(apartments), &count.max(0), &from, &to],
         )
         .await
         .map_err(|error| db::describe_error(&error))?;
     Ok(())
+}
+
+/// One pricing cycle as of `now` on its own connection: how long it took and its summary.
+async fn pricing_cycle(
+    pool: &deadpool_postgres::Pool,
+    now: DateTime<Utc>,
+) -> Result<(Duration, String), String> {
+    let mut client = pool.get().await.map_err(|error| error.to_string())?;
+    let request = CycleRequest {
+        now: Some(now),
+        ..CycleRequest::new(Trigger::Cli)
+    };
+    let started = Instant::now();
+    let report = run_cycle(&mut client, &PricingSettings::default(), &request)
+        .await
+        .map_err(|error| db::describe_error(&error))?;
+    Ok((started.elapsed(), report.summary_line().replace('|', "/")))
 }
 
 pub async fn run(options: &AnalyticsBenchOptions) -> Result<(), String> {
@@ -227,51 +245,77 @@ pub async fn run(options: &AnalyticsBenchOptions) -> Result<(), String> {
         options.apartments,
         millis(first)
     );
+    // The first cycle on a catalog re-prices more than half of it, once, when pricing is switched on: it runs
+    // before the hours, followed by what autovacuum would do after it, so the hours see steady minute cycles.
+    let (took, summary) = pricing_cycle(&pool, base).await?;
+    println!(
+        "| первый цикл цен, до часов ({summary}) | {} | — | — | {} |",
+        options.apartments,
+        millis(took)
+    );
+    client
+        .batch_execute(
+            "VACUUM (ANALYZE) apartments, apartment_stats, catalog_offers, price_history",
+        )
+        .await
+        .map_err(|error| db::describe_error(&error))?;
     let per_hour = i64::from(per_day / 24).max(1);
-    let pricing = PricingSettings::default();
+    let per_minute = (per_hour / 60).max(1);
+    let minute = TimeDelta::minutes(1);
     for hour in 1..=i64::from(options.hours) {
         let now = base + TimeDelta::hours(hour);
-        add_hour_of_events(
+        // The hour up to its last two minutes, folded by one untimed cycle; then two minutes of events, each
+        // followed by a minute cycle: the first alone, the second with the hourly refresh.
+        add_events(
             &client,
             options.apartments,
-            per_hour,
-            now - TimeDelta::hours(1),
+            per_hour - 2 * per_minute,
+            (now - TimeDelta::hours(1), now - minute * 2),
         )
         .await?;
+        pricing_cycle(&pool, now - minute * 2).await?;
+        add_events(
+            &client,
+            options.apartments,
+            per_minute,
+            (now - minute * 2, now - minute),
+        )
+        .await?;
+        let (took, summary) = pricing_cycle(&pool, now - minute).await?;
+        println!(
+            "| минутный цикл цен без свёртки ({summary}) | {} | — | — | {} |",
+            options.apartments,
+            millis(took)
+        );
+        add_events(&client, options.apartments, per_minute, (now - minute, now)).await?;
+        let events_now = events + per_hour * hour;
         if hour % 2 == 1 {
+            // As the job runs it: the refresh starts after the minute's cycle has finished.
+            let (cycle_took, summary) = pricing_cycle(&pool, now).await?;
             let (took, days) = refresh(&client, now).await?;
             println!(
-                "| часовая свёртка (+{per_hour} событий за час) | {} | {} | {days} | {} |",
+                "| минутный цикл цен, затем свёртка ({summary}) | {} | — | — | {} |",
                 options.apartments,
-                events + per_hour * hour,
+                millis(cycle_took)
+            );
+            println!(
+                "| часовая свёртка после цикла (+{per_hour} событий за час) | {} | {events_now} | {days} | {} |",
+                options.apartments,
                 millis(took)
             );
         } else {
-            // The same refresh while the minute pricing cycle runs on other connections.
-            let mut pricing_client = pool.get().await.map_err(|error| error.to_string())?;
-            let request = CycleRequest {
-                now: Some(now),
-                ..CycleRequest::new(Trigger::Cli)
-            };
-            let cycle = async {
-                let started = Instant::now();
-                run_cycle(&mut pricing_client, &pricing, &request)
-                    .await
-                    .map(|report| (started.elapsed(), report))
-                    .map_err(|error| db::describe_error(&error))
-            };
-            let (refreshed, cycled) = tokio::join!(refresh(&client, now), cycle);
+            // The worst case: a refresh longer than the gap between cycles runs beside the next one.
+            let (refreshed, cycled) =
+                tokio::join!(refresh(&client, now), pricing_cycle(&pool, now));
             let (took, days) = refreshed?;
-            let (cycle_took, report) = cycled?;
+            let (cycle_took, summary) = cycled?;
             println!(
-                "| часовая свёртка вместе с циклом цен | {} | {} | {days} | {} |",
+                "| часовая свёртка одновременно с циклом цен | {} | {events_now} | {days} | {} |",
                 options.apartments,
-                events + per_hour * hour,
                 millis(took)
             );
             println!(
-                "| цикл цен во время свёртки ({}) | {} | — | — | {} |",
-                report.summary_line().replace('|', "/"),
+                "| минутный цикл цен во время свёртки ({summary}) | {} | — | — | {} |",
                 options.apartments,
                 millis(cycle_took)
             );
@@ -279,7 +323,7 @@ pub async fn run(options: &AnalyticsBenchOptions) -> Result<(), String> {
     }
     drop(client);
     let client = pool.get().await.map_err(|error| error.to_string())?;
-    // What autovacuum does after the mass re-price of the first cycle (it is off on the benchmark server).
+    // What autovacuum would have done after the hours of changes (it is off on the benchmark server).
     client
         .batch_execute(
             "VACUUM (ANALYZE) apartments, apartment_stats, price_history, bookings, analytics_daily_demand,

@@ -153,7 +153,7 @@ enum Command {
         /// Days of event history before the last 24 h (the target: 90)
         #[arg(long, default_value_t = 7)]
         days: u32,
-        /// Simulated hours after the first refresh (odd hours alone, even hours beside a pricing cycle)
+        /// Simulated hours after the first refresh (odd hours: refresh after the minute pricing cycle; even: beside it)
         #[arg(long, default_value_t = 2)]
         hours: u32,
         /// Sequential requests per API scenario
