@@ -3577,11 +3577,13 @@ BEGIN
     )
     UPDATE demand_aggregation_state
     SET folded_snapshot = (SELECT taken FROM snapshot), window_end = p_now, refreshed_at = clock_timestamp();
-    UPDATE apartment_popularity o
-    SET popularity = popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h)
-    FROM apartment_stats s
-    WHERE s.apartment_id = o.apartment_id
-      AND o.popularity <> popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h);
+    -- Популярность переносит sync_apartment_popularity: все квартиры, у которых она могла измениться.
+    UPDATE demand_aggregation_state
+    SET popularity_pending = ARRAY(SELECT o.apartment_id FROM apartment_popularity o
+                                    WHERE o.popularity <> 0
+                                   UNION
+                                   SELECT s.apartment_id FROM apartment_stats s
+                                    WHERE s.views_24h > 0 OR s.leads_24h > 0 OR s.bookings_24h > 0);
     ANALYZE apartment_stats;
 END;
 $$;
@@ -3591,7 +3593,7 @@ $$;
 -- Name: FUNCTION rebuild_apartment_stats(p_now timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.rebuild_apartment_stats(p_now timestamp with time zone) IS 'Полный пересчёт apartment_stats с нуля (первый запуск, сверка, восстановление): счётчики из событий за 24 ч (без событий и заявок помеченных зрителей), копия полей apartments и популярность в apartment_popularity. Дорого: читает все события за 24 ч';
+COMMENT ON FUNCTION public.rebuild_apartment_stats(p_now timestamp with time zone) IS 'Полный пересчёт apartment_stats с нуля (первый запуск, сверка, восстановление): счётчики из событий за 24 ч (без событий и заявок помеченных зрителей) и копия полей apartments; квартиры, чья популярность могла измениться, — в demand_aggregation_state.popularity_pending. Дорого: читает все события за 24 ч';
 
 
 --
@@ -4122,16 +4124,11 @@ BEGIN
             updated_at     = p_now
         FROM net
         WHERE s.apartment_id = net.apartment_id
-        RETURNING s.apartment_id, popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h) AS popularity
-    ),
-    popularity_updated AS (
-        UPDATE apartment_popularity o
-        SET popularity = u.popularity
-        FROM updated u
-        WHERE o.apartment_id = u.apartment_id AND o.popularity <> u.popularity
+        RETURNING s.apartment_id
     )
     UPDATE demand_aggregation_state
-    SET folded_snapshot = (SELECT taken FROM snapshot), window_end = p_now, refreshed_at = clock_timestamp()
+    SET folded_snapshot = (SELECT taken FROM snapshot), window_end = p_now, refreshed_at = clock_timestamp(),
+        popularity_pending = popularity_pending || ARRAY(SELECT apartment_id FROM updated)
     RETURNING folded_snapshot INTO v_snapshot;
 
     -- Зрители, чья пометка сменилась после прошлого снимка: их квартиры пересчитываются точно — по событиям,
@@ -4166,12 +4163,10 @@ BEGIN
         FROM recounted r
         WHERE s.apartment_id = r.apartment_id
           AND (s.views_24h, s.favourites_24h) IS DISTINCT FROM (r.views, r.favourites)
-        RETURNING s.apartment_id, popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h) AS popularity
+        RETURNING s.apartment_id
     )
-    UPDATE apartment_popularity o
-    SET popularity = u.popularity
-    FROM updated u
-    WHERE o.apartment_id = u.apartment_id AND o.popularity <> u.popularity;
+    UPDATE demand_aggregation_state
+    SET popularity_pending = popularity_pending || ARRAY(SELECT apartment_id FROM updated);
 
     -- Заявки и брони: точный пересчёт за 24 ч, но только у квартир, где что-то могло измениться (новые заявки и брони,
     -- плюс квартиры с заявками зрителей, чья пометка сменилась); заявки помеченных зрителей не входят в спрос.
@@ -4215,12 +4210,10 @@ BEGIN
         FROM recounted r
         WHERE s.apartment_id = r.apartment_id
           AND (s.leads_24h, s.bookings_24h) IS DISTINCT FROM (r.leads, r.bookings)
-        RETURNING s.apartment_id, popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h) AS popularity
+        RETURNING s.apartment_id
     )
-    UPDATE apartment_popularity o
-    SET popularity = u.popularity
-    FROM updated u
-    WHERE o.apartment_id = u.apartment_id AND o.popularity <> u.popularity;
+    UPDATE demand_aggregation_state
+    SET popularity_pending = popularity_pending || ARRAY(SELECT apartment_id FROM updated);
 END;
 $$;
 
@@ -4229,7 +4222,7 @@ $$;
 -- Name: FUNCTION refresh_apartment_stats(p_now timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.refresh_apartment_stats(p_now timestamp with time zone) IS 'Инкрементально сдвигает 24-часовое окно apartment_stats к p_now (и популярность изменившихся квартир в apartment_popularity): стоимость зависит от числа новых и выходящих из окна событий, а не от объёма за 24 ч. События и заявки помеченных зрителей (flagged_visitors) не входят в спрос; квартиры зрителей, чья пометка сменилась, пересчитываются точно. Если p_now раньше прошлого окна — полный пересчёт';
+COMMENT ON FUNCTION public.refresh_apartment_stats(p_now timestamp with time zone) IS 'Инкрементально сдвигает 24-часовое окно apartment_stats к p_now (квартиры с изменившимися счётчиками добавляет в demand_aggregation_state.popularity_pending для sync_apartment_popularity): стоимость зависит от числа новых и выходящих из окна событий, а не от объёма за 24 ч. События и заявки помеченных зрителей (flagged_visitors) не входят в спрос; квартиры зрителей, чья пометка сменилась, пересчитываются точно. Если p_now раньше прошлого окна — полный пересчёт';
 
 
 --
@@ -4893,6 +4886,53 @@ $$;
 --
 
 COMMENT ON FUNCTION public.sync_apartment_copies(p_apartment_ids bigint[]) IS 'Приводит копии квартир к их текущим строкам apartments: apartment_stats (поля, которые читают медианы и проход), catalog_offers (в продаже — вставка или обновление вместе с полями квартирных фильтров поиска, иначе удаление) и apartment_popularity (город и комнатность); пишет только то, что отличается. Вызывают триггеры apartments при вставке (все строки оператора) и изменении (по строке); проход и откат ведут копии сами';
+
+
+--
+-- Name: sync_apartment_popularity(interval); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.sync_apartment_popularity(p_lock_timeout interval DEFAULT '00:00:00.2'::interval) RETURNS integer
+    LANGUAGE plpgsql
+    SET jit TO 'off'
+    AS $$
+DECLARE
+    v_previous_lock_timeout text := current_setting('lock_timeout');
+    v_pending               bigint[];
+    v_synced                integer;
+BEGIN
+    PERFORM set_config('lock_timeout', (extract(epoch FROM p_lock_timeout) * 1000)::bigint::text, true);
+    BEGIN
+        SELECT popularity_pending INTO v_pending FROM demand_aggregation_state FOR UPDATE;
+        WITH pending AS (
+            SELECT DISTINCT p.apartment_id FROM unnest(v_pending) AS p (apartment_id)
+        ),
+        current AS (
+            SELECT s.apartment_id, popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h) AS popularity
+            FROM pending p
+            JOIN apartment_stats s ON s.apartment_id = p.apartment_id
+        )
+        UPDATE apartment_popularity o
+        SET popularity = c.popularity
+        FROM current c
+        WHERE o.apartment_id = c.apartment_id AND o.popularity <> c.popularity;
+        GET DIAGNOSTICS v_synced = ROW_COUNT;
+        UPDATE demand_aggregation_state SET popularity_pending = '{}';
+    EXCEPTION WHEN lock_not_available THEN
+        RAISE NOTICE 'sync_apartment_popularity: строка занята дольше %, перенос — в следующем цикле', p_lock_timeout;
+        v_synced := NULL;
+    END;
+    PERFORM set_config('lock_timeout', v_previous_lock_timeout, true);
+    RETURN v_synced;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION sync_apartment_popularity(p_lock_timeout interval); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.sync_apartment_popularity(p_lock_timeout interval) IS 'Переносит popularity_24h(…) квартир из demand_aggregation_state.popularity_pending (их счётчики изменились) в apartment_popularity и очищает список; возвращает число изменённых строк, NULL — если чужая строка держалась дольше p_lock_timeout (список остаётся). Вызывает цикл цен после прохода';
 
 
 --
@@ -6838,7 +6878,7 @@ COMMENT ON COLUMN public.apartment_popularity.rooms IS 'Копия apartments.ro
 -- Name: COLUMN apartment_popularity.popularity; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.apartment_popularity.popularity IS 'popularity_24h(views_24h, leads_24h, bookings_24h) из apartment_stats на момент последнего пересчёта счётчиков';
+COMMENT ON COLUMN public.apartment_popularity.popularity IS 'popularity_24h(views_24h, leads_24h, bookings_24h) из apartment_stats на конец последнего цикла цен (переносит sync_apartment_popularity)';
 
 
 --
@@ -8264,6 +8304,7 @@ CREATE TABLE public.demand_aggregation_state (
     folded_snapshot pg_snapshot,
     window_end timestamp with time zone,
     refreshed_at timestamp with time zone,
+    popularity_pending bigint[] DEFAULT '{}'::bigint[] NOT NULL,
     CONSTRAINT demand_aggregation_state_singleton_check CHECK (singleton)
 );
 
@@ -8301,6 +8342,13 @@ COMMENT ON COLUMN public.demand_aggregation_state.window_end IS 'Конец 24-�
 --
 
 COMMENT ON COLUMN public.demand_aggregation_state.refreshed_at IS 'Когда завершён последний пересчёт (время часов)';
+
+
+--
+-- Name: COLUMN demand_aggregation_state.popularity_pending; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.demand_aggregation_state.popularity_pending IS 'Квартиры, чьи счётчики изменились после последнего переноса популярности в apartment_popularity (id могут повторяться); пополняют refresh_apartment_stats и rebuild_apartment_stats, очищает sync_apartment_popularity';
 
 
 --

@@ -45,14 +45,17 @@ BEGIN
     )
     UPDATE demand_aggregation_state
     SET folded_snapshot = (SELECT taken FROM snapshot), window_end = p_now, refreshed_at = clock_timestamp();
-    UPDATE apartment_popularity o
-    SET popularity = popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h)
-    FROM apartment_stats s
-    WHERE s.apartment_id = o.apartment_id
-      AND o.popularity <> popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h);
+    -- Популярность переносит sync_apartment_popularity: все квартиры, у которых она могла измениться.
+    UPDATE demand_aggregation_state
+    SET popularity_pending = ARRAY(SELECT o.apartment_id FROM apartment_popularity o
+                                    WHERE o.popularity <> 0
+                                   UNION
+                                   SELECT s.apartment_id FROM apartment_stats s
+                                    WHERE s.views_24h > 0 OR s.leads_24h > 0 OR s.bookings_24h > 0);
     ANALYZE apartment_stats;
 END;
 $$;
 COMMENT ON FUNCTION rebuild_apartment_stats(timestamptz) IS
     'Полный пересчёт apartment_stats с нуля (первый запуск, сверка, восстановление): счётчики из событий за 24 ч '
-    '(без событий и заявок помеченных зрителей), копия полей apartments и популярность в apartment_popularity. Дорого: читает все события за 24 ч';
+    '(без событий и заявок помеченных зрителей) и копия полей apartments; квартиры, чья популярность могла '
+    'измениться, — в demand_aggregation_state.popularity_pending. Дорого: читает все события за 24 ч';

@@ -63,16 +63,11 @@ BEGIN
             updated_at     = p_now
         FROM net
         WHERE s.apartment_id = net.apartment_id
-        RETURNING s.apartment_id, popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h) AS popularity
-    ),
-    popularity_updated AS (
-        UPDATE apartment_popularity o
-        SET popularity = u.popularity
-        FROM updated u
-        WHERE o.apartment_id = u.apartment_id AND o.popularity <> u.popularity
+        RETURNING s.apartment_id
     )
     UPDATE demand_aggregation_state
-    SET folded_snapshot = (SELECT taken FROM snapshot), window_end = p_now, refreshed_at = clock_timestamp()
+    SET folded_snapshot = (SELECT taken FROM snapshot), window_end = p_now, refreshed_at = clock_timestamp(),
+        popularity_pending = popularity_pending || ARRAY(SELECT apartment_id FROM updated)
     RETURNING folded_snapshot INTO v_snapshot;
 
     -- Зрители, чья пометка сменилась после прошлого снимка: их квартиры пересчитываются точно — по событиям,
@@ -107,12 +102,10 @@ BEGIN
         FROM recounted r
         WHERE s.apartment_id = r.apartment_id
           AND (s.views_24h, s.favourites_24h) IS DISTINCT FROM (r.views, r.favourites)
-        RETURNING s.apartment_id, popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h) AS popularity
+        RETURNING s.apartment_id
     )
-    UPDATE apartment_popularity o
-    SET popularity = u.popularity
-    FROM updated u
-    WHERE o.apartment_id = u.apartment_id AND o.popularity <> u.popularity;
+    UPDATE demand_aggregation_state
+    SET popularity_pending = popularity_pending || ARRAY(SELECT apartment_id FROM updated);
 
     -- Заявки и брони: точный пересчёт за 24 ч, но только у квартир, где что-то могло измениться (новые заявки и брони,
     -- плюс квартиры с заявками зрителей, чья пометка сменилась); заявки помеченных зрителей не входят в спрос.
@@ -156,16 +149,14 @@ BEGIN
         FROM recounted r
         WHERE s.apartment_id = r.apartment_id
           AND (s.leads_24h, s.bookings_24h) IS DISTINCT FROM (r.leads, r.bookings)
-        RETURNING s.apartment_id, popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h) AS popularity
+        RETURNING s.apartment_id
     )
-    UPDATE apartment_popularity o
-    SET popularity = u.popularity
-    FROM updated u
-    WHERE o.apartment_id = u.apartment_id AND o.popularity <> u.popularity;
+    UPDATE demand_aggregation_state
+    SET popularity_pending = popularity_pending || ARRAY(SELECT apartment_id FROM updated);
 END;
 $$;
 COMMENT ON FUNCTION refresh_apartment_stats(timestamptz) IS
-    'Инкрементально сдвигает 24-часовое окно apartment_stats к p_now (и популярность изменившихся квартир в '
-    'apartment_popularity): стоимость зависит от числа новых и '
+    'Инкрементально сдвигает 24-часовое окно apartment_stats к p_now (квартиры с изменившимися счётчиками '
+    'добавляет в demand_aggregation_state.popularity_pending для sync_apartment_popularity): стоимость зависит от числа новых и '
     'выходящих из окна событий, а не от объёма за 24 ч. События и заявки помеченных зрителей (flagged_visitors) не входят '
     'в спрос; квартиры зрителей, чья пометка сменилась, пересчитываются точно. Если p_now раньше прошлого окна — полный пересчёт';

@@ -66,6 +66,8 @@ pub struct CycleReport {
     pub changes: Vec<PriceChange>,
     pub aggregates_took: Duration,
     pub pass_took: Duration,
+    /// The transfer of changed popularity to `apartment_popularity` after the pass (not part of the cycle's time).
+    pub popularity_took: Duration,
     /// Batches of whole projects the pass was split into (0 for a dry run).
     pub batches: i32,
     /// Connections that repriced batches.
@@ -98,7 +100,7 @@ impl CycleReport {
             .collect::<Vec<_>>()
             .join(" ");
         format!(
-            "{kind} {run}: {evaluated} apartments on sale, {changed} prices changed [{decisions}]; {batches} batches on {workers} connections; aggregates {aggregates} ms, pass {pass} ms",
+            "{kind} {run}: {evaluated} apartments on sale, {changed} prices changed [{decisions}]; {batches} batches on {workers} connections; aggregates {aggregates} ms, pass {pass} ms; popularity for search {popularity} ms after the cycle",
             kind = match (self.dry_run, self.interrupted) {
                 (true, _) => "dry run",
                 (false, true) => "pricing run INTERRUPTED (finished batches applied; the next pass goes on)",
@@ -111,6 +113,7 @@ impl CycleReport {
             changed = self.changes.len(),
             aggregates = self.aggregates_took.as_millis(),
             pass = self.pass_took.as_millis(),
+            popularity = self.popularity_took.as_millis(),
         )
     }
 }
@@ -158,13 +161,48 @@ pub async fn run_cycle(
     let called = called?;
     let run_id: Option<i64> = called.get("pricing_run");
     match run_id {
-        Some(run_id) => read_report(client, run_id, started.elapsed()).await,
+        Some(run_id) => {
+            let took = started.elapsed();
+            let popularity_took = sync_popularity(client).await;
+            let report = read_report(client, run_id, took).await?;
+            Ok(CycleReport {
+                popularity_took,
+                ..report
+            })
+        }
         None => Ok(CycleReport::skipped(
             called
                 .get::<_, Option<String>>("skipped_reason")
                 .unwrap_or_default(),
         )),
     }
+}
+
+/// After the pass, outside the cycle's time: the popularity of flats whose counters the cycle changed goes to
+/// `apartment_popularity`, the index of popularity pages by city (sql/demand/sync_apartment_popularity.sql). A failure
+/// leaves the list for the next cycle.
+async fn sync_popularity(client: &deadpool_postgres::Object) -> Duration {
+    let started = Instant::now();
+    match client
+        .query_one("SELECT sync_apartment_popularity() AS synced", &[])
+        .await
+    {
+        Ok(row) => match row.get::<_, Option<i32>>("synced") {
+            Some(synced) => tracing::debug!(
+                synced,
+                took_ms = started.elapsed().as_millis() as u64,
+                "popularity of changed counters synced"
+            ),
+            None => tracing::warn!(
+                "популярность для поиска не перенесена: строка apartment_popularity занята; перенос — в следующем цикле"
+            ),
+        },
+        Err(error) => tracing::warn!(
+            error = %crate::db::describe_error(&error),
+            "популярность для поиска не перенесена; перенос — в следующем цикле"
+        ),
+    }
+    started.elapsed()
 }
 
 /// `statement_timeout` above the longest cycle (the coordinator's CALL is one statement); a server that notices a
@@ -258,6 +296,7 @@ async fn read_report(
         batches: run.get("batches"),
         workers: run.get("workers"),
         interrupted: run.get::<_, String>("status") == "interrupted",
+        popularity_took: Duration::ZERO,
     })
 }
 

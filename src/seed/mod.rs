@@ -121,7 +121,9 @@ pub async fn seed_demo(client: &mut Client) -> Result<SeedOutcome, tokio_postgre
     transaction.batch_execute(DEMO_SQL).await?;
     transaction.commit().await?;
     client
-        .batch_execute("SELECT rebuild_apartment_stats(); SELECT refresh_demand_aggregates();")
+        .batch_execute(
+            "SELECT rebuild_apartment_stats(); SELECT refresh_demand_aggregates(); SELECT sync_apartment_popularity();",
+        )
         .await?;
     // Discounts in the search copy with the default limits; the promotions job of `serve` recomputes everything if
     // its limits differ.

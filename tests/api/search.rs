@@ -2,7 +2,8 @@ use std::time::Duration;
 
 use crate::helpers::catalog::{seed, Catalog};
 use crate::helpers::{Problem, TestApp, PROBLEM_JSON};
-use nedvizhimost::config::CatalogSettings;
+use nedvizhimost::config::{CatalogSettings, PricingSettings};
+use nedvizhimost::pricing::{run_cycle, CycleRequest, Trigger};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -435,6 +436,7 @@ async fn region_search_by_the_price_index_matches_the_catalog_view_path() {
              SELECT a.id, 'view', now(), 'viewer-' || v FROM apartments a CROSS JOIN generate_series(1, 3) v
               WHERE a.code <> 'f1';
              SELECT refresh_apartment_stats();
+             SELECT sync_apartment_popularity();
              DELETE FROM apartments WHERE code = 'f1';",
             b2 = catalog.id("b2"),
             e1 = catalog.id("e1"),
@@ -458,6 +460,9 @@ async fn region_search_by_the_price_index_matches_the_catalog_view_path() {
     );
     app.db
         .execute("SELECT rebuild_apartment_stats()", &[])
+        .await;
+    app.db
+        .execute("SELECT sync_apartment_popularity()", &[])
         .await;
     assert_region_copies_match(&app).await;
     assert_eq!(codes(&search(&app, "region=RU-SPE").await), expected);
@@ -491,9 +496,16 @@ async fn popularity_by_city_walks_the_most_popular_first_and_falls_back_for_rare
             &[],
         )
         .await;
-    app.db
-        .execute("SELECT refresh_demand_aggregates()", &[])
-        .await;
+    // A pricing cycle refreshes the counters and then moves the changed popularity to apartment_popularity.
+    let mut client = app.db.pool.get().await.unwrap();
+    let cycle = run_cycle(
+        &mut client,
+        &PricingSettings::default(),
+        &CycleRequest::new(Trigger::Manual),
+    )
+    .await
+    .unwrap();
+    assert!(cycle.popularity_took > Duration::ZERO, "{cycle:?}");
     assert_region_copies_match(&app).await;
     for query in [
         "city=Москва&sort=popularity&limit=40",
@@ -512,6 +524,40 @@ async fn popularity_by_city_walks_the_most_popular_first_and_falls_back_for_rare
     assert_eq!(rare["total"], 3);
     let top = search(&app, "city=Москва&sort=popularity&limit=3").await;
     assert_eq!(codes(&top), ["m4", "m9", "m14"], "four views each, by id");
+
+    // Counters refreshed outside a cycle: the search order keeps the popularity of the last cycle until the
+    // transfer, which takes only the flats whose counters changed.
+    app.db
+        .execute(
+            "INSERT INTO views_log (apartment_id, event, occurred_at, visitor_id)
+             SELECT a.id, 'view', now(), 'late-viewer-' || v FROM apartments a CROSS JOIN generate_series(1, 9) v
+              WHERE a.code = 'm2100'",
+            &[],
+        )
+        .await;
+    app.db
+        .execute("SELECT refresh_apartment_stats()", &[])
+        .await;
+    assert_eq!(
+        codes(&search(&app, "city=Москва&sort=popularity&limit=3").await),
+        ["m4", "m9", "m14"]
+    );
+    let synced: Option<i32> = app
+        .db
+        .scalar("SELECT sync_apartment_popularity()", &[])
+        .await;
+    assert_eq!(synced, Some(1));
+    assert_region_copies_match(&app).await;
+    let top = search(&app, "city=Москва&sort=popularity&limit=3").await;
+    assert_eq!(codes(&top), ["m2100", "m4", "m9"], "nine views, then four");
+    assert_eq!(
+        top,
+        search(
+            &app,
+            &format!("city=Москва&sort=popularity&limit=3&{VIEW_PATH}")
+        )
+        .await
+    );
 }
 
 #[tokio::test]

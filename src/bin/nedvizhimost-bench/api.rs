@@ -232,11 +232,12 @@ async fn seed_promotions(pool: &deadpool_postgres::Pool, count: u32) -> Result<(
 /// What the pricing job does every minute, then what autovacuum does soon after: every refresh of the
 /// `cluster_demand` materialized view leaves its old rows dead, and autovacuum is off on the CI server, so without
 /// the VACUUM each `--reuse` run would read a summary more bloated than the last.
-async fn refresh_aggregates(pool: &deadpool_postgres::Pool) -> Result<(), String> {
+pub(crate) async fn refresh_aggregates(pool: &deadpool_postgres::Pool) -> Result<(), String> {
     let client = pool.get().await.map_err(|error| error.to_string())?;
     for statement in [
         "SELECT refresh_demand_aggregates()",
-        "VACUUM (ANALYZE) cluster_demand",
+        "SELECT sync_apartment_popularity()",
+        "VACUUM (ANALYZE) cluster_demand, apartment_popularity",
     ] {
         client
             .batch_execute(statement)

@@ -51,12 +51,7 @@ pub async fn run(options: &PickerBenchOptions) -> Result<String, String> {
     let name = format!("catalog_bench_api_{}", options.apartments);
     let database = ScratchDatabase::prepare(&options.admin, &name, &spec, options.reuse).await?;
     let pool = db::create_pool(database.config().clone(), options.pool_size);
-    pool.get()
-        .await
-        .map_err(|error| error.to_string())?
-        .batch_execute("SELECT refresh_demand_aggregates()")
-        .await
-        .map_err(|error| db::describe_error(&error))?;
+    crate::api::refresh_aggregates(&pool).await?;
     let state = AppState::new(
         pool.clone(),
         PricingSettings::default(),
