@@ -314,6 +314,16 @@ pub enum TotalCount {
 }
 
 impl TotalCount {
+    /// Whether a counted `total` proves that no matching apartment lies past `offset`: an exact total, or a capped
+    /// one below its cap.
+    fn leaves_nothing_past(self, total: i64, offset: i64) -> bool {
+        let exact = match self {
+            TotalCount::Exact => true,
+            TotalCount::AtMost(limit) => total < i64::from(limit),
+        };
+        exact && total <= offset
+    }
+
     /// The key of the total in [`CatalogCache`]: exact and capped totals of one filter set differ.
     fn cache_key(self, filters: &CatalogFilters) -> String {
         match self {
@@ -433,19 +443,24 @@ pub async fn search(
             (total, page_ids(&rows))
         }
         None if plan.on_sale || counted != TotalCount::Exact => {
-            // Both statements go down the same connection at once (pipelined).
             let counted_at = Instant::now();
             let count_sql = plan.count_sql(counted);
             // The count is not kept prepared: it runs at most once per filter set and TTL, and a plan for the
             // actual region and price range matters more to it than the parse it would save.
-            let statement = page_statement(client, &page_sql).await?;
-            let (rows, count) = tokio::try_join!(
-                client.query(&statement, &refs),
-                client.query_one(count_sql.as_str(), &refs[..filter_params]),
-            )?;
-            let total: i64 = count.get("total");
+            let total: i64 = client
+                .query_one(count_sql.as_str(), &refs[..filter_params])
+                .await?
+                .get("total");
             cache.remember(key, counted_at, total);
-            (total, page_ids(&rows))
+            // The count goes first (the server runs one statement of a connection at a time, so this costs a round
+            // trip, not the overlap): a filter set with nothing past the offset, a rare filter most often, skips the
+            // page, which would read the same index range again.
+            if counted.leaves_nothing_past(total, requested.offset) {
+                (total, Vec::new())
+            } else {
+                let statement = page_statement(client, &page_sql).await?;
+                (total, page_ids(&client.query(&statement, &refs).await?))
+            }
         }
         None => {
             // The catalog view path counts all and pages one materialised set in one statement.
@@ -499,4 +514,20 @@ pub async fn cards_in_order(
         .collect::<AppResult<Vec<_>>>()?;
     cards.sort_by_key(|card| ids.iter().position(|id| *id == card.id));
     Ok(cards)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TotalCount;
+
+    #[test]
+    fn only_a_total_known_to_be_exact_skips_the_page() {
+        assert!(TotalCount::Exact.leaves_nothing_past(0, 0));
+        assert!(TotalCount::Exact.leaves_nothing_past(40, 40));
+        assert!(!TotalCount::Exact.leaves_nothing_past(41, 40));
+        assert!(TotalCount::AtMost(1000).leaves_nothing_past(999, 1000));
+        // 1 000 of at most 1 000 means "1 000 or more": the page past it may hold flats.
+        assert!(!TotalCount::AtMost(1000).leaves_nothing_past(1000, 1000));
+        assert!(!TotalCount::AtMost(1000).leaves_nothing_past(1000, 2000));
+    }
 }
