@@ -262,6 +262,15 @@ impl SearchPlan {
             .then(|| self.render(include_str!("search_on_sale.sql"), Some(page)))
     }
 
+    /// The total a page of `found` flats proves without a count: a page shorter than requested has run out of
+    /// matches, unless it is empty past the first page (the total may then lie anywhere below the offset) or it comes
+    /// from the popularity walk, which stops at its limit.
+    fn total_from_page(&self, requested: Page, found: usize, counted: TotalCount) -> Option<i64> {
+        let found = found as i64;
+        let ran_out = found < requested.limit && (found > 0 || requested.offset == 0);
+        (ran_out && self.popular_walk.is_none()).then(|| counted.cap(requested.offset + found))
+    }
+
     /// The text of `template` for this plan; `page` — placeholders of limit and offset.
     fn render(&self, template: &str, page: Option<(&str, &str)>) -> String {
         self.render_with(template, page, &self.conditions)
@@ -314,14 +323,12 @@ pub enum TotalCount {
 }
 
 impl TotalCount {
-    /// Whether a counted `total` proves that no matching apartment lies past `offset`: an exact total, or a capped
-    /// one below its cap.
-    fn leaves_nothing_past(self, total: i64, offset: i64) -> bool {
-        let exact = match self {
-            TotalCount::Exact => true,
-            TotalCount::AtMost(limit) => total < i64::from(limit),
-        };
-        exact && total <= offset
+    /// `total` capped as this count caps it.
+    fn cap(self, total: i64) -> i64 {
+        match self {
+            TotalCount::Exact => total,
+            TotalCount::AtMost(limit) => total.min(i64::from(limit)),
+        }
     }
 
     /// The key of the total in [`CatalogCache`]: exact and capped totals of one filter set differ.
@@ -444,23 +451,21 @@ pub async fn search(
         }
         None if plan.on_sale || counted != TotalCount::Exact => {
             let counted_at = Instant::now();
-            let count_sql = plan.count_sql(counted);
-            // The count is not kept prepared: it runs at most once per filter set and TTL, and a plan for the
-            // actual region and price range matters more to it than the parse it would save.
-            let total: i64 = client
-                .query_one(count_sql.as_str(), &refs[..filter_params])
-                .await?
-                .get("total");
+            let statement = page_statement(client, &page_sql).await?;
+            let ids = page_ids(&client.query(&statement, &refs).await?);
+            // A page that ran out of matches tells the total itself: a rare filter set, which reads its whole index
+            // range for the page, is not read again for the count.
+            let total = match plan.total_from_page(requested, ids.len(), counted) {
+                Some(total) => total,
+                // The count is not kept prepared: it runs at most once per filter set and TTL, and a plan for the
+                // actual region and price range matters more to it than the parse it would save.
+                None => client
+                    .query_one(plan.count_sql(counted).as_str(), &refs[..filter_params])
+                    .await?
+                    .get("total"),
+            };
             cache.remember(key, counted_at, total);
-            // The count goes first (the server runs one statement of a connection at a time, so this costs a round
-            // trip, not the overlap): a filter set with nothing past the offset, a rare filter most often, skips the
-            // page, which would read the same index range again.
-            if counted.leaves_nothing_past(total, requested.offset) {
-                (total, Vec::new())
-            } else {
-                let statement = page_statement(client, &page_sql).await?;
-                (total, page_ids(&client.query(&statement, &refs).await?))
-            }
+            (total, ids)
         }
         None => {
             // The catalog view path counts all and pages one materialised set in one statement.
@@ -521,13 +526,9 @@ mod tests {
     use super::TotalCount;
 
     #[test]
-    fn only_a_total_known_to_be_exact_skips_the_page() {
-        assert!(TotalCount::Exact.leaves_nothing_past(0, 0));
-        assert!(TotalCount::Exact.leaves_nothing_past(40, 40));
-        assert!(!TotalCount::Exact.leaves_nothing_past(41, 40));
-        assert!(TotalCount::AtMost(1000).leaves_nothing_past(999, 1000));
-        // 1 000 of at most 1 000 means "1 000 or more": the page past it may hold flats.
-        assert!(!TotalCount::AtMost(1000).leaves_nothing_past(1000, 1000));
-        assert!(!TotalCount::AtMost(1000).leaves_nothing_past(1000, 2000));
+    fn a_capped_total_never_exceeds_its_cap() {
+        assert_eq!(TotalCount::Exact.cap(5000), 5000);
+        assert_eq!(TotalCount::AtMost(1000).cap(999), 999);
+        assert_eq!(TotalCount::AtMost(1000).cap(1030), 1000);
     }
 }

@@ -5,7 +5,7 @@ use crate::helpers::{Problem, TestApp, PROBLEM_JSON};
 use nedvizhimost::config::{CatalogSettings, PricingSettings};
 use nedvizhimost::pricing::{run_cycle, CycleRequest, Trigger};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 async fn seeded() -> (TestApp, Catalog) {
     let app = TestApp::spawn().await;
@@ -141,6 +141,17 @@ async fn sorting_and_pages_are_stable_and_totals_exact() {
     let empty = search(&app, "limit=2&offset=6").await;
     assert_eq!(empty["total"], 6);
     assert_eq!(codes(&empty), Vec::<String>::new());
+    // Filter sets not counted yet: a short page tells the total itself, an empty page past the end has it counted.
+    let short = search(&app, "limit=4&offset=5&price_min=1").await;
+    assert_eq!(
+        (short["total"].clone(), codes(&short)),
+        (json!(6), vec!["a2".to_owned()])
+    );
+    let past = search(&app, "limit=2&offset=8&price_min=2").await;
+    assert_eq!(
+        (past["total"].clone(), codes(&past)),
+        (json!(6), Vec::<String>::new())
+    );
 
     assert_eq!(
         codes(&search(&app, "sort=-price").await),
