@@ -5,11 +5,12 @@
 
 pub mod filters;
 pub mod llm;
+mod medians;
 pub mod parser;
 pub mod ranking;
 pub mod types;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -44,13 +45,14 @@ pub const MAX_COUNTED: u32 = 1000;
 /// How long the list of catalog cities is reused before it is read again.
 const CITIES_REFRESH: Duration = Duration::from_secs(60);
 
-/// The picker's settings and the catalog's cities (read from `projects.city`, refreshed every minute).
+/// The picker's settings, the catalog's cities (read from `projects.city`, refreshed every minute) and cluster medians.
 #[derive(Clone)]
 pub struct PickerState {
     pub settings: PickerSettings,
     /// The client of the optional model (`PICKER_LLM_TIMEOUT_MS` as its timeout, no redirects).
     http: reqwest::Client,
     cities: Arc<RwLock<Option<LoadedCities>>>,
+    medians: Arc<medians::ClusterMedians>,
 }
 
 /// When the cities were read, and the index.
@@ -72,6 +74,7 @@ impl PickerState {
             settings,
             http,
             cities: Arc::default(),
+            medians: Arc::default(),
         }
     }
 
@@ -463,26 +466,11 @@ async fn post_message(
         .await?;
         (page.total, page.items)
     };
-    let clusters: BTreeSet<(i64, i16)> = cards
+    let clusters: BTreeSet<medians::Cluster> = cards
         .iter()
         .map(|card| (card.project.id, card.rooms))
         .collect();
-    let (projects, rooms): (Vec<i64>, Vec<i16>) = clusters.into_iter().unzip();
-    let medians: HashMap<(i64, i16), f64> = if cards.is_empty() {
-        HashMap::new()
-    } else {
-        client
-            .query(include_str!("medians.sql"), &[&projects, &rooms])
-            .await?
-            .iter()
-            .map(|row| {
-                (
-                    (row.get("project_id"), row.get("rooms")),
-                    row.get::<_, Option<f64>>("median_m2").unwrap_or(0.0),
-                )
-            })
-            .collect()
-    };
+    let medians = state.picker.medians.of(&client, &clusters).await?;
     let matches = ranking::rank(cards, &filters, &medians, MAX_MATCHES);
     // «сбрось»: every slot that was set and is not set again by the same message is listed as cleared.
     let before = if parsed.reset {
