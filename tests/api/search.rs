@@ -304,31 +304,18 @@ async fn assert_region_copies_match(app: &TestApp) {
     let copy = "SELECT apartment_id, project_id, region_code, city_key, rooms, current_price, building_id, floor,
                        area_total, area_kitchen, balcony
                   FROM catalog_offers";
-    let wrong: i64 = app
-        .db
-        .scalar(
-            &format!(
-                "SELECT count(*) FROM (({expected} EXCEPT {copy}) UNION ALL ({copy} EXCEPT {expected})) d"
-            ),
-            &[],
-        )
-        .await;
-    assert_eq!(wrong, 0, "catalog_offers differs from apartment_stats");
+    assert_eq!(
+        rows_differing(app, expected, copy).await,
+        0,
+        "catalog_offers differs from apartment_stats"
+    );
     let expected = "SELECT a.id, lower(p.city), a.rooms, popularity_24h(s.views_24h, s.leads_24h, s.bookings_24h)
                       FROM apartments a JOIN projects p ON p.id = a.project_id
                       JOIN apartment_stats s ON s.apartment_id = a.id";
     let copy = "SELECT apartment_id, city_key, rooms, popularity FROM apartment_popularity";
-    let wrong: i64 = app
-        .db
-        .scalar(
-            &format!(
-                "SELECT count(*) FROM (({expected} EXCEPT {copy}) UNION ALL ({copy} EXCEPT {expected})) d"
-            ),
-            &[],
-        )
-        .await;
     assert_eq!(
-        wrong, 0,
+        rows_differing(app, expected, copy).await,
+        0,
         "apartment_popularity differs from the apartments and their counters"
     );
     let copies: i64 = app
@@ -336,6 +323,18 @@ async fn assert_region_copies_match(app: &TestApp) {
         .scalar("SELECT count(*) FROM catalog_offers", &[])
         .await;
     assert!(copies > 0);
+}
+
+/// Rows in one of two queries and not in the other.
+async fn rows_differing(app: &TestApp, expected: &str, copy: &str) -> i64 {
+    app.db
+        .scalar(
+            &format!(
+                "SELECT count(*) FROM (({expected} EXCEPT {copy}) UNION ALL ({copy} EXCEPT {expected})) d"
+            ),
+            &[],
+        )
+        .await
 }
 
 /// A status filter that matches the flats on sale like the default, but is not `available` alone: the search reads the
