@@ -6850,7 +6850,7 @@ WITH (fillfactor='90', autovacuum_vacuum_scale_factor='0.02', autovacuum_analyze
 -- Name: TABLE apartment_popularity; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.apartment_popularity IS 'Популярность каждой квартиры за 24 ч с городом и комнатностью — для поиска по городу в порядке популярности по индексу. Копия: источник правды — apartment_stats (счётчики) и apartments / projects (комнатность, город); ведут refresh_apartment_stats, rebuild_apartment_stats, sync_apartment_copies и projects_sync_place_to_offers';
+COMMENT ON TABLE public.apartment_popularity IS 'Популярность каждой квартиры за 24 ч с городом и комнатностью — для поиска по городу в порядке популярности по индексу. Копия: источник правды — apartment_stats (счётчики) и apartments / projects (комнатность, город); ведут sync_apartment_popularity (популярность после цикла цен), sync_apartment_copies и projects_sync_place_to_offers (город и комнатность)';
 
 
 --

@@ -2,7 +2,7 @@
 //! roll-ups and refreshes the monthly market view. One replica works at a time (the function takes a transaction
 //! advisory lock and skips when another refresh holds it), so every replica may run the job.
 //!
-//! The refresh (17 s at 1 M apartments and 10 M events a day) and the minute pricing cycle both want the database's
+//! The refresh (30–40 s at 1 M apartments and 10 M events a day) and the minute pricing cycle both want the database's
 //! CPU, so the refresh starts right after a pricing cycle has finished and runs in the gap before the next one.
 
 use std::time::Duration;
