@@ -584,6 +584,81 @@ COMMENT ON TYPE public.webhook_status IS 'Входящий вебхук: при�
 
 
 --
+-- Name: analytics_cluster_steering(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.analytics_cluster_steering(p_now timestamp with time zone DEFAULT now()) RETURNS TABLE(project_id bigint, rooms smallint, steering_sum numeric, lots_to_raise integer, lots_to_lower integer)
+    LANGUAGE plpgsql STABLE
+    AS $$
+DECLARE
+    v_elasticity_ceiling numeric;
+    v_max_shift_ceiling  numeric;
+BEGIN
+    IF NOT coalesce((SELECT m.ispopulated FROM pg_matviews m
+                      WHERE m.schemaname = current_schema() AND m.matviewname = 'cluster_demand'), false) THEN
+        RETURN;
+    END IF;
+    SELECT r.elasticity_ceiling, r.max_shift_ceiling INTO v_elasticity_ceiling, v_max_shift_ceiling
+      FROM pricing_runs r
+     WHERE r.status = 'completed'
+     ORDER BY r.id DESC
+     LIMIT 1;
+    RETURN QUERY
+    WITH rules AS (
+        SELECT cfg.project_id, cfg.enabled, cfg.k1, cfg.k2,
+               cfg.views_weight_milli, cfg.favourites_weight_milli, cfg.leads_weight_milli, cfg.bookings_weight_milli,
+               least(cfg.step, cfg.elasticity_cap, coalesce(v_elasticity_ceiling, cfg.elasticity_cap)) AS delta,
+               least(cfg.max_shift, coalesce(v_max_shift_ceiling, cfg.max_shift))                     AS max_shift,
+               p_now - make_interval(secs => 86400 * (cfg.min_days_on_site + 1)) AS lowering_published_before
+        FROM project_pricing_config cfg
+        OFFSET 0  -- настройки считаются один раз на ЖК, планировщик хеширует ЖК, а не миллион квартир
+    ),
+    directions AS (
+        SELECT s.project_id, s.rooms, s.current_price, s.base_price, r.delta, r.max_shift,
+               CASE WHEN r.enabled THEN
+                   pricing_direction(s.views_24h, s.favourites_24h, s.leads_24h, s.bookings_24h,
+                                     r.views_weight_milli, r.favourites_weight_milli,
+                                     r.leads_weight_milli, r.bookings_weight_milli,
+                                     CASE WHEN cd.median_demand > 0 THEN floor(r.k1 * cd.median_demand * 1000)::bigint END,
+                                     CASE WHEN cd.median_demand > 0 THEN ceil(r.k2 * cd.median_demand * 1000)::bigint END,
+                                     s.published_at, r.lowering_published_before)
+                   ELSE 0
+               END AS direction
+        FROM apartment_stats s
+        JOIN rules r ON r.project_id = s.project_id
+        LEFT JOIN cluster_demand cd ON cd.project_id = s.project_id AND cd.rooms = s.rooms
+        WHERE s.on_sale
+        OFFSET 0  -- направление считается один раз на квартиру
+    ),
+    steps AS (  -- как решает проход: шаг только в сторону направления, у границы коридора цена стоит (at_limit)
+        SELECT d.project_id, d.rooms, d.current_price,
+               CASE
+                   WHEN d.direction = 1 AND c.price > d.current_price THEN c.price
+                   WHEN d.direction = -1 AND c.price < d.current_price THEN c.price
+                   ELSE d.current_price
+               END AS next_price
+        FROM directions d
+        CROSS JOIN LATERAL (
+            SELECT pricing_candidate_price(d.direction, d.current_price, d.base_price, d.delta, d.max_shift) AS price
+        ) c
+    )
+    SELECT st.project_id, st.rooms, sum(st.next_price),
+           count(*) FILTER (WHERE st.next_price > st.current_price)::integer,
+           count(*) FILTER (WHERE st.next_price < st.current_price)::integer
+    FROM steps st
+    GROUP BY st.project_id, st.rooms;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION analytics_cluster_steering(p_now timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.analytics_cluster_steering(p_now timestamp with time zone) IS 'Оценка по кластерам «ЖК × комнатность» квартир в продаже: сумма цен после следующего шага правила цены (steering_sum, ₽), сколько квартир он повысит и понизит. Шаг — как у прохода цен (медианы cluster_demand, настройки ЖК, потолки последнего завершённого прохода), без пауз после изменения цены и брони; ЖК с выключенным ценообразованием правило не двигает. Пусто, пока cluster_demand не заполнено. Читает весь каталог (~1 с на 1 млн квартир): вызывается ежечасной свёрткой для analytics_daily_supply';
+
+
+--
 -- Name: analytics_t95(integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3963,23 +4038,30 @@ BEGIN
                refreshed_at    = excluded.refreshed_at;
     END IF;
 
-    -- 3. Снимок предложения на сегодня (переписывается каждый час, прошлые сутки хранят последний снимок).
+    -- 3. Снимок предложения на сегодня (переписывается каждый час, прошлые сутки хранят последний снимок) и куда
+    --    по нему ведёт цены правило (analytics_cluster_steering: пусто до первого цикла цен).
     DELETE FROM analytics_daily_supply WHERE day = v_today;
     INSERT INTO analytics_daily_supply (day, project_id, rooms, lots_total, lots_on_sale, lots_booked, lots_sold,
-                                        area_on_sale, price_sum_on_sale, base_sum_on_sale, new_lots, refreshed_at)
-    SELECT v_today, a.project_id, a.rooms,
-           count(*),
-           count(*) FILTER (WHERE a.status = 'available'),
-           count(*) FILTER (WHERE a.status = 'booked'),
-           count(*) FILTER (WHERE a.status = 'sold'),
-           coalesce(sum(a.area_total) FILTER (WHERE a.status = 'available'), 0),
-           coalesce(sum(a.current_price) FILTER (WHERE a.status = 'available'), 0),
-           coalesce(sum(a.base_price) FILTER (WHERE a.status = 'available'), 0),
-           count(*) FILTER (WHERE (a.published_at AT TIME ZONE 'Europe/Moscow')::date = v_today),
-           p_now
-    FROM apartments a
-    WHERE a.moderation_status = 'published'
-    GROUP BY a.project_id, a.rooms;
+                                        area_on_sale, price_sum_on_sale, base_sum_on_sale, new_lots,
+                                        steering_sum_on_sale, lots_to_raise, lots_to_lower, refreshed_at)
+    SELECT v_today, lots.project_id, lots.rooms, lots.total, lots.on_sale, lots.booked, lots.sold, lots.area_on_sale,
+           lots.price_sum_on_sale, lots.base_sum_on_sale, lots.new_lots,
+           st.steering_sum, st.lots_to_raise, st.lots_to_lower, p_now
+    FROM (
+        SELECT a.project_id, a.rooms,
+               count(*) AS total,
+               count(*) FILTER (WHERE a.status = 'available') AS on_sale,
+               count(*) FILTER (WHERE a.status = 'booked')    AS booked,
+               count(*) FILTER (WHERE a.status = 'sold')      AS sold,
+               coalesce(sum(a.area_total) FILTER (WHERE a.status = 'available'), 0)    AS area_on_sale,
+               coalesce(sum(a.current_price) FILTER (WHERE a.status = 'available'), 0) AS price_sum_on_sale,
+               coalesce(sum(a.base_price) FILTER (WHERE a.status = 'available'), 0)    AS base_sum_on_sale,
+               count(*) FILTER (WHERE (a.published_at AT TIME ZONE 'Europe/Moscow')::date = v_today) AS new_lots
+        FROM apartments a
+        WHERE a.moderation_status = 'published'
+        GROUP BY a.project_id, a.rooms
+    ) lots
+    LEFT JOIN analytics_cluster_steering(p_now) st ON st.project_id = lots.project_id AND st.rooms = lots.rooms;
 
     -- 4. Отклик на изменения цены, после которых прошли сутки (каждое — один раз).
     v_from := greatest(coalesce(v_state.responses_until, '-infinity'), coalesce(p_keep_from + interval '24 hours', '-infinity'));
@@ -5181,14 +5263,21 @@ CREATE TABLE public.analytics_daily_supply (
     base_sum_on_sale numeric(18,2) NOT NULL,
     new_lots integer NOT NULL,
     refreshed_at timestamp with time zone NOT NULL,
+    steering_sum_on_sale numeric(18,2),
+    lots_to_raise integer,
+    lots_to_lower integer,
     CONSTRAINT analytics_daily_supply_area_on_sale_check CHECK ((area_on_sale >= (0)::numeric)),
     CONSTRAINT analytics_daily_supply_base_sum_on_sale_check CHECK ((base_sum_on_sale >= (0)::numeric)),
     CONSTRAINT analytics_daily_supply_lots_booked_check CHECK ((lots_booked >= 0)),
     CONSTRAINT analytics_daily_supply_lots_on_sale_check CHECK ((lots_on_sale >= 0)),
     CONSTRAINT analytics_daily_supply_lots_sold_check CHECK ((lots_sold >= 0)),
+    CONSTRAINT analytics_daily_supply_lots_to_lower_check CHECK ((lots_to_lower >= 0)),
+    CONSTRAINT analytics_daily_supply_lots_to_raise_check CHECK ((lots_to_raise >= 0)),
     CONSTRAINT analytics_daily_supply_lots_total_check CHECK ((lots_total >= 0)),
     CONSTRAINT analytics_daily_supply_new_lots_check CHECK ((new_lots >= 0)),
-    CONSTRAINT analytics_daily_supply_price_sum_on_sale_check CHECK ((price_sum_on_sale >= (0)::numeric))
+    CONSTRAINT analytics_daily_supply_price_sum_on_sale_check CHECK ((price_sum_on_sale >= (0)::numeric)),
+    CONSTRAINT analytics_daily_supply_steered_lots_check CHECK (((lots_to_raise + lots_to_lower) <= lots_on_sale)),
+    CONSTRAINT analytics_daily_supply_steering_sum_on_sale_check CHECK ((steering_sum_on_sale >= (0)::numeric))
 );
 
 
@@ -5281,6 +5370,34 @@ COMMENT ON COLUMN public.analytics_daily_supply.new_lots IS 'Квартир, в�
 --
 
 COMMENT ON COLUMN public.analytics_daily_supply.refreshed_at IS 'Когда снимок снят';
+
+
+--
+-- Name: COLUMN analytics_daily_supply.steering_sum_on_sale; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_supply.steering_sum_on_sale IS 'Оценка: сумма цен квартир в продаже после следующего шага правила цены, ₽ (цена м², к которой ведёт правило, = steering_sum_on_sale ÷ area_on_sale). Шаг — как у прохода цен по медианам и настройкам на момент снимка: demand_norm > k1 — вверх на Δ, < k2 и на сайте дольше min_days_on_site — вниз, в коридоре ±max_shift; паузы после изменения цены и брони не учитываются. NULL — не оценено (медиан кластеров ещё нет или снимок до V12)';
+
+
+--
+-- Name: COLUMN analytics_daily_supply.lots_to_raise; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_supply.lots_to_raise IS 'Оценка: квартир в продаже, которые правило повысит следующим шагом (спрос выше k1 × медиана), шт.; NULL — не оценено';
+
+
+--
+-- Name: COLUMN analytics_daily_supply.lots_to_lower; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.analytics_daily_supply.lots_to_lower IS 'Оценка: квартир в продаже, которые правило понизит следующим шагом (спрос ниже k2 × медиана, на сайте дольше min_days_on_site), шт.; NULL — не оценено';
+
+
+--
+-- Name: CONSTRAINT analytics_daily_supply_steered_lots_check ON analytics_daily_supply; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT analytics_daily_supply_steered_lots_check ON public.analytics_daily_supply IS 'Повышаемых и понижаемых вместе не больше, чем квартир в продаже';
 
 
 --

@@ -11,7 +11,7 @@
 --      просмотрам пересчитываются только сутки со сменившейся пометкой накрутки, сутки старше вчерашних с
 --      запоздавшими событиями и все сутки первой свёртки. Заявки, брони, шаги броней и изменения цены (их на два
 --      порядка меньше) пересчитываются за эти сутки целиком, как раньше;
---   3. analytics_daily_supply — снимок предложения на сегодня;
+--   3. analytics_daily_supply — снимок предложения на сегодня и куда по нему ведёт цены правило;
 --   4. analytics_price_responses — изменения цены, после которых прошло 24 ч, ещё не свёрнутые (водяной знак);
 --   5. REFRESH MATERIALIZED VIEW CONCURRENTLY analytics_market_monthly.
 -- Свёрнутые просмотры — ровно те, что видны в снимке v_snapshot (pg_current_snapshot() в начале свёртки) и
@@ -337,23 +337,30 @@ BEGIN
                refreshed_at    = excluded.refreshed_at;
     END IF;
 
-    -- 3. Снимок предложения на сегодня (переписывается каждый час, прошлые сутки хранят последний снимок).
+    -- 3. Снимок предложения на сегодня (переписывается каждый час, прошлые сутки хранят последний снимок) и куда
+    --    по нему ведёт цены правило (analytics_cluster_steering: пусто до первого цикла цен).
     DELETE FROM analytics_daily_supply WHERE day = v_today;
     INSERT INTO analytics_daily_supply (day, project_id, rooms, lots_total, lots_on_sale, lots_booked, lots_sold,
-                                        area_on_sale, price_sum_on_sale, base_sum_on_sale, new_lots, refreshed_at)
-    SELECT v_today, a.project_id, a.rooms,
-           count(*),
-           count(*) FILTER (WHERE a.status = 'available'),
-           count(*) FILTER (WHERE a.status = 'booked'),
-           count(*) FILTER (WHERE a.status = 'sold'),
-           coalesce(sum(a.area_total) FILTER (WHERE a.status = 'available'), 0),
-           coalesce(sum(a.current_price) FILTER (WHERE a.status = 'available'), 0),
-           coalesce(sum(a.base_price) FILTER (WHERE a.status = 'available'), 0),
-           count(*) FILTER (WHERE (a.published_at AT TIME ZONE 'Europe/Moscow')::date = v_today),
-           p_now
-    FROM apartments a
-    WHERE a.moderation_status = 'published'
-    GROUP BY a.project_id, a.rooms;
+                                        area_on_sale, price_sum_on_sale, base_sum_on_sale, new_lots,
+                                        steering_sum_on_sale, lots_to_raise, lots_to_lower, refreshed_at)
+    SELECT v_today, lots.project_id, lots.rooms, lots.total, lots.on_sale, lots.booked, lots.sold, lots.area_on_sale,
+           lots.price_sum_on_sale, lots.base_sum_on_sale, lots.new_lots,
+           st.steering_sum, st.lots_to_raise, st.lots_to_lower, p_now
+    FROM (
+        SELECT a.project_id, a.rooms,
+               count(*) AS total,
+               count(*) FILTER (WHERE a.status = 'available') AS on_sale,
+               count(*) FILTER (WHERE a.status = 'booked')    AS booked,
+               count(*) FILTER (WHERE a.status = 'sold')      AS sold,
+               coalesce(sum(a.area_total) FILTER (WHERE a.status = 'available'), 0)    AS area_on_sale,
+               coalesce(sum(a.current_price) FILTER (WHERE a.status = 'available'), 0) AS price_sum_on_sale,
+               coalesce(sum(a.base_price) FILTER (WHERE a.status = 'available'), 0)    AS base_sum_on_sale,
+               count(*) FILTER (WHERE (a.published_at AT TIME ZONE 'Europe/Moscow')::date = v_today) AS new_lots
+        FROM apartments a
+        WHERE a.moderation_status = 'published'
+        GROUP BY a.project_id, a.rooms
+    ) lots
+    LEFT JOIN analytics_cluster_steering(p_now) st ON st.project_id = lots.project_id AND st.rooms = lots.rooms;
 
     -- 4. Отклик на изменения цены, после которых прошли сутки (каждое — один раз).
     v_from := greatest(coalesce(v_state.responses_until, '-infinity'), coalesce(p_keep_from + interval '24 hours', '-infinity'));

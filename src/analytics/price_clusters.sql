@@ -1,13 +1,10 @@
--- «Какие цены оптимальны» по кластерам «ЖК × комнатность» квартир в продаже:
---   измерения — цена м² кластера и базовая цена м² (Σцен ÷ Σплощадей по последнему снимку analytics_daily_supply,
---   раз в час), цена м² того же класса в том же городе по тому же снимку (все компании, и число компаний — для
---   скрытия); квартир в продаже — живое число (apartment_stats);
---   оценки — куда ведёт правило цены (цена м² после следующего шага каждой квартиры: demand_norm выше k1 — вверх,
---   ниже k2 и на сайте дольше min_days_on_site — вниз, в коридоре; без учёта пауз) и эластичность из
---   analytics_price_elasticity.
--- Спрос сравнивается с порогами в целых тысячных (как в reprice_apartments): без numeric-деления на каждую квартиру.
--- {cluster_demand} — cluster_demand или пустой набор, пока представление не заполнено (cluster_demand_source()).
--- Параметры: $1–$8 как у всех запросов аналитики, $9 потолок ELASTICITY_CAP, $10 потолок PRICE_MAX_SHIFT.
+-- «Какие цены оптимальны» по кластерам «ЖК × комнатность» квартир в продаже — всё по последнему часовому снимку
+-- analytics_daily_supply (refresh_analytics):
+--   измерения — квартир в продаже, цена м² кластера и базовая цена м² (Σцен ÷ Σплощадей), цена м² того же класса в
+--   том же городе (все компании, и число компаний — для скрытия);
+--   оценки — куда ведёт правило цены (Σцен после следующего шага правила ÷ Σплощадей, сколько квартир оно повысит и
+--   понизит — решено свёрткой по медианам и настройкам на момент снимка) и эластичность из analytics_price_elasticity.
+-- Параметры: $1–$8 как у всех запросов аналитики.
 -- Колонки: project_id, project_name, city, class, rooms, on_sale, price_per_m2, base_price_per_m2,
 -- steering_price_per_m2, to_raise, to_lower, market_price_per_m2, market_companies, responses, elasticity, ci_low,
 -- ci_high, enough_data.
@@ -21,64 +18,16 @@ WITH picked AS (
       AND ($8::text IS NULL OR lower(p.city) = lower($8))
       AND ($1::date IS NOT NULL AND $2::date IS NOT NULL)
 ),
-rules AS MATERIALIZED (  -- действующие настройки ЖК с потолками окружения, один раз на ЖК
-    SELECT cfg.project_id, cfg.k1, cfg.k2, cfg.views_weight_milli, cfg.favourites_weight_milli,
-           cfg.leads_weight_milli, cfg.bookings_weight_milli,
-           least(cfg.step, cfg.elasticity_cap, $9::numeric) AS delta,
-           least(cfg.max_shift, $10::numeric)               AS max_shift,
-           now() - make_interval(days => cfg.min_days_on_site + 1) AS lowering_published_before
-    FROM project_pricing_config cfg
-    WHERE cfg.project_id IN (SELECT id FROM picked)
-),
-thresholds AS (  -- пороги кластера в тысячных: demand_norm > k1 ⇔ спрос·1000 > floor(k1·медиана·1000)
-    SELECT cd.project_id, cd.rooms,
-           floor(r.k1 * cd.median_demand * 1000)::bigint AS raise_above_milli,
-           ceil(r.k2 * cd.median_demand * 1000)::bigint  AS lower_below_milli
-    FROM {cluster_demand} cd
-    JOIN rules r ON r.project_id = cd.project_id
-    WHERE cd.median_demand > 0
-),
-moves AS MATERIALIZED (  -- квартиры в продаже по apartment_stats: направление шага считается один раз на квартиру
-    SELECT s.project_id, s.rooms, s.current_price, s.base_price, r.delta, r.max_shift,
-           CASE
-               WHEN t.raise_above_milli IS NULL THEN 0
-               WHEN d.milli > t.raise_above_milli THEN 1
-               WHEN d.milli < t.lower_below_milli AND s.published_at <= r.lowering_published_before THEN -1
-               ELSE 0
-           END AS direction
-    FROM rules r
-    CROSS JOIN LATERAL (  -- квартиры ЖК по индексу; OFFSET 0 не даёт развернуть это в перебор всей таблицы
-        SELECT * FROM apartment_stats x WHERE x.project_id = r.project_id OFFSET 0
-    ) s
-    LEFT JOIN thresholds t ON t.project_id = s.project_id AND t.rooms = s.rooms
-    CROSS JOIN LATERAL (
-        SELECT pricing_demand_milli(s.views_24h, s.favourites_24h, s.leads_24h, s.bookings_24h,
-                                    r.views_weight_milli, r.favourites_weight_milli, r.leads_weight_milli,
-                                    r.bookings_weight_milli) AS milli
-    ) d
-    WHERE s.on_sale
-),
-live AS (  -- живое: квартир в продаже, сдвиг следующего шага (Σ(новая − текущая) по сдвигаемым)
-    SELECT m.project_id, m.rooms, count(*)::bigint AS on_sale,
-           coalesce(sum(pricing_candidate_price(m.direction, m.current_price, m.base_price, m.delta, m.max_shift)
-                        - m.current_price) FILTER (WHERE m.direction <> 0), 0) AS steering_delta,
-           count(*) FILTER (WHERE m.direction = 1)::bigint  AS to_raise,
-           count(*) FILTER (WHERE m.direction = -1)::bigint AS to_lower
-    FROM moves m
-    GROUP BY m.project_id, m.rooms
-),
-snapshot AS (  -- суммы цен и площадей — последний снимок часовой свёртки предложения
-    SELECT s.project_id, s.rooms, s.price_sum_on_sale, s.base_sum_on_sale, s.area_on_sale
-    FROM analytics_daily_supply s
-    WHERE s.day = (SELECT max(day) FROM analytics_daily_supply)
-      AND s.project_id IN (SELECT id FROM picked)
+latest AS (
+    SELECT max(day) AS day FROM analytics_daily_supply
 ),
 clusters AS (
-    SELECT l.project_id, l.rooms, l.on_sale, l.to_raise, l.to_lower,
-           sn.price_sum_on_sale AS price_sum, sn.base_sum_on_sale AS base_sum, sn.area_on_sale AS area_sum,
-           sn.price_sum_on_sale + l.steering_delta AS steering_sum
-    FROM live l
-    LEFT JOIN snapshot sn ON sn.project_id = l.project_id AND sn.rooms = l.rooms
+    SELECT s.project_id, s.rooms, s.lots_on_sale, s.price_sum_on_sale, s.base_sum_on_sale, s.area_on_sale,
+           s.steering_sum_on_sale, s.lots_to_raise, s.lots_to_lower
+    FROM analytics_daily_supply s
+    WHERE s.day = (SELECT day FROM latest)
+      AND s.project_id IN (SELECT id FROM picked)
+      AND s.lots_on_sale > 0
 ),
 market AS (
     SELECT p.city, p.class,
@@ -86,15 +35,16 @@ market AS (
            count(DISTINCT p.developer_id) FILTER (WHERE s.lots_on_sale > 0)::integer AS companies
     FROM analytics_daily_supply s
     JOIN projects p ON p.id = s.project_id
-    WHERE s.day = (SELECT max(day) FROM analytics_daily_supply)
+    WHERE s.day = (SELECT day FROM latest)
       AND (p.city, p.class) IN (SELECT city, class FROM picked)
     GROUP BY p.city, p.class
 )
-SELECT c.project_id, x.name AS project_name, x.city, x.class::text AS class, c.rooms, c.on_sale,
-       round(c.price_sum / nullif(c.area_sum, 0), 2)    AS price_per_m2,
-       round(c.base_sum / nullif(c.area_sum, 0), 2)     AS base_price_per_m2,
-       round(c.steering_sum / nullif(c.area_sum, 0), 2) AS steering_price_per_m2,
-       c.to_raise, c.to_lower,
+SELECT c.project_id, x.name AS project_name, x.city, x.class::text AS class, c.rooms, c.lots_on_sale::bigint AS on_sale,
+       round(c.price_sum_on_sale / nullif(c.area_on_sale, 0), 2)    AS price_per_m2,
+       round(c.base_sum_on_sale / nullif(c.area_on_sale, 0), 2)     AS base_price_per_m2,
+       round(c.steering_sum_on_sale / nullif(c.area_on_sale, 0), 2) AS steering_price_per_m2,
+       c.lots_to_raise::bigint                                       AS to_raise,
+       c.lots_to_lower::bigint                                       AS to_lower,
        round(m.price_sum / nullif(m.area_sum, 0), 2)    AS market_price_per_m2,
        m.companies                                      AS market_companies,
        coalesce(e.responses, 0)                         AS responses,

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
@@ -75,7 +76,7 @@ pub struct PriceCluster {
     /// Комнатность
     #[schema(example = 2)]
     pub rooms: i16,
-    /// Квартир в продаже сейчас
+    /// Измерение: квартир в продаже (снимок часовой свёртки)
     #[schema(example = 14)]
     pub on_sale: i64,
     /// Измерение: цена м² кластера = Σтекущих цен ÷ Σплощадей квартир в продаже (снимок часовой свёртки), ₽/м²
@@ -84,16 +85,17 @@ pub struct PriceCluster {
     /// Измерение: базовая цена м² застройщика = Σбазовых цен ÷ Σплощадей (снимок часовой свёртки), ₽/м²
     #[schema(required = true, value_type = Option<crate::openapi::DecimalNumber>, example = "171000.00")]
     pub base_price_per_m2: Option<Decimal>,
-    /// Оценка: цена м² после следующего шага правила (demand_norm против порогов k1/k2, без учёта пауз) — куда
-    /// правило ведёт цену, ₽/м²
+    /// Оценка: цена м² после следующего шага правила (demand_norm против порогов k1/k2, в коридоре ±max_shift, без
+    /// учёта пауз; решено часовой свёрткой по её снимку) — куда правило ведёт цену, ₽/м²; пусто — ещё не оценено
+    /// (снимок снят до первого цикла цен)
     #[schema(required = true, value_type = Option<crate::openapi::DecimalNumber>, example = "177200.00")]
     pub steering_price_per_m2: Option<Decimal>,
-    /// Оценка: квартир, которые правило повысило бы
-    #[schema(example = 3)]
-    pub to_raise: i64,
-    /// Оценка: квартир, которые правило понизило бы
-    #[schema(example = 1)]
-    pub to_lower: i64,
+    /// Оценка: квартир, которые правило повысит следующим шагом (по снимку часовой свёртки); пусто — не оценено
+    #[schema(required = true, example = 3)]
+    pub to_raise: Option<i64>,
+    /// Оценка: квартир, которые правило понизит следующим шагом (по снимку часовой свёртки); пусто — не оценено
+    #[schema(required = true, example = 1)]
+    pub to_lower: Option<i64>,
     /// Измерение: цена м² предложения того же класса в том же городе (все компании, снимок часовой свёртки), ₽/м²;
     /// пусто, если компаний там меньше 3 (застройщику)
     #[schema(required = true, value_type = Option<crate::openapi::DecimalNumber>, example = "181500.00")]
@@ -156,6 +158,9 @@ impl PriceCluster {
 /// Кластеры цен.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PriceClustersReport {
+    /// Когда снят снимок, по которому посчитаны кластеры (свёртка раз в час); пусто — ещё ни разу
+    #[schema(required = true, example = "2026-11-30T12:00:03Z")]
+    pub refreshed_at: Option<DateTime<Utc>>,
     /// Кластеры по ЖК и комнатности
     pub clusters: Vec<PriceCluster>,
 }
@@ -197,8 +202,8 @@ impl CsvTable for PriceClustersReport {
                     opt(&c.price_per_m2),
                     opt(&c.base_price_per_m2),
                     opt(&c.steering_price_per_m2),
-                    c.to_raise.to_string(),
-                    c.to_lower.to_string(),
+                    opt(&c.to_raise),
+                    opt(&c.to_lower),
                     opt(&c.market_price_per_m2),
                     c.elasticity.responses.to_string(),
                     opt(&c.elasticity.elasticity),
@@ -220,7 +225,8 @@ impl CsvTable for PriceClustersReport {
 /// Для каждого кластера «ЖК × комнатность» своей компании (модератор — всех): цена м² против того же класса в
 /// том же городе (рынок скрыт, если там меньше 3 компаний), куда ведёт цену правило (оценка) и как спрос отвечал
 /// на собственные изменения цены платформой: эластичность с размером выборки и 95 %-м доверительным интервалом
-/// или «недостаточно данных». Что измерено, а что оценено — в описании каждого поля. `Accept: text/csv` — CSV.
+/// или «недостаточно данных». Что измерено, а что оценено — в описании каждого поля. Всё — по снимку часовой
+/// свёртки (`refreshed_at`). `Accept: text/csv` — CSV.
 #[utoipa::path(get, path = "/analytics/prices/clusters", tag = "analytics", security(("bearer" = [])),
     params(PriceClustersQuery),
     responses(
@@ -247,17 +253,18 @@ pub async fn price_clusters(
         ..RawFilters::default()
     };
     let scope = Scope::of(&client, &caller, raw).await?;
-    let mut params = scope.params().to_vec();
-    params.extend_from_slice(&[&state.pricing.elasticity_cap, &state.pricing.max_shift]);
-    let sql = include_str!("price_clusters.sql").replace(
-        "{cluster_demand}",
-        super::cluster_demand_source(&client).await?,
-    );
     let clusters = client
-        .query(sql.as_str(), &params)
+        .query(include_str!("price_clusters.sql"), &scope.params())
         .await?
         .iter()
         .map(|row| PriceCluster::from_row(row, !caller.is_moderator()))
         .collect::<AppResult<Vec<_>>>()?;
-    Ok(respond(&headers, PriceClustersReport { clusters }))
+    let refreshed_at = super::refreshed_at(&client).await?;
+    Ok(respond(
+        &headers,
+        PriceClustersReport {
+            refreshed_at,
+            clusters,
+        },
+    ))
 }

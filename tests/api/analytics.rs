@@ -926,6 +926,9 @@ async fn price_clusters_estimate_elasticity_with_its_interval_or_say_there_is_no
         )
         .await;
     drop(client);
+    app.db
+        .execute("SELECT refresh_demand_aggregates()", &[])
+        .await;
     let report = app.run_analytics_refresh().await;
     assert_eq!(report.responses_added, 6);
     let again = app.run_analytics_refresh().await;
@@ -949,7 +952,7 @@ async fn price_clusters_estimate_elasticity_with_its_interval_or_say_there_is_no
         .as_str()
         .unwrap()
         .contains("по 5 изменениям"));
-    // 10 281 468.34 ÷ 50 m² = 205 629.3668 → 205 629.37; no demand, no median: the rule holds the price.
+    // 10 281 468.34 ÷ 50 m² = 205 629.3668 → 205 629.37; no demand in 24 h, median 0: the rule holds the price.
     assert_eq!(num(&one_room["price_per_m2"]), 205_629.37);
     assert_eq!(num(&one_room["base_price_per_m2"]), 200_000.0);
     assert_eq!(num(&one_room["steering_price_per_m2"]), 205_629.37);
@@ -976,6 +979,108 @@ async fn price_clusters_estimate_elasticity_with_its_interval_or_say_there_is_no
     assert_eq!(
         num(&of_moderator["clusters"][0]["market_price_per_m2"]),
         219_259.12
+    );
+}
+
+/// Where the pricing rule steers each cluster, decided by the hourly refresh on its snapshot. The last pricing pass
+/// ran with ELASTICITY_CAP 0.02, so Δ = min(step 0.03, cap 0.03, 0.02) = 0.02; the corridor is base ± 7 %.
+/// «ЖК «Речной»», one-room flats (42.5 m², base 10 000 000), views in the last 24 h, demand = 0.5 × views:
+///
+/// | flat | views | demand | current | published | next step |
+/// |---|---:|---:|---:|---|---|
+/// | r1 | 10 | 5 | 10 000 000 | 30 d | demand > 1.3 × 2: +2 % → 10 200 000 |
+/// | r2 | 4 | 2 | 10 000 000 | 30 d | at the median: holds |
+/// | r3 | 4 | 2 | 10 000 000 | 30 d | holds |
+/// | r4 | 0 | 0 | 9 400 000 | 30 d | demand < 0.7 × 2: −2 % = 9 212 000, below the floor 9 300 000 → 9 300 000 |
+/// | r5 | 0 | 0 | 10 000 000 | 5 d | too new to lower (min_days_on_site 14): holds |
+/// | r6 | 10 | 5 | 10 700 000 | 30 d | at the ceiling 10 700 000: holds |
+///
+/// Median of 0, 0, 2, 2, 5, 5 = 2. Σ current 60 100 000 ÷ 255 m² = 235 686.27; Σ after the step 60 200 000 ÷ 255 =
+/// 236 078.43; Σ base 60 000 000 ÷ 255 = 235 294.12; one to raise, one to lower. Once pricing is switched off,
+/// the next snapshot says the rule moves nothing: 235 686.27, none to raise or lower.
+#[tokio::test]
+async fn price_clusters_show_where_the_rule_steers_by_the_hourly_snapshot() {
+    let app = TestApp::spawn().await;
+    let (token, company) = app.developer_with_company("owner@a.example", "ГК А").await;
+    let client = app.db.client().await;
+    let (project, building) = fixtures::project(&**client, company, "ЖК «Речной»").await;
+    let flat = |current: i64, days_on_site: i32| ApartmentSpec {
+        current_price: rust_decimal::Decimal::new(current, 0),
+        days_on_site,
+        ..ApartmentSpec::default()
+    };
+    let mut views = Vec::new();
+    for (count, current, days_on_site) in [
+        (10, 10_000_000, 30),
+        (4, 10_000_000, 30),
+        (4, 10_000_000, 30),
+        (0, 9_400_000, 30),
+        (0, 10_000_000, 5),
+        (10, 10_700_000, 30),
+    ] {
+        let id = fixtures::apartment(&**client, building, &flat(current, days_on_site)).await;
+        views.push((id, count));
+    }
+    drop(client);
+    for (apartment, count) in views {
+        app.db
+            .execute(
+                &format!(
+                    "INSERT INTO views_log (apartment_id, visitor_id, event, occurred_at)
+                     SELECT {apartment}, 'v' || n, 'view', now() - interval '1 hour' FROM generate_series(1, {count}) n"
+                ),
+                &[],
+            )
+            .await;
+    }
+    app.db
+        .execute(
+            "INSERT INTO pricing_runs (trigger, elasticity_ceiling) VALUES ('manual', 0.02)",
+            &[],
+        )
+        .await;
+
+    app.run_analytics_refresh().await;
+    let before_medians = get_json(&app, "/analytics/prices/clusters", &token).await;
+    let cluster = &before_medians["clusters"][0];
+    assert_eq!(cluster["on_sale"], 6);
+    assert!(
+        cluster["steering_price_per_m2"].is_null() && cluster["to_raise"].is_null(),
+        "no pricing cycle yet, no medians: not estimated, {cluster}"
+    );
+
+    app.db
+        .execute("SELECT refresh_demand_aggregates()", &[])
+        .await;
+    app.run_analytics_refresh().await;
+    let report = get_json(&app, "/analytics/prices/clusters", &token).await;
+    assert!(report["refreshed_at"].is_string());
+    let clusters = report["clusters"].as_array().unwrap();
+    assert_eq!(clusters.len(), 1);
+    let steered = &clusters[0];
+    assert_eq!(steered["project_id"].as_i64(), Some(project));
+    assert_eq!(steered["on_sale"], 6);
+    assert_eq!(num(&steered["price_per_m2"]), 235_686.27);
+    assert_eq!(num(&steered["base_price_per_m2"]), 235_294.12);
+    assert_eq!(num(&steered["steering_price_per_m2"]), 236_078.43);
+    assert_eq!(
+        (steered["to_raise"].as_i64(), steered["to_lower"].as_i64()),
+        (Some(1), Some(1))
+    );
+
+    app.db
+        .execute(
+            "INSERT INTO dynamic_pricing_config (enabled, comment) VALUES (false, 'Выключено')",
+            &[],
+        )
+        .await;
+    app.run_analytics_refresh().await;
+    let switched_off = get_json(&app, "/analytics/prices/clusters", &token).await;
+    let held = &switched_off["clusters"][0];
+    assert_eq!(num(&held["steering_price_per_m2"]), 235_686.27);
+    assert_eq!(
+        (held["to_raise"].as_i64(), held["to_lower"].as_i64()),
+        (Some(0), Some(0))
     );
 }
 
