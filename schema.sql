@@ -587,7 +587,7 @@ COMMENT ON TYPE public.webhook_status IS 'Входящий вебхук: при�
 -- Name: analytics_cluster_steering(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.analytics_cluster_steering(p_now timestamp with time zone DEFAULT now()) RETURNS TABLE(project_id bigint, rooms smallint, steering_sum numeric, lots_to_raise integer, lots_to_lower integer)
+CREATE FUNCTION public.analytics_cluster_steering(p_now timestamp with time zone DEFAULT now()) RETURNS TABLE(project_id bigint, rooms smallint, steering_shift numeric, lots_to_raise integer, lots_to_lower integer)
     LANGUAGE plpgsql STABLE
     AS $$
 DECLARE
@@ -604,49 +604,50 @@ BEGIN
      ORDER BY r.id DESC
      LIMIT 1;
     RETURN QUERY
-    WITH rules AS (
-        SELECT cfg.project_id, cfg.enabled, cfg.k1, cfg.k2,
+    -- clusters — MATERIALIZED: с видимой статистикой планировщик выбирает 10 тыс. проходов по индексу
+    -- apartment_stats (project_id, rooms) вразброс по таблице (на 1 млн квартир вдвое дольше хеш-соединения с
+    -- последовательным чтением). Группировка — хешем по всем квартирам в продаже: строка есть у каждого кластера.
+    WITH clusters AS MATERIALIZED (  -- кластеры с медианой: пороги в тысячных спроса и шаг (выключенное правило — без порогов)
+        SELECT cd.project_id, cd.rooms,
                cfg.views_weight_milli, cfg.favourites_weight_milli, cfg.leads_weight_milli, cfg.bookings_weight_milli,
+               CASE WHEN cfg.enabled AND cd.median_demand > 0 THEN floor(cfg.k1 * cd.median_demand * 1000)::bigint END
+                   AS raise_above_milli,
+               CASE WHEN cfg.enabled AND cd.median_demand > 0 THEN ceil(cfg.k2 * cd.median_demand * 1000)::bigint END
+                   AS lower_below_milli,
                least(cfg.step, cfg.elasticity_cap, coalesce(v_elasticity_ceiling, cfg.elasticity_cap)) AS delta,
                least(cfg.max_shift, coalesce(v_max_shift_ceiling, cfg.max_shift))                     AS max_shift,
                p_now - make_interval(secs => 86400 * (cfg.min_days_on_site + 1)) AS lowering_published_before
-        FROM project_pricing_config cfg
-        OFFSET 0  -- настройки считаются один раз на ЖК, планировщик хеширует ЖК, а не миллион квартир
+        FROM cluster_demand cd
+        JOIN project_pricing_config cfg ON cfg.project_id = cd.project_id
+        OFFSET 0
     ),
     directions AS (
-        SELECT s.project_id, s.rooms, s.current_price, s.base_price, r.delta, r.max_shift,
-               CASE WHEN r.enabled THEN
-                   pricing_direction(s.views_24h, s.favourites_24h, s.leads_24h, s.bookings_24h,
-                                     r.views_weight_milli, r.favourites_weight_milli,
-                                     r.leads_weight_milli, r.bookings_weight_milli,
-                                     CASE WHEN cd.median_demand > 0 THEN floor(r.k1 * cd.median_demand * 1000)::bigint END,
-                                     CASE WHEN cd.median_demand > 0 THEN ceil(r.k2 * cd.median_demand * 1000)::bigint END,
-                                     s.published_at, r.lowering_published_before)
-                   ELSE 0
-               END AS direction
+        SELECT s.project_id, s.rooms, s.current_price, s.base_price, c.delta, c.max_shift,
+               pricing_direction(s.views_24h, s.favourites_24h, s.leads_24h, s.bookings_24h,
+                                 c.views_weight_milli, c.favourites_weight_milli,
+                                 c.leads_weight_milli, c.bookings_weight_milli,
+                                 c.raise_above_milli, c.lower_below_milli,
+                                 s.published_at, c.lowering_published_before) AS direction
         FROM apartment_stats s
-        JOIN rules r ON r.project_id = s.project_id
-        LEFT JOIN cluster_demand cd ON cd.project_id = s.project_id AND cd.rooms = s.rooms
+        JOIN clusters c ON c.project_id = s.project_id AND c.rooms = s.rooms
         WHERE s.on_sale
-        OFFSET 0  -- направление считается один раз на квартиру
+        OFFSET 0
     ),
-    steps AS (  -- как решает проход: шаг только в сторону направления, у границы коридора цена стоит (at_limit)
-        SELECT d.project_id, d.rooms, d.current_price,
-               CASE
-                   WHEN d.direction = 1 AND c.price > d.current_price THEN c.price
-                   WHEN d.direction = -1 AND c.price < d.current_price THEN c.price
-                   ELSE d.current_price
-               END AS next_price
+    shifts AS (  -- сдвиг цены следующим шагом; в сторону направления — иначе квартира у границы коридора и стоит
+        SELECT d.project_id, d.rooms, d.direction,
+               CASE WHEN d.direction IN (1, -1)
+                    THEN pricing_candidate_price(d.direction, d.current_price, d.base_price, d.delta, d.max_shift)
+                         - d.current_price
+               END AS shift
         FROM directions d
-        CROSS JOIN LATERAL (
-            SELECT pricing_candidate_price(d.direction, d.current_price, d.base_price, d.delta, d.max_shift) AS price
-        ) c
+        OFFSET 0
     )
-    SELECT st.project_id, st.rooms, sum(st.next_price),
-           count(*) FILTER (WHERE st.next_price > st.current_price)::integer,
-           count(*) FILTER (WHERE st.next_price < st.current_price)::integer
-    FROM steps st
-    GROUP BY st.project_id, st.rooms;
+    SELECT sh.project_id, sh.rooms,
+           coalesce(sum(sh.shift) FILTER (WHERE sign(sh.shift) = sh.direction), 0),
+           count(*) FILTER (WHERE sh.direction = 1 AND sh.shift > 0)::integer,
+           count(*) FILTER (WHERE sh.direction = -1 AND sh.shift < 0)::integer
+    FROM shifts sh
+    GROUP BY sh.project_id, sh.rooms;
 END;
 $$;
 
@@ -655,7 +656,7 @@ $$;
 -- Name: FUNCTION analytics_cluster_steering(p_now timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.analytics_cluster_steering(p_now timestamp with time zone) IS 'Оценка по кластерам «ЖК × комнатность» квартир в продаже: сумма цен после следующего шага правила цены (steering_sum, ₽), сколько квартир он повысит и понизит. Шаг — как у прохода цен (медианы cluster_demand, настройки ЖК, потолки последнего завершённого прохода), без пауз после изменения цены и брони; ЖК с выключенным ценообразованием правило не двигает. Пусто, пока cluster_demand не заполнено. Читает весь каталог (~1 с на 1 млн квартир): вызывается ежечасной свёрткой для analytics_daily_supply';
+COMMENT ON FUNCTION public.analytics_cluster_steering(p_now timestamp with time zone) IS 'Оценка по кластерам «ЖК × комнатность» с квартирами в продаже и медианой спроса: на сколько следующий шаг правила цены сдвинет сумму их цен (steering_shift, ₽; цена м², к которой ведёт правило, = (Σцен + steering_shift) ÷ Σплощадей), сколько квартир он повысит и понизит. Шаг — как у прохода цен (медианы cluster_demand, настройки ЖК, потолки последнего завершённого прохода, у границы коридора — стоит), без пауз после изменения цены и брони; при выключенном ценообразовании правило не двигает ничего. Пусто, пока cluster_demand не заполнено. Читает весь каталог: вызывается ежечасной свёрткой для analytics_daily_supply';
 
 
 --
@@ -4046,7 +4047,7 @@ BEGIN
                                         steering_sum_on_sale, lots_to_raise, lots_to_lower, refreshed_at)
     SELECT v_today, lots.project_id, lots.rooms, lots.total, lots.on_sale, lots.booked, lots.sold, lots.area_on_sale,
            lots.price_sum_on_sale, lots.base_sum_on_sale, lots.new_lots,
-           st.steering_sum, st.lots_to_raise, st.lots_to_lower, p_now
+           lots.price_sum_on_sale + st.steering_shift, st.lots_to_raise, st.lots_to_lower, p_now
     FROM (
         SELECT a.project_id, a.rooms,
                count(*) AS total,

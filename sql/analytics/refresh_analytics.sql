@@ -345,7 +345,7 @@ BEGIN
                                         steering_sum_on_sale, lots_to_raise, lots_to_lower, refreshed_at)
     SELECT v_today, lots.project_id, lots.rooms, lots.total, lots.on_sale, lots.booked, lots.sold, lots.area_on_sale,
            lots.price_sum_on_sale, lots.base_sum_on_sale, lots.new_lots,
-           st.steering_sum, st.lots_to_raise, st.lots_to_lower, p_now
+           lots.price_sum_on_sale + st.steering_shift, st.lots_to_raise, st.lots_to_lower, p_now
     FROM (
         SELECT a.project_id, a.rooms,
                count(*) AS total,
