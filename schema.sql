@@ -5377,21 +5377,21 @@ COMMENT ON COLUMN public.analytics_daily_supply.refreshed_at IS 'Когда сн
 -- Name: COLUMN analytics_daily_supply.steering_sum_on_sale; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.analytics_daily_supply.steering_sum_on_sale IS 'Оценка: сумма цен квартир в продаже после следующего шага правила цены, ₽ (цена м², к которой ведёт правило, = steering_sum_on_sale ÷ area_on_sale). Шаг — как у прохода цен по медианам и настройкам на момент снимка: demand_norm > k1 — вверх на Δ, < k2 и на сайте дольше min_days_on_site — вниз, в коридоре ±max_shift; паузы после изменения цены и брони не учитываются. NULL — не оценено (медиан кластеров ещё нет или снимок до V12)';
+COMMENT ON COLUMN public.analytics_daily_supply.steering_sum_on_sale IS 'Оценка: сумма цен квартир в продаже после следующего шага правила цены, ₽ (цена м², к которой ведёт правило, = steering_sum_on_sale ÷ area_on_sale). Шаг — как у прохода цен по медианам и настройкам на момент снимка: demand_norm > k1 — вверх на Δ, < k2 и на сайте дольше min_days_on_site — вниз, в коридоре ±max_shift; паузы после изменения цены и брони не учитываются. NULL — не оценено (медиан кластеров ещё нет, в кластере нет квартир в продаже или снимок до V12)';
 
 
 --
 -- Name: COLUMN analytics_daily_supply.lots_to_raise; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.analytics_daily_supply.lots_to_raise IS 'Оценка: квартир в продаже, которые правило повысит следующим шагом (спрос выше k1 × медиана), шт.; NULL — не оценено';
+COMMENT ON COLUMN public.analytics_daily_supply.lots_to_raise IS 'Оценка: квартир в продаже, которые правило повысит следующим шагом (спрос выше k1 × медиана, цена ниже верхней границы коридора), шт.; NULL — не оценено';
 
 
 --
 -- Name: COLUMN analytics_daily_supply.lots_to_lower; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.analytics_daily_supply.lots_to_lower IS 'Оценка: квартир в продаже, которые правило понизит следующим шагом (спрос ниже k2 × медиана, на сайте дольше min_days_on_site), шт.; NULL — не оценено';
+COMMENT ON COLUMN public.analytics_daily_supply.lots_to_lower IS 'Оценка: квартир в продаже, которые правило понизит следующим шагом (спрос ниже k2 × медиана, на сайте дольше min_days_on_site, цена выше нижней границы коридора), шт.; NULL — не оценено';
 
 
 --

@@ -93,3 +93,13 @@ ORDER BY elasticity;
 
 -- A4. Когда и за сколько прошла последняя свёртка.
 SELECT refreshed_at, days_refolded, took_ms FROM analytics_refresh_state;
+
+-- A5. Куда правило цены ведёт кластеры (последний часовой снимок): цена м² сейчас и после следующего шага.
+SELECT project_id, rooms, lots_on_sale, lots_to_raise, lots_to_lower,
+       round(price_sum_on_sale / nullif(area_on_sale, 0), 2)    AS price_per_m2,
+       round(steering_sum_on_sale / nullif(area_on_sale, 0), 2) AS steering_price_per_m2,
+       refreshed_at
+FROM analytics_daily_supply
+WHERE day = (SELECT max(day) FROM analytics_daily_supply) AND lots_on_sale > 0
+ORDER BY abs(steering_sum_on_sale - price_sum_on_sale) DESC NULLS LAST
+LIMIT 20;
