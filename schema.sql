@@ -619,7 +619,6 @@ BEGIN
                p_now - make_interval(secs => 86400 * (cfg.min_days_on_site + 1)) AS lowering_published_before
         FROM cluster_demand cd
         JOIN project_pricing_config cfg ON cfg.project_id = cd.project_id
-        OFFSET 0
     ),
     directions AS (
         SELECT s.project_id, s.rooms, s.current_price, s.base_price, c.delta, c.max_shift,
@@ -631,7 +630,7 @@ BEGIN
         FROM apartment_stats s
         JOIN clusters c ON c.project_id = s.project_id AND c.rooms = s.rooms
         WHERE s.on_sale
-        OFFSET 0
+        OFFSET 0  -- направление считается один раз на квартиру, а не в каждом выражении ниже
     ),
     shifts AS (  -- сдвиг цены следующим шагом; в сторону направления — иначе квартира у границы коридора и стоит
         SELECT d.project_id, d.rooms, d.direction,
@@ -640,7 +639,7 @@ BEGIN
                          - d.current_price
                END AS shift
         FROM directions d
-        OFFSET 0
+        OFFSET 0  -- цена после шага считается один раз, а не в каждом агрегате
     )
     SELECT sh.project_id, sh.rooms,
            coalesce(sum(sh.shift) FILTER (WHERE sign(sh.shift) = sh.direction), 0),

@@ -19,9 +19,9 @@
 --
 -- Популярность переносится после прохода цен, отдельной транзакцией, а не вместе со счётчиками: обновление строки с
 -- индексируемой популярностью не HOT (~12 мкс на строку; на 1 млн квартир и 10 млн событий в сутки меняется ~13 тыс.
--- строк в минуту — +0,27 с к пересчёту агрегатов, если делать это в нём), а цикл цен на 1 млн квартир и так не
--- укладывается в свою цель в 1 с. Порядок «самые популярные» по городу поэтому отстаёт от счётчиков на время цикла
--- (на 1 млн квартир — 2–3 с в минуту).
+-- строк в минуту — +0,27 с к пересчёту агрегатов, если делать это в нём), а цикл цен на 1 млн квартир и так у своей
+-- цели в 1 с. Порядок «самые популярные» по городу поэтому отстаёт от счётчиков на время прохода (около секунды в
+-- минуту).
 
 CREATE TABLE apartment_popularity (
     apartment_id bigint   NOT NULL CONSTRAINT apartment_popularity_pkey PRIMARY KEY
@@ -33,8 +33,7 @@ CREATE TABLE apartment_popularity (
 COMMENT ON TABLE apartment_popularity IS
     'Популярность каждой квартиры за 24 ч с городом и комнатностью — для поиска по городу в порядке популярности '
     'по индексу. Копия: источник правды — apartment_stats (счётчики) и apartments / projects (комнатность, город); '
-    'ведут sync_apartment_popularity (популярность после цикла цен), sync_apartment_copies и '
-    'projects_sync_place_to_offers (город и комнатность)';
+    'ведут refresh_apartment_stats, rebuild_apartment_stats, sync_apartment_copies и projects_sync_place_to_offers';
 COMMENT ON COLUMN apartment_popularity.apartment_id IS 'Квартира';
 COMMENT ON COLUMN apartment_popularity.city_key IS 'Город ЖК в нижнем регистре (lower(projects.city)) — ключ фильтра city';
 COMMENT ON COLUMN apartment_popularity.rooms IS 'Копия apartments.rooms (комнатность, 0 — студия)';

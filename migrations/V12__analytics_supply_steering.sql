@@ -32,3 +32,11 @@ COMMENT ON COLUMN analytics_daily_supply.lots_to_lower IS
     'min_days_on_site, цена выше нижней границы коридора), шт.; NULL — не оценено';
 COMMENT ON CONSTRAINT analytics_daily_supply_steered_lots_check ON analytics_daily_supply IS
     'Повышаемых и понижаемых вместе не больше, чем квартир в продаже';
+
+-- Поправка к V11 (её текст не меняется после выпуска): популярность в apartment_popularity с тех пор переносит
+-- sync_apartment_popularity после цикла цен, а не пересчёт счётчиков.
+COMMENT ON TABLE apartment_popularity IS
+    'Популярность каждой квартиры за 24 ч с городом и комнатностью — для поиска по городу в порядке популярности '
+    'по индексу. Копия: источник правды — apartment_stats (счётчики) и apartments / projects (комнатность, город); '
+    'ведут sync_apartment_popularity (популярность после цикла цен), sync_apartment_copies и '
+    'projects_sync_place_to_offers (город и комнатность)';
